@@ -1,0 +1,133 @@
+"""RandAug of seed 000: rotation, translation, shear and brightness with drawn parameters.
+
+One :class:`Augmentation` is drawn per synthetic clip and applied identically to each of
+its frames, so the clip stays temporally coherent. Augmentations are frozen values: they
+hash, pickle and take part in cache keys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["Augmentation", "draw_augmentation"]
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """One set of spatial augmentation parameters.
+
+    Parameters
+    ----------
+    rotation : float, default=0.0
+        Rotation in degrees about the frame centre (counter-clockwise).
+    translation : tuple of (float, float), default=(0.0, 0.0)
+        Shift as fractions of the frame width and height.
+    shear : float, default=0.0
+        Horizontal shear angle in degrees.
+    brightness : float, default=1.0
+        Multiplicative brightness factor (1 keeps the frame).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.augment import Augmentation
+    >>> frame = np.full((8, 8, 3), 100, dtype=np.uint8)
+    >>> int(Augmentation(brightness=1.5).apply(frame)[4, 4, 0])
+    150
+    >>> Augmentation().is_identity
+    True
+    """
+
+    rotation: float = 0.0
+    translation: tuple[float, float] = (0.0, 0.0)
+    shear: float = 0.0
+    brightness: float = 1.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "rotation", float(self.rotation))
+        object.__setattr__(self, "translation", tuple(float(t) for t in self.translation))
+        object.__setattr__(self, "shear", float(self.shear))
+        object.__setattr__(self, "brightness", float(self.brightness))
+        if len(self.translation) != 2:
+            raise ValueError(f"translation must be (dx, dy), got {self.translation!r}.")
+        if self.brightness < 0:
+            raise ValueError(f"brightness must be non-negative, got {self.brightness}.")
+
+    @property
+    def is_identity(self) -> bool:
+        return (self.rotation == 0 and self.translation == (0.0, 0.0) and self.shear == 0
+                and self.brightness == 1)
+
+    def matrix(self, height: int, width: int) -> np.ndarray:
+        """The 2x3 affine matrix (rotation and shear about the centre, then the shift)."""
+        cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+        theta = math.radians(self.rotation)
+        c, s = math.cos(theta), math.sin(theta)
+        rot = np.array([[c, s], [-s, c]])  # image y axis points down: this turns counter-clockwise
+        shear = np.array([[1.0, math.tan(math.radians(self.shear))], [0.0, 1.0]])
+        a = rot @ shear
+        centre = np.array([cx, cy])
+        shift = np.array([self.translation[0] * width, self.translation[1] * height])
+        b = centre - a @ centre + shift
+        return np.hstack([a, b[:, None]])
+
+    def apply(self, frame: np.ndarray) -> np.ndarray:
+        """Augment one ``H x W x 3`` uint8 frame; the identity returns it unchanged."""
+        if self.is_identity:
+            return frame
+        h, w = frame.shape[:2]
+        out = frame
+        if self.rotation or self.shear or self.translation != (0.0, 0.0):
+            out = cv2.warpAffine(frame, self.matrix(h, w), (w, h), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REFLECT_101)
+        if self.brightness != 1:
+            out = cv2.convertScaleAbs(out, alpha=self.brightness, beta=0)
+        return out
+
+
+def draw_augmentation(random_state=None, *, rotation_range=15.0, translation_range=0.1,
+                      shear_range=10.0, brightness_range=(0.8, 1.2)) -> Augmentation:
+    """Draw one :class:`Augmentation` with every parameter uniform in its range.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+    rotation_range : float, default=15.0
+        Rotation drawn from ``U(-rotation_range, rotation_range)`` degrees.
+    translation_range : float, default=0.1
+        Each shift drawn from ``U(-translation_range, translation_range)`` (fraction of size).
+    shear_range : float, default=10.0
+        Shear drawn from ``U(-shear_range, shear_range)`` degrees.
+    brightness_range : tuple of (float, float), default=(0.8, 1.2)
+        Brightness factor drawn from ``U(low, high)``.
+
+    Examples
+    --------
+    >>> from skvideo_clf.augment import draw_augmentation
+    >>> aug = draw_augmentation(0, rotation_range=0, translation_range=0, shear_range=0,
+    ...                         brightness_range=(1, 1))
+    >>> aug.is_identity
+    True
+    """
+    for name, value in (("rotation_range", rotation_range),
+                        ("translation_range", translation_range), ("shear_range", shear_range)):
+        if value < 0:
+            raise ValueError(f"{name} must be non-negative, got {value}.")
+    lo, hi = brightness_range
+    if not 0 <= lo <= hi:
+        raise ValueError(f"brightness_range must satisfy 0 <= low <= high, got {brightness_range}.")
+    rng = check_random_state(random_state)
+    return Augmentation(
+        rotation=rng.uniform(-rotation_range, rotation_range) if rotation_range else 0.0,
+        translation=(
+            rng.uniform(-translation_range, translation_range) if translation_range else 0.0,
+            rng.uniform(-translation_range, translation_range) if translation_range else 0.0,
+        ),
+        shear=rng.uniform(-shear_range, shear_range) if shear_range else 0.0,
+        brightness=rng.uniform(lo, hi) if hi > lo else float(lo),
+    )

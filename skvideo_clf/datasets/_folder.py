@@ -1,0 +1,217 @@
+"""Class-per-folder video datasets (UCF101, HMDB51 layout) and UCF101 split files."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ..video import VIDEO_EXTENSIONS
+
+__all__ = ["load_video_folder", "make_imbalanced", "parse_ucf101_group"]
+
+_UCF_NAME = re.compile(r"^v_(?P<cls>.+)_g(?P<group>\d+)_c(?P<clip>\d+)$")
+
+
+def parse_ucf101_group(path) -> str | None:
+    """The group of a UCF101-style file name ``v_X_gY_cZ``, as ``"X_gY"``; else None.
+
+    UCF101 splits each class into 25 groups whose clips share actors and background
+    (seed 002): clips of one group must never sit on both sides of a train/test split.
+
+    >>> parse_ucf101_group("ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi")
+    'ApplyEyeMakeup_g08'
+    """
+    m = _UCF_NAME.match(Path(path).stem)
+    if m is None:
+        return None
+    return f"{m['cls']}_g{int(m['group']):02d}"
+
+
+def _read_lines(path):
+    if not path.is_file():
+        raise FileNotFoundError(f"Split file not found: {str(path)!r}")
+    with open(path, encoding="utf-8") as f:
+        return [(n, line.strip()) for n, line in enumerate(f, 1) if line.strip()]
+
+
+def _split_entries(split_dir: Path, split: int, subset: str, root: Path, classes):
+    name = f"{subset}list{split:02d}.txt"
+    split_file = split_dir / name
+    entries = []
+    for lineno, line in _read_lines(split_file):
+        rel = line.split()[0].replace("\\", "/")
+        label = rel.split("/")[0]
+        if label not in classes:
+            raise ValueError(
+                f"{str(split_file)!r} line {lineno}: class folder {label!r} of {rel!r} is not "
+                f"among the {len(classes)} classes found under {str(root)!r} (or in "
+                "classInd.txt)."
+            )
+        path = root / rel
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{str(split_file)!r} line {lineno} lists {rel!r}, but {str(path)!r} does not "
+                "exist. Check that root points at the folder holding the class folders."
+            )
+        entries.append((str(path), label))
+    if not entries:
+        raise ValueError(f"Split file {str(split_file)!r} lists no videos.")
+    return entries
+
+
+def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensions=None,
+                      return_groups=False):
+    """Video paths and labels from a class-per-folder dataset.
+
+    ``root/<class>/<video>`` is the layout of UCF101 and HMDB51. With ``split_dir``, the
+    official UCF101 split files are honoured: ``classInd.txt`` (class order, optional),
+    ``trainlist0N.txt`` and ``testlist0N.txt``.
+
+    Parameters
+    ----------
+    root : str or path-like
+        Folder holding one sub-folder per class.
+    split_dir : str or path-like, default=None
+        Folder with the UCF101 split files (``ucfTrainTestlist``). ``None`` loads every
+        video found under ``root``.
+    split : {1, 2, 3}, default=1
+        Which official split (seed 002 reports on split 1; seed 004 on the mean of 3).
+    subset : {"train", "test"}, default="train"
+        Which side of the split.
+    extensions : tuple of str, default=None
+        File extensions treated as videos; defaults to
+        :data:`skvideo_clf.video.VIDEO_EXTENSIONS`.
+    return_groups : bool, default=False
+        Also return groups for group-aware cross-validation: ``"X_gY"`` parsed from
+        UCF101-style names ``v_X_gY_cZ``, else the video's path relative to ``root`` (each
+        video its own group).
+
+    Returns
+    -------
+    videos : list of str
+        Paths, sorted by class then file name (split-file order with ``split_dir``).
+    y : ndarray of str
+        Class names (folder names).
+    groups : ndarray of str
+        Only with ``return_groups=True``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``root`` or a split file does not exist, or a split file lists a missing video.
+    ValueError
+        No class folder or no video was found, or a split file names an unknown class.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skvideo_clf.datasets import make_video_classification, load_video_folder
+    >>> root = tempfile.mkdtemp()
+    >>> _ = make_video_classification([3, 2], n_frames=4, output_dir=root, random_state=0)
+    >>> videos, y, groups = load_video_folder(root, return_groups=True)
+    >>> len(videos), sorted(set(y)), groups[0]
+    (5, ['move_left', 'move_right'], 'move_left_g01')
+    """
+    root = Path(root)
+    if not root.exists():
+        raise FileNotFoundError(f"Dataset folder not found: {str(root)!r}")
+    if not root.is_dir():
+        raise NotADirectoryError(f"{str(root)!r} is a file; give the folder of class folders.")
+    if subset not in ("train", "test"):
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    exts = tuple(e.lower() for e in (extensions or VIDEO_EXTENSIONS))
+
+    class_dirs = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if split_dir is not None:
+        split_dir = Path(split_dir)
+        if not split_dir.is_dir():
+            raise FileNotFoundError(f"Split folder not found: {str(split_dir)!r}")
+        if split not in (1, 2, 3):
+            raise ValueError(f"split must be 1, 2 or 3, got {split!r}.")
+        class_ind = split_dir / "classInd.txt"
+        classes = set(class_dirs)
+        if class_ind.is_file():
+            listed = []
+            for lineno, line in _read_lines(class_ind):
+                parts = line.split()
+                if len(parts) != 2:
+                    raise ValueError(
+                        f"{str(class_ind)!r} line {lineno}: expected '<index> <class>', got "
+                        f"{line!r}."
+                    )
+                listed.append(parts[1])
+            classes = set(listed)
+        entries = _split_entries(split_dir, split, subset, root, classes)
+    else:
+        if not class_dirs:
+            raise ValueError(
+                f"No class folders under {str(root)!r}: expected root/<class>/<video> files."
+            )
+        entries = []
+        for label in class_dirs:
+            for dirpath, _, files in os.walk(root / label):
+                for name in sorted(files):
+                    if name.lower().endswith(exts):
+                        entries.append((os.path.join(dirpath, name), label))
+        if not entries:
+            raise ValueError(
+                f"No video files ({', '.join(exts)}) found in the class folders under "
+                f"{str(root)!r}."
+            )
+    videos = [p for p, _ in entries]
+    y = np.asarray([label for _, label in entries])
+    if not return_groups:
+        return videos, y
+    groups = np.asarray([
+        parse_ucf101_group(p) or os.path.relpath(p, root).replace(os.sep, "/") for p in videos
+    ])
+    return videos, y, groups
+
+
+def make_imbalanced(y, min_count=10, random_state=None):
+    """Indices of an imbalanced subset, by seed 000's imbalanced-UCF101 protocol.
+
+    For each class a count is drawn uniformly between ``min_count`` and the class size
+    (both included), and that many of its videos are kept, chosen at random. A class
+    smaller than ``min_count`` is kept whole.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels.
+    min_count : int, default=10
+        Smallest count that can be drawn (seed 000 uses 10).
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    indices : ndarray of int
+        Sorted positions into ``y`` of the kept samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.datasets import make_imbalanced
+    >>> y = np.repeat(["a", "b", "c"], 100)
+    >>> idx = make_imbalanced(y, min_count=10, random_state=0)
+    >>> counts = np.unique(y[idx], return_counts=True)[1]
+    >>> bool(((counts >= 10) & (counts <= 100)).all())
+    True
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of labels, got shape {y.shape}.")
+    if int(min_count) < 1:
+        raise ValueError(f"min_count must be a positive integer, got {min_count!r}.")
+    rng = check_random_state(random_state)
+    keep = []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        n = len(members)
+        count = n if n <= min_count else rng.randint(min_count, n + 1)
+        keep.append(rng.choice(members, size=count, replace=False))
+    return np.sort(np.concatenate(keep))

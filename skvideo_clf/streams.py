@@ -1,0 +1,91 @@
+"""Streams: named column blocks of a multi-stream feature matrix.
+
+Seed 004 fuses a spatial (frame CNN) stream and a motion (optical flow) stream. Every
+multi-stream estimator of the library (the fusion SVMs, MKL, late fusion and
+``FusionNetClassifier``) names its streams the same way: a dict from stream name to the
+columns that stream occupies in ``X``, e.g. ``{"spatial": slice(0, 2048), "motion":
+slice(2048, None)}``. Build such an ``X`` with :class:`sklearn.pipeline.FeatureUnion` (its
+blocks come out in order), and give the block sizes to :func:`streams_from_sizes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["resolve_streams", "streams_from_sizes"]
+
+
+def streams_from_sizes(**sizes: int) -> dict[str, slice]:
+    """Consecutive column blocks from their widths, in the order given.
+
+    >>> streams_from_sizes(spatial=2048, motion=512)
+    {'spatial': slice(0, 2048, None), 'motion': slice(2048, 2560, None)}
+    """
+    out, start = {}, 0
+    for name, size in sizes.items():
+        if not isinstance(size, Integral) or size < 1:
+            raise ValueError(f"Stream {name!r}: size must be a positive integer, got {size!r}.")
+        out[name] = slice(start, start + int(size))
+        start += int(size)
+    return out
+
+
+def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
+    """Validate ``streams`` against ``n_features`` and return name -> column indices.
+
+    Parameters
+    ----------
+    streams : dict of str to slice or sequence of int, or None
+        ``None`` means one stream named ``"all"`` over every column.
+    n_features : int
+        Columns in ``X``.
+
+    Returns
+    -------
+    columns : dict of str to ndarray of int
+        Non-empty, in-range, in the order given.
+
+    Raises
+    ------
+    ValueError
+        A stream is empty, out of range, or ``streams`` is not a mapping.
+
+    Examples
+    --------
+    >>> cols = resolve_streams({"a": slice(0, 2), "b": slice(2, None)}, n_features=5)
+    >>> {k: v.tolist() for k, v in cols.items()}
+    {'a': [0, 1], 'b': [2, 3, 4]}
+    """
+    if streams is None:
+        return {"all": np.arange(n_features)}
+    if not isinstance(streams, Mapping) or not streams:
+        raise ValueError(
+            "streams must be a non-empty dict such as {'spatial': slice(0, 2048), "
+            f"'motion': slice(2048, None)}}; got {streams!r}."
+        )
+    out = {}
+    for name, cols in streams.items():
+        if not isinstance(name, str):
+            raise ValueError(f"Stream names must be strings, got {name!r}.")
+        if isinstance(cols, slice):
+            idx = np.arange(n_features)[cols]
+            if cols.stop is not None and cols.stop > n_features:
+                raise ValueError(
+                    f"Stream {name!r} = {cols} reaches past the {n_features} columns of X."
+                )
+        else:
+            idx = np.asarray(cols)
+            if idx.dtype == bool:
+                raise ValueError(f"Stream {name!r}: give column indices or a slice, not a mask.")
+            idx = idx.astype(np.intp, copy=False).ravel()
+            if idx.size and (idx.min() < 0 or idx.max() >= n_features):
+                raise ValueError(
+                    f"Stream {name!r} names columns outside 0..{n_features - 1}."
+                )
+        if idx.size == 0:
+            raise ValueError(f"Stream {name!r} selects no columns of X ({n_features} columns).")
+        out[name] = idx
+    return out
