@@ -113,7 +113,7 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     >>> root = tempfile.mkdtemp()
     >>> _ = make_video_classification([3, 2], n_frames=4, output_dir=root, random_state=0)
     >>> videos, y, groups = load_video_folder(root, return_groups=True)
-    >>> len(videos), sorted(set(y)), groups[0]
+    >>> len(videos), sorted(set(y.tolist())), str(groups[0])
     (5, ['move_left', 'move_right'], 'move_left_g01')
     """
     root = Path(root)

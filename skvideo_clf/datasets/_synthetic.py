@@ -170,7 +170,7 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     --------
     >>> from skvideo_clf.datasets import make_video_classification
     >>> videos, y = make_video_classification([6, 3], n_frames=8, random_state=0)
-    >>> len(videos), videos[0].shape, videos[0].dtype, sorted(set(y))
+    >>> len(videos), videos[0].shape, videos[0].dtype, sorted(set(y.tolist()))
     (9, (8, 32, 32, 3), dtype('uint8'), ['move_left', 'move_right'])
     """
     if isinstance(class_sizes, Integral):
