@@ -120,7 +120,9 @@ def draw_augmentation(random_state=None, *, rotation_range=15.0, translation_ran
             raise ValueError(f"{name} must be non-negative, got {value}.")
     lo, hi = brightness_range
     if not 0 <= lo <= hi:
-        raise ValueError(f"brightness_range must satisfy 0 <= low <= high, got {brightness_range}.")
+        raise ValueError(
+            f"brightness_range must satisfy 0 <= low <= high, got {brightness_range}."
+        )
     rng = check_random_state(random_state)
     return Augmentation(
         rotation=rng.uniform(-rotation_range, rotation_range) if rotation_range else 0.0,

@@ -125,7 +125,9 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
     exts = tuple(e.lower() for e in (extensions or VIDEO_EXTENSIONS))
 
-    class_dirs = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    class_dirs = sorted(
+        p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
     if split_dir is not None:
         split_dir = Path(split_dir)
         if not split_dir.is_dir():

@@ -97,11 +97,11 @@ def _render(label, n_frames, h, w, rng, background, noise):
         for i in np.flatnonzero(shown):
             frames[i][mask] = color
     elif label == "stripes":
-        period = rng.integers(4, 8)
+        period = rng.randint(4, 8)
         rows = (np.arange(h) // (period // 2)) % 2 == 0
         frames[:, rows, :, :] = color
     elif label == "checker":
-        period = rng.integers(4, 8)
+        period = rng.randint(4, 8)
         yy, xx = np.mgrid[:h, :w]
         mask = ((yy // (period // 2)) + (xx // (period // 2))) % 2 == 0
         frames[:, mask, :] = color
