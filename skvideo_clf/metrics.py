@@ -1,0 +1,610 @@
+"""The evaluation report: the scores the five papers quote, as one object, a table and plots.
+
+* accuracy, macro F1 and weighted F1 (seed 000's Tables I and II);
+* per-class precision, recall and F1 (seeds 001 and 002), with specificity and the geometric
+  mean from imbalanced-learn's :func:`~imblearn.metrics.classification_report_imbalanced`;
+* hit@k (seed 003), through :func:`sklearn.metrics.top_k_accuracy_score`;
+* mean average precision (seed 004): the mean over classes of the one-vs-rest
+  :func:`sklearn.metrics.average_precision_score`;
+* balanced accuracy (the mean per-class recall), the usual single number on imbalanced data.
+
+Every number comes from :mod:`sklearn.metrics` or :mod:`imblearn.metrics`; this module only
+gathers them, formats them (text, Markdown, CSV; no pandas needed) and draws them. Figures are
+drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas when saved to files, so no
+screen is ever needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Integral
+
+import numpy as np
+from imblearn.metrics import classification_report_imbalanced
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    PrecisionRecallDisplay,
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    f1_score,
+    top_k_accuracy_score,
+)
+from sklearn.utils.multiclass import unique_labels
+
+__all__ = [
+    "VideoReport",
+    "evaluate",
+    "evaluate_estimator",
+    "format_table",
+    "plot_training_curves",
+]
+
+#: Per-class columns of the report: imbalanced-learn's keys -> the names the report uses.
+_PER_CLASS = {"pre": "precision", "rec": "recall", "spe": "specificity", "f1": "f1",
+              "geo": "geometric_mean", "sup": "support"}
+
+
+def _plain(value):
+    """A JSON-friendly Python value (NumPy scalars and labels become int/float/str)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class VideoReport:
+    """The scores of one set of predictions; build it with :func:`evaluate`.
+
+    Attributes
+    ----------
+    labels : list
+        Class labels, in the order of the columns of ``y_score`` and of the confusion matrix.
+    accuracy, balanced_accuracy, f1_macro, f1_weighted : float
+        Overall scores.
+    per_class : dict
+        ``{label: {"precision", "recall", "specificity", "f1", "geometric_mean", "support"}}``.
+    hit_at_k : dict
+        ``{k: fraction of videos whose true class is among the k highest scores}``; empty
+        without scores.
+    average_precision : dict or None
+        One-vs-rest average precision per class (NaN for a class absent from ``y_true``);
+        ``None`` without scores.
+    mean_average_precision : float or None
+        Mean of ``average_precision`` over the classes present in ``y_true``.
+    confusion_matrix : ndarray of shape (n_classes, n_classes)
+        Rows are true classes, columns predicted ones.
+    y_true, y_pred, y_score : ndarray
+        What the report was computed from (kept for the plots).
+    """
+
+    labels: list
+    accuracy: float
+    balanced_accuracy: float
+    f1_macro: float
+    f1_weighted: float
+    per_class: dict
+    hit_at_k: dict
+    average_precision: dict | None
+    mean_average_precision: float | None
+    confusion_matrix: np.ndarray
+    y_true: np.ndarray = field(repr=False)
+    y_pred: np.ndarray = field(repr=False)
+    y_score: np.ndarray | None = field(default=None, repr=False)
+
+    # -- numbers ---------------------------------------------------------------------------
+    def summary(self) -> dict:
+        """The overall scores as a flat ``{name: float}`` dict (one row of a comparison)."""
+        out = {
+            "accuracy": self.accuracy,
+            "f1_macro": self.f1_macro,
+            "f1_weighted": self.f1_weighted,
+            "balanced_accuracy": self.balanced_accuracy,
+        }
+        for k, v in self.hit_at_k.items():
+            out[f"hit@{k}"] = v
+        if self.mean_average_precision is not None:
+            out["mAP"] = self.mean_average_precision
+        return out
+
+    def to_dict(self) -> dict:
+        """Everything as plain Python values (JSON-serializable; labels become strings)."""
+        per_class = {}
+        for label in self.labels:
+            row = {k: _plain(v) for k, v in self.per_class[label].items()}
+            if self.average_precision is not None:
+                ap = self.average_precision[label]
+                row["average_precision"] = None if math.isnan(ap) else ap
+            per_class[str(label)] = row
+        return {
+            "labels": [str(_plain(label)) for label in self.labels],
+            **self.summary(),
+            "per_class": per_class,
+            "confusion_matrix": self.confusion_matrix.tolist(),
+        }
+
+    # -- tables ----------------------------------------------------------------------------
+    def _per_class_rows(self):
+        rows = []
+        for label in self.labels:
+            row = {"class": str(label)}
+            row.update({k: v for k, v in self.per_class[label].items()})
+            if self.average_precision is not None:
+                row["average_precision"] = self.average_precision[label]
+            rows.append(row)
+        return rows
+
+    def _summary_rows(self):
+        return [{"metric": k, "value": v} for k, v in self.summary().items()]
+
+    def to_markdown(self, digits=3) -> str:
+        """The summary and the per-class table as Markdown."""
+        return ("## Summary\n\n" + format_table(self._summary_rows(), fmt="markdown",
+                                                digits=digits)
+                + "\n\n## Per class\n\n"
+                + format_table(self._per_class_rows(), fmt="markdown", digits=digits) + "\n")
+
+    def to_csv(self, table="per_class") -> str:
+        """One table as CSV at full precision: ``"per_class"`` or ``"summary"``."""
+        if table == "per_class":
+            return format_table(self._per_class_rows(), fmt="csv")
+        if table == "summary":
+            return format_table(self._summary_rows(), fmt="csv")
+        raise ValueError(f"table must be 'per_class' or 'summary', got {table!r}.")
+
+    def __str__(self) -> str:
+        return (format_table(self._summary_rows(), fmt="text") + "\n\n"
+                + format_table(self._per_class_rows(), fmt="text"))
+
+    # -- plots -----------------------------------------------------------------------------
+    def plot_confusion_matrix(self, ax=None, *, normalize=None, **kwargs):
+        """Draw the confusion matrix with :class:`sklearn.metrics.ConfusionMatrixDisplay`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; a new pyplot figure when None.
+        normalize : {None, "true", "pred", "all"}, default=None
+            As in :func:`sklearn.metrics.confusion_matrix`; ``"true"`` shows per-class recall,
+            the view that makes a neglected minority class visible.
+        **kwargs
+            Passed to :meth:`ConfusionMatrixDisplay.plot` (e.g. ``cmap``).
+
+        Returns
+        -------
+        display : ConfusionMatrixDisplay
+        """
+        cm = self.confusion_matrix.astype(float)
+        if normalize is not None:
+            cm = confusion_matrix(self.y_true, self.y_pred, labels=self.labels,
+                                  normalize=normalize)
+        kwargs.setdefault("xticks_rotation", "vertical")
+        kwargs.setdefault("values_format", ".2f" if normalize else ".0f")
+        disp = ConfusionMatrixDisplay(cm, display_labels=[str(c) for c in self.labels])
+        return disp.plot(ax=ax, **kwargs)
+
+    def plot_precision_recall(self, ax=None):
+        """One-vs-rest precision-recall curve per class, one axes, with its AP in the legend.
+
+        Classes absent from ``y_true`` have no curve.
+
+        Returns
+        -------
+        displays : list of PrecisionRecallDisplay
+        """
+        if self.y_score is None:
+            raise ValueError("Precision-recall curves need scores: pass y_score to evaluate().")
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(6, 5))
+        displays = []
+        for j, label in enumerate(self.labels):
+            positive = self.y_true == label
+            if not positive.any():
+                continue
+            displays.append(PrecisionRecallDisplay.from_predictions(
+                positive, self.y_score[:, j], name=str(label), ax=ax,
+                plot_chance_level=False))
+        ax.set_xlabel("Recall")
+        ax.set_ylabel("Precision")
+        ax.set_title("Precision-recall, one class vs rest")
+        ax.legend(fontsize="small", loc="lower left")
+        return displays
+
+    def save(self, folder, *, prefix="", training_history=None) -> dict:
+        """Write the report into ``folder``: Markdown, CSV, JSON and PNG plots.
+
+        Parameters
+        ----------
+        folder : str or path-like
+            Created if missing.
+        prefix : str, default=""
+            Prepended to every file name (several reports in one folder).
+        training_history : skorch History, fitted skorch net, or list of dict, default=None
+            When given, its loss curves are saved too (see :func:`plot_training_curves`).
+
+        Returns
+        -------
+        paths : dict
+            ``{"markdown", "csv", "summary_csv", "json", "confusion_matrix",
+            "confusion_matrix_normalized", ["precision_recall"], ["training_curves"]}`` ->
+            path written.
+        """
+        os.makedirs(folder, exist_ok=True)
+        paths = {}
+
+        def target(name):
+            return os.path.join(os.fspath(folder), prefix + name)
+
+        paths["markdown"] = _write_text(target("report.md"), self.to_markdown())
+        paths["csv"] = _write_text(target("per_class.csv"), self.to_csv())
+        paths["summary_csv"] = _write_text(target("summary.csv"), self.to_csv("summary"))
+        paths["json"] = _write_text(target("report.json"),
+                                    json.dumps(self.to_dict(), indent=2, allow_nan=False,
+                                               default=_plain))
+        n = len(self.labels)
+        size = (max(4.5, 0.6 * n + 2.5), max(4.0, 0.6 * n + 2.0))
+        fig, ax = _new_figure(size)
+        self.plot_confusion_matrix(ax=ax, colorbar=False)
+        paths["confusion_matrix"] = _save_figure(fig, target("confusion_matrix.png"))
+        fig, ax = _new_figure(size)
+        self.plot_confusion_matrix(ax=ax, normalize="true", colorbar=False)
+        ax.set_title("Row-normalized (per-class recall)")
+        paths["confusion_matrix_normalized"] = _save_figure(
+            fig, target("confusion_matrix_normalized.png"))
+        if self.y_score is not None:
+            fig, ax = _new_figure((6, 5))
+            self.plot_precision_recall(ax=ax)
+            paths["precision_recall"] = _save_figure(fig, target("precision_recall.png"))
+        if training_history is not None:
+            fig, ax = _new_figure((6, 4))
+            plot_training_curves(training_history, ax=ax)
+            paths["training_curves"] = _save_figure(fig, target("training_curves.png"))
+        return paths
+
+
+def _write_text(path, text):
+    # Write then rename: a report is never left half-written.
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def _new_figure(figsize):
+    """A figure outside pyplot on the Agg canvas: works without a screen, never leaks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _save_figure(fig, path):
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def _check_k(k):
+    ks = (k,) if isinstance(k, Integral) else tuple(k)
+    if not ks or any(not isinstance(v, Integral) or v < 1 for v in ks):
+        raise ValueError(f"k must be a positive integer or a sequence of them, got {k!r}.")
+    return tuple(int(v) for v in ks)
+
+
+def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> VideoReport:
+    """Score predictions of a video classifier: every metric the five papers report.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_videos,)
+        True labels (any type).
+    y_pred : array-like of shape (n_videos,), default=None
+        Predicted labels. When None, the label of the highest score in ``y_score``.
+    y_score : array-like of shape (n_videos, n_classes), default=None
+        Class probabilities or decision scores, one column per entry of ``labels``
+        (``estimator.classes_`` order). Needed for hit@k, average precision and the
+        precision-recall plot; a 1-D array is read as the score of ``labels[1]`` (binary).
+    labels : array-like of shape (n_classes,), default=None
+        Classes in column order. Defaults to the sorted union of ``y_true`` and ``y_pred``
+        (the ``classes_`` order scikit-learn estimators use); give ``estimator.classes_`` when
+        the evaluated videos do not cover every class the model knows.
+    k : int or sequence of int, default=(1, 3)
+        The ``k`` of hit@k. ``k`` at or above the number of classes counts as 1.0.
+
+    Returns
+    -------
+    report : VideoReport
+
+    Examples
+    --------
+    >>> from skvideo_clf.metrics import evaluate
+    >>> report = evaluate(["a", "a", "b", "c"], ["a", "b", "b", "c"],
+    ...                   y_score=[[.6, .4, 0], [.3, .7, 0], [0, 1, 0], [.1, .2, .7]])
+    >>> round(report.accuracy, 3), round(report.f1_macro, 3), report.hit_at_k
+    (0.75, 0.778, {1: 0.75, 3: 1.0})
+    >>> report.per_class["a"]["recall"], report.mean_average_precision
+    (0.5, 1.0)
+    """
+    y_true = np.asarray(y_true)
+    if y_true.ndim != 1 or y_true.size == 0:
+        raise ValueError(f"y_true must be a non-empty 1-D array of labels, got shape "
+                         f"{y_true.shape}.")
+    ks = _check_k(k)
+    if y_score is not None:
+        y_score = np.asarray(y_score, dtype=float)
+        if y_score.shape[0] != y_true.shape[0]:
+            raise ValueError(f"y_score has {y_score.shape[0]} rows but y_true has "
+                             f"{y_true.shape[0]} labels.")
+        if not np.isfinite(y_score).all():
+            raise ValueError("y_score contains NaN or infinite values.")
+    if labels is None:
+        if y_pred is None and y_score is not None:
+            raise ValueError("Give labels (estimator.classes_) with y_score: the column "
+                             "order of the scores cannot be guessed.")
+        labels = unique_labels(y_true, y_pred) if y_pred is not None else unique_labels(y_true)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(np.unique(labels)) != len(labels):
+        raise ValueError("labels must be a 1-D array of distinct classes.")
+    n_classes = len(labels)
+    if y_score is not None:
+        if y_score.ndim == 1:
+            if n_classes != 2:
+                raise ValueError("A 1-D y_score is only valid with two labels.")
+            y_score = np.column_stack([-y_score, y_score])
+        if y_score.ndim != 2 or y_score.shape[1] != n_classes:
+            raise ValueError(f"y_score must have one column per label ({n_classes}), got "
+                             f"shape {y_score.shape}.")
+    if y_pred is None:
+        if y_score is None:
+            raise ValueError("Give y_pred, y_score or both.")
+        y_pred = labels[np.argmax(y_score, axis=1)]
+    y_pred = np.asarray(y_pred)
+    if y_pred.shape != y_true.shape:
+        raise ValueError(f"y_pred has shape {y_pred.shape}, y_true has {y_true.shape}.")
+    unknown = np.setdiff1d(unique_labels(y_true, y_pred), labels)
+    if unknown.size:
+        raise ValueError(f"Labels {unknown.tolist()} appear in y_true/y_pred but not in "
+                         f"labels={labels.tolist()}.")
+
+    # Positional target names: str(label) could collide (1 and "1").
+    names = [str(i) for i in range(n_classes)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # classes without support: 0 by design
+        imb = classification_report_imbalanced(y_true, y_pred, labels=labels,
+                                                target_names=names, output_dict=True,
+                                                zero_division=0)
+    per_class = {}
+    for name, label in zip(names, labels.tolist(), strict=True):
+        row = imb[name]
+        per_class[label] = {ours: (int(row[theirs]) if theirs == "sup" else float(row[theirs]))
+                            for theirs, ours in _PER_CLASS.items()}
+
+    hit_at_k, ap, mean_ap = {}, None, None
+    if y_score is not None:
+        # top_k_accuracy_score wants its labels sorted: sort the columns with them.
+        order = np.argsort(labels, kind="stable")
+        sorted_labels, sorted_score = labels[order], y_score[:, order]
+        for kk in ks:
+            if kk >= n_classes:
+                # Every class is among the top k: sklearn warns and returns 1.0; say it plainly.
+                hit_at_k[kk] = 1.0
+            elif n_classes == 2:
+                hit_at_k[kk] = float(top_k_accuracy_score(y_true, sorted_score[:, 1], k=kk,
+                                                          labels=sorted_labels))
+            else:
+                hit_at_k[kk] = float(top_k_accuracy_score(y_true, sorted_score, k=kk,
+                                                          labels=sorted_labels))
+        ap = {}
+        for j, label in enumerate(labels.tolist()):
+            positive = y_true == labels[j]
+            # AP is undefined without a positive; sklearn would warn and return 0.
+            ap[label] = (float(average_precision_score(positive, y_score[:, j]))
+                         if positive.any() else float("nan"))
+        present = [v for v in ap.values() if not math.isnan(v)]
+        mean_ap = float(np.mean(present))
+
+    return VideoReport(
+        labels=labels.tolist(),
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        balanced_accuracy=float(_balanced_accuracy(y_true, y_pred)),
+        f1_macro=float(f1_score(y_true, y_pred, labels=labels, average="macro",
+                                zero_division=0)),
+        f1_weighted=float(f1_score(y_true, y_pred, labels=labels, average="weighted",
+                                   zero_division=0)),
+        per_class=per_class,
+        hit_at_k=hit_at_k,
+        average_precision=ap,
+        mean_average_precision=mean_ap,
+        confusion_matrix=confusion_matrix(y_true, y_pred, labels=labels),
+        y_true=y_true,
+        y_pred=y_pred,
+        y_score=y_score,
+    )
+
+
+def _balanced_accuracy(y_true, y_pred):
+    with warnings.catch_warnings():
+        # A predicted class absent from y_true: sklearn warns, the mean recall stays right.
+        warnings.simplefilter("ignore", UserWarning)
+        return balanced_accuracy_score(y_true, y_pred)
+
+
+def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
+    """Evaluate a fitted classifier (or Pipeline) on videos ``X`` with labels ``y``.
+
+    Scores come from ``predict_proba`` (else ``decision_function``), computed once; the
+    predicted label is the class of the highest score, so the videos are featurized only once.
+    Without either method, only ``predict`` is used and the score-based metrics are absent.
+
+    Parameters
+    ----------
+    estimator : fitted classifier with ``classes_``
+    X : videos or features accepted by ``estimator``
+    y : array-like of shape (n_videos,)
+    k : int or sequence of int, default=(1, 3)
+
+    Returns
+    -------
+    report : VideoReport
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skvideo_clf.metrics import evaluate_estimator
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], ["no", "no", "yes", "yes"]
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> evaluate_estimator(clf, X, y).accuracy
+    1.0
+    """
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise ValueError("estimator must be a fitted classifier with classes_.")
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(estimator, method):
+            score = np.asarray(getattr(estimator, method)(X), dtype=float)
+            return evaluate(y, y_score=score, labels=classes, k=k)
+    return evaluate(y, estimator.predict(X), labels=classes, k=k)
+
+
+def _cell(value, digits):
+    value = _plain(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "" if digits is None else "n/a"
+        return repr(value) if digits is None else f"{value:.{digits}f}"
+    return str(value)
+
+
+def format_table(rows, columns=None, *, fmt="text", digits=3) -> str:
+    """Format rows of dicts as an aligned text, Markdown or CSV table (no pandas needed).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One dict per row; missing keys give empty cells.
+    columns : sequence of str, default=None
+        Column order; defaults to the keys in order of first appearance.
+    fmt : {"text", "markdown", "csv"}, default="text"
+    digits : int, default=3
+        Decimals shown for floats in text and Markdown; CSV keeps full precision.
+
+    Returns
+    -------
+    table : str
+
+    Examples
+    --------
+    >>> from skvideo_clf.metrics import format_table
+    >>> rows = [{"model": "LSTM", "accuracy": 0.5}, {"model": "ResBiLSTM", "accuracy": 0.75}]
+    >>> print(format_table(rows, fmt="markdown"))
+    | model     | accuracy |
+    | :-------- | -------: |
+    | LSTM      |    0.500 |
+    | ResBiLSTM |    0.750 |
+    """
+    if isinstance(rows, Mapping) or not isinstance(rows, Sequence):
+        rows = list(rows)
+    if columns is None:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[c], None) if c in row else "" for c in columns])
+        return buf.getvalue()
+    if fmt not in ("text", "markdown"):
+        raise ValueError(f"fmt must be 'text', 'markdown' or 'csv', got {fmt!r}.")
+    cells = [[_cell(row[c], digits) if c in row else "" for c in columns] for row in rows]
+    numeric = [all(isinstance(_plain(row.get(c)), (int, float)) and not isinstance(
+        _plain(row.get(c)), bool) for row in rows if c in row) and any(c in r for r in rows)
+        for c in columns]
+    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    if fmt == "markdown":
+        widths = [max(w, 3) for w in widths]
+
+    def line(values):
+        parts = [v.rjust(w) if num else v.ljust(w)
+                 for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "| " + " | ".join(parts) + " |" if fmt == "markdown" else "  ".join(parts)
+
+    out = [line([str(c) for c in columns])]
+    if fmt == "markdown":
+        out.append("| " + " | ".join(("-" * (w - 1) + ":") if num else (":" + "-" * (w - 1))
+                                     for w, num in zip(widths, numeric, strict=True)) + " |")
+    else:
+        out.append("  ".join("-" * w for w in widths))
+    out.extend(line(r) for r in cells)
+    return "\n".join(s.rstrip() for s in out)
+
+
+def _history_rows(history):
+    """The epochs of a skorch net, skorch History or list of per-epoch dicts."""
+    history = getattr(history, "history_", None) or getattr(history, "history", history)
+    rows = [dict(row) for row in history]
+    if not rows or not all(isinstance(r, Mapping) for r in rows):
+        raise ValueError("history must be a fitted skorch net, its History, or a non-empty "
+                         "list of per-epoch dicts.")
+    return rows
+
+
+def plot_training_curves(history, ax=None, *, keys=("train_loss", "valid_loss")):
+    """Plot per-epoch losses of a skorch training run.
+
+    Parameters
+    ----------
+    history : fitted skorch net, skorch ``History`` or list of dict
+        Epoch records with an ``"epoch"`` entry and the ``keys`` to plot (skorch's own
+        ``net.history`` format).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new pyplot figure when None.
+    keys : sequence of str, default=("train_loss", "valid_loss")
+        Entries to plot; those absent from every epoch (``valid_loss`` without a validation
+        split, the library's default) are skipped.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from skvideo_clf.metrics import plot_training_curves
+    >>> history = [{"epoch": 1, "train_loss": 1.2}, {"epoch": 2, "train_loss": 0.7}]
+    >>> ax = plot_training_curves(history, ax=Figure().add_subplot())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['train_loss']
+    """
+    rows = _history_rows(history)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    plotted = 0
+    for key in keys:
+        points = [(r.get("epoch", i + 1), r[key]) for i, r in enumerate(rows)
+                  if r.get(key) is not None]
+        if points:
+            epochs, values = zip(*points, strict=True)
+            ax.plot(epochs, values, marker="o", markersize=3, label=key)
+            plotted += 1
+    if not plotted:
+        raise ValueError(f"None of {list(keys)} is recorded in the history; it records "
+                         f"{sorted(rows[-1])}.")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Training curves")
+    ax.legend()
+    return ax

@@ -1,0 +1,197 @@
+"""The evaluation report against numbers computed by hand."""
+
+import csv
+import io
+import json
+import math
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from skvideo_clf.metrics import evaluate, evaluate_estimator, format_table, plot_training_curves
+
+# Six videos, three classes. Hand counts (rows true, columns predicted, order a, b, c):
+#   a: TP 1, FN 1 (-> b), FP 1 (a c predicted a)   P 1/2  R 1/2  F1 1/2
+#   b: TP 1, FN 0, FP 1                            P 1/2  R 1    F1 2/3
+#   c: TP 2, FN 1 (-> a), FP 0                     P 1    R 2/3  F1 4/5
+Y_TRUE = ["a", "a", "b", "c", "c", "c"]
+Y_PRED = ["a", "b", "b", "c", "a", "c"]
+# Row 1 (true a) has a in third place; row 4 (true c) has c in second place.
+Y_SCORE = [[.6, .3, .1], [.2, .5, .3], [.1, .8, .1], [.1, .2, .7], [.5, .1, .4], [.2, .2, .6]]
+
+
+def test_hand_computed_scores():
+    r = evaluate(Y_TRUE, Y_PRED, y_score=Y_SCORE, k=(1, 2))
+    assert r.labels == ["a", "b", "c"]
+    assert r.accuracy == pytest.approx(4 / 6)
+    assert r.f1_macro == pytest.approx((1 / 2 + 2 / 3 + 4 / 5) / 3)
+    assert r.f1_weighted == pytest.approx((2 * 1 / 2 + 1 * 2 / 3 + 3 * 4 / 5) / 6)
+    assert r.balanced_accuracy == pytest.approx((1 / 2 + 1 + 2 / 3) / 3)
+    assert r.per_class["a"]["precision"] == pytest.approx(0.5)
+    assert r.per_class["b"]["recall"] == pytest.approx(1.0)
+    assert r.per_class["c"]["recall"] == pytest.approx(2 / 3)
+    assert r.per_class["c"]["f1"] == pytest.approx(0.8)
+    # Specificity of a: of the 4 non-a videos, 3 are not predicted a.
+    assert r.per_class["a"]["specificity"] == pytest.approx(3 / 4)
+    assert [r.per_class[c]["support"] for c in "abc"] == [2, 1, 3]
+    assert r.hit_at_k == {1: pytest.approx(4 / 6), 2: pytest.approx(5 / 6)}
+    # AP of a: ranks .6 (pos), .5 (neg), then .2 tied (pos, neg): 1/2 * 1 + 1/2 * 1/2.
+    assert r.average_precision == {"a": pytest.approx(0.75), "b": 1.0, "c": 1.0}
+    assert r.mean_average_precision == pytest.approx((0.75 + 1 + 1) / 3)
+    assert r.confusion_matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+
+
+def test_column_order_follows_labels_and_pred_defaults_to_argmax():
+    order = [2, 0, 1]  # columns c, a, b
+    scores = np.asarray(Y_SCORE)[:, order]
+    r = evaluate(Y_TRUE, y_score=scores, labels=["c", "a", "b"], k=1)
+    # argmax of these scores is exactly Y_PRED.
+    assert r.y_pred.tolist() == Y_PRED
+    assert r.accuracy == pytest.approx(4 / 6)
+    assert r.average_precision["a"] == pytest.approx(0.75)
+    assert r.labels == ["c", "a", "b"]
+    assert r.confusion_matrix.tolist() == [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_class_absent_from_y_true_is_kept_and_excluded_from_map():
+    scores = np.column_stack([np.asarray(Y_SCORE), np.zeros(6)])
+    r = evaluate(Y_TRUE, Y_PRED, y_score=scores, labels=["a", "b", "c", "d"])
+    assert math.isnan(r.average_precision["d"])
+    assert r.mean_average_precision == pytest.approx((0.75 + 1 + 1) / 3)
+    assert r.per_class["d"]["support"] == 0
+    assert r.confusion_matrix.shape == (4, 4)
+    # Macro F1 over the 4 labels counts d as 0, as sklearn does with labels=.
+    assert r.f1_macro == pytest.approx((1 / 2 + 2 / 3 + 4 / 5 + 0) / 4)
+    d = r.to_dict()
+    assert d["per_class"]["d"]["average_precision"] is None
+    json.dumps(d, allow_nan=False)
+
+
+def test_binary_scores_one_or_two_columns():
+    y = [0, 0, 1, 1, 1]
+    p1 = np.array([0.1, 0.6, 0.7, 0.4, 0.9])  # score of class 1
+    r1 = evaluate(y, y_score=p1, labels=[0, 1])
+    r2 = evaluate(y, y_score=np.column_stack([1 - p1, p1]), labels=[0, 1])
+    # argmax: [0, 1, 1, 0, 1] -> 3 of 5 right.
+    assert r1.accuracy == r2.accuracy == pytest.approx(3 / 5)
+    assert r1.hit_at_k[1] == r2.hit_at_k[1] == pytest.approx(3 / 5)
+    # AP of class 1: ranks .9 (pos) .7 (pos) .6 (neg) .4 (pos): (1 + 1 + 3/4) / 3.
+    assert r2.average_precision[1] == pytest.approx((1 + 1 + 3 / 4) / 3)
+    assert r1.average_precision[1] == pytest.approx(r2.average_precision[1])
+
+
+def test_hit_at_k_at_or_above_n_classes_is_one_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = evaluate(Y_TRUE, Y_PRED, y_score=Y_SCORE, k=(1, 3, 5))
+    assert r.hit_at_k[3] == r.hit_at_k[5] == 1.0
+
+
+def test_without_scores_only_label_metrics():
+    r = evaluate(Y_TRUE, Y_PRED)
+    assert r.hit_at_k == {} and r.mean_average_precision is None
+    assert set(r.summary()) == {"accuracy", "f1_macro", "f1_weighted", "balanced_accuracy"}
+    with pytest.raises(ValueError, match="y_score"):
+        r.plot_precision_recall()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(y_score=Y_SCORE), "labels"),
+    (dict(y_score=np.ones((6, 2)), labels=["a", "b", "c"]), "one column per label"),
+    (dict(y_pred=["a"] * 5 + ["z"], labels=["a", "b", "c"]), "z"),
+    (dict(y_pred=Y_PRED, k=0), "k must be"),
+    (dict(), "y_pred, y_score"),
+    (dict(y_score=np.full((6, 3), np.nan), labels=["a", "b", "c"]), "NaN"),
+])
+def test_bad_input_is_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        evaluate(Y_TRUE, **kwargs)
+
+
+def test_tables_text_markdown_csv():
+    r = evaluate(Y_TRUE, Y_PRED, y_score=Y_SCORE)
+    md = r.to_markdown()
+    assert "| a     |     0.500 |  0.500 |" in md
+    assert "| f1_macro          | 0.656 |" in md
+    rows = list(csv.DictReader(io.StringIO(r.to_csv())))
+    assert [row["class"] for row in rows] == ["a", "b", "c"]
+    assert float(rows[2]["recall"]) == pytest.approx(2 / 3, abs=1e-15)
+    summary = {row["metric"]: float(row["value"])
+               for row in csv.DictReader(io.StringIO(r.to_csv("summary")))}
+    assert summary["hit@3"] == 1.0 and summary["mAP"] == pytest.approx(11 / 12)
+    text = str(r)
+    assert "balanced_accuracy  0.722" in text
+
+
+def test_format_table_fills_missing_cells_and_quotes_csv():
+    rows = [{"model": "a, b", "acc": 0.5}, {"model": "c", "f1": 0.25}]
+    out = format_table(rows, fmt="csv")
+    assert out == 'model,acc,f1\n"a, b",0.5,\nc,,0.25\n'
+    text = format_table(rows, digits=2).splitlines()
+    assert text[2] == "a, b   0.50"
+    with pytest.raises(ValueError, match="fmt"):
+        format_table(rows, fmt="html")
+
+
+def test_save_writes_readable_files(tmp_path):
+    r = evaluate(Y_TRUE, Y_PRED, y_score=Y_SCORE)
+    history = [{"epoch": 1, "train_loss": 1.0, "valid_loss": 1.1},
+               {"epoch": 2, "train_loss": 0.5, "valid_loss": 0.8}]
+    paths = r.save(tmp_path / "rep", prefix="x_", training_history=history)
+    assert set(paths) == {"markdown", "csv", "summary_csv", "json", "confusion_matrix",
+                          "confusion_matrix_normalized", "precision_recall", "training_curves"}
+    for key in ("confusion_matrix", "confusion_matrix_normalized", "precision_recall",
+                "training_curves"):
+        with open(paths[key], "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    with open(paths["json"]) as f:
+        data = json.load(f)
+    assert data["accuracy"] == pytest.approx(4 / 6)
+    assert data["confusion_matrix"] == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == sorted(
+        os.path.basename(p) for p in paths.values())
+    assert all(os.path.basename(p).startswith("x_") for p in paths.values())
+    assert not list((tmp_path / "rep").glob("*.tmp*"))
+
+
+def test_training_curves_from_a_real_skorch_net():
+    import torch
+    from matplotlib.figure import Figure
+    from skorch import NeuralNetClassifier
+
+    torch.manual_seed(0)
+    X = np.random.RandomState(0).randn(40, 3).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = NeuralNetClassifier(torch.nn.Linear(3, 2), criterion=torch.nn.CrossEntropyLoss,
+                              max_epochs=3, verbose=0).fit(X, y)
+    ax = plot_training_curves(net, ax=Figure().add_subplot())
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"train_loss", "valid_loss"}
+    assert lines["train_loss"].get_xdata().tolist() == [1, 2, 3]
+    assert lines["train_loss"].get_ydata().tolist() == pytest.approx(
+        net.history[:, "train_loss"])
+    with pytest.raises(ValueError, match="records"):
+        plot_training_curves(net, ax=Figure().add_subplot(), keys=("nope",))
+
+
+def test_evaluate_estimator_uses_scores_once():
+    from sklearn.svm import SVC
+
+    X = np.array([[0.0], [0.2], [1.0], [1.2], [2.0], [2.2]])
+    y = np.array(["lo", "lo", "mid", "mid", "hi", "hi"])
+    calls = []
+
+    class Counting(SVC):
+        def decision_function(self, X):
+            calls.append(len(X))
+            return super().decision_function(X)
+
+    clf = Counting(kernel="rbf", C=100).fit(X, y)
+    r = evaluate_estimator(clf, X, y)
+    assert calls == [6]
+    assert r.labels == ["hi", "lo", "mid"]
+    assert r.accuracy == 1.0 and r.mean_average_precision == 1.0
+    with pytest.raises(ValueError, match="fitted"):
+        evaluate_estimator(SVC(), X, y)
