@@ -1,0 +1,121 @@
+"""The frame cache: one file per (featurizer identity, video fingerprint, frame, augmentation).
+
+Layout under the cache root (a path, or a ``joblib.Memory``'s ``location``)::
+
+    <root>/skvideo_clf_frames/<identity>/identity.json     what the identity hashes
+    <root>/skvideo_clf_frames/<identity>/<kk>/<key>.npy    one frame's features
+
+``identity`` is a digest of the featurizer class, its feature-defining parameters and its
+network weights (a digest of the tensors); ``key`` is a digest of
+``source_fingerprint(video)`` (path + size + mtime, or the pixel digest of an array), the
+frame index and the augmentation's exact parameters, and ``kk`` its first two characters.
+Each entry is written to a temporary file in the same folder and moved in place with
+``os.replace`` (atomic on POSIX and Windows), so a killed run never leaves a half-written
+entry under a final name. Each entry also carries a digest of its own payload, checked on
+every read: a damaged entry reads as a miss and is recomputed, never as features.
+
+joblib.Memory's function cache is not used because it stores one entry per call (a whole
+video's frames), so two clips sharing frames would not share entries; the per-frame files
+here keep the same folder conventions (``location``) and can be cleared by deleting them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+
+import numpy as np
+
+_MAGIC = b"SKVCFR01"
+_DIGEST_SIZE = 16
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+
+
+def cache_root(memory):
+    """The cache folder for ``memory`` (None, a path, or a ``joblib.Memory``); None if off."""
+    if memory is None:
+        return None
+    location = getattr(memory, "location", memory)
+    if location is None:  # joblib.Memory(None) caches nothing
+        return None
+    if not isinstance(location, (str, os.PathLike)):
+        raise TypeError(
+            f"memory must be None, a folder path or a joblib.Memory; got {type(memory).__name__}."
+        )
+    return os.path.join(os.path.expanduser(os.fspath(location)), "skvideo_clf_frames")
+
+
+def augmentation_token(augmentation) -> str:
+    """A stable text form of an augmentation (``repr`` of floats round-trips exactly)."""
+    if augmentation is None or getattr(augmentation, "is_identity", False):
+        return "none"
+    return repr(augmentation)
+
+
+def frame_key(fingerprint: str, index: int, augmentation) -> str:
+    text = f"{fingerprint}|{int(index)}|{augmentation_token(augmentation)}"
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+class FrameCache:
+    """Per-frame feature store for one featurizer identity (see the module docstring)."""
+
+    def __init__(self, root, identity: dict):
+        text = json.dumps(identity, sort_keys=True, default=str)
+        self.identity = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        self.folder = os.path.join(root, self.identity)
+        os.makedirs(self.folder, exist_ok=True)
+        info = os.path.join(self.folder, "identity.json")
+        if not os.path.exists(info):
+            _atomic_write(info, text.encode())
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], key + ".npy")
+
+    def get(self, key: str):
+        """The stored array, or None when absent or damaged."""
+        try:
+            with open(self.path(key), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        head = len(_MAGIC) + _DIGEST_SIZE
+        if len(data) <= head or data[: len(_MAGIC)] != _MAGIC:
+            return None
+        payload = data[head:]
+        if _digest(payload) != data[len(_MAGIC):head]:
+            return None
+        try:
+            arr = np.load(io.BytesIO(payload), allow_pickle=False)
+        except ValueError:
+            return None
+        return arr
+
+    def put(self, key: str, value: np.ndarray):
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
+        payload = buf.getvalue()
+        path = self.path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _atomic_write(path, _MAGIC + _digest(payload) + payload)
+
+
+def _atomic_write(path: str, data: bytes):
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,102 @@
+"""Temporal pooling of feature sequences into video-level features."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+
+def as_sequences(X):
+    """Feature sequences as a list of float32 ``(T_i, D)`` arrays.
+
+    Accepts a ``(n, T, D)`` array, the ragged form (a 1-D object array of ``(T_i, D)``
+    arrays) or a ``(n, D)`` array, read as sequences of length 1.
+    """
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        if X.ndim != 1:
+            raise ValueError(f"A ragged sequence array must be 1-D, got shape {X.shape}.")
+        seqs = [np.asarray(s, dtype=np.float32) for s in X]
+    elif isinstance(X, (list, tuple)) and X and np.ndim(X[0]) == 2:
+        seqs = [np.asarray(s, dtype=np.float32) for s in X]
+    else:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim == 2:
+            X = X[:, None, :]
+        if X.ndim != 3:
+            raise ValueError(
+                f"Expected feature sequences (n, T, D), (n, D) or a ragged object array; got "
+                f"an array of shape {X.shape}. Per-frame maps (n, T, h, w) must be flattened."
+            )
+        seqs = list(X)
+    for i, s in enumerate(seqs):
+        if s.ndim != 2 or len(s) == 0:
+            raise ValueError(f"Sequence {i} has shape {s.shape}; expected (T_i >= 1, D).")
+    if len({s.shape[1] for s in seqs}) > 1:
+        raise ValueError("Sequences have different feature sizes D.")
+    return seqs
+
+
+class TemporalPooling(TransformerMixin, BaseEstimator):
+    """Pool feature sequences over time: ``(n, T, D) -> (n, D)`` (or ``(n, 2D)``).
+
+    Parameters
+    ----------
+    method : {"mean", "max", "mean_max"}, default="mean"
+        ``"mean_max"`` concatenates the mean and the max.
+    mask_padding : bool, default=True
+        Leave out time steps whose features are all exactly zero (the zero padding of
+        fixed-length sequences), so padding does not drag the mean towards zero. A sequence
+        that is all zeros pools to zeros.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        ``D``, the per-step feature size seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features import TemporalPooling
+    >>> X = np.array([[[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]], dtype=np.float32)
+    >>> TemporalPooling().fit_transform(X).tolist()
+    [[2.0, 1.0]]
+    >>> TemporalPooling(method="max").fit_transform(X).tolist()
+    [[3.0, 2.0]]
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions({"mean", "max", "mean_max"})],
+        "mask_padding": ["boolean"],
+    }
+
+    def __init__(self, method="mean", mask_padding=True):
+        self.method = method
+        self.mask_padding = mask_padding
+
+    def fit(self, X, y=None):
+        """Record the feature size. ``X``: (n, T, D), ragged object array or (n, D)."""
+        self._validate_params()
+        self.n_features_in_ = as_sequences(X)[0].shape[1]
+        return self
+
+    def transform(self, X):
+        """Pooled float32 features of shape (n, D), or (n, 2D) for ``"mean_max"``."""
+        check_is_fitted(self, "n_features_in_")
+        seqs = as_sequences(X)
+        if seqs[0].shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {seqs[0].shape[1]} features per step; fit saw "
+                             f"{self.n_features_in_}.")
+        out = []
+        for s in seqs:
+            if self.mask_padding:
+                keep = np.any(s != 0, axis=1)
+                s = s[keep] if keep.any() else s[:1] * 0
+            parts = []
+            if self.method in ("mean", "mean_max"):
+                parts.append(s.mean(axis=0))
+            if self.method in ("max", "mean_max"):
+                parts.append(s.max(axis=0))
+            out.append(np.concatenate(parts))
+        return np.asarray(out, dtype=np.float32)
