@@ -1,0 +1,36 @@
+"""Imbalance handling by resampling: the samplers of seeds 000 and 001.
+
+- :class:`SpatioTemporalOversampler` (seed 000, Algorithm 1): synthetic clips made by
+  random frame selection in time and one random augmentation per clip.
+- :class:`BootstrapSampler` (seed 001, Table I): balanced pseudo-batches, negatives split
+  into batches and positives drawn with replacement.
+- :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: the same batches for torch
+  and skorch, redrawn every epoch (``iterator_train=BalancedDataLoader``).
+
+Both samplers are imbalanced-learn samplers: in an :class:`imblearn.pipeline.Pipeline`
+they run in ``fit`` only. They take videos (paths, arrays, clips), feature sequences
+``(n, T, D)`` and plain 2-D rows.
+"""
+
+from ._bootstrap import BootstrapSampler, bootstrap_batches
+from ._spatio_temporal import SpatioTemporalOversampler
+
+__all__ = [
+    "BalancedBatchSampler",
+    "BalancedDataLoader",
+    "BootstrapSampler",
+    "SpatioTemporalOversampler",
+    "bootstrap_batches",
+]
+
+_TORCH_NAMES = ("BalancedBatchSampler", "BalancedDataLoader")
+
+
+def __getattr__(name):
+    # The torch-based names are imported on first use so that the samplers (and
+    # `import skvideo_clf.sampling`) do not pay for importing torch.
+    if name in _TORCH_NAMES:
+        from . import _batch_sampler
+
+        return getattr(_batch_sampler, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
