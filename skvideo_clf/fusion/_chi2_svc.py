@@ -1,0 +1,367 @@
+"""SVM on the chi2 kernel of one stream (seed 004's Spatial SVM and Motion SVM)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import SVC
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..streams import resolve_streams
+from ._kernels import _gamma_from_distances, chi2_distances
+
+__all__ = ["Chi2SVC"]
+
+
+def _check_probability(self):
+    if not self.probability:
+        raise AttributeError(
+            f"predict_proba is not available when probability=False; "
+            f"build {type(self).__name__}(probability=True)."
+        )
+    return True
+
+
+class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
+    """Weighted sum of per-stream chi2 kernels fed to ``SVC(kernel="precomputed")``.
+
+    Subclasses choose the streams (:meth:`_selected_streams`) and the kernel weights
+    (:meth:`_fit_kernel_weights`); everything else (validation, negative input, gamma,
+    prediction on the support vectors) lives here once.
+    """
+
+    # MKLClassifier reports its alternating rounds as n_iter_ instead of the SVC's.
+    _counts_own_iterations = False
+
+    _parameter_constraints: dict = {
+        "streams": [dict, None],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "negative": [StrOptions({"raise", "shift"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "probability": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, -1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def _svc(self):
+        return SVC(
+            kernel="precomputed",
+            C=self.C,
+            class_weight=self.class_weight,
+            tol=self.tol,
+            max_iter=self.max_iter,
+        )
+
+    def _fit_svc(self, K, y):
+        """Fit the final SVC on the training kernel, calibrated when ``probability``."""
+        if not self.probability:
+            self.calibrator_ = None
+            return self._svc().fit(K, y)
+        # SVC(probability=True) is deprecated since scikit-learn 1.9 in favour of this.
+        # cross_val_predict splits a precomputed kernel on both axes (pairwise tag).
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(
+                "probability=True calibrates by cross-validation and needs at least 2 "
+                f"training samples per class; a class has only {counts.min()} sample."
+            )
+        cv = StratifiedKFold(
+            n_splits=int(min(5, counts.min())), shuffle=True, random_state=self.random_state
+        )
+        self.calibrator_ = CalibratedClassifierCV(
+            self._svc(), method="sigmoid", cv=cv, ensemble=False
+        ).fit(K, y)
+        return self.calibrator_.calibrated_classifiers_[0].estimator
+
+    def _selected_streams(self, n_features):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fit_kernel_weights(self, kernels, y):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _check_non_negative(self, X, method):
+        if self.negative == "shift":
+            # Features below the training minimum would be negative after the shift;
+            # they are clipped to 0 (documented under ``negative``).
+            return np.maximum(X + self.shift_, 0, dtype=X.dtype)
+        for name, cols in self.stream_columns_.items():
+            if np.min(X[:, cols]) < 0:
+                raise ValueError(
+                    f"Negative values in data passed to {type(self).__name__}.{method} "
+                    f"(argument X, stream {name!r}): the chi2 kernel needs non-negative "
+                    "features. Use non-negative features (histograms, ReLU / pooled CNN "
+                    "activations), rescale them with sklearn.preprocessing.MinMaxScaler, or "
+                    "build the estimator with negative='shift'."
+                )
+        return X
+
+    def fit(self, X, y):
+        """Fit the SVM on the training kernel.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Video-level features, non-negative unless ``negative="shift"``.
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.stream_columns_ = self._selected_streams(X.shape[1])
+        if self.negative == "shift":
+            self.shift_ = np.maximum(-X.min(axis=0), 0).astype(X.dtype)
+        X = self._check_non_negative(X, "fit")
+        kernels, gammas = [], {}
+        for name, cols in self.stream_columns_.items():
+            D = chi2_distances(X[:, cols])
+            gamma = _gamma_from_distances(D) if self.gamma == "auto" else float(self.gamma)
+            gammas[name] = gamma
+            np.multiply(D, -gamma, out=D)
+            kernels.append(np.exp(D, out=D))
+        self.gammas_ = gammas
+        weights = self._fit_kernel_weights(kernels, y)
+        self.svc_ = self._fit_svc(sum(w * K for w, K in zip(weights, kernels) if w > 0), y)
+        self.stream_weights_ = dict(zip(self.stream_columns_, weights.tolist()))
+        self.classes_ = self.svc_.classes_
+        if not self._counts_own_iterations:
+            self.n_iter_ = self.svc_.n_iter_
+        # Only the support vectors enter a prediction; keep just those rows.
+        self.support_vectors_ = X[self.svc_.support_]
+        self.n_train_ = X.shape[0]
+        return self
+
+    def _test_kernel(self, X, method):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._check_non_negative(X, method)
+        sv = self.support_vectors_
+        K_sv = np.zeros((X.shape[0], sv.shape[0]), dtype=np.float64)
+        for name, cols in self.stream_columns_.items():
+            w = self.stream_weights_[name]
+            if w == 0:
+                continue
+            D = chi2_distances(X[:, cols], sv[:, cols])
+            K_sv += w * np.exp(-self.gammas_[name] * D)
+        # SVC(kernel="precomputed") wants one column per training sample but reads only
+        # the support columns, so the others can stay 0 (exact, and saves the kernel cost).
+        K = np.zeros((X.shape[0], self.n_train_), dtype=np.float64)
+        K[:, self.svc_.support_] = K_sv
+        return K
+
+    def decision_function(self, X):
+        """Decision values of the underlying SVC (``decision_function_shape="ovr"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        K = self._test_kernel(X, "decision_function")
+        return self.svc_.decision_function(K)
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        K = self._test_kernel(X, "predict")
+        return self.svc_.predict(K)
+
+    @available_if(_check_probability)
+    def predict_proba(self, X):
+        """Sigmoid-calibrated class probabilities (needs ``probability=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        K = self._test_kernel(X, "predict_proba")
+        return self.calibrator_.predict_proba(K)
+
+    @available_if(_check_probability)
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = self.negative == "raise"
+        return tags
+
+
+class Chi2SVC(_BaseChi2KernelSVC):
+    """SVM on the exponential chi2 kernel of one stream (Spatial SVM / Motion SVM).
+
+    ``SVC(kernel="precomputed")`` fitted on
+    :func:`sklearn.metrics.pairwise.chi2_kernel` of the chosen columns, the per-stream
+    baselines of seed 004's Table 2. Multi-class is SVC's one-vs-one.
+
+    Parameters
+    ----------
+    streams : dict of str to slice or sequence of int, default=None
+        Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`);
+        ``None`` uses every column. Pass the same dict to every fusion estimator.
+    stream : str, default=None
+        Which stream of ``streams`` the kernel is computed on; may be left out when
+        ``streams`` has a single entry.
+    C : float, default=1.0
+        SVM regularization.
+    gamma : float or "auto", default="auto"
+        Kernel width. ``"auto"``: ``1 / mean chi2 distance`` between the training
+        samples (Zhang et al. 2007; see :func:`skvideo_clf.fusion.chi2_gamma`).
+    negative : {"raise", "shift"}, default="raise"
+        The chi2 kernel is defined for non-negative features only. ``"raise"``: negative
+        input raises a ``ValueError`` naming the stream. ``"shift"``: each column is shifted
+        by minus its training minimum (when negative) so the training data is non-negative;
+        at prediction, values still negative after the shift are clipped to 0.
+    class_weight : dict, "balanced" or None, default=None
+        Passed to :class:`sklearn.svm.SVC`.
+    probability : bool, default=False
+        Enable :meth:`predict_proba`: Platt's sigmoid calibration of the decision values
+        by :class:`~sklearn.calibration.CalibratedClassifierCV` (``ensemble=False``,
+        stratified 5-fold, or fewer folds when a class has fewer samples), which replaces
+        ``SVC(probability=True)`` (deprecated in scikit-learn 1.9). Needed for
+        :class:`LateFusionClassifier` members.
+    tol : float, default=1e-3
+        SVC stopping tolerance.
+    max_iter : int, default=-1
+        SVC iteration limit, -1 for none.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the calibration folds (``probability=True`` only).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    svc_ : SVC
+        The fitted SVC on the precomputed kernel (on all training data).
+    calibrator_ : CalibratedClassifierCV or None
+        The probability calibration (``probability=True``), else None.
+    gammas_ : dict of str to float
+        The kernel width used for the stream.
+    stream_columns_ : dict of str to ndarray
+        The stream's column indices.
+    stream_weights_ : dict of str to float
+        ``{stream: 1.0}``.
+    support_vectors_ : ndarray of shape (n_support, n_features)
+        Training rows that are support vectors (after the shift, if any).
+    shift_ : ndarray of shape (n_features,)
+        Per-column shift (only with ``negative="shift"``).
+    n_train_ : int
+        Number of training samples.
+    n_iter_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
+        SVC solver iterations per one-vs-one sub-problem.
+    n_features_in_ : int
+
+    See Also
+    --------
+    EarlyFusionSVC : the average of several streams' chi2 kernels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.fusion import Chi2SVC
+    >>> rng = np.random.RandomState(0)
+    >>> y = np.repeat(["run", "walk"], 20)
+    >>> X = rng.rand(40, 6) + (y == "run")[:, None] * [1, 1, 1, 0, 0, 0]
+    >>> streams = {"spatial": slice(0, 3), "motion": slice(3, 6)}
+    >>> spatial = Chi2SVC(streams=streams, stream="spatial").fit(X, y)
+    >>> float(spatial.score(X, y))
+    1.0
+    >>> motion = Chi2SVC(streams=streams, stream="motion").fit(X, y)  # pure noise
+    >>> bool(motion.score(X, y) < 1.0)
+    True
+
+    Negative features raise an error that says what to do:
+
+    >>> Chi2SVC().fit(X - 1, y)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Negative values in data passed to Chi2SVC.fit (argument X, stream 'all'): ...
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseChi2KernelSVC._parameter_constraints,
+        "stream": [str, None],
+    }
+
+    def __init__(
+        self,
+        streams=None,
+        stream=None,
+        *,
+        C=1.0,
+        gamma="auto",
+        negative="raise",
+        class_weight=None,
+        probability=False,
+        tol=1e-3,
+        max_iter=-1,
+        random_state=None,
+    ):
+        self.streams = streams
+        self.stream = stream
+        self.C = C
+        self.gamma = gamma
+        self.negative = negative
+        self.class_weight = class_weight
+        self.probability = probability
+        self.tol = tol
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _selected_streams(self, n_features):
+        columns = resolve_streams(self.streams, n_features)
+        if self.stream is None:
+            if len(columns) != 1:
+                raise ValueError(
+                    f"Chi2SVC uses one stream but streams has {len(columns)} "
+                    f"({list(columns)}); name it with stream=..., or use EarlyFusionSVC "
+                    "or MKLClassifier to combine streams."
+                )
+            return columns
+        if self.stream not in columns:
+            raise ValueError(
+                f"stream={self.stream!r} is not one of the streams {list(columns)}."
+            )
+        return {self.stream: columns[self.stream]}
+
+    def _fit_kernel_weights(self, kernels, y):
+        return np.ones(1)

@@ -1,0 +1,96 @@
+"""Chi2 kernel helpers shared by the kernel SVMs of :mod:`skvideo_clf.fusion`.
+
+The kernel is scikit-learn's exponential chi2 kernel,
+``k(x, y) = exp(-gamma * sum_i (x_i - y_i)**2 / (x_i + y_i))``
+(:func:`sklearn.metrics.pairwise.chi2_kernel`), computed here from the chi2 distance
+matrix so that the distances of the training set serve twice: once for ``gamma`` and once
+for the kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics.pairwise import additive_chi2_kernel
+
+__all__ = ["chi2_distances", "mean_chi2_distance", "chi2_gamma"]
+
+
+def chi2_distances(X, Y=None):
+    """Chi2 distances ``d(x, y) = sum_i (x_i - y_i)**2 / (x_i + y_i)`` (0/0 taken as 0).
+
+    The negation of :func:`sklearn.metrics.pairwise.additive_chi2_kernel`, which computes
+    it (in compiled code); features must be non-negative.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples_X, n_features)
+    Y : ndarray of shape (n_samples_Y, n_features), default=None
+        ``None`` means ``X``.
+
+    Returns
+    -------
+    D : ndarray of shape (n_samples_X, n_samples_Y)
+
+    Examples
+    --------
+    >>> chi2_distances([[1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]]).tolist()
+    [[2.0, 0.0]]
+    """
+    D = additive_chi2_kernel(X, Y)
+    np.negative(D, out=D)
+    # The compiled kernel can return -0.0 or a tiny negative value from rounding.
+    np.maximum(D, 0, out=D)
+    return D
+
+
+def mean_chi2_distance(D):
+    """Mean of the off-diagonal entries of a square chi2 distance matrix.
+
+    The diagonal (a sample's distance to itself, always 0) is left out so that the value
+    does not depend on how many training samples there are.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_samples, n_samples)
+
+    Returns
+    -------
+    mean : float
+        0.0 when there are fewer than two samples.
+    """
+    n = D.shape[0]
+    if n < 2:
+        return 0.0
+    return float((D.sum() - np.trace(D)) / (n * (n - 1)))
+
+
+def chi2_gamma(X):
+    """The ``gamma="auto"`` rule: one over the mean chi2 distance between training samples.
+
+    ``gamma = 1 / mean_{i != j} d(x_i, x_j)`` with the chi2 distance of
+    :func:`chi2_distances`, the common practice of Zhang et al. (IJCV 2007, "Local features
+    and kernels for classification of texture and object categories"), also used for the
+    chi2 SVM baselines of seed 004. Zhang et al. write the distance with a factor 1/2; the
+    product ``gamma * d`` and hence the kernel do not depend on that factor. When every
+    training sample is identical (mean distance 0) ``gamma`` is 1.0.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Non-negative training features of one stream.
+
+    Returns
+    -------
+    gamma : float
+
+    Examples
+    --------
+    >>> chi2_gamma([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # distances 2, 0, 2 -> mean 4/3
+    0.75
+    """
+    return _gamma_from_distances(chi2_distances(X))
+
+
+def _gamma_from_distances(D):
+    mean = mean_chi2_distance(D)
+    return 1.0 / mean if mean > 0 else 1.0

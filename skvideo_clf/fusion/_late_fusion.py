@@ -1,0 +1,389 @@
+"""Late fusion: average the class probabilities of several classifiers, each on its stream.
+
+Seed 004's SVM-LF and NN-LF (equal weights) and its hybrid framework (weights estimated by
+cross-validation). scikit-learn's :class:`~sklearn.ensemble.VotingClassifier` averages
+probabilities too, but every member sees all of ``X`` and the weights are fixed, so the
+stream selection and the cross-validated weights are written here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin, clone
+from sklearn.metrics import log_loss
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import _BaseComposition
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ..streams import resolve_streams
+
+__all__ = ["LateFusionClassifier"]
+
+
+def _simplex_grid(n_members, n_steps):
+    """Every weight vector with entries in {0, 1/n_steps, ..., 1} summing to 1."""
+    # Stars and bars: choose where the n_members - 1 bars go among n_steps + n_members - 1.
+    for bars in itertools.combinations(range(n_steps + n_members - 1), n_members - 1):
+        edges = (-1, *bars, n_steps + n_members - 1)
+        yield np.diff(edges) - 1
+
+
+class LateFusionClassifier(ClassifierMixin, _BaseComposition):
+    """Weighted average of the predicted probabilities of per-stream classifiers.
+
+    Each member is a ``(name, estimator, stream)`` triple: the estimator is fitted on the
+    columns of its stream (a name from ``streams``), or on the whole input when ``stream``
+    is ``None``. The fused probability is ``sum_m weights_[m] * P_m(x)``, its argmax the
+    prediction. Members need ``predict_proba`` (set ``probability=True`` on SVMs); any
+    scikit-learn compatible classifier works, the skorch classifiers of
+    :mod:`skvideo_clf.neural` and whole :class:`~sklearn.pipeline.Pipeline` objects
+    included.
+
+    With ``weights="cv"`` the fusion weights are chosen on the training data only:
+    every member's out-of-fold probabilities are computed with
+    :func:`~sklearn.model_selection.cross_val_predict` (splits from ``cv``), then every
+    weight vector on the simplex grid with step ``1 / n_weight_steps`` is scored by the
+    log-loss of the fused out-of-fold probabilities and the best is kept (ties go to
+    the first in grid order). The members are then refitted on all the training data.
+    This is how seed 004 fuses its hybrid framework's networks.
+
+    Parameters
+    ----------
+    members : list of (str, estimator, str or None)
+        Name, unfitted classifier, and the stream it sees (``None``: all of ``X``).
+        Names must be unique and must not contain ``"__"``.
+    streams : dict of str to slice or sequence of int, default=None
+        Column blocks (see :func:`skvideo_clf.streams.resolve_streams`); needed when a
+        member names a stream. Columns are taken along the last axis, so 3-D sequence
+        input ``(n, T, D)`` splits by feature too.
+    weights : {"cv"}, dict of str to float, array-like of float or None, default=None
+        ``None``: equal weights (seed 004's SVM-LF / NN-LF). A dict by member name or a
+        sequence in member order: fixed non-negative weights, normalized to sum to 1.
+        ``"cv"``: chosen by internal cross-validation as described above.
+    cv : int, cross-validation generator or iterable, default=5
+        Splits for ``weights="cv"`` (an int means stratified k-fold).
+    n_weight_steps : int, default=10
+        Resolution of the weight grid for ``weights="cv"``; the grid has
+        ``C(n_weight_steps + n_members - 1, n_members - 1)`` points (66 for three members).
+    n_jobs : int, default=None
+        Parallel jobs for :func:`~sklearn.model_selection.cross_val_predict`.
+    verbose : int, default=0
+        Passed to :func:`~sklearn.model_selection.cross_val_predict`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    estimators_ : list of estimators
+        The fitted members, in order.
+    named_estimators_ : Bunch
+        The same by name.
+    weights_ : ndarray of shape (n_members,)
+        Fusion weights, summing to 1.
+    cv_log_loss_ : float
+        Log-loss of the fused out-of-fold probabilities at ``weights_`` (``weights="cv"``).
+    cv_member_log_loss_ : dict of str to float
+        Out-of-fold log-loss of each member alone (``weights="cv"``).
+    stream_columns_ : dict of str to ndarray
+        Column indices of the streams the members use.
+    n_features_in_ : int
+        Columns of ``X`` when it was a 2-D numeric matrix.
+
+    Examples
+    --------
+    SVM-LF over a spatial and a motion stream, and the same members with weights chosen
+    by cross-validation (the motion block is noise here, so it gets little weight):
+
+    >>> import numpy as np
+    >>> from skvideo_clf.fusion import Chi2SVC, LateFusionClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> y = np.repeat(["a", "b", "c"], 20)
+    >>> X = rng.rand(60, 6)
+    >>> X[:, :3] += np.eye(3)[np.searchsorted(["a", "b", "c"], y)]
+    >>> streams = {"spatial": slice(0, 3), "motion": slice(3, 6)}
+    >>> members = [
+    ...     ("spatial", Chi2SVC(probability=True, random_state=0), "spatial"),
+    ...     ("motion", Chi2SVC(probability=True, random_state=0), "motion"),
+    ... ]
+    >>> lf = LateFusionClassifier(members, streams=streams).fit(X, y)
+    >>> lf.weights_.tolist()
+    [0.5, 0.5]
+    >>> hybrid = LateFusionClassifier(members, streams=streams, weights="cv").fit(X, y)
+    >>> bool(hybrid.weights_[0] > 0.7)
+    True
+
+    NN-LF is the same with neural members, e.g. ``("spatial", MLPClassifier(), "spatial")``
+    or a classifier of :mod:`skvideo_clf.neural`; members may be Pipelines with their own
+    featurizers when ``X`` is a list of videos and every member's stream is ``None``.
+    """
+
+    _parameter_constraints: dict = {
+        "members": [list],
+        "streams": [dict, None],
+        "weights": [StrOptions({"cv"}), dict, "array-like", None],
+        "cv": ["cv_object"],
+        "n_weight_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        members,
+        streams=None,
+        weights=None,
+        *,
+        cv=5,
+        n_weight_steps=10,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.members = members
+        self.streams = streams
+        self.weights = weights
+        self.cv = cv
+        self.n_weight_steps = n_weight_steps
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # get_params / set_params through the (name, estimator) pairs, as ColumnTransformer
+    # does for its (name, transformer, columns) triples.
+    @property
+    def _members(self):
+        try:
+            return [(name, est) for name, est, _ in self.members]
+        except (TypeError, ValueError):
+            return self.members
+
+    @_members.setter
+    def _members(self, value):
+        try:
+            self.members = [
+                (name, est, stream)
+                for (name, est), (_, _, stream) in zip(value, self.members)
+            ]
+        except (TypeError, ValueError):
+            self.members = value
+
+    def get_params(self, deep=True):
+        """Parameters, with ``<member name>__<param>`` entries when ``deep``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+
+        Returns
+        -------
+        params : dict
+        """
+        return self._get_params("_members", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters, members' included (``svm__C=10``, ``svm=other_estimator``).
+
+        Parameters
+        ----------
+        **params : dict
+
+        Returns
+        -------
+        self : object
+        """
+        self._set_params("_members", **params)
+        return self
+
+    def _check_members(self):
+        if not self.members:
+            raise ValueError("members is empty; give a list of (name, estimator, stream).")
+        for member in self.members:
+            if not (isinstance(member, tuple | list) and len(member) == 3):
+                raise ValueError(
+                    f"Each member must be a (name, estimator, stream) triple; got {member!r}."
+                )
+        names = [name for name, _, _ in self.members]
+        self._validate_names(names)
+        for name, est, _ in self.members:
+            if not hasattr(est, "fit") or not hasattr(est, "predict_proba"):
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) has no fit/predict_proba; late "
+                    "fusion averages probabilities (for SVC / Chi2SVC set probability=True)."
+                )
+
+    def _validate_X(self, X, reset):
+        """Numeric 2-D/3-D input is validated here; anything else (a list of videos)
+        goes to the members untouched, which validate it themselves."""
+        if sp.issparse(X) or hasattr(X, "dtypes"):
+            return validate_data(self, X, reset=reset, accept_sparse=True,
+                                 ensure_all_finite=False)
+        try:
+            arr = np.asarray(X)
+        except ValueError:  # ragged lists
+            arr = None
+        if arr is not None and arr.dtype.kind in "biuf":
+            if arr.ndim == 2:
+                return validate_data(self, arr, reset=reset, dtype=None,
+                                     ensure_all_finite=False)
+            if arr.ndim == 3 and arr.shape[0] > 0:
+                return arr
+        if any(stream is not None for _, _, stream in self.members):
+            raise ValueError(
+                "Members with a stream need X as a numeric array (n_samples, n_features) or "
+                f"(n_samples, T, n_features); got {type(X).__name__}. Give stream=None to "
+                "members that read other input (e.g. Pipelines over videos)."
+            )
+        return X
+
+    def _member_input(self, X, stream):
+        if stream is None:
+            return X
+        if stream not in self.stream_columns_:
+            raise ValueError(
+                f"A member uses stream {stream!r}, which is not one of the streams "
+                f"{list(self.stream_columns_)}."
+            )
+        cols = self.stream_columns_[stream]
+        return X[:, cols] if sp.issparse(X) else X[..., cols]
+
+    def fit(self, X, y, groups=None):
+        """Fit every member on its stream, choosing the fusion weights first if asked.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, T, n_features), \
+or list
+            Features (streams are column blocks of the last axis), or any input that the
+            members read themselves when no member names a stream.
+        y : array-like of shape (n_samples,)
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware ``cv`` splitter (``weights="cv"`` only).
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        self._check_members()
+        X = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                "LateFusionClassifier requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        self.classes_ = unique_labels(y)
+        n_features = X.shape[-1] if hasattr(X, "shape") and len(X.shape) >= 2 else None
+        uses_streams = any(stream is not None for _, _, stream in self.members)
+        self.stream_columns_ = (
+            resolve_streams(self.streams, n_features) if uses_streams else {}
+        )
+        names = [name for name, _, _ in self.members]
+        if isinstance(self.weights, str):  # "cv"
+            self.weights_ = self._cv_weights(X, y, groups)
+        else:
+            self.weights_ = self._fixed_weights(names)
+        self.estimators_ = [
+            clone(est).fit(self._member_input(X, stream), y) for _, est, stream in self.members
+        ]
+        self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
+        return self
+
+    def _fixed_weights(self, names):
+        if self.weights is None:
+            return np.full(len(names), 1.0 / len(names))
+        if isinstance(self.weights, dict):
+            unknown = set(self.weights) - set(names)
+            if unknown:
+                raise ValueError(f"weights names unknown members {sorted(unknown)}: {names}.")
+            w = np.array([float(self.weights.get(name, 0.0)) for name in names])
+        else:
+            w = np.asarray(self.weights, dtype=float).ravel()
+            if w.shape[0] != len(names):
+                raise ValueError(
+                    f"weights has {w.shape[0]} entries for {len(names)} members {names}."
+                )
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+            raise ValueError(
+                f"weights must be finite, non-negative and not all 0; got {w.tolist()}."
+            )
+        return w / w.sum()
+
+    def _cv_weights(self, X, y, groups):
+        cv = check_cv(self.cv, y, classifier=True)
+        # cross_val_predict orders predict_proba columns by np.unique(y) = classes_.
+        oof = [
+            cross_val_predict(
+                clone(est), self._member_input(X, stream), y, groups=groups, cv=cv,
+                method="predict_proba", n_jobs=self.n_jobs, verbose=self.verbose,
+            )
+            for _, est, stream in self.members
+        ]
+        names = [name for name, _, _ in self.members]
+        self.cv_member_log_loss_ = {
+            name: float(log_loss(y, P, labels=self.classes_)) for name, P in zip(names, oof)
+        }
+        best, best_loss = None, np.inf
+        for steps in _simplex_grid(len(oof), self.n_weight_steps):
+            w = steps / self.n_weight_steps
+            fused = sum(wm * P for wm, P in zip(w, oof) if wm > 0)
+            loss = log_loss(y, fused, labels=self.classes_)
+            if loss < best_loss - 1e-12:
+                best, best_loss = w, loss
+        self.cv_log_loss_ = float(best_loss)
+        return best
+
+    def _member_proba(self, est, X):
+        P = np.asarray(est.predict_proba(X), dtype=float)
+        member_classes = getattr(est, "classes_", None)
+        if member_classes is None or np.array_equal(member_classes, self.classes_):
+            return P
+        # A member that saw the labels in another order (or not all of them).
+        out = np.zeros((P.shape[0], len(self.classes_)))
+        out[:, np.searchsorted(self.classes_, member_classes)] = P
+        return out
+
+    def predict_proba(self, X):
+        """Weighted average of the members' probabilities.
+
+        Parameters
+        ----------
+        X : array-like or list
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return sum(
+            w * self._member_proba(est, self._member_input(X, stream))
+            for w, est, (_, _, stream) in zip(self.weights_, self.estimators_, self.members)
+            if w > 0
+        )
+
+    def predict(self, X):
+        """Class with the largest fused probability.
+
+        Parameters
+        ----------
+        X : array-like or list
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
