@@ -18,7 +18,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from ..augment import draw_augmentation
-from ..video import Clip, rand_down_or_up_sample, uniform_indices, video_info
+from ..video import (
+    Clip,
+    rand_down_or_up_sample,
+    uniform_indices,
+    up_sample_indices,
+    video_info,
+)
 from ._input import check_sampler_input, object_array
 
 __all__ = ["SpatioTemporalOversampler"]
@@ -129,8 +135,9 @@ class SpatioTemporalOversampler(BaseOverSampler):
       arrays: a ``(n_resampled, sequence_length, D)`` array of the input dtype. Only the
       temporal half applies (RandDown / UpSample of the rows of each sequence): pixels
       are gone, so the augmentation ranges are ignored. First clips under
-      ``keep_original=True`` are resampled uniformly to ``sequence_length`` steps (the
-      identity when ``T == sequence_length``) so that all rows stack.
+      ``keep_original=True`` are resampled to ``sequence_length`` steps so that all rows
+      stack: evenly spaced steps when ``T >= sequence_length`` (the identity when equal),
+      UpSample when shorter.
     - 2-D ``(n_samples, n_features)`` arrays, sparse matrices and DataFrames (sequences of
       length one): synthetic rows are copies of their source rows, as imblearn's
       ``RandomOverSampler`` makes them; the container type is kept.
@@ -304,8 +311,10 @@ class SpatioTemporalOversampler(BaseOverSampler):
             seq = seqs[src]
             if is_synthetic:
                 idx = rand_down_or_up_sample(len(seq), alpha, rng)
-            else:
+            elif len(seq) >= alpha:
                 idx = uniform_indices(len(seq), alpha)
+            else:
+                idx = up_sample_indices(len(seq), alpha)
             out[row] = seq[idx]
         return out
 
