@@ -329,6 +329,9 @@ or list
             )
             for _, est, stream in self.members
         ]
+        # Rows of float32 (skorch) or rounded probabilities sum to 1 only approximately;
+        # log_loss warns on that, so make them exact.
+        oof = [P / P.sum(axis=1, keepdims=True) for P in oof]
         names = [name for name, _, _ in self.members]
         self.cv_member_log_loss_ = {
             name: float(log_loss(y, P, labels=self.classes_)) for name, P in zip(names, oof)
@@ -337,6 +340,7 @@ or list
         for steps in _simplex_grid(len(oof), self.n_weight_steps):
             w = steps / self.n_weight_steps
             fused = sum(wm * P for wm, P in zip(w, oof) if wm > 0)
+            fused /= fused.sum(axis=1, keepdims=True)
             loss = log_loss(y, fused, labels=self.classes_)
             if loss < best_loss - 1e-12:
                 best, best_loss = w, loss

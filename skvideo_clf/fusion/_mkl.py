@@ -63,9 +63,10 @@ class MKLClassifier(_BaseChi2KernelSVC):
        ``||beta||_p = 1``;
 
     until no weight moves by more than ``mkl_tol`` or ``mkl_max_iter`` rounds have run.
-    ``p=2`` is seed 004's setting; ``p -> 1`` gives sparser weights, large ``p`` weights
-    close to uniform. Each stream's kernel is an exponential chi2 kernel with its own
-    ``gamma`` as in :class:`EarlyFusionSVC`.
+    ``p=2`` is seed 004's setting (about ten rounds on small problems); ``p -> 1`` gives
+    sparser weights and needs more rounds, large ``p`` weights close to uniform. Each
+    stream's kernel is an exponential chi2 kernel with its own ``gamma`` as in
+    :class:`EarlyFusionSVC`.
 
     Parameters
     ----------
@@ -74,7 +75,7 @@ class MKLClassifier(_BaseChi2KernelSVC):
         ``None`` is a single stream (weight 1).
     p : float, default=2.0
         The norm on the kernel weights, ``p >= 1``.
-    mkl_max_iter : int, default=50
+    mkl_max_iter : int, default=100
         Most rounds of SVM fit + weight update.
     mkl_tol : float, default=1e-4
         Stop when the largest change of a kernel weight falls below this.
@@ -127,7 +128,7 @@ n_features_in_
         streams=None,
         p=2.0,
         *,
-        mkl_max_iter=50,
+        mkl_max_iter=100,
         mkl_tol=1e-4,
         C=1.0,
         gamma="auto",
