@@ -155,11 +155,19 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     def _plan(self, clip, seed):
         """Frame indices for one clip, and how many zero steps to append."""
+        # the decodable frame count (cached per file) is checked for clips with indices
+        # too: frames of one file are decoded in one pass for all its clips, so a bad index
+        # must be refused here, naming its clip, not fail the shared pass
+        info = video_info(clip.source)
         if clip.frame_indices is not None:
             idx = np.asarray(clip.frame_indices, dtype=np.intp)
+            if idx.max() >= info.n_frames:
+                raise VideoReadError(
+                    f"{str(clip.source)!r}: frame {int(idx.max())} requested but only "
+                    f"{info.n_frames} frames decode."
+                )
             n_frames = None
         else:
-            info = video_info(clip.source)
             n_frames = info.n_frames
             rng = None
             if self.frame_sampling == "rand_down":

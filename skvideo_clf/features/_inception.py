@@ -166,15 +166,13 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
             raise ValueError("half=True needs device='cuda' (float16 is slow on CPUs).")
         state, source, fid, digest = _resolve_weights(self.weights, self.weights_sha256,
                                                       self.random_state)
-        net = InceptionV3Features(transform_input=not fid, fid_variant=fid)
         if state is None:
             seed = check_random_state(self.random_state).randint(2**31)
-            gen_state = torch.random.get_rng_state()
-            torch.manual_seed(int(seed))
-            net = InceptionV3Features(transform_input=True, fid_variant=False)
-            torch.random.set_rng_state(gen_state)
-            digest = _weights.state_digest(net.state_dict())
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(seed))
+                net = InceptionV3Features(transform_input=True, fid_variant=False)
         else:
+            net = InceptionV3Features(transform_input=not fid, fid_variant=fid)
             from ._inception_v3 import _strip_torchvision_head
 
             try:
@@ -200,6 +198,8 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
             self._offset = (-_IMAGENET_MEAN / _IMAGENET_STD).astype(np.float32)
 
     def _identity(self):
+        if self._weights_digest is None:  # random weights: hashed only when a cache asks
+            self._weights_digest = _weights.state_digest(self.module_.state_dict())
         return {"featurizer": "InceptionFrameTransformer", "weights": self._weights_digest,
                 "fid_variant": bool(self.module_.fid_variant), "input_size": self.input_size,
                 "scale": self._scale.tolist(), "offset": self._offset.tolist(),

@@ -1,0 +1,168 @@
+"""The shared frame-featurizer machinery, through a tiny featurizer (mean colour per frame),
+and TemporalPooling."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skvideo_clf.augment import Augmentation
+from skvideo_clf.features import TemporalPooling
+from skvideo_clf.features._base import _BaseFrameTransformer
+from skvideo_clf.video import Clip, VideoReadError, write_video
+
+
+class MeanColour(_BaseFrameTransformer):
+    """Frame -> its mean R, G, B (and the raw value of pixel (0, 0) channel 0)."""
+
+    def __init__(self, sequence_length=4, frame_sampling="uniform", padding="upsample",
+                 memory=None, n_jobs=None, verbose=0, random_state=None, poison=False):
+        self.sequence_length = sequence_length
+        self.frame_sampling = frame_sampling
+        self.padding = padding
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+        self.poison = poison
+
+    _parameter_constraints = {**_BaseFrameTransformer._parameter_constraints,
+                              "poison": ["boolean"]}
+
+    def _identity(self):
+        return {"featurizer": "MeanColour"}
+
+    def _featurize_job(self, job):
+        out = [np.r_[f.reshape(-1, 3).mean(0), f[0, 0, 0]] for f in job.clip().read()]
+        out = np.asarray(out, np.float32)
+        if self.poison:
+            out[0, 0] = np.nan
+        return out
+
+
+def counting(n, value_step=1, size=4):
+    """In-memory video whose frame i is filled with i * value_step."""
+    return (np.arange(n, dtype=np.uint8)[:, None, None, None] * value_step
+            * np.ones((n, size, size, 3), np.uint8))
+
+
+def test_fixed_length_shape_dtype_and_uniform_frames():
+    X = MeanColour(sequence_length=4).fit_transform([counting(8), counting(12)])
+    assert X.shape == (2, 4, 4) and X.dtype == np.float32
+    # uniform: evenly from first to last frame (frame i has value i)
+    assert X[0, :, 3].tolist() == [0, 2, 5, 7]
+    assert X[1, :, 3].tolist() == [0, 4, 7, 11]
+
+
+def test_short_video_upsampled_and_said_at_verbose(capsys):
+    X = MeanColour(sequence_length=6, verbose=1).fit_transform([counting(3)])
+    assert X[0, :, 3].tolist() == [0, 0, 1, 1, 2, 2]
+    assert "up-sampled" in capsys.readouterr().out
+
+
+def test_block_strategy_zero_padding_and_truncation():
+    # block: 8 of every 25 -> 30 frames give 8 + 2 = 10 indices
+    tf = MeanColour(sequence_length=16, frame_sampling="block", padding="zeros")
+    X = tf.fit_transform([counting(30)])
+    assert X[0, :10, 3].tolist() == [0, 3, 7, 10, 14, 17, 21, 24, 25, 29]
+    assert np.all(X[0, 10:] == 0)
+    X = tf.set_params(sequence_length=5).fit_transform([counting(30)])
+    assert X[0, :, 3].tolist() == [0, 3, 7, 10, 14]  # truncated, as seed 002 does
+
+
+def test_variable_length_form_is_sklearn_indexable():
+    X = MeanColour(sequence_length=None, frame_sampling="all").fit_transform(
+        [counting(3), counting(5), counting(2)])
+    assert X.dtype == object and X.ndim == 1 and [x.shape for x in X] == [(3, 4), (5, 4), (2, 4)]
+    assert all(x.dtype == np.float32 for x in X)
+    from sklearn.utils import _safe_indexing
+
+    assert [len(x) for x in _safe_indexing(X, [2, 0])] == [2, 3]
+
+
+def test_clip_indices_and_augmentation_are_used():
+    video = counting(10, 20)
+    clips = [Clip(video, (9, 1, 1, 5)), Clip(video, (9, 1, 1, 5), Augmentation(brightness=0.5))]
+    X = MeanColour(sequence_length=4).fit_transform(clips)
+    assert X[0, :, 3].tolist() == [180, 20, 20, 100]
+    assert X[1, :, 3].tolist() == [90, 10, 10, 50]
+
+
+def test_rand_down_is_deterministic_for_a_fixed_random_state():
+    videos = [counting(40), counting(33)]
+    a = MeanColour(frame_sampling="rand_down", random_state=3).fit_transform(videos)
+    b = MeanColour(frame_sampling="rand_down", random_state=3).fit_transform(videos)
+    c = MeanColour(frame_sampling="rand_down", random_state=4).fit_transform(videos)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    # one random frame inside each skip window of 10
+    assert all(10 * k <= v < 10 * (k + 1) for k, v in enumerate(a[0, :, 3]))
+
+
+def test_n_jobs_gives_the_same_features():
+    videos = [counting(n) for n in (5, 9, 12, 7)]
+    a = MeanColour().fit_transform(videos)
+    b = MeanColour(n_jobs=2).fit_transform(videos)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_all_bad_files_reported_in_one_error(tmp_path):
+    # 16 px: OpenCV 5 MJPG writer crashes (free(): invalid next size) on 4x4 frames
+    good = write_video(tmp_path / "good.avi", counting(6, 30, 16), fps=10)
+    bad1 = tmp_path / "broken.avi"
+    bad1.write_bytes(b"this is not a video" * 50)
+    bad2 = tmp_path / "missing.avi"
+    with pytest.raises(VideoReadError) as err:
+        MeanColour().fit_transform([str(good), str(bad1), str(bad2)])
+    msg = str(err.value)
+    assert "2 of 3 videos" in msg and "broken.avi" in msg and "missing.avi" in msg
+    assert "good.avi" not in msg
+
+
+def test_truncated_clip_request_names_the_file(tmp_path):
+    path = write_video(tmp_path / "short.avi", counting(5, 30, 16), fps=10)
+    with pytest.raises(VideoReadError, match="short.avi"):
+        MeanColour().fit_transform([Clip(str(path), (0, 2, 40))])
+
+
+def test_nan_never_leaks():
+    with pytest.raises(ValueError, match="NaN"):
+        MeanColour(poison=True).fit_transform([counting(5)])
+
+
+def test_clone_and_pickle_roundtrip():
+    import pickle
+
+    tf = MeanColour(sequence_length=3).fit([counting(4)])
+    tf2 = pickle.loads(pickle.dumps(tf))
+    np.testing.assert_array_equal(tf.transform([counting(6)]), tf2.transform([counting(6)]))
+    assert clone(tf).get_params() == tf.get_params()
+
+
+# ---------------------------------------------------------------- TemporalPooling
+
+
+def test_pooling_mean_max_on_fixed_and_ragged():
+    X = np.arange(2 * 3 * 2, dtype=np.float32).reshape(2, 3, 2) + 1
+    assert TemporalPooling().fit_transform(X).tolist() == [[3, 4], [9, 10]]
+    assert TemporalPooling(method="max").fit_transform(X).tolist() == [[5, 6], [11, 12]]
+    ragged = np.empty(2, dtype=object)
+    ragged[0], ragged[1] = X[0, :1], X[1]
+    out = TemporalPooling(method="mean_max").fit_transform(ragged)
+    assert out.shape == (2, 4) and out.dtype == np.float32
+    assert out.tolist() == [[1, 2, 1, 2], [9, 10, 11, 12]]
+
+
+def test_pooling_masks_zero_padding_and_reads_2d_as_length_one():
+    X = np.zeros((1, 4, 2), np.float32)
+    X[0, 0] = [2, 4]
+    assert TemporalPooling().fit_transform(X).tolist() == [[2, 4]]
+    assert TemporalPooling(mask_padding=False).fit_transform(X).tolist() == [[0.5, 1]]
+    assert TemporalPooling().fit_transform(np.ones((3, 5))).shape == (3, 5)
+
+
+def test_pooling_rejects_bad_shapes():
+    tp = TemporalPooling().fit(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="5 features per step; fit saw 4"):
+        tp.transform(np.ones((2, 3, 5)))
+    with pytest.raises(ValueError, match="Expected feature sequences"):
+        tp.transform(np.ones((2, 3, 4, 4)))
