@@ -1,0 +1,147 @@
+"""The frame cache: shared across clones, invalidated by file changes, robust to damage."""
+
+import glob
+import os
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skvideo_clf.augment import Augmentation
+from skvideo_clf.features import InceptionFrameTransformer
+from skvideo_clf.features import _cache as cache_mod
+from skvideo_clf.features._base import _BaseFrameTransformer
+from skvideo_clf.video import Clip, write_video
+
+
+class PixelMean(_BaseFrameTransformer):
+    """Frame -> mean R, G, B; ``scale`` is part of its identity."""
+
+    _parameter_constraints = {**_BaseFrameTransformer._parameter_constraints,
+                              "scale": [float, int]}
+
+    def __init__(self, scale=1.0, sequence_length=3, frame_sampling="uniform",
+                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+        self.scale = scale
+        self.sequence_length = sequence_length
+        self.frame_sampling = frame_sampling
+        self.padding = padding
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _identity(self):
+        return {"featurizer": "PixelMean", "scale": self.scale}
+
+    def _featurize_job(self, job):
+        return [f.reshape(-1, 3).mean(0) * self.scale for f in job.clip().read()]
+
+
+def _video(n, seed, size=16):
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+def _entries(root):
+    return sorted(glob.glob(os.path.join(root, "skvideo_clf_frames", "*", "*", "*.npy")))
+
+
+def test_two_inception_clones_share_the_cache(tmp_path):
+    videos = [_video(4, 0, 32), _video(3, 1, 32)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        first = InceptionFrameTransformer(None, input_size=75, sequence_length=2,
+                                          random_state=0, memory=str(tmp_path))
+        X1 = first.fit_transform(videos)
+        second = clone(first)
+        X2 = second.fit(videos).transform(videos)
+    assert first.n_frames_computed_ == 4
+    assert second.n_frames_computed_ == 0  # every frame came from the cache
+    np.testing.assert_array_equal(X1, X2)
+    assert len(_entries(tmp_path)) == 4
+
+
+def test_cache_hits_across_calls_clips_and_joblib_memory(tmp_path):
+    v = _video(10, 2)
+    tf = PixelMean(memory=joblib.Memory(str(tmp_path), verbose=0)).fit([v])
+    X = tf.transform([v])  # uniform of 10 -> frames 0, 4, 9 (rounded linspace)
+    assert tf.n_frames_computed_ == 3
+    clips = [Clip(v, (0, 4, 5)), Clip(v, (9, 9, 0))]
+    Y = tf.transform(clips)
+    assert tf.n_frames_computed_ == 4  # only frame 5 is new
+    np.testing.assert_array_equal(Y[1, 0], X[0, 2])
+    tf.transform([Clip(v, (0, 4, 9), Augmentation(brightness=0.5))])
+    assert tf.n_frames_computed_ == 7  # augmented frames are different entries
+
+
+def test_feature_parameters_change_the_identity(tmp_path):
+    v = _video(5, 3)
+    a = PixelMean(memory=str(tmp_path)).fit([v])
+    a.transform([v])
+    b = PixelMean(scale=2.0, memory=str(tmp_path)).fit([v])
+    Xb = b.transform([v])
+    assert b.n_frames_computed_ == 3
+    np.testing.assert_allclose(Xb, 2 * a.transform([v]), rtol=1e-6)
+    assert len(os.listdir(tmp_path / "skvideo_clf_frames")) == 2
+
+
+def test_modified_file_invalidates(tmp_path):
+    path = str(tmp_path / "v.avi")
+    write_video(path, np.full((6, 16, 16, 3), 40, np.uint8), fps=10)
+    tf = PixelMean(memory=str(tmp_path / "cache")).fit([path])
+    X1 = tf.transform([path])
+    write_video(path, np.full((6, 16, 16, 3), 200, np.uint8), fps=10)  # same name
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    X2 = tf.transform([path])
+    assert tf.n_frames_computed_ == 6
+    assert np.abs(X1 - 40).max() < 5 and np.abs(X2 - 200).max() < 5
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage"])
+def test_damaged_entry_is_recomputed_never_read(tmp_path, damage):
+    v = _video(5, 5)
+    tf = PixelMean(memory=str(tmp_path)).fit([v])
+    X1 = tf.transform([v])
+    victim = _entries(tmp_path)[0]
+    data = open(victim, "rb").read()
+    if damage == "truncate":
+        data = data[: len(data) - 5]
+    elif damage == "flip":
+        data = data[:-1] + bytes([data[-1] ^ 1])
+    elif damage == "empty":
+        data = b""
+    else:
+        data = b"\x93NUMPY" + os.urandom(60)
+    with open(victim, "wb") as fh:
+        fh.write(data)
+    X2 = tf.transform([v])
+    assert tf.n_frames_computed_ == 3 + 1  # exactly the damaged frame again
+    np.testing.assert_array_equal(X1, X2)
+
+
+def test_killed_write_leaves_no_entry(tmp_path, monkeypatch):
+    v = _video(4, 6)
+    tf = PixelMean(memory=str(tmp_path)).fit([v])
+
+    def killed(src, dst):
+        raise KeyboardInterrupt  # the process dies between writing and renaming
+
+    monkeypatch.setattr(cache_mod.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        tf.transform([v])
+    monkeypatch.undo()
+    assert _entries(tmp_path) == []
+    assert not glob.glob(str(tmp_path / "**" / "*.part"), recursive=True)
+    tf.transform([v])
+    assert len(_entries(tmp_path)) == 3
+
+
+def test_no_memory_means_no_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    tf = PixelMean(memory=joblib.Memory(None)).fit([_video(3, 7)])
+    tf.transform([_video(3, 7)])
+    tf.transform([_video(3, 7)])
+    assert tf.n_frames_computed_ == 6 and os.listdir(tmp_path) == []
