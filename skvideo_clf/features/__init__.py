@@ -8,6 +8,11 @@ Output forms (shared by every featurizer here):
 """
 
 from ._inception import InceptionFrameTransformer
+from ._lowlevel import LowLevelFrameTransformer
 from ._pooling import TemporalPooling
 
-__all__ = ["InceptionFrameTransformer", "TemporalPooling"]
+__all__ = [
+    "InceptionFrameTransformer",
+    "LowLevelFrameTransformer",
+    "TemporalPooling",
+]
