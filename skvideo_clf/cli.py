@@ -341,6 +341,16 @@ def _class_counts(y):
     return classes.tolist(), counts.tolist()
 
 
+def _header(args):
+    try:
+        return read_model_header(args.model)
+    except FileNotFoundError as exc:
+        raise CLIError(f"{exc}. Make one with `skvideo-clf fit DATA_DIR -o MODEL`.",
+                       EXIT_MODEL) from exc
+    except ModelFileError as exc:
+        raise CLIError(str(exc), EXIT_MODEL) from exc
+
+
 def _load(args):
     try:
         return load_model(args.model)
@@ -413,14 +423,16 @@ def cmd_evaluate(args):
 
     from .metrics import evaluate
 
-    model, _ = _load(args)
+    header = _header(args)
     subset = "test" if args.split_dir else "train"
     videos, y, _ = _load_folder(args.data_dir, args, subset)
-    known = {str(c) for c in model.classes_}
-    unknown = sorted(set(y.tolist()) - known)
+    # Checked from the header, before the (slow) unpickling.
+    known = set(header.get("classes") or [])
+    unknown = sorted(set(y.tolist()) - known) if known else []
     if unknown:
         raise CLIError(f"Class folder(s) {unknown} under {args.data_dir!r} are not classes of "
                        f"the model (it knows {sorted(known)}).")
+    model, _ = _load(args)
     with _quiet_featurizer(model, args.quiet):
         proba = np.asarray(model.predict_proba(videos), dtype=float)
     report = evaluate(y, y_score=proba, labels=model.classes_, k=tuple(args.k))
@@ -672,6 +684,15 @@ def cmd_demo(args):
         if cache is None:
             cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="skvc-demo-"))
         rows = _demo_rows(cfg, args, weights, cache)
+        if args.models:
+            try:
+                picked = [int(i) for i in args.models.split(",")]
+                if not all(1 <= i <= len(rows) for i in picked):
+                    raise ValueError
+            except ValueError:
+                raise CLIError(f"--models takes row numbers 1..{len(rows)} separated by "
+                               f"commas, got {args.models!r}.", EXIT_USAGE) from None
+            rows = [rows[i - 1] for i in picked]
         _log(args, f"Demo: {len(y)} synthetic videos, {len(labels)} classes of sizes {sizes} "
                    f"(seed 000's 400..40 spread x {cfg['scale']}); InceptionV3 ({weights}) at "
                    f"{cfg['input_size']} px, {cfg['sequence_length']} frames; "
@@ -704,7 +725,7 @@ def cmd_demo(args):
             table.append({
                 "model": name,
                 **{m: f"{np.mean(v):.3f} ± {np.std(v):.3f}" for m, v in fold_scores.items()},
-                "seconds": round(elapsed, 1),
+                "seconds": f"{elapsed:.1f}",
             })
             table[-1]["_raw"] = fold_scores
         bar.close()
@@ -734,7 +755,7 @@ def _write_demo_report(out, cfg, sizes, weights, table, shown, results, total):
         for m, v in row["_raw"].items():
             flat[f"{m}_mean"] = float(np.mean(v))
             flat[f"{m}_std"] = float(np.std(v))
-        flat["seconds"] = row["seconds"]
+        flat["seconds"] = float(row["seconds"])
         csv_rows.append(flat)
     target = os.path.join(out, "comparison.csv")
     _atomic_write_text(target, format_table(csv_rows, fmt="csv"))
@@ -897,6 +918,8 @@ def build_parser():
                    help="class sizes relative to the disaster set's 400..40 (default 0.1; "
                         "1.0 with --full)")
     p.add_argument("--folds", type=_positive, default=None, help="cross-validation folds")
+    p.add_argument("--models", default=None, metavar="I,J,...",
+                   help="run only these rows of the comparison (1-based, e.g. 1,4)")
     p.add_argument("--input-size", type=int, default=None, metavar="PX")
     p.add_argument("--sequence-length", type=int, default=None, metavar="T")
     p.add_argument("--epochs", type=int, default=None)

