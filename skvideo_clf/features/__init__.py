@@ -7,6 +7,7 @@ Output forms (shared by every featurizer here):
   ``n_videos`` whose items are float32 ``(T_i, ...)`` arrays (sklearn-indexable).
 """
 
+from ._flow import OpticalFlowTransformer
 from ._inception import InceptionFrameTransformer
 from ._lowlevel import LowLevelFrameTransformer
 from ._pooling import TemporalPooling
@@ -14,5 +15,6 @@ from ._pooling import TemporalPooling
 __all__ = [
     "InceptionFrameTransformer",
     "LowLevelFrameTransformer",
+    "OpticalFlowTransformer",
     "TemporalPooling",
 ]
