@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import chi2_kernel
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GroupKFold, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -196,6 +196,18 @@ def test_late_fusion_cv_weights_favour_informative_member(split):
     assert lf.cv_member_log_loss_["good"] < lf.cv_member_log_loss_["noise"]
     assert lf.cv_log_loss_ <= lf.cv_member_log_loss_["good"] + 1e-12
     assert lf.score(X_te, y_te) > 0.75
+    # Refitting with fixed weights drops the cross-validation diagnostics.
+    assert not hasattr(lf.set_params(weights=None).fit(X_tr, y_tr), "cv_log_loss_")
+
+
+def test_late_fusion_cv_weights_pass_groups_to_the_splitter(split):
+    X_tr, _, y_tr, _ = split
+    groups = np.arange(len(y_tr)) % 4
+    members = [("good", LogisticRegression(), "good"), ("noise", LogisticRegression(), "noise")]
+    lf = LateFusionClassifier(members, streams=STREAMS, weights="cv", cv=GroupKFold(2))
+    assert lf.fit(X_tr, y_tr, groups=groups).weights_[0] >= 0.8
+    with pytest.raises(ValueError, match="groups"):
+        clone(lf).fit(X_tr, y_tr)
 
 
 def test_late_fusion_fixed_weights_and_bad_members():

@@ -5,6 +5,9 @@ output) whose streams are column blocks named with :mod:`skvideo_clf.streams`. B
 multi-stream matrix with :class:`sklearn.pipeline.FeatureUnion` of one featurizer per
 stream (its blocks come out in the order given) and name the blocks with
 :func:`skvideo_clf.streams.streams_from_sizes`; no dedicated transformer is needed.
+(``FeatureUnion`` joins blocks with ``np.hstack``, i.e. along axis 1: right for
+video-level ``(n, D)`` features, wrong for ``(n, T, D)`` sequences, which it would join
+along time; join sequence streams with ``np.concatenate(blocks, axis=-1)``.)
 
 - :class:`Chi2SVC`: SVM on one stream's chi2 kernel (Spatial SVM, Motion SVM).
 - :class:`EarlyFusionSVC`: SVM on the average of per-stream chi2 kernels (SVM-EF).

@@ -289,6 +289,8 @@ or list
             resolve_streams(self.streams, n_features) if uses_streams else {}
         )
         names = [name for name, _, _ in self.members]
+        for stale in ("cv_log_loss_", "cv_member_log_loss_"):  # from an earlier fit
+            self.__dict__.pop(stale, None)
         if isinstance(self.weights, str):  # "cv"
             self.weights_ = self._cv_weights(X, y, groups)
         else:
