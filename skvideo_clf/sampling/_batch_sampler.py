@@ -161,6 +161,17 @@ class BalancedDataLoader(DataLoader):
     >>> net = net.fit(X, y)
     >>> net.history[-1, "batches", 0, "train_batch_size"]   # 6 negatives + 6 positives
     12
+
+    The library's classifiers take it the same way (their labels are encoded, so a
+    ``positive_class`` is given as its index in ``classes_``)::
+
+        from skvideo_clf.neural import ResBiLSTMClassifier
+        clf = ResBiLSTMClassifier(iterator_train=BalancedDataLoader,
+                                  iterator_train__batch_size=None,  # s = 2 m (seed 001)
+                                  iterator_train__random_state=0)
+        pipe = Pipeline([("resample", SpatioTemporalOversampler(sequence_length=40)),
+                         ("features", InceptionFrameTransformer(sequence_length=40)),
+                         ("clf", clf)])
     """
 
     def __init__(self, dataset, batch_size=None, shuffle=None, *, positive_class=None,

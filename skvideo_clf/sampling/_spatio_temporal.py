@@ -169,6 +169,15 @@ class SpatioTemporalOversampler(BaseOverSampler):
     >>> train, test = next(GroupKFold(2).split(clips, y_res, groups))
     >>> set(groups[train]) & set(groups[test])
     set()
+
+    In a pipeline (the sampler runs in ``fit`` only; ``sequence_length`` matches the
+    featurizer's)::
+
+        pipe = Pipeline([("resample", SpatioTemporalOversampler(sequence_length=40)),
+                         ("features", InceptionFrameTransformer(sequence_length=40)),
+                         ("clf", ResBiLSTMClassifier(class_weight="balanced"))])
+        GridSearchCV(pipe, {"resample": ["passthrough", SpatioTemporalOversampler(),
+                                         BootstrapSampler()]}, cv=StratifiedGroupKFold(3))
     """
 
     _parameter_constraints: dict = {
