@@ -599,11 +599,14 @@ def _demo_config(args):
 def _demo_rows(cfg, args, weights, cache):
     """(name, estimator) rows: seed 000's Table I, then seed 004 baselines."""
     from imblearn.pipeline import Pipeline
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.preprocessing import StandardScaler
 
-    from .features import InceptionFrameTransformer, TemporalPooling
-    from .fusion import Chi2SVC
-    from .neural import LSTMClassifier, ResBiLSTMClassifier
+    from .features import InceptionFrameTransformer, OpticalFlowTransformer, TemporalPooling
+    from .fusion import Chi2SVC, EarlyFusionSVC
+    from .neural import FusionNetClassifier, LSTMClassifier, ResBiLSTMClassifier
     from .sampling import SpatioTemporalOversampler
+    from .streams import streams_from_sizes
 
     device = _device(args.device)
     T = cfg["sequence_length"]
@@ -644,6 +647,37 @@ def _demo_rows(cfg, args, weights, cache):
         ("Spatial SVM (chi2, mean-pooled)",
          Pipeline([("features", features()), ("pool", TemporalPooling("mean")),
                    ("clf", Chi2SVC(class_weight="balanced", random_state=args.seed))])),
+    ]
+    # Seed 004's two streams: InceptionV3 frames (spatial) and optical-flow histograms
+    # (motion), each mean-pooled over time, side by side as named column blocks.
+    flow_kw = (dict(n_stack=10, flow_size=64, grid=3) if cfg["hidden"] is None
+               else dict(n_stack=2, flow_size=32, grid=2))
+    n_bins = 8
+    motion_dim = flow_kw["grid"] ** 2 * (n_bins + 1)
+    streams = streams_from_sizes(spatial=2048, motion=motion_dim)
+
+    def two_streams():
+        motion = OpticalFlowTransformer(**flow_kw, n_bins=n_bins, sequence_length=T,
+                                        memory=cache, random_state=args.seed)
+        return FeatureUnion([
+            ("spatial", Pipeline([("features", features()), ("pool", TemporalPooling())])),
+            ("motion", Pipeline([("features", motion), ("pool", TemporalPooling())])),
+        ])
+
+    if cfg["hidden"] is None:
+        fusion_net = FusionNetClassifier.from_preset("seed004", streams=streams, **common)
+    else:
+        fusion_net = FusionNetClassifier(streams=streams, stream_size=cfg["hidden"],
+                                         fusion_size=cfg["hidden"], lambda2=1e-3,
+                                         lambda3=1e-3, **common)
+    rows += [
+        ("SVM early fusion (spatial + motion)",
+         Pipeline([("streams", two_streams()),
+                   ("clf", EarlyFusionSVC(streams=streams, class_weight="balanced",
+                                          random_state=args.seed))])),
+        ("Regularized fusion network (spatial + motion)",
+         Pipeline([("streams", two_streams()), ("scale", StandardScaler()),
+                   ("clf", fusion_net)])),
     ]
     return rows
 
