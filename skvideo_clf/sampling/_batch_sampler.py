@@ -179,7 +179,9 @@ class BalancedDataLoader(DataLoader):
         for name in ("sampler", "batch_sampler", "drop_last"):
             if kwargs.get(name):
                 raise ValueError(
-                    f"BalancedDataLoader builds its own batches; it does not take {name}."
+                    f"BalancedDataLoader builds its own batches; it does not take {name}. "
+                    "(The library's sequence classifiers pass a length-bucketing batch "
+                    "sampler for variable-length input: set sort_by_length=False.)"
                 )
             kwargs.pop(name, None)
         if batch_size == -1:  # skorch's "whole dataset in one batch"
