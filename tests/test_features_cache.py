@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 
 from skvideo_clf.augment import Augmentation
-from skvideo_clf.features import InceptionFrameTransformer
+from skvideo_clf.features import InceptionFrameTransformer, _weights
 from skvideo_clf.features import _cache as cache_mod
 from skvideo_clf.features._base import _BaseFrameTransformer
 from skvideo_clf.video import Clip, write_video
@@ -50,9 +50,11 @@ def _entries(root):
 
 def test_two_inception_clones_share_the_cache(tmp_path):
     videos = [_video(4, 0, 32), _video(3, 1, 32)]
+    # real weights when installed: loaded once per process, so the two fits are cheap
+    weights = "tf2015" if _weights.tf2015_path() is not None else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        first = InceptionFrameTransformer(None, input_size=75, sequence_length=2,
+        first = InceptionFrameTransformer(weights, input_size=75, sequence_length=2,
                                           random_state=0, memory=str(tmp_path))
         X1 = first.fit_transform(videos)
         second = clone(first)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -46,6 +47,11 @@ class _Job:
     def clip(self, indices=None) -> Clip:
         return Clip(self.source, tuple(self.indices if indices is None else indices),
                     self.augmentation)
+
+
+#: Frames computed in this process per featurizer class, all instances and clones together
+#: (``n_frames_computed_`` counts one fitted instance; a grid search discards its clones).
+FRAMES_COMPUTED: Counter = Counter()
 
 
 def _run_chunk(transformer, jobs):
@@ -254,7 +260,9 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
                 found[k] = f
                 if cache is not None:
                     cache.put(k, f)
-        self.n_frames_computed_ += sum(len(jobs[j].indices) for j in results)
+        n_done = sum(len(jobs[j].indices) for j in results)
+        self.n_frames_computed_ += n_done
+        FRAMES_COMPUTED[type(self).__name__] += n_done
 
         for pos, ks in keys.items():
             if any(k not in found for k in ks):

@@ -172,11 +172,15 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
                 torch.manual_seed(int(seed))
                 net = InceptionV3Features(transform_input=True, fid_variant=False)
         else:
-            net = InceptionV3Features(transform_input=not fid, fid_variant=fid)
+            # built on the meta device and filled by assignment: no random init to throw
+            # away (a grid search fits many clones)
+            with torch.device("meta"):
+                net = InceptionV3Features(transform_input=not fid, fid_variant=fid,
+                                          init_weights=False)
             from ._inception_v3 import _strip_torchvision_head
 
             try:
-                net.load_state_dict(_strip_torchvision_head(state))
+                net.load_state_dict(_strip_torchvision_head(state), assign=True)
             except RuntimeError as exc:
                 raise ValueError(f"weights={self.weights!r} do not fit InceptionV3 (torchvision "
                                  f"Inception3 names expected): {exc}") from exc
