@@ -160,9 +160,15 @@ def test_pooling_masks_zero_padding_and_reads_2d_as_length_one():
     assert TemporalPooling().fit_transform(np.ones((3, 5))).shape == (3, 5)
 
 
+def test_pooling_passes_sklearn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(TemporalPooling())
+
+
 def test_pooling_rejects_bad_shapes():
     tp = TemporalPooling().fit(np.ones((2, 3, 4)))
-    with pytest.raises(ValueError, match="5 features per step; fit saw 4"):
+    with pytest.raises(ValueError, match="X has 5 features, but TemporalPooling is expecting 4"):
         tp.transform(np.ones((2, 3, 5)))
     with pytest.raises(ValueError, match="Expected feature sequences"):
         tp.transform(np.ones((2, 3, 4, 4)))

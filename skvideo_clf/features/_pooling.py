@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_is_fitted
 
 
 def as_sequences(X):
@@ -14,14 +14,15 @@ def as_sequences(X):
     Accepts a ``(n, T, D)`` array, the ragged form (a 1-D object array of ``(T_i, D)``
     arrays) or a ``(n, D)`` array, read as sequences of length 1.
     """
-    if isinstance(X, np.ndarray) and X.dtype == object:
-        if X.ndim != 1:
-            raise ValueError(f"A ragged sequence array must be 1-D, got shape {X.shape}.")
-        seqs = [np.asarray(s, dtype=np.float32) for s in X]
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1 and len(X) \
+            and isinstance(X[0], np.ndarray):
+        seqs = [check_array(s, dtype=FLOAT_DTYPES, input_name=f"sequence {i}").astype(
+            np.float32, copy=False) for i, s in enumerate(X)]
     elif isinstance(X, (list, tuple)) and X and np.ndim(X[0]) == 2:
-        seqs = [np.asarray(s, dtype=np.float32) for s in X]
+        seqs = [check_array(s, dtype=FLOAT_DTYPES, input_name=f"sequence {i}").astype(
+            np.float32, copy=False) for i, s in enumerate(X)]
     else:
-        X = np.asarray(X, dtype=np.float32)
+        X = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES)
         if X.ndim == 2:
             X = X[:, None, :]
         if X.ndim != 3:
@@ -29,7 +30,7 @@ def as_sequences(X):
                 f"Expected feature sequences (n, T, D), (n, D) or a ragged object array; got "
                 f"an array of shape {X.shape}. Per-frame maps (n, T, h, w) must be flattened."
             )
-        seqs = list(X)
+        seqs = list(X.astype(np.float32, copy=False))
     for i, s in enumerate(seqs):
         if s.ndim != 2 or len(s) == 0:
             raise ValueError(f"Sequence {i} has shape {s.shape}; expected (T_i >= 1, D).")
@@ -75,6 +76,11 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
         self.method = method
         self.mask_padding = mask_padding
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # features are float32
+        return tags
+
     def fit(self, X, y=None):
         """Record the feature size. ``X``: (n, T, D), ragged object array or (n, D)."""
         self._validate_params()
@@ -86,8 +92,8 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_in_")
         seqs = as_sequences(X)
         if seqs[0].shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {seqs[0].shape[1]} features per step; fit saw "
-                             f"{self.n_features_in_}.")
+            raise ValueError(f"X has {seqs[0].shape[1]} features, but TemporalPooling is "
+                             f"expecting {self.n_features_in_} features as input (per step).")
         out = []
         for s in seqs:
             if self.mask_padding:
