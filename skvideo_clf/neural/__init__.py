@@ -1,0 +1,27 @@
+"""Neural video classifiers as skorch estimators that behave as scikit-learn classifiers.
+
+Torch modules live in :mod:`skvideo_clf.neural._modules`; the estimators build on
+:class:`NeuralClassifierBase`.
+"""
+
+from ._base import LengthBucketBatchSampler, NeuralClassifierBase, check_sequences, pad_collate
+from ._feature_map_cnn import FeatureMapCNNClassifier
+from ._frame_voting import FrameVotingClassifier
+from ._fusion_net import FusionNetClassifier
+from ._modules import prox_l21_l11
+from ._motion_cnn import MotionCNNClassifier
+from ._sequence import LSTMClassifier, ResBiLSTMClassifier
+
+__all__ = [
+    "FeatureMapCNNClassifier",
+    "FrameVotingClassifier",
+    "FusionNetClassifier",
+    "MotionCNNClassifier",
+    "LSTMClassifier",
+    "LengthBucketBatchSampler",
+    "NeuralClassifierBase",
+    "ResBiLSTMClassifier",
+    "check_sequences",
+    "pad_collate",
+    "prox_l21_l11",
+]

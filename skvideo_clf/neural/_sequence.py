@@ -1,0 +1,180 @@
+"""Sequence classifiers over frame-feature sequences: CNN-LSTM and ResBiLSTM."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval
+
+from ._base import NeuralClassifierBase
+from ._modules import ResBiLSTMModule, SequenceLSTMModule
+
+__all__ = ["LSTMClassifier", "ResBiLSTMClassifier"]
+
+_SEQUENCE_INPUT = """
+    Input ``X`` is a float ``(n_videos, T, D)`` array, the variable-length form (a 1-D
+    object array of ``(T_i, D)`` arrays) or a 2-D ``(n_videos, D)`` array read as sequences of
+    length 1. Variable-length batches are zero-padded and packed
+    (``pack_padded_sequence``), and with ``sort_by_length=True`` training batches gather
+    sequences of similar length (seed 003) so they pad little.
+"""
+
+
+class LSTMClassifier(NeuralClassifierBase):
+    __doc__ = f"""CNN-LSTM baseline (seeds 000, 002, 003, 004): stacked (Bi)LSTM, last step.
+    {_SEQUENCE_INPUT}
+    The defaults are small so that the net trains in seconds on a CPU; ``PRESETS`` holds
+    the papers' configurations (``LSTMClassifier.from_preset("seed004")``), meant for a GPU.
+
+    Parameters
+    ----------
+    hidden_sizes : int or tuple of int, default=(32,)
+        One LSTM layer per entry (1 to 3 layers in seed 003; ``(1024, 512)`` in seed 004).
+    bidirectional : bool, default=False
+    dropout : float, default=0.0
+        Between LSTM layers.
+    head_dropout : float, default=0.0
+        Before the class layer (seed 002: 0.5).
+    fc_size : int or None, default=None
+        A ReLU layer before the class layer.
+    sort_by_length : bool, default=True
+        Batch training sequences of similar length together when lengths vary.
+    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
+warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
+        See :class:`NeuralClassifierBase`.
+
+    Attributes
+    ----------
+    classes_, n_features_in_, class_weight_, module_, history_
+        See :class:`NeuralClassifierBase`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 5, 3).astype("float32")
+    >>> y = np.where(X[:, -1, 0] > 0, "up", "down")
+    >>> clf = LSTMClassifier(max_epochs=20, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    PRESETS = {
+        # seed 002: LSTM 1024, dropout 0.2, dropout 0.5 before softmax, 80 steps.
+        "seed002": dict(hidden_sizes=(1024,), dropout=0.2, head_dropout=0.5, fc_size=None),
+        # seed 003: BiLSTM 2x1024, SGD momentum 0.9, lr 0.01, batch 50, sorted by length.
+        "seed003": dict(hidden_sizes=(1024, 1024), bidirectional=True,
+                        optimizer=torch.optim.SGD, lr=0.01, optimizer__momentum=0.9,
+                        batch_size=50, sort_by_length=True),
+        # seed 004: 2 layers 1024 then 512, batch 10, lr 1e-4, momentum 0.9.
+        "seed004": dict(hidden_sizes=(1024, 512), optimizer=torch.optim.SGD, lr=1e-4,
+                        optimizer__momentum=0.9, batch_size=10),
+    }
+
+    _parameter_constraints = {
+        **NeuralClassifierBase._parameter_constraints,
+        "hidden_sizes": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "head_dropout": [Interval(Real, 0, 1, closed="left")],
+        "fc_size": [Interval(Integral, 1, None, closed="left"), None],
+        "sort_by_length": ["boolean"],
+    }
+
+    def __init__(self, *, hidden_sizes=(32,), bidirectional=False, dropout=0.0,
+                 head_dropout=0.0, fc_size=None, sort_by_length=True, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_sizes = hidden_sizes
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.head_dropout = head_dropout
+        self.fc_size = fc_size
+        self.sort_by_length = sort_by_length
+
+    def _build_module(self, **kwargs):
+        sizes = self.hidden_sizes
+        sizes = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+        params = dict(n_features=self.n_features_in_, n_classes=len(self.classes_),
+                      hidden_sizes=sizes, bidirectional=self.bidirectional,
+                      dropout=self.dropout, fc_size=self.fc_size,
+                      head_dropout=self.head_dropout)
+        return SequenceLSTMModule(**{**params, **kwargs})
+
+
+class ResBiLSTMClassifier(NeuralClassifierBase):
+    __doc__ = f"""CNN-Residual Bidirectional LSTM of seed 000 (section IV-B).
+
+    ``h_0 = BiLSTM(x)``, ``h_1 = BiLSTM(h_0) + h_0``, the last element of each direction,
+    batch normalization, FC ``fc_size`` with ReLU and dropout 0.5, class layer; L2 through
+    the optimizer's ``weight_decay``.
+    {_SEQUENCE_INPUT}
+    ``PRESETS["seed000"]`` is the paper's net (1024 wide, FC 1024, Adam lr 1e-6, L2 3e-4);
+    the defaults are a small net that trains on a CPU.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Units per direction of each BiLSTM.
+    n_layers : int, default=2
+        BiLSTM layers (the paper's L = 2: one residual shortcut).
+    dropout : float, default=0.0
+        On each BiLSTM output.
+    fc_size : int, default=32
+    fc_dropout : float, default=0.5
+    sort_by_length : bool, default=True
+    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
+warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
+        See :class:`NeuralClassifierBase`.
+
+    Attributes
+    ----------
+    classes_, n_features_in_, class_weight_, module_, history_
+        See :class:`NeuralClassifierBase`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(40, 5, 3).astype("float32")
+    >>> y = np.where(X[:, 0, 1] > 0, 1, 0)
+    >>> clf = ResBiLSTMClassifier(max_epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> ResBiLSTMClassifier.PRESETS["seed000"]["lr"]
+    1e-06
+    """
+
+    PRESETS = {
+        "seed000": dict(hidden_size=1024, n_layers=2, fc_size=1024, fc_dropout=0.5,
+                        optimizer=torch.optim.Adam, lr=1e-6, optimizer__weight_decay=3e-4,
+                        class_weight="balanced"),
+    }
+
+    _parameter_constraints = {
+        **NeuralClassifierBase._parameter_constraints,
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "fc_size": [Interval(Integral, 1, None, closed="left")],
+        "fc_dropout": [Interval(Real, 0, 1, closed="left")],
+        "sort_by_length": ["boolean"],
+    }
+
+    def __init__(self, *, hidden_size=32, n_layers=2, dropout=0.0, fc_size=32, fc_dropout=0.5,
+                 sort_by_length=True, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.dropout = dropout
+        self.fc_size = fc_size
+        self.fc_dropout = fc_dropout
+        self.sort_by_length = sort_by_length
+
+    def _build_module(self, **kwargs):
+        params = dict(n_features=self.n_features_in_, n_classes=len(self.classes_),
+                      hidden_size=self.hidden_size, n_layers=self.n_layers,
+                      dropout=self.dropout, fc_size=self.fc_size, fc_dropout=self.fc_dropout)
+        return ResBiLSTMModule(**{**params, **kwargs})

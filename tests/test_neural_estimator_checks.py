@@ -1,0 +1,35 @@
+"""scikit-learn's estimator checks over every neural classifier (tiny nets, few epochs)."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skvideo_clf.neural import (
+    FeatureMapCNNClassifier,
+    FrameVotingClassifier,
+    FusionNetClassifier,
+    LSTMClassifier,
+    MotionCNNClassifier,
+    ResBiLSTMClassifier,
+)
+
+SMALL = dict(max_epochs=10, batch_size=128, lr=0.05, random_state=0)
+
+ESTIMATORS = [
+    LSTMClassifier(hidden_sizes=(8,), **SMALL),
+    ResBiLSTMClassifier(hidden_size=8, fc_size=8, fc_dropout=0.0, **SMALL),
+    FrameVotingClassifier(hidden_size=16, dropout=0.0, **SMALL),
+    FeatureMapCNNClassifier(channels=(3, 3), **SMALL),
+    MotionCNNClassifier(channels=(4,), fc_size=8, dropout=0.0, **SMALL),
+    FusionNetClassifier(stream_size=8, fusion_size=8, lambda2=1e-4, lambda3=1e-4,
+                        **{**SMALL, "lr": 0.1}),
+]
+
+EXPECTED_FAILED = {}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
