@@ -172,3 +172,10 @@ def test_pooling_rejects_bad_shapes():
         tp.transform(np.ones((2, 3, 5)))
     with pytest.raises(ValueError, match="Expected feature sequences"):
         tp.transform(np.ones((2, 3, 4, 4)))
+
+
+def test_verbose_progress_bar_shows_frames_per_second(capsys):
+    MeanColour(sequence_length=3, verbose=1).fit_transform([counting(5), counting(6)])
+    captured = capsys.readouterr()
+    assert "frames/s" in captured.err and "2/2" in captured.err  # tqdm: videos done
+    assert "6 to compute" in captured.out
