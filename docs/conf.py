@@ -5,6 +5,7 @@ errors). Offline: intersphinx is not used.
 """
 
 import os
+import re
 import sys
 import warnings
 
@@ -73,3 +74,29 @@ sphinx_gallery_conf = {
 # and would fail the -W build.
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    # scikit-learn generates set_*_request methods on every estimator class (metadata
+    # routing); their docstrings point into scikit-learn's own docs, which are not here.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+_TRAILING_UNDERSCORE = re.compile(r"(?<![\w`*\\])([A-Za-z]\w*)_(?=[\s,)+\]*/-])")
+
+
+def _escape_shape_names(app, what, name, obj, options, lines):
+    # "ndarray of shape (n_iter_ + 1, ...)": in reST a word ending in "_" is a link to a
+    # target of that name; in shape descriptions it is a fitted attribute, so escape it.
+    for i, line in enumerate(lines):
+        if "shape (" in line:
+            head, _, tail = line.partition("shape (")
+            lines[i] = head + "shape (" + _TRAILING_UNDERSCORE.sub(r"\1\\_", tail)
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_member)
+    # After numpydoc (priority 500) has turned the docstring into reST.
+    app.connect("autodoc-process-docstring", _escape_shape_names, priority=900)
