@@ -17,7 +17,7 @@ ESTIMATORS = [
     LSTMClassifier(hidden_sizes=(8,), **SMALL),
     ResBiLSTMClassifier(hidden_size=8, fc_size=8, fc_dropout=0.0, **SMALL),
     FrameVotingClassifier(hidden_size=16, dropout=0.0, **SMALL),
-    FeatureMapCNNClassifier(channels=(3, 3), **SMALL),
+    FeatureMapCNNClassifier(**{**SMALL, "max_epochs": 20}),
     MotionCNNClassifier(channels=(4,), fc_size=8, dropout=0.0, **SMALL),
     FusionNetClassifier(stream_size=8, fusion_size=8, lambda2=1e-4, lambda3=1e-4,
                         **{**SMALL, "lr": 0.1}),

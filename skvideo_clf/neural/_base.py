@@ -294,6 +294,23 @@ class NeuralClassifierBase(NeuralNetClassifier):
                         and k not in names)
         return names
 
+    def set_params(self, **params):
+        """Set parameters; see :meth:`sklearn.base.BaseEstimator.set_params`.
+
+        Returns
+        -------
+        self
+        """
+        # skorch re-initializes components on dunder parameters of an initialized net and
+        # raises for iterator options, which need no re-initialization: set those directly.
+        direct = {k: params.pop(k) for k in list(params)
+                  if k.split("__", 1)[0] in ("iterator_train", "iterator_valid")
+                  and "__" in k}
+        for key, val in direct.items():
+            setattr(self, key, val)
+            self._params_to_validate.add(key)
+        return super().set_params(**params) if params else self
+
     def _check_params(self):
         validate_parameter_constraints(
             {k: v for k, v in self._parameter_constraints.items()},
@@ -326,14 +343,15 @@ class NeuralClassifierBase(NeuralNetClassifier):
             vars(self)["device"] = "auto"
 
     @contextmanager
-    def _seed_context(self):
+    def _seed_context(self, continuing=False):
         if self.random_state is None:
             with self._device_context():
                 yield
             return
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if self.initialized_ and self.history_ is not None:
-            seed = (seed + len(self.history_)) % np.iinfo(np.int32).max  # partial_fit calls
+        if continuing and self.history_ is not None:
+            # Each partial_fit call draws new batches and dropout masks, reproducibly.
+            seed = (seed + len(self.history_)) % np.iinfo(np.int32).max
         dev = str(self._resolved_device())
         devices = [torch.cuda.current_device()] if dev.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices), self._device_context():
@@ -529,7 +547,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         if not warm:
             self._set_labels(y)
         y_enc = self._encode(y)
-        with self._seed_context():
+        with self._seed_context(continuing=warm):
             if not warm:
                 self.initialize()
             self._train(data, y_enc, **fit_params)
@@ -556,7 +574,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         if first:
             self._set_labels(y, classes)
         y_enc = self._encode(y)
-        with self._seed_context():
+        with self._seed_context(continuing=not first):
             if first:
                 self.initialize()
             self._train(data, y_enc, **fit_params)

@@ -89,6 +89,11 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
                       dropout=self.dropout)
         return MotionCNN(**{**params, **kwargs})
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
     def fit_transform(self, X, y, **fit_params):
         """Fit, then return the first FC layer's activations on ``X``."""
         return self.fit(X, y, **fit_params).transform(X)
