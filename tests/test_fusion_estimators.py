@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import chi2_kernel
-from sklearn.model_selection import GroupKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, GroupKFold, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -256,3 +256,40 @@ def test_late_fusion_with_skorch_member():
     assert lf.weights_.sum() == pytest.approx(1.0)
     assert lf.predict_proba(X).shape == (X.shape[0], 3)
     np.testing.assert_array_equal(lf.named_estimators_["lstm"].classes_, lf.classes_)
+
+
+def test_late_fusion_passes_video_lists_to_members_untouched():
+    """Members that featurize videos themselves get the list as given (ragged lengths)."""
+    rng = np.random.RandomState(0)
+    y = np.repeat(["dark", "bright"], 6)
+    videos = [
+        rng.randint(0, 100, (4 + i % 3, 8, 8, 3)).astype(np.uint8) + (155 if label == "bright"
+                                                                       else 0)
+        for i, label in enumerate(y)
+    ]
+    seen = []
+
+    def brightness(vids):
+        seen.append(type(vids))
+        return np.array([[v.mean()] for v in vids])
+
+    member = make_pipeline(FunctionTransformer(brightness), LogisticRegression())
+    lf = LateFusionClassifier([("a", member, None), ("b", clone(member), None)]).fit(videos, y)
+    assert lf.predict(videos).tolist() == y.tolist()
+    assert set(seen) == {list} and not hasattr(lf, "n_features_in_")
+    with pytest.raises(ValueError, match="numeric array"):
+        LateFusionClassifier([("a", member, "s")], streams={"s": [0]}).fit(videos, y)
+
+
+def test_late_fusion_in_grid_search_reaches_member_parameters(split):
+    X_tr, X_te, y_tr, y_te = split
+    members = [("good", LogisticRegression(), "good"), ("noise", LogisticRegression(), "noise")]
+    search = GridSearchCV(
+        LateFusionClassifier(members, streams=STREAMS),
+        {"good__C": [1e-4, 10.0], "weights": [None, [1.0, 0.0]]},
+        cv=3,
+    ).fit(X_tr, y_tr)
+    assert search.best_params_["good__C"] == 10.0  # C=1e-4 predicts one class
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_estimator_.members[0][1].C == 10.0
+    assert search.score(X_te, y_te) > 0.75
