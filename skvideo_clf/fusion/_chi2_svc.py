@@ -124,6 +124,8 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         self.stream_columns_ = self._selected_streams(X.shape[1])
         if self.negative == "shift":
             self.shift_ = np.maximum(-X.min(axis=0), 0).astype(X.dtype)
+        else:
+            self.__dict__.pop("shift_", None)  # from an earlier fit with "shift"
         X = self._check_non_negative(X, "fit")
         kernels, gammas = [], {}
         for name, cols in self.stream_columns_.items():
