@@ -484,6 +484,12 @@ def write_video(path, frames: Iterable[np.ndarray], fps: float = 25.0, fourcc: s
                 frame = np.repeat(frame[..., None], 3, axis=-1)
             if writer is None:
                 h, w = frame.shape[:2]
+                if min(h, w) < 8:
+                    # OpenCV's MJPG encoder corrupts the heap on frames this small
+                    # (the process dies with "free(): invalid next size").
+                    raise ValueError(
+                        f"Frames must be at least 8x8 to write {path!r}, got {h}x{w}."
+                    )
                 writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
                 if not writer.isOpened():
                     raise VideoReadError(f"OpenCV cannot write {fourcc} video to {path!r}.")

@@ -201,6 +201,8 @@ def test_write_video_is_atomic(tmp_path):
     with pytest.raises(RuntimeError):
         write_video(tmp_path / "v.avi", frames())
     assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="at least 8x8"):
+        write_video(tmp_path / "tiny.avi", [np.zeros((4, 4, 3), dtype=np.uint8)])
 
 
 def test_missing_file_names_the_file(tmp_path):
