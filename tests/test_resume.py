@@ -127,8 +127,6 @@ def _entries(folder):
 
 
 # ----------------------------------------------------------------------------- frame cache
-@pytest.mark.xfail(strict=True, reason="_BaseFrameTransformer._raw_sequences writes the cache "
-                   "only after every video is computed: a killed run leaves nothing to resume")
 def test_killed_featurization_resumes_from_the_frame_cache(tmp_path, videos, clean):
     _, paths, _ = videos
     cache = tmp_path / "cache"

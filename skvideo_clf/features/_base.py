@@ -72,7 +72,7 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
     Subclasses implement ``_setup(clips)`` (fit-time state: network, weights),
     ``_identity()`` (a dict of everything that defines a frame's features, for the cache),
     and either ``_featurize_job(job)`` (an array ``(len(job.indices), *shape)``) or a whole
-    ``_compute(jobs, progress)``; ``_fit_features(seqs)`` and ``_finish(arr)`` optionally
+    ``_compute(jobs, on_done)``; ``_fit_features(seqs)`` and ``_finish(arr)`` optionally
     fit and apply a per-frame post-processing step (PCA) that the cache does not store.
     """
 
@@ -244,25 +244,27 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
         n_new = sum(len(j.indices) for j in jobs)
         if jobs:
             self._say(f"{len(clips)} videos: {len(found)} frames cached, {n_new} to compute.")
-        results, job_errors = self._run_jobs(jobs)
-        bad_fps = {}
-        for j, msg in job_errors.items():
-            bad_fps[job_fp[j]] = msg
-        for j, feats in results.items():
+
+        def store(j, feats):
+            # Called as each video finishes, so the cache keeps every finished video of a
+            # run that is killed later on.
             job = jobs[j]
             for i, f in zip(job.indices, feats):
-                k = frame_key(job_fp[j], i, job.augmentation)
                 if not np.all(np.isfinite(f)):
                     raise ValueError(
                         f"{job.name}: the features of frame {i} contain NaN or infinity "
                         f"({type(self).__name__}); the frame or the weights are broken."
                     )
+            for i, f in zip(job.indices, feats):
+                k = frame_key(job_fp[j], i, job.augmentation)
                 found[k] = f
                 if cache is not None:
                     cache.put(k, f)
-        n_done = sum(len(jobs[j].indices) for j in results)
-        self.n_frames_computed_ += n_done
-        FRAMES_COMPUTED[type(self).__name__] += n_done
+            self.n_frames_computed_ += len(job.indices)
+            FRAMES_COMPUTED[type(self).__name__] += len(job.indices)
+
+        job_errors = self._run_jobs(jobs, store)
+        bad_fps = {job_fp[j]: msg for j, msg in job_errors.items()}
 
         for pos, ks in keys.items():
             if any(k not in found for k in ks):
@@ -290,10 +292,14 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
             return _as_ragged(seqs)
         return np.stack(seqs).astype(np.float32, copy=False)
 
-    def _run_jobs(self, jobs):
-        """Compute all jobs, in joblib tasks when ``n_jobs`` asks for more than one."""
+    def _run_jobs(self, jobs, store):
+        """Compute all jobs, in joblib tasks when ``n_jobs`` asks for more than one.
+
+        ``store(j, features)`` receives each job's features as soon as they exist (per
+        video when serial, per task when parallel); returns ``{job position: error}``.
+        """
         if not jobs:
-            return {}, {}
+            return {}
         from tqdm.auto import tqdm
 
         n_frames = sum(len(j.indices) for j in jobs)
@@ -308,30 +314,39 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
             bar.set_postfix_str(f"{rate:.1f} frames/s", refresh=False)
             bar.update(n_videos)
 
+        def on_done(j, feats):
+            if feats is not None:
+                store(j, feats)
+            progress(1, 0 if feats is None else len(jobs[j].indices))
+
         n_workers = min(effective_n_jobs(self.n_jobs), len(jobs))
         try:
             if n_workers <= 1:
-                return self._compute(jobs, progress)
-            # round-robin chunks balance long and short videos; each task is deterministic
-            chunks = [list(range(w, len(jobs), n_workers)) for w in range(n_workers)]
+                return self._compute(jobs, on_done)[1]
+            # Round-robin tasks balance long and short videos; about four tasks per worker
+            # so that finished work streams back (and into the cache) while others run.
+            n_tasks = min(len(jobs), 4 * n_workers)
+            chunks = [list(range(w, len(jobs), n_tasks)) for w in range(n_tasks)]
             outs = Parallel(n_jobs=n_workers, return_as="generator")(
                 delayed(_run_chunk)(self, [jobs[j] for j in chunk]) for chunk in chunks
             )
-            results, errors = {}, {}
+            errors = {}
             for chunk, (res, err) in zip(chunks, outs):
-                results.update({chunk[j]: v for j, v in res.items()})
+                for j, feats in res.items():
+                    on_done(chunk[j], feats)
                 errors.update({chunk[j]: v for j, v in err.items()})
-                progress(len(chunk), sum(len(jobs[j].indices) for j in chunk))
-            return results, errors
+                progress(len(err), 0)
+            return errors
         finally:
             bar.close()
             if self.verbose and n_frames:
                 dt = time.perf_counter() - start
                 self._say(f"{n_frames} frames in {dt:.1f} s ({n_frames / dt:.1f} frames/s).")
 
-    def _compute(self, jobs, progress):
+    def _compute(self, jobs, on_done):
         """Default: one video at a time through ``_featurize_job``.
 
+        ``on_done(j, features or None)``, when given, is called as each job ends.
         Returns ``({job position: array}, {job position: error message})``.
         """
         results, errors = {}, {}
@@ -340,8 +355,8 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
                 results[j] = np.asarray(self._featurize_job(job), dtype=np.float32)
             except (VideoReadError, OSError, cv2.error) as exc:
                 errors[j] = f"{job.name}: {exc}" if job.name not in str(exc) else str(exc)
-            if progress is not None:
-                progress(1, len(job.indices))
+            if on_done is not None:
+                on_done(j, results.get(j))
         return results, errors
 
     def _featurize_job(self, job):

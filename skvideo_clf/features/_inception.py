@@ -230,7 +230,7 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         with torch.inference_mode():
             return self.module_(x).float().cpu().numpy()
 
-    def _compute(self, jobs, progress):
+    def _compute(self, jobs, on_done):
         """Decode and resize in a background thread while the network runs on batches
         that mix frames of several videos."""
         q: queue.Queue = queue.Queue(maxsize=2 * self.batch_size)
@@ -273,12 +273,13 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
             for (j, k), f in zip(where, out):
                 results[j][k] = f
                 pending[j] -= 1
-            finished = [j for j in set(j for j, _ in where)
-                        if pending[j] == 0 and j in read_done and j not in errors]
+            finished = sorted(j for j in set(j for j, _ in where)
+                              if pending[j] == 0 and j in read_done and j not in errors)
             batch.clear()
             where.clear()
-            if progress is not None and finished:
-                progress(len(finished), sum(len(jobs[j].indices) for j in finished))
+            if on_done is not None:
+                for j in finished:
+                    on_done(j, results[j])
 
         thread = threading.Thread(target=produce, daemon=True, name="skvc-decode")
         thread.start()
@@ -298,12 +299,12 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
                         flush()
                 elif kind == "done":
                     read_done.add(j)
-                    if pending[j] == 0 and progress is not None:
-                        progress(1, len(jobs[j].indices))
+                    if pending[j] == 0 and on_done is not None:
+                        on_done(j, results[j])
                 else:  # error
                     errors[j] = payload
-                    if progress is not None:
-                        progress(1, 0)
+                    if on_done is not None:
+                        on_done(j, None)
             if batch:
                 flush()
         finally:
