@@ -309,6 +309,9 @@ class NeuralClassifierBase(NeuralNetClassifier):
         for key, val in direct.items():
             setattr(self, key, val)
             self._params_to_validate.add(key)
+        if "callbacks" in params and not self.initialized_:
+            # skorch initializes callbacks inside set_params; scikit-learn validates in fit.
+            vars(self)["callbacks"] = params.pop("callbacks")
         return super().set_params(**params) if params else self
 
     def _check_params(self):
