@@ -56,6 +56,7 @@ FRAMES_COMPUTED: Counter = Counter()
 
 def _run_chunk(transformer, jobs):
     """One joblib task: compute a chunk of jobs (module level so that it pickles)."""
+    transformer._ensure_ready()
     return transformer._compute(jobs, None)
 
 
@@ -142,6 +143,13 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     def _needs_fit_features(self):
         return False
+
+    def _task_copy(self):
+        """What ``_run_jobs`` ships to each joblib task (see InceptionFrameTransformer)."""
+        return self
+
+    def _ensure_ready(self):
+        """Rebuild, in a worker, the state that ``_task_copy`` left out."""
 
     # ------------------------------------------------------------------ internals
     def _fit(self, X):
@@ -327,8 +335,9 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
             # so that finished work streams back (and into the cache) while others run.
             n_tasks = min(len(jobs), 4 * n_workers)
             chunks = [list(range(w, len(jobs), n_tasks)) for w in range(n_tasks)]
+            shipped = self._task_copy()
             outs = Parallel(n_jobs=n_workers, return_as="generator")(
-                delayed(_run_chunk)(self, [jobs[j] for j in chunk]) for chunk in chunks
+                delayed(_run_chunk)(shipped, [jobs[j] for j in chunk]) for chunk in chunks
             )
             errors = {}
             for chunk, (res, err) in zip(chunks, outs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import queue
 import threading
@@ -200,6 +201,23 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         else:
             self._scale = (1 / (255 * _IMAGENET_STD)).astype(np.float32)
             self._offset = (-_IMAGENET_MEAN / _IMAGENET_STD).astype(np.float32)
+
+    def _task_copy(self):
+        # Shipping the fitted network would pickle ~90 MB into every joblib/dask task;
+        # a worker rebuilds the same network from the weights source instead (real
+        # weights load once per process). Random weights are rebuilt only when seeded.
+        if self.weights is None and not isinstance(self.random_state, Integral):
+            return self
+        self._identity()  # the weights digest travels with the copy, for the cache
+        light = copy.copy(self)
+        light.module_ = None
+        return light
+
+    def _ensure_ready(self):
+        if getattr(self, "module_", None) is None:
+            digest = self._weights_digest
+            self._setup(None)
+            self._weights_digest = digest
 
     def _identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
