@@ -16,8 +16,9 @@ import tempfile
 
 import numpy as np
 
+# Peak RSS from /proc's VmHWM: ru_maxrss would carry the parent's peak over exec().
 CHILD = r"""
-import resource, sys
+import sys
 import numpy as np
 from skvideo_clf.video import read_frames
 path, mode = sys.argv[1], sys.argv[2]
@@ -27,7 +28,8 @@ for frame in read_frames(path):
     total += float(frame[0, 0, 0])
     if mode == "keep":
         kept.append(frame)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+print(int(hwm.split()[1]) / 1024.0)
 """
 
 
