@@ -423,7 +423,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         if len(self.label_encoder_.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class "
-                f"({self.label_encoder_.classes_[0]!r})."
+                f"({self.label_encoder_.classes_.tolist()[0]!r})."
             )
         if self.class_weight is None:
             self.class_weight_ = None
