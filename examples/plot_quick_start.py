@@ -38,7 +38,8 @@ X = np.empty(len(videos), dtype=object)  # one (T, H, W, 3) uint8 array per vide
 X[:] = videos
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, stratify=y,
                                                     random_state=0)
-print(dict(zip(*np.unique(y_train, return_counts=True))))
+classes, counts = np.unique(y_train, return_counts=True)
+print(dict(zip(classes.tolist(), counts.tolist())))
 
 # %%
 # The pipeline
