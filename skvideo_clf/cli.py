@@ -581,7 +581,7 @@ PAPER_TABLE_I = {
 
 def _demo_config(args):
     if args.full:
-        cfg = dict(scale=1.0, n_frames=64, frame_size=(64, 64), input_size=299,
+        cfg = dict(scale=1.0, n_frames=48, frame_size=(64, 64), input_size=299,
                    sequence_length=40, epochs=100, folds=5, hidden=None)
     elif args.quick:
         cfg = dict(scale=0.05, n_frames=8, frame_size=(32, 32), input_size=75,
