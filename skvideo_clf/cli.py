@@ -455,7 +455,7 @@ def _extract_settings(args, weights):
 def cmd_extract(args):
     import numpy as np
 
-    from .video import source_fingerprint
+    from .video import VideoReadError, source_fingerprint
 
     videos, y, groups = _load_folder(args.data_dir, args, args.subset)
     weights = _resolve_weights(args.weights)
@@ -493,10 +493,21 @@ def cmd_extract(args):
         featurizer.fit(videos[:1])
         bar = _progress(total=len(todo), enabled=not args.quiet, unit="video",
                         desc="extracting")
+        failed = {}  # dataset position -> message: every bad file is reported at the end
         for start in range(0, len(todo), args.chunk):
             chunk = todo[start:start + args.chunk]
-            feats = featurizer.transform([videos[i] for i in chunk])
-            for i, f in zip(chunk, feats, strict=True):
+            try:
+                done = list(zip(chunk, featurizer.transform([videos[i] for i in chunk]),
+                                strict=True))
+            except VideoReadError:
+                # one bad file must not cost the chunk's good ones: redo them one by one
+                done = []
+                for i in chunk:
+                    try:
+                        done.append((i, featurizer.transform([videos[i]])[0]))
+                    except VideoReadError as exc:
+                        failed[i] = str(exc).splitlines()[-1].strip(" -")
+            for i, f in done:
                 targets[i].parent.mkdir(parents=True, exist_ok=True)
                 _atomic_save_npz(targets[i], features=np.asarray(f, dtype=np.float32),
                                  label=np.asarray(str(y[i])),
@@ -504,6 +515,12 @@ def cmd_extract(args):
                                  fingerprint=np.asarray(source_fingerprint(videos[i])))
             bar.update(len(chunk))
         bar.close()
+        if failed:
+            lines = "\n".join(f"  - {videos[i]}: {msg}" for i, msg in sorted(failed.items()))
+            raise CLIError(
+                f"{len(failed)} of {len(videos)} videos could not be read; the other "
+                f"{len(todo) - len(failed)} were saved. Fix or remove these files and run the "
+                f"same command again to finish:\n{lines}")
     rows = [{"video": v, "label": str(lab), "group": str(g),
              "features": os.path.relpath(t, out)}
             for v, lab, g, t in zip(videos, y, groups, targets, strict=True)]
