@@ -186,7 +186,7 @@ def test_extract_command_reports_every_bad_file_at_once(tmp_path):
         [sys.executable, "-m", "skvideo_clf.cli", "extract", str(data), str(tmp_path / "out"),
          "--weights", "none", "--input-size", "75", "--sequence-length", "2",
          "--chunk", "2", "--quiet"],
-        capture_output=True, text=True, timeout=170)
+        capture_output=True, text=True, errors="replace", timeout=170)  # ffmpeg logs raw bytes
     assert proc.returncode == 3, proc.stderr
     for name in bad:
         assert name in proc.stderr, (name, proc.stderr)

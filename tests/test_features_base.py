@@ -69,6 +69,21 @@ def test_block_strategy_zero_padding_and_truncation():
     assert X[0, :, 3].tolist() == [0, 3, 7, 10, 14]  # truncated, as seed 002 does
 
 
+def test_short_video_zero_padded_with_uniform_sampling():
+    # seed 002: every frame once, then zero steps (not uniform sampling's repeats)
+    X = MeanColour(sequence_length=6, padding="zeros").fit_transform([counting(3, 10)])
+    assert X[0, :, 3].tolist() == [0, 10, 20, 0, 0, 0]
+    assert np.all(X[0, 3:] == 0)
+
+
+def test_long_sampler_clip_keeps_its_span_at_a_shorter_length():
+    # an oversampler clip of 40 frames read by a featurizer of 5 steps covers the whole
+    # clip, not its first 5 frames
+    clip = Clip(counting(80), tuple(range(0, 80, 2)))
+    X = MeanColour(sequence_length=5).fit_transform([clip])
+    assert X[0, :, 3].tolist() == [0, 20, 40, 58, 78]
+
+
 def test_variable_length_form_is_sklearn_indexable():
     X = MeanColour(sequence_length=None, frame_sampling="all").fit_transform(
         [counting(3), counting(5), counting(2)])

@@ -29,6 +29,7 @@ from ..video import (
     as_clips,
     sample_frame_indices,
     source_fingerprint,
+    uniform_indices,
     up_sample_indices,
     video_info,
 )
@@ -194,9 +195,18 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
         n_pad = 0
         if length is not None:
             if len(idx) > length:
-                idx = idx[:length]  # truncate, as seed 002 does
+                if n_frames is None:
+                    # A sampler's clip covers its whole video: keep that span rather than
+                    # its first frames (the sampler's and the featurizer's lengths differ).
+                    idx = idx[uniform_indices(len(idx), length)]
+                else:
+                    idx = idx[:length]  # truncate, as seed 002 does
             elif len(idx) < length or (n_frames is not None and n_frames < length):
                 if self.padding == "zeros":
+                    if n_frames is not None and n_frames < length:
+                        # every frame once, then zero steps (seed 002), not the repeats
+                        # that uniform sampling makes of a short video
+                        idx = np.unique(idx)
                     n_pad = length - len(idx)
                 else:  # seed 000's UpSample: repeat frames in order
                     self._say(f"{clip.source}: {len(idx) if n_frames is None else n_frames} "
