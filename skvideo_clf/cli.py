@@ -22,6 +22,7 @@ import datetime
 import io
 import json
 import os
+import pickle
 import platform
 import shlex
 import sys
@@ -175,7 +176,13 @@ def load_model(path):
     with open(path, "rb") as f:
         f.readline()
         f.readline()
-        estimator = joblib.load(f)
+        try:
+            estimator = joblib.load(f)
+        except (EOFError, pickle.UnpicklingError, ValueError, ImportError, AttributeError,
+                KeyError, IndexError) as exc:
+            raise ModelFileError(
+                f"{os.fspath(path)!r} is damaged or incomplete ({type(exc).__name__}: {exc}); "
+                "copy it again or refit it.") from exc
     return estimator, header
 
 
@@ -223,7 +230,7 @@ def _resolve_weights(weights):
             return "tf2015"
         try:  # online machines fetch torchvision's file (hash-checked) once
             _weights.load_imagenet(download=True)
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:  # offline, or a bad hash
             raise CLIError(_weights.how_to_get_weights(), EXIT_WEIGHTS) from exc
         return "imagenet"
     if weights == "tf2015" and _weights.tf2015_path() is None:
@@ -419,9 +426,7 @@ def _atomic_write_text(path, text):
 
 # ----------------------------------------------------------------------------- evaluate
 def cmd_evaluate(args):
-    import numpy as np
-
-    from .metrics import evaluate
+    from .metrics import evaluate_estimator
 
     header = _header(args)
     subset = "test" if args.split_dir else "train"
@@ -434,8 +439,7 @@ def cmd_evaluate(args):
                        f"the model (it knows {sorted(known)}).")
     model, _ = _load(args)
     with _quiet_featurizer(model, args.quiet):
-        proba = np.asarray(model.predict_proba(videos), dtype=float)
-    report = evaluate(y, y_score=proba, labels=model.classes_, k=tuple(args.k))
+        report = evaluate_estimator(model, videos, y, k=tuple(args.k))
     print(report)
     if args.report_dir:
         clf = model.steps[-1][1] if hasattr(model, "steps") else model

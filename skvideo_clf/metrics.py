@@ -444,9 +444,11 @@ def _balanced_accuracy(y_true, y_pred):
 def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
     """Evaluate a fitted classifier (or Pipeline) on videos ``X`` with labels ``y``.
 
-    Scores come from ``predict_proba`` (else ``decision_function``), computed once; the
-    predicted label is the class of the highest score, so the videos are featurized only once.
-    Without either method, only ``predict`` is used and the score-based metrics are absent.
+    Labels come from the classifier's own ``predict`` (a frame-voting classifier's majority
+    vote, an SVM's decision, not the argmax of its probabilities) and scores from
+    ``predict_proba`` (else ``decision_function``). For a Pipeline, the steps before the
+    classifier run once and both methods of the classifier read their output, so videos
+    are featurized only once. Without a score method the score-based metrics are absent.
 
     Parameters
     ----------
@@ -471,11 +473,17 @@ def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
     classes = getattr(estimator, "classes_", None)
     if classes is None:
         raise ValueError("estimator must be a fitted classifier with classes_.")
+    final = estimator
+    if hasattr(estimator, "steps") and len(estimator.steps) > 1:
+        # samplers are skipped by an imblearn Pipeline's transform, as at predict time
+        X = estimator[:-1].transform(X)
+        final = estimator.steps[-1][1]
+    y_pred = final.predict(X)
     for method in ("predict_proba", "decision_function"):
-        if hasattr(estimator, method):
-            score = np.asarray(getattr(estimator, method)(X), dtype=float)
-            return evaluate(y, y_score=score, labels=classes, k=k)
-    return evaluate(y, estimator.predict(X), labels=classes, k=k)
+        if hasattr(final, method):
+            score = np.asarray(getattr(final, method)(X), dtype=float)
+            return evaluate(y, y_pred, y_score=score, labels=classes, k=k)
+    return evaluate(y, y_pred, labels=classes, k=k)
 
 
 def _cell(value, digits):

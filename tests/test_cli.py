@@ -167,6 +167,12 @@ def test_model_file_errors(tmp_path, dataset, capsys):
     est, header = load_model(ok)
     assert est.predict([[3]]).tolist() in (["a"], ["b"]) and header["classes"] == ["a", "b"]
     assert not list(tmp_path.glob(".tmp-*"))
+    # A good header over a cut-off payload (an interrupted copy) is a model-file error too.
+    cut = tmp_path / "cut.skvc"
+    data = ok.read_bytes() if hasattr(ok, "read_bytes") else open(ok, "rb").read()
+    cut.write_bytes(data[: len(data) - 40])
+    assert main(["predict", str(cut), str(paths[0])]) == EXIT_MODEL
+    assert "damaged or incomplete" in capsys.readouterr().err
 
 
 def test_no_weights_offline_says_how_to_get_them(tmp_path, dataset, monkeypatch, capsys):

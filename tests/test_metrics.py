@@ -195,3 +195,31 @@ def test_evaluate_estimator_uses_scores_once():
     assert r.accuracy == 1.0 and r.mean_average_precision == 1.0
     with pytest.raises(ValueError, match="fitted"):
         evaluate_estimator(SVC(), X, y)
+
+
+def test_evaluate_estimator_reports_predict_and_featurizes_once():
+    """Labels are the classifier's own predict (a majority vote may differ from the argmax
+    of averaged probabilities); a Pipeline's featurizer runs once for both methods."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    class VotesAgainstProba(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.array(["a", "b"])
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), "a")
+
+        def predict_proba(self, X):
+            return np.tile([0.4, 0.6], (len(X), 1))
+
+    featurized = []
+    pipe = Pipeline([("features", FunctionTransformer(lambda X: featurized.append(1) or X)),
+                     ("clf", VotesAgainstProba())]).fit([[0], [1]], ["a", "b"])
+    featurized.clear()
+    r = evaluate_estimator(pipe, [[0], [1], [2]], ["a", "a", "b"])
+    assert len(featurized) == 1
+    assert r.accuracy == pytest.approx(2 / 3)  # from predict ("a" everywhere)
+    assert r.hit_at_k[1] == pytest.approx(1 / 3)  # from the scores ("b" ranked first)

@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import os
 import socket
+import warnings
 
 #: torchvision's published ImageNet InceptionV3 checkpoint (its name carries a sha256 prefix).
 IMAGENET_URL = "https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth"
@@ -79,6 +80,9 @@ def load_imagenet(download=True, timeout=30.0):
         return torch.load(path, map_location="cpu", weights_only=True)
     if not download:
         raise FileNotFoundError(path)
+    # said out loud: a download is never silent
+    warnings.warn(f"Downloading torchvision's InceptionV3 ImageNet weights (~104 MB) from "
+                  f"{IMAGENET_URL} to {path} (hash-checked; done once).", stacklevel=2)
     old = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)  # an offline machine must fail, not hang
     try:
