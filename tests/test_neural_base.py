@@ -190,6 +190,11 @@ def test_balanced_data_loader_from_sampling(data):
                 iterator_train__random_state=0).fit(X[keep], y[keep])
     sizes = [b["train_batch_size"] for b in clf.history[-1, "batches"]]
     assert sizes and all(s == sizes[0] for s in sizes) and sizes[0] % 3 == 0
+    # without a seed of its own, the loader follows the classifier's random_state
+    fits = [small(max_epochs=2, iterator_train=loader, iterator_train__batch_size=None,
+                  random_state=seed).fit(X[keep], y[keep]).predict_proba(X)
+            for seed in (3, 3, 4)]
+    assert np.array_equal(fits[0], fits[1]) and not np.array_equal(fits[0], fits[2])
 
 
 def test_refit_head_freezes_everything_but_the_head(data):

@@ -141,7 +141,9 @@ class BalancedDataLoader(DataLoader):
     n_iterations : int, default=1
         Passes over the ``N`` batches per epoch.
     random_state : int, RandomState instance or None, default=None
-        Seeds the batch draws of the whole fit (each epoch draws anew).
+        Seeds the batch draws of the whole fit (each epoch draws anew). ``None`` draws the
+        seed from torch's generator, so a classifier's own ``random_state`` (which seeds
+        torch during ``fit``) makes the batches reproducible too.
     **kwargs
         Passed to ``DataLoader`` (``num_workers``, ``collate_fn``, ...); ``sampler``,
         ``batch_sampler`` and ``drop_last`` are refused.
@@ -186,6 +188,10 @@ class BalancedDataLoader(DataLoader):
             kwargs.pop(name, None)
         if batch_size == -1:  # skorch's "whole dataset in one batch"
             batch_size = len(dataset)
+        if random_state is None:
+            import torch
+
+            random_state = int(torch.randint(2**31 - 1, ()).item())
         batch_sampler = BalancedBatchSampler(
             _dataset_labels(dataset), batch_size, positive_class=positive_class,
             n_iterations=n_iterations, random_state=random_state)
