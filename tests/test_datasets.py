@@ -147,6 +147,17 @@ def test_folder_errors(tmp_path):
         load_video_folder(tmp_path, subset="val")
 
 
+def test_class_folder_without_videos_is_reported_not_dropped(tmp_path):
+    make_video_classification([2, 2], n_frames=4, output_dir=tmp_path, random_state=0)
+    (tmp_path / "jump").mkdir()
+    (tmp_path / "jump" / "clip.flv").write_bytes(b"x")
+    with pytest.warns(UserWarning, match=r"left out: \['jump'\]. 1 file"):
+        videos, y = load_video_folder(tmp_path)
+    assert sorted(set(y.tolist())) == ["move_left", "move_right"]
+    videos, y = load_video_folder(tmp_path, extensions=(".avi", ".flv"))
+    assert "jump" in set(y.tolist())
+
+
 def test_group_parsing():
     assert parse_ucf101_group("x/v_Biking_g03_c04.avi") == "Biking_g03"
     assert parse_ucf101_group("x/clip_001.mp4") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -153,16 +154,28 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
             raise ValueError(
                 f"No class folders under {str(root)!r}: expected root/<class>/<video> files."
             )
-        entries = []
+        entries, empty, skipped = [], [], 0
         for label in class_dirs:
+            n_before = len(entries)
             for dirpath, _, files in os.walk(root / label):
                 for name in sorted(files):
                     if name.lower().endswith(exts):
                         entries.append((os.path.join(dirpath, name), label))
+                    else:
+                        skipped += 1
+            if len(entries) == n_before:
+                empty.append(label)
         if not entries:
             raise ValueError(
                 f"No video files ({', '.join(exts)}) found in the class folders under "
                 f"{str(root)!r}."
+            )
+        if empty:  # a class that vanishes without a word would skew every result
+            warnings.warn(
+                f"{len(empty)} class folder(s) under {str(root)!r} hold no video file "
+                f"({', '.join(exts)}) and are left out: {empty}. {skipped} file(s) with other "
+                "extensions were skipped; pass extensions=... to include them.",
+                UserWarning, stacklevel=2,
             )
     videos = [p for p, _ in entries]
     y = np.asarray([label for _, label in entries])
