@@ -92,9 +92,9 @@ def main():
                         help="fewer videos (a smoke test; ratios less meaningful)")
     parser.add_argument("--dask", action="store_true",
                         help="also time a dask.distributed LocalCluster of 2 workers")
-    parser.add_argument("--input-size", type=int, default=75)
-    parser.add_argument("--frames", type=int, default=4, help="frames per video (throughput)")
-    parser.add_argument("--videos", type=int, default=24, help="videos (throughput)")
+    parser.add_argument("--input-size", type=int, default=139)
+    parser.add_argument("--frames", type=int, default=8, help="frames per video (throughput)")
+    parser.add_argument("--videos", type=int, default=48, help="videos (throughput)")
     parser.add_argument("--mem-frames", type=int, default=1, help="frames per video (memory)")
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=1000)

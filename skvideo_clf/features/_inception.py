@@ -25,6 +25,10 @@ _IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 _STATE_CACHE: dict = {}
 
 
+#: Networks rebuilt in this (worker) process, by weights digest, device and precision.
+_WORKER_NETWORKS: dict = {}
+
+
 def _resolve_weights(weights, expected_sha256, random_state):
     """(state_dict or None, source name, fid_variant, digest)."""
     if weights == "auto":
@@ -214,10 +218,21 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         return light
 
     def _ensure_ready(self):
-        if getattr(self, "module_", None) is None:
+        if getattr(self, "module_", None) is not None:
+            return
+        # one network per worker process and weights, however many tasks it runs
+        key = (self._weights_digest, self.device_, bool(self.half))
+        cached = _WORKER_NETWORKS.get(key)
+        if cached is None:
             digest = self._weights_digest
-            self._setup(None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
+                self._setup(None)
             self._weights_digest = digest
+            _WORKER_NETWORKS.clear()  # keep at most one network alive per process
+            _WORKER_NETWORKS[key] = self.module_
+        else:
+            self.module_ = cached
 
     def _identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
