@@ -32,6 +32,8 @@ from pathlib import Path
 
 import skvideo_clf
 
+from ._io import atomic_open
+
 __all__ = ["ModelFileError", "load_model", "main", "save_model"]
 
 EXIT_OK = 0
@@ -94,19 +96,10 @@ def save_model(path, estimator, metadata=None):
         header["torch_version"] = torch.__version__
     header.update(metadata or {})
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-model-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(MODEL_MAGIC)
-            f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-            joblib.dump(estimator, f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        f.write(MODEL_MAGIC)
+        f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
+        joblib.dump(estimator, f)
     return path
 
 
@@ -415,13 +408,8 @@ def _quiet_featurizer(model, quiet):
 
 
 def _atomic_write_text(path, text):
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
-    os.replace(tmp, path)
 
 
 # ----------------------------------------------------------------------------- evaluate
@@ -542,17 +530,9 @@ def cmd_extract(args):
 def _atomic_save_npz(path, **arrays):
     import numpy as np
 
-    # Written beside the target and renamed: a killed run never leaves a half file that a
-    # resumed run would trust.
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # a killed run never leaves a half file that a resumed run would trust
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def load_extracted(out):

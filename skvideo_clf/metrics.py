@@ -40,6 +40,8 @@ from sklearn.metrics import (
 )
 from sklearn.utils.multiclass import unique_labels
 
+from ._io import atomic_open
+
 __all__ = [
     "VideoReport",
     "evaluate",
@@ -273,11 +275,9 @@ class VideoReport:
 
 
 def _write_text(path, text):
-    # Write then rename: a report is never left half-written.
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
+    # a report is never left half-written
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
-    os.replace(tmp, path)
     return path
 
 
@@ -292,7 +292,8 @@ def _new_figure(figsize):
 
 
 def _save_figure(fig, path):
-    fig.savefig(path, dpi=100)
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, dpi=100, format=os.path.splitext(path)[1].lstrip(".") or "png")
     return path
 
 

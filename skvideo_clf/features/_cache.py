@@ -25,9 +25,10 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 
 import numpy as np
+
+from .._io import atomic_open
 
 _MAGIC = b"SKVCFR01"
 _DIGEST_SIZE = 16
@@ -107,15 +108,5 @@ class FrameCache:
 
 
 def _atomic_write(path: str, data: bytes):
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
