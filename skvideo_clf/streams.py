@@ -15,7 +15,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["resolve_streams", "streams_from_sizes"]
+__all__ = ["normalize_weights", "resolve_streams", "streams_from_sizes"]
 
 
 def streams_from_sizes(**sizes: int) -> dict[str, slice]:
@@ -89,3 +89,39 @@ def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
             raise ValueError(f"Stream {name!r} selects no columns of X ({n_features} columns).")
         out[name] = idx
     return out
+
+
+def normalize_weights(weights, names, what="streams") -> np.ndarray:
+    """Fusion weights, one per name, as a non-negative array summing to 1.
+
+    Parameters
+    ----------
+    weights : None, dict of str to float, or sequence of float
+        ``None`` weighs every name equally; a dict gives weights by name (absent names
+        get 0); a sequence gives them in the order of ``names``.
+    names : list of str
+        The streams (or ensemble members) being weighted.
+    what : str, default="streams"
+        How error messages call the names.
+
+    Examples
+    --------
+    >>> normalize_weights({"spatial": 3, "motion": 1}, ["spatial", "motion"]).tolist()
+    [0.75, 0.25]
+    """
+    if weights is None:
+        return np.full(len(names), 1.0 / len(names))
+    if isinstance(weights, Mapping):
+        unknown = set(weights) - set(names)
+        if unknown:
+            raise ValueError(f"weights names unknown {what} {sorted(unknown)}; {what}: {names}.")
+        w = np.array([float(weights.get(name, 0.0)) for name in names])
+    else:
+        w = np.asarray(weights, dtype=float).ravel()
+        if w.shape[0] != len(names):
+            raise ValueError(
+                f"weights has {w.shape[0]} entries but there are {len(names)} {what} {names}."
+            )
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"weights must be finite, non-negative and not all 0; got {w.tolist()}.")
+    return w / w.sum()

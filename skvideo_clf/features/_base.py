@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._arrays import object_array
 from ..video import (
     FRAME_STRATEGIES,
     Clip,
@@ -59,13 +60,6 @@ def _run_chunk(transformer, jobs):
     """One joblib task: compute a chunk of jobs (module level so that it pickles)."""
     transformer._ensure_ready()
     return transformer._compute(jobs, None)
-
-
-def _as_ragged(seqs):
-    out = np.empty(len(seqs), dtype=object)
-    for i, s in enumerate(seqs):
-        out[i] = s
-    return out
 
 
 class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
@@ -307,7 +301,7 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
     def _assemble(self, seqs):
         seqs = [self._finish(s) for s in seqs]
         if self.sequence_length is None:
-            return _as_ragged(seqs)
+            return object_array(seqs)
         return np.stack(seqs).astype(np.float32, copy=False)
 
     def _run_jobs(self, jobs, store):

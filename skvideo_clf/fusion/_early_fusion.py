@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..streams import resolve_streams
+from ..streams import normalize_weights, resolve_streams
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["EarlyFusionSVC"]
@@ -117,24 +115,4 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
         return resolve_streams(self.streams, n_features)
 
     def _fit_kernel_weights(self, kernels, y):
-        return _resolve_stream_weights(self.weights, list(self.stream_columns_))
-
-
-def _resolve_stream_weights(weights, names):
-    """Given weights (dict by stream or sequence in stream order) -> array summing to 1."""
-    if weights is None:
-        return np.full(len(names), 1.0 / len(names))
-    if isinstance(weights, dict):
-        unknown = set(weights) - set(names)
-        if unknown:
-            raise ValueError(f"weights names unknown streams {sorted(unknown)}; streams: {names}.")
-        w = np.array([float(weights.get(name, 0.0)) for name in names])
-    else:
-        w = np.asarray(weights, dtype=float).ravel()
-        if w.shape[0] != len(names):
-            raise ValueError(
-                f"weights has {w.shape[0]} entries but there are {len(names)} streams {names}."
-            )
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError(f"weights must be finite, non-negative and not all 0; got {w.tolist()}.")
-    return w / w.sum()
+        return normalize_weights(self.weights, list(self.stream_columns_))

@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..streams import resolve_streams
+from ..streams import normalize_weights, resolve_streams
 
 __all__ = ["LateFusionClassifier"]
 
@@ -294,32 +294,12 @@ or list
         if isinstance(self.weights, str):  # "cv"
             self.weights_ = self._cv_weights(X, y, groups)
         else:
-            self.weights_ = self._fixed_weights(names)
+            self.weights_ = normalize_weights(self.weights, names, what="members")
         self.estimators_ = [
             clone(est).fit(self._member_input(X, stream), y) for _, est, stream in self.members
         ]
         self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
         return self
-
-    def _fixed_weights(self, names):
-        if self.weights is None:
-            return np.full(len(names), 1.0 / len(names))
-        if isinstance(self.weights, dict):
-            unknown = set(self.weights) - set(names)
-            if unknown:
-                raise ValueError(f"weights names unknown members {sorted(unknown)}: {names}.")
-            w = np.array([float(self.weights.get(name, 0.0)) for name in names])
-        else:
-            w = np.asarray(self.weights, dtype=float).ravel()
-            if w.shape[0] != len(names):
-                raise ValueError(
-                    f"weights has {w.shape[0]} entries for {len(names)} members {names}."
-                )
-        if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-            raise ValueError(
-                f"weights must be finite, non-negative and not all 0; got {w.tolist()}."
-            )
-        return w / w.sum()
 
     def _cv_weights(self, X, y, groups):
         cv = check_cv(self.cv, y, classifier=True)

@@ -19,7 +19,7 @@ from sklearn.utils.validation import validate_data
 
 from ..video import Clip, InMemoryVideo, as_clips
 
-__all__ = ["SamplerInput", "check_sampler_input", "object_array"]
+__all__ = ["SamplerInput", "check_sampler_input"]
 
 _VIDEO_HINT = (
     "Samplers take a list of videos (paths, (n_frames, height, width, 3) uint8 arrays or "
@@ -46,14 +46,6 @@ class SamplerInput:
         from sklearn.utils import _safe_indexing
 
         return _safe_indexing(self.data, indices)
-
-
-def object_array(items) -> np.ndarray:
-    """A 1-D object array holding ``items`` as they are (no unpacking into sub-arrays)."""
-    out = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):  # item-wise: numpy would otherwise unpack arrays
-        out[i] = item
-    return out
 
 
 def _item_kind(item):

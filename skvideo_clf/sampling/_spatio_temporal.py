@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._arrays import object_array
 from ..augment import draw_augmentation
 from ..video import (
     Clip,
@@ -25,7 +26,7 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
-from ._input import check_sampler_input, object_array
+from ._input import check_sampler_input
 
 __all__ = ["SpatioTemporalOversampler"]
 
