@@ -158,3 +158,16 @@ def test_frame_voting_is_a_majority_vote():
     ragged = np.empty(2, dtype=object)
     ragged[:] = [np.zeros((5, 2), np.float32), np.ones((1, 2), np.float32)]
     assert clf.predict_proba(ragged).shape == (2, 2)
+
+
+def test_frame_voting_balances_classes_by_their_frames():
+    # 2 videos of class a with 10 frames each, 2 of class b with 2 frames: the loss sums 20
+    # a-frames and 4 b-frames, so "balanced" must weigh by frames (n / (k n_c) = 24 / (2 n_c))
+    rng = np.random.RandomState(0)
+    X = np.empty(4, dtype=object)
+    for i, t in enumerate([10, 10, 2, 2]):
+        X[i] = rng.randn(t, 3).astype(np.float32)
+    clf = FrameVotingClassifier(class_weight="balanced", hidden_size=4, max_epochs=1,
+                                random_state=0).fit(X, ["a", "a", "b", "b"])
+    np.testing.assert_allclose(clf.class_weight_, [24 / 40, 24 / 8])
+    np.testing.assert_allclose(clf.criterion_.weight.numpy(), [0.6, 3.0], rtol=1e-6)

@@ -418,7 +418,9 @@ class NeuralClassifierBase(NeuralNetClassifier):
             )
         return y
 
-    def _set_labels(self, y, classes=None):
+    def _set_labels(self, y, classes=None, loss_labels=None):
+        # loss_labels: the label of every loss term, when the loss is not one per sample
+        # (frame voting trains on frames): "balanced" must balance what the loss sums
         self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
         if len(self.label_encoder_.classes_) < 2:
             raise ValueError(
@@ -429,7 +431,8 @@ class NeuralClassifierBase(NeuralNetClassifier):
             self.class_weight_ = None
         else:
             self.class_weight_ = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y).astype(np.float32)
+                self.class_weight, classes=self.classes_,
+                y=y if loss_labels is None else loss_labels).astype(np.float32)
 
     def _encode(self, y):
         unseen = np.setdiff1d(np.unique(y), self.classes_)
@@ -548,7 +551,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         data = self._check_X(X, reset=not warm)
         y = self._check_y(y, self._n_samples(data))
         if not warm:
-            self._set_labels(y)
+            self._set_labels(y, loss_labels=self._loss_labels(data, y))
         y_enc = self._encode(y)
         with self._seed_context(continuing=warm):
             if not warm:
@@ -575,7 +578,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         data = self._check_X(X, reset=first)
         y = self._check_y(y, self._n_samples(data))
         if first:
-            self._set_labels(y, classes)
+            self._set_labels(y, classes, loss_labels=self._loss_labels(data, y))
         y_enc = self._encode(y)
         with self._seed_context(continuing=not first):
             if first:
@@ -586,6 +589,10 @@ class NeuralClassifierBase(NeuralNetClassifier):
     def _training_data(self, data, y_enc):
         """What skorch trains on, from validated data (frame voting trains on frames)."""
         return data, y_enc
+
+    def _loss_labels(self, data, y):
+        """The label of each term of the training loss (one per sample here)."""
+        return None
 
     def _train(self, data, y_enc, **fit_params):
         super().partial_fit(*self._training_data(data, y_enc), **fit_params)
@@ -644,7 +651,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         self.check_is_fitted()
         data = self._check_X(X, reset=False)
         y = self._check_y(y, self._n_samples(data))
-        self._set_labels(y)
+        self._set_labels(y, loss_labels=self._loss_labels(data, y))
         y_enc = self._encode(y)
         with self._seed_context():
             old = self.module_.head

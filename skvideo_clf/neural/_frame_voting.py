@@ -76,6 +76,11 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
         frames, lengths = _frames(data)
         return frames, np.repeat(y_enc, lengths)
 
+    def _loss_labels(self, data, y):
+        # the loss sums over frames: with videos of different lengths, "balanced" weighs
+        # classes by their frames, not by their videos
+        return np.repeat(np.asarray(y), data[1])
+
     def _frame_proba(self, data):
         frames, lengths = _frames(data)
         return super()._forward_proba(frames), lengths
