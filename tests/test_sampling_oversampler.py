@@ -152,7 +152,7 @@ def test_augmentation_ranges_honoured_and_coherent():
     rotations = np.array([a.rotation for a in augs])
     assert (np.abs(rotations) <= 30).all() and rotations.std() > 5
     assert all(a.translation == (0, 0) and a.shear == 0 and a.brightness == 1 for a in augs)
-    # One draw per clip, the same for all its frames.
+    # One draw per clip (a Clip applies its one Augmentation to every frame it reads).
     assert len({a.rotation for a in augs}) == len(augs)
 
 
@@ -200,7 +200,7 @@ def test_every_clip_maps_to_its_source_and_groups_never_leak(tiny_videos):
         assert label == y[src]
     groups = sampler.sample_indices_
     for train, test in GroupKFold(4).split(clips, y_res, groups):
-        assert not set(groups[train]) & set(groups[test])
+        # grouping by sample_indices_ keeps every source video on one side
         train_sources = {clips[i].source for i in train}
         assert not train_sources & {clips[i].source for i in test}
 
