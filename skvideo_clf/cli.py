@@ -32,7 +32,7 @@ from pathlib import Path
 
 import skvideo_clf
 
-from ._io import atomic_open
+from .utils import atomic_open, atomic_write_text, resolve_device
 
 __all__ = ["ModelFileError", "load_model", "main", "save_model"]
 
@@ -235,11 +235,10 @@ def _resolve_weights(weights):
 
 
 def _device(name):
-    if name != "auto":
-        return name
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        return resolve_device(name, name="--device")
+    except ValueError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
 
 
 # ----------------------------------------------------------------------------- pipelines
@@ -385,7 +384,7 @@ def cmd_predict(args):
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        _atomic_write_text(args.output, buf.getvalue())
+        atomic_write_text(args.output, buf.getvalue())
         _log(args, f"Wrote {args.output}")
     return EXIT_OK
 
@@ -405,11 +404,6 @@ def _quiet_featurizer(model, quiet):
             yield
         finally:
             feats.verbose = old
-
-
-def _atomic_write_text(path, text):
-    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
 
 
 # ----------------------------------------------------------------------------- evaluate
@@ -461,7 +455,7 @@ def cmd_extract(args):
             raise CLIError(
                 f"{str(out)!r} holds features made with other settings ({old}); use another "
                 "OUT folder, or --overwrite to recompute them all.")
-    _atomic_write_text(settings_path, json.dumps(settings, indent=2, sort_keys=True))
+    atomic_write_text(settings_path, json.dumps(settings, indent=2, sort_keys=True))
 
     root = Path(args.data_dir)
     targets = []
@@ -521,7 +515,7 @@ def cmd_extract(args):
                             lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_write_text(out / "index.csv", buf.getvalue())
+    atomic_write_text(out / "index.csv", buf.getvalue())
     print(f"Features of {len(videos)} videos in {out}/ (index.csv lists them; "
           f"{len(todo)} computed now).")
     return EXIT_OK
@@ -793,7 +787,7 @@ def _write_demo_report(out, cfg, sizes, weights, table, shown, results, total):
         flat["seconds"] = float(row["seconds"])
         csv_rows.append(flat)
     target = os.path.join(out, "comparison.csv")
-    _atomic_write_text(target, format_table(csv_rows, fmt="csv"))
+    atomic_write_text(target, format_table(csv_rows, fmt="csv"))
     paths.append(target)
 
     recall_rows = []
@@ -857,7 +851,7 @@ def _write_demo_report(out, cfg, sizes, weights, table, shown, results, total):
     paths.append(target)
     md.insert(8, "![comparison](comparison.png)\n")
     target = os.path.join(out, "README.md")
-    _atomic_write_text(target, "\n".join(md))
+    atomic_write_text(target, "\n".join(md))
     paths.append(target)
     return paths
 

@@ -40,7 +40,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils.multiclass import unique_labels
 
-from ._io import atomic_open
+from .utils import atomic_open
 
 __all__ = [
     "VideoReport",

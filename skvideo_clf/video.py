@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .utils import atomic_path
+
 __all__ = [
     "VIDEO_EXTENSIONS",
     "Clip",
@@ -473,38 +475,30 @@ def write_video(path, frames: Iterable[np.ndarray], fps: float = 25.0, fourcc: s
     interrupted write never leaves a half-written video behind under ``path``.
     """
     path = os.fspath(path)
-    root, ext = os.path.splitext(path)
-    tmp = f"{root}.partial{os.getpid()}{ext}"
-    writer = None
-    n = 0
-    try:
-        for frame in frames:
-            frame = np.asarray(frame)
-            if frame.ndim == 2:
-                frame = np.repeat(frame[..., None], 3, axis=-1)
-            if writer is None:
-                h, w = frame.shape[:2]
-                if min(h, w) < 8:
-                    # OpenCV's MJPG encoder corrupts the heap on frames this small
-                    # (the process dies with "free(): invalid next size").
-                    raise ValueError(
-                        f"Frames must be at least 8x8 to write {path!r}, got {h}x{w}."
-                    )
-                writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
-                if not writer.isOpened():
-                    raise VideoReadError(f"OpenCV cannot write {fourcc} video to {path!r}.")
-            writer.write(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR))
-            n += 1
-        if writer is None:
-            raise ValueError(f"No frames to write to {path!r}.")
-        writer.release()
+    with atomic_path(path) as tmp:
         writer = None
-        os.replace(tmp, path)
-    finally:
-        if writer is not None:
-            writer.release()
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        try:
+            for frame in frames:
+                frame = np.asarray(frame)
+                if frame.ndim == 2:
+                    frame = np.repeat(frame[..., None], 3, axis=-1)
+                if writer is None:
+                    h, w = frame.shape[:2]
+                    if min(h, w) < 8:
+                        # OpenCV's MJPG encoder corrupts the heap on frames this small
+                        # (the process dies with "free(): invalid next size").
+                        raise ValueError(
+                            f"Frames must be at least 8x8 to write {path!r}, got {h}x{w}."
+                        )
+                    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
+                    if not writer.isOpened():
+                        raise VideoReadError(f"OpenCV cannot write {fourcc} video to {path!r}.")
+                writer.write(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR))
+            if writer is None:
+                raise ValueError(f"No frames to write to {path!r}.")
+        finally:
+            if writer is not None:
+                writer.release()
     return path
 
 

@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._arrays import object_array
+from ..utils import object_array
 from ..video import (
     FRAME_STRATEGIES,
     Clip,

@@ -28,7 +28,7 @@ import os
 
 import numpy as np
 
-from .._io import atomic_open
+from ..utils import atomic_open
 
 _MAGIC = b"SKVCFR01"
 _DIGEST_SIZE = 16

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils import resolve_device
 from ..video import VideoReadError
 from . import _weights
 from ._base import _BaseFrameTransformer
@@ -162,11 +163,7 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
 
         from ._inception_v3 import InceptionV3Features
 
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        if device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device='cuda' but torch sees no CUDA GPU; use device='cpu'.")
+        device = resolve_device(self.device)
         if self.half and device != "cuda":
             raise ValueError("half=True needs device='cuda' (float16 is slow on CPUs).")
         state, source, fid, digest = _resolve_weights(self.weights, self.weights_sha256,

@@ -5,38 +5,20 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils import check_sequences
 
 
 def as_sequences(X):
     """Feature sequences as a list of float32 ``(T_i, D)`` arrays.
 
     Accepts a ``(n, T, D)`` array, the ragged form (a 1-D object array of ``(T_i, D)``
-    arrays) or a ``(n, D)`` array, read as sequences of length 1.
+    arrays) or a ``(n, D)`` array, read as sequences of length 1; validated by
+    :func:`skvideo_clf.utils.check_sequences`.
     """
-    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1 and len(X) \
-            and isinstance(X[0], np.ndarray):
-        seqs = [check_array(s, dtype=FLOAT_DTYPES, input_name=f"sequence {i}").astype(
-            np.float32, copy=False) for i, s in enumerate(X)]
-    elif isinstance(X, (list, tuple)) and X and np.ndim(X[0]) == 2:
-        seqs = [check_array(s, dtype=FLOAT_DTYPES, input_name=f"sequence {i}").astype(
-            np.float32, copy=False) for i, s in enumerate(X)]
-    else:
-        X = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES)
-        if X.ndim == 2:
-            X = X[:, None, :]
-        if X.ndim != 3:
-            raise ValueError(
-                f"Expected feature sequences (n, T, D), (n, D) or a ragged object array; got "
-                f"an array of shape {X.shape}. Per-frame maps (n, T, h, w) must be flattened."
-            )
-        seqs = list(X.astype(np.float32, copy=False))
-    for i, s in enumerate(seqs):
-        if s.ndim != 2 or len(s) == 0:
-            raise ValueError(f"Sequence {i} has shape {s.shape}; expected (T_i >= 1, D).")
-    if len({s.shape[1] for s in seqs}) > 1:
-        raise ValueError("Sequences have different feature sizes D.")
-    return seqs
+    seqs, _ = check_sequences(X, stack=False)
+    return list(seqs)
 
 
 class TemporalPooling(TransformerMixin, BaseEstimator):

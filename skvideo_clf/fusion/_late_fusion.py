@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from ..streams import normalize_weights, resolve_streams
+from ..utils import check_sequences
 
 __all__ = ["LateFusionClassifier"]
 
@@ -234,8 +235,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
             if arr.ndim == 2:
                 return validate_data(self, arr, reset=reset, dtype=None,
                                      ensure_all_finite=False)
-            if arr.ndim == 3 and arr.shape[0] > 0:
-                return arr
+            if arr.ndim == 3:
+                return check_sequences(arr, dtype=None, ensure_all_finite=False)[0]
         if any(stream is not None for _, _, stream in self.members):
             raise ValueError(
                 "Members with a stream need X as a numeric array (n_samples, n_features) or "

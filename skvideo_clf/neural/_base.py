@@ -18,7 +18,6 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
-from scipy import sparse
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
@@ -35,6 +34,8 @@ from skorch.dataset import Dataset as SkorchDataset
 from torch import nn
 from torch.utils.data import DataLoader, Sampler
 
+from ..utils import check_sequences, resolve_device
+
 __all__ = [
     "LengthBucketBatchSampler",
     "NeuralClassifierBase",
@@ -45,63 +46,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- input
-def check_sequences(X, input_name="X"):
-    """Validate feature sequences and return them as a list of float32 ``(T_i, D)`` arrays.
-
-    Accepts a float ``(n, T, D)`` array, the ragged form (a 1-D object array, or a list,
-    of ``(T_i, D)`` arrays) and a 2-D ``(n, D)`` array read as sequences of length 1.
-
-    Returns
-    -------
-    seqs : list of ndarray, or ndarray of shape (n, T, D)
-        A 3-D array when every sequence has the same length.
-    lengths : ndarray of int64
-    """
-    if sparse.issparse(X):
-        raise TypeError(
-            f"{input_name} is a sparse matrix, but dense data is required: pass a dense array "
-            "of shape (n_videos, n_steps, n_features) or (n_videos, n_features)."
-        )
-    is_ragged = (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1) or (
-        isinstance(X, (list, tuple)) and len(X) > 0
-        and all(isinstance(s, np.ndarray) and s.ndim == 2 for s in X)
-    )
-    if is_ragged:
-        if len(X) == 0:
-            raise ValueError(f"{input_name} holds 0 sequences; at least 1 is required.")
-        seqs = []
-        for i, s in enumerate(X):
-            try:
-                a = check_array(s, dtype=np.float32, input_name=f"{input_name}[{i}]")
-            except ValueError as exc:
-                raise ValueError(
-                    f"Sequence {input_name}[{i}] must be a finite (n_steps, n_features) "
-                    f"array with n_steps >= 1: {exc}"
-                ) from exc
-            seqs.append(a)
-        widths = {s.shape[1] for s in seqs}
-        if len(widths) > 1:
-            raise ValueError(
-                f"The sequences of {input_name} have different feature sizes {sorted(widths)}; "
-                "every step of every video needs the same number of features."
-            )
-        lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-        if (lengths == lengths[0]).all():
-            return np.stack(seqs), lengths
-        return seqs, lengths
-    X = check_array(X, dtype=np.float32, allow_nd=True, input_name=input_name)
-    if X.ndim == 2:
-        X = X[:, None, :]
-    elif X.ndim != 3:
-        raise ValueError(
-            f"{input_name} has shape {X.shape}; expected (n_videos, n_steps, n_features), "
-            "(n_videos, n_features) or a 1-D object array of (n_steps, n_features) arrays."
-        )
-    if X.shape[1] == 0:
-        raise ValueError(f"{input_name} has sequences of 0 steps; at least 1 is required.")
-    return X, np.full(X.shape[0], X.shape[1], dtype=np.int64)
-
-
 def _writable(a):
     # torch.from_numpy warns on read-only arrays (memory maps, sklearn's readonly checks).
     return a if a.flags.writeable else a.copy()
@@ -328,9 +272,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ contexts
     def _resolved_device(self):
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self.device
+        return resolve_device(self.device)
 
     @contextmanager
     def _device_context(self):
@@ -364,7 +306,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
     def __setstate__(self, state):
         auto = state.get("device") == "auto"
         if auto:
-            state["device"] = "cuda" if torch.cuda.is_available() else "cpu"
+            state["device"] = resolve_device("auto")
         super().__setstate__(state)
         if auto:
             vars(self)["device"] = "auto"

@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._arrays import object_array
+from ..utils import object_array
 from ._input import check_sampler_input
 
 __all__ = ["BootstrapSampler", "bootstrap_batches"]

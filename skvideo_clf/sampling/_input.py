@@ -17,6 +17,7 @@ from scipy import sparse
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.validation import validate_data
 
+from ..utils import check_sequences
 from ..video import Clip, InMemoryVideo, as_clips
 
 __all__ = ["SamplerInput", "check_sampler_input"]
@@ -93,23 +94,9 @@ def _input_kind(X):
 
 
 def _check_sequences(X):
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise ValueError(f"Feature sequences must be numeric, got dtype {X.dtype}.")
-        if X.shape[1] == 0:
-            raise ValueError(f"Feature sequences have no time steps: shape {X.shape}.")
-        return X
-    seqs = [np.asarray(s) for s in X]
-    n_features = {s.shape[1] for s in seqs}
-    if len(n_features) > 1:
-        raise ValueError(
-            f"Feature sequences must share their number of features; got {sorted(n_features)}."
-        )
-    for i, s in enumerate(seqs):
-        if not np.issubdtype(s.dtype, np.number):
-            raise ValueError(f"Feature sequence {i} is not numeric (dtype {s.dtype}).")
-        if s.shape[0] == 0:
-            raise ValueError(f"Feature sequence {i} has no time steps.")
+    # Samplers return what they were given, so dtype, NaN and the container form stay.
+    seqs, _ = check_sequences(X, dtype=None, ensure_all_finite=False, allow_2d=False,
+                              stack=False)
     return seqs
 
 

@@ -17,8 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._arrays import object_array
 from ..augment import draw_augmentation
+from ..utils import object_array
 from ..video import (
     Clip,
     rand_down_or_up_sample,

@@ -12,6 +12,8 @@ def object_array(items) -> np.ndarray:
 
     The variable-length form of feature sequences: sklearn can index and split it.
 
+    >>> import numpy as np
+    >>> from skvideo_clf.utils import object_array
     >>> a = object_array([np.zeros((2, 3)), np.zeros((5, 3))])
     >>> a.shape, a[1].shape
     ((2,), (5, 3))

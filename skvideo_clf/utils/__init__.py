@@ -1,0 +1,24 @@
+"""Internal helpers shared across the library: validation, devices, atomic writes, docs.
+
+Public so that user-written featurizers and classifiers validate and write exactly as the
+library's own do.
+"""
+
+from ._arrays import object_array
+from ._devices import resolve_device
+from ._docstring import Substitution, shared_docs
+from ._io import atomic_open, atomic_path, atomic_write_text
+from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged
+
+__all__ = [
+    "SEQUENCE_FORMS",
+    "Substitution",
+    "atomic_open",
+    "atomic_path",
+    "atomic_write_text",
+    "check_sequences",
+    "is_ragged",
+    "object_array",
+    "resolve_device",
+    "shared_docs",
+]
