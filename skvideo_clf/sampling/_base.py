@@ -34,6 +34,12 @@ _sampler_docs = {
         Number of features, for 2-D ``(n_samples, n_features)`` input only.""",
     "feature_names_in_": """feature_names_in_ : ndarray of str
         Column names, for DataFrame input only.""",
+    # Indented for a method's docstring.
+    "X_y": """X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
+                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
+            Videos (paths, uint8 arrays or clips), feature sequences or plain rows.
+        y : array-like of shape (n,)
+            Labels.""",
 }
 
 
@@ -120,16 +126,13 @@ class BaseVideoSampler(BaseSampler):
     # here, with the same steps, through the `_fit_sampling_strategy` hook and with the
     # conversion kept to 2-D rows.
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**_sampler_docs)
     def fit(self, X, y, **params):
         """Check the input and compute ``sampling_strategy_``; use ``fit_resample``.
 
         Parameters
         ----------
-        X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
-                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
-            Videos (paths, uint8 arrays or clips), feature sequences or plain rows.
-        y : array-like of shape (n,)
-            Labels.
+        {X_y}
         **params : dict
             Not used; kept for imbalanced-learn's signature.
 
@@ -144,16 +147,13 @@ class BaseVideoSampler(BaseSampler):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**_sampler_docs)
     def fit_resample(self, X, y, **params):
         """Resample the dataset.
 
         Parameters
         ----------
-        X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
-                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
-            Videos (paths, uint8 arrays or clips), feature sequences or plain rows.
-        y : array-like of shape (n,)
-            Labels.
+        {X_y}
         **params : dict
             Passed to ``_fit_resample``, as imbalanced-learn does.
 

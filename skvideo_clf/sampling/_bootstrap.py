@@ -235,16 +235,13 @@ class BootstrapSampler(BaseVideoSampler):
         self.n_iterations = n_iterations
         self.random_state = random_state
 
+    @Substitution(**_sampler_docs)
     def fit(self, X, y, **params):
         """Check the input and draw the batch layout; use ``fit_resample``.
 
         Parameters
         ----------
-        X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
-                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
-            Videos (paths, uint8 arrays or clips), feature sequences or plain rows.
-        y : array-like of shape (n,)
-            Labels.
+        {X_y}
         **params : dict
             Passed to ``fit_resample``.
 
