@@ -2,8 +2,9 @@
 
 imbalanced-learn's samplers validate ``X`` as a 2-D array; video samplers must also take
 lists of paths, arrays and clips, and feature sequences ``(n, T, D)``. Like imblearn's own
-``RandomOverSampler`` (which overrides ``_check_X_y`` to accept strings and NaN), the
-samplers here override input validation; this module holds the part they share.
+``RandomOverSampler`` (which overrides ``_check_X_y`` to accept strings and NaN),
+:class:`~skvideo_clf.sampling.BaseVideoSampler` overrides ``_check_X_y`` with
+:func:`check_sampler_input`; samplers get a :class:`SamplerInput` in ``_fit_resample``.
 """
 
 from __future__ import annotations
