@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 import cv2
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["Augmentation", "draw_augmentation"]
+__all__ = ["Augmentation", "check_brightness_range", "draw_augmentation"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,57 @@ class Augmentation:
         return out
 
 
+#: Constraints of the drawing ranges, shared with the samplers that draw augmentations.
+#: ``brightness_range`` also needs ``0 <= low <= high``, which :func:`check_brightness_range`
+#: checks (a constraint cannot relate two entries).
+_RANGE_CONSTRAINTS = {
+    "rotation_range": [Interval(Real, 0, None, closed="left")],
+    "translation_range": [Interval(Real, 0, None, closed="left")],
+    "shear_range": [Interval(Real, 0, None, closed="left")],
+    "brightness_range": [tuple, list],
+}
+
+
+def check_brightness_range(brightness_range):
+    """Check a ``(low, high)`` brightness range with ``0 <= low <= high``.
+
+    The one check of this range, for :func:`draw_augmentation` and the samplers.
+
+    Parameters
+    ----------
+    brightness_range : tuple of (float, float)
+        Bounds of the brightness factor.
+
+    Returns
+    -------
+    low, high : float
+
+    Examples
+    --------
+    >>> from skvideo_clf.augment import check_brightness_range
+    >>> check_brightness_range((0.8, 1.2))
+    (0.8, 1.2)
+    >>> check_brightness_range((1.2, 0.8))
+    Traceback (most recent call last):
+        ...
+    ValueError: brightness_range must be (low, high) with 0 <= low <= high, got (1.2, 0.8); use (1, 1) to leave brightness unchanged.
+    """  # noqa: E501
+    try:
+        low, high = (float(v) for v in brightness_range)
+        valid = 0 <= low <= high
+    except (TypeError, ValueError):  # not a pair of numbers
+        valid = False
+    if not valid:
+        raise ValueError(
+            "brightness_range must be (low, high) with 0 <= low <= high, got "
+            f"{brightness_range!r}; use (1, 1) to leave brightness unchanged."
+        )
+    return low, high
+
+
+@validate_params(
+    {"random_state": ["random_state"], **_RANGE_CONSTRAINTS}, prefer_skip_nested_validation=True
+)
 def draw_augmentation(random_state=None, *, rotation_range=15.0, translation_range=0.1,
                       shear_range=10.0, brightness_range=(0.8, 1.2)) -> Augmentation:
     """Draw one :class:`Augmentation` with every parameter uniform in its range.
@@ -114,15 +167,7 @@ def draw_augmentation(random_state=None, *, rotation_range=15.0, translation_ran
     >>> aug.is_identity
     True
     """
-    for name, value in (("rotation_range", rotation_range),
-                        ("translation_range", translation_range), ("shear_range", shear_range)):
-        if value < 0:
-            raise ValueError(f"{name} must be non-negative, got {value}.")
-    lo, hi = brightness_range
-    if not 0 <= lo <= hi:
-        raise ValueError(
-            f"brightness_range must satisfy 0 <= low <= high, got {brightness_range}."
-        )
+    lo, hi = check_brightness_range(brightness_range)
     rng = check_random_state(random_state)
     return Augmentation(
         rotation=rng.uniform(-rotation_range, rotation_range) if rotation_range else 0.0,

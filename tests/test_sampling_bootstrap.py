@@ -219,3 +219,18 @@ def test_balanced_loader_errors():
         BalancedDataLoader(data, batch_sampler=[[0, 1]])
     with pytest.raises(ValueError, match="1-D class labels"):
         BalancedBatchSampler(np.zeros((4, 2)))
+
+
+def test_batch_parameters_are_checked_by_their_constraints():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    y = np.array([0] * 9 + [1] * 3)
+    for kwargs in ({"batch_size": 0}, {"batch_size": 2.5}, {"n_iterations": 0}):
+        name = next(iter(kwargs))
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of bootstrap_"):
+            bootstrap_batches(y, **kwargs)
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of Bootstrap"):
+            BootstrapSampler(**kwargs).fit_resample(np.zeros((12, 1)), y)
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of Balanced"):
+            BalancedBatchSampler(y, **kwargs)
+

@@ -271,3 +271,22 @@ def test_bad_input_is_refused_with_a_clear_message():
     with pytest.raises(FileNotFoundError, match="missing.avi"):
         SpatioTemporalOversampler().fit_resample(["x.avi", "y.avi", "missing.avi"],
                                                  ["a", "a", "b"])
+
+
+@pytest.mark.parametrize("bad", [(1.2, 0.8), (-0.5, 1.0), (0.5, 1.0, 2.0), ("a", "b")])
+def test_brightness_range_has_one_check_and_one_message(bad):
+    # The sampler and draw_augmentation share augment.check_brightness_range, so the same
+    # fault reads the same, whatever the input kind and in fit as in fit_resample.
+    from skvideo_clf.augment import draw_augmentation
+
+    videos, y = _videos({"a": 2, "b": 1}, n_frames=4)
+    seqs = np.zeros((3, 4, 2), dtype=np.float32)
+    with pytest.raises(ValueError) as from_draw:
+        draw_augmentation(0, brightness_range=bad)
+    assert str(from_draw.value).startswith("brightness_range must be (low, high)")
+    sampler = SpatioTemporalOversampler(brightness_range=bad)
+    for call in (lambda: sampler.fit_resample(videos, y), lambda: sampler.fit(videos, y),
+                 lambda: sampler.fit_resample(seqs, y)):
+        with pytest.raises(ValueError) as from_sampler:
+            call()
+        assert str(from_sampler.value) == str(from_draw.value)

@@ -7,17 +7,19 @@
 - :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: the same batches for torch
   and skorch, redrawn every epoch (``iterator_train=BalancedDataLoader``).
 
-Both samplers are imbalanced-learn samplers: in an :class:`imblearn.pipeline.Pipeline`
-they run in ``fit`` only. They take videos (paths, arrays, clips), feature sequences
-``(n, T, D)`` and plain 2-D rows.
+Both samplers are imbalanced-learn samplers on one base, :class:`BaseVideoSampler`: in an
+:class:`imblearn.pipeline.Pipeline` they run in ``fit`` only. They take videos (paths,
+arrays, clips), feature sequences ``(n, T, D)`` and plain 2-D rows.
 """
 
+from ._base import BaseVideoSampler
 from ._bootstrap import BootstrapSampler, bootstrap_batches
 from ._spatio_temporal import SpatioTemporalOversampler
 
 __all__ = [
     "BalancedBatchSampler",
     "BalancedDataLoader",
+    "BaseVideoSampler",
     "BootstrapSampler",
     "SpatioTemporalOversampler",
     "bootstrap_batches",

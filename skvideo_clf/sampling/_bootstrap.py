@@ -6,20 +6,43 @@ from collections import OrderedDict
 from numbers import Integral
 
 import numpy as np
-from imblearn.base import BaseSampler
-from imblearn.utils._validation import ArraysTransformer
-from sklearn.base import _fit_context
-from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import (
+    Interval,
+    validate_parameter_constraints,
+    validate_params,
+)
 
-from ..utils import object_array
-from ._input import check_sampler_input
+from ..utils import Substitution
+from ._base import BaseVideoSampler, _sampler_docs
 
 __all__ = ["BootstrapSampler", "bootstrap_batches"]
 
+#: The parameters of seed 001's batches, for the function, the sampler and the torch one.
+_BATCH_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "positive_class": "no_validation",
+    "n_iterations": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
 
+_batch_docs = {
+    **_sampler_docs,
+    "batch_size": """batch_size : int or None, default=None
+        ``s``. ``None`` is the paper's choice, twice the number of positives: ``n_groups``
+        times the size of the smallest group (``2 m`` for two groups). A ``batch_size``
+        that is not a multiple of ``n_groups`` is rounded down to one.""",
+    "positive_class": """positive_class : label or None, default=None
+        One-vs-rest on this class: it against all the others. ``None`` balances every
+        class.""",
+    "n_iterations": """n_iterations : int, default=1
+        ``I`` of Table I: how many times the ``N`` batches are built.""",
+}
+
+
+@validate_params({"y": ["array-like"], **_BATCH_CONSTRAINTS},
+                 prefer_skip_nested_validation=True)
+@Substitution(**_batch_docs)
 def bootstrap_batches(y, batch_size=None, *, positive_class=None, n_iterations=1,
                       random_state=None):
     """Index arrays into ``y`` forming seed 001's balanced pseudo-batches.
@@ -38,15 +61,10 @@ def bootstrap_batches(y, batch_size=None, *, positive_class=None, n_iterations=1
     ----------
     y : array-like of shape (n_samples,)
         Labels.
-    batch_size : int or None, default=None
-        ``s``. ``None`` is the paper's choice, twice the number of positives: ``n_groups``
-        times the size of the smallest group (``2 m`` for two groups). A ``batch_size``
-        that is not a multiple of ``n_groups`` is rounded down to one.
-    positive_class : label or None, default=None
-        Make the problem one-vs-rest: this class against all the others.
-    n_iterations : int, default=1
-        ``I`` of Table I.
-    random_state : int, RandomState instance or None, default=None
+    {batch_size}
+    {positive_class}
+    {n_iterations}
+    {random_state}
 
     Returns
     -------
@@ -89,15 +107,17 @@ def _groups(y, positive_class):
 
 
 def _check_batch_params(batch_size, n_iterations):
-    if batch_size is not None and (not isinstance(batch_size, Integral) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}.")
-    if not isinstance(n_iterations, Integral) or n_iterations < 1:
-        raise ValueError(f"n_iterations must be a positive integer, got {n_iterations!r}.")
+    # For BalancedBatchSampler, a torch Sampler and no estimator (no _fit_context): the
+    # same constraints, checked by hand.
+    validate_parameter_constraints(
+        {name: _BATCH_CONSTRAINTS[name] for name in ("batch_size", "n_iterations")},
+        {"batch_size": batch_size, "n_iterations": n_iterations},
+        caller_name="BalancedBatchSampler",
+    )
 
 
 def _bootstrap_batches(y, batch_size, positive_class, n_iterations, rng):
-    """(batches, per_group, n_batches); see :func:`bootstrap_batches`."""
-    _check_batch_params(batch_size, n_iterations)
+    """(batches, per_group, n_batches); see :func:`bootstrap_batches`. Unvalidated."""
     groups, split = _groups(y, positive_class)
     if batch_size is None:
         per_group = min(len(g) for g in groups)
@@ -126,7 +146,8 @@ def _bootstrap_batches(y, batch_size, positive_class, n_iterations, rng):
     return batches, per_group, n_batches
 
 
-class BootstrapSampler(BaseSampler):
+@Substitution(**_batch_docs)
+class BootstrapSampler(BaseVideoSampler):
     """Balanced pseudo-batches by bootstrapping (seed 001, Table I and Eq. 3).
 
     The training set is turned into ``n_iterations * N`` batches of the same size and
@@ -153,40 +174,34 @@ class BootstrapSampler(BaseSampler):
 
     Parameters
     ----------
-    batch_size : int or None, default=None
-        ``s``. ``None``: twice the number of positives (``n_groups`` times the smallest
-        group). Rounded down to a multiple of the number of groups.
-    positive_class : label or None, default=None
-        One-vs-rest on this class; ``None`` balances every class.
-    n_iterations : int, default=1
-        ``I``: how many times the ``N`` batches are built.
-    random_state : int, RandomState instance or None, default=None
-        Draws the split of the negatives and the positives of every batch.
+    {batch_size}
+    {positive_class}
+    {n_iterations}
+    {random_state}
+        It draws the split of the negatives and the positives of every batch.
 
     Attributes
     ----------
     sampling_strategy_ : dict
         Number of output rows of each class (what the resampled data hold, not a gain).
-    sample_indices_ : ndarray of shape (n_iterations * N * batch_size_,)
-        Index of the input sample behind each output row.
+    {sample_indices_}
+        ``n_samples_resampled = n_iterations * N * batch_size_``.
     batches_ : list of ndarray
         Positions in the *output* of each batch (consecutive ranges of ``batch_size_``).
     batch_size_ : int
         The batch size used.
     n_batches_ : int
         ``N``, batches per iteration.
-    n_features_in_ : int
-        Number of features, for 2-D input only.
-    feature_names_in_ : ndarray of str
-        Column names, for DataFrame input only.
+    {n_features_in_}
+    {feature_names_in_}
 
     Notes
     -----
-    Takes the same input as :class:`SpatioTemporalOversampler`: videos (output: a 1-D
-    object array of :class:`~skvideo_clf.video.Clip` without frame indices, read with the
-    featurizer's own strategy), feature sequences (output: the selected sequences, a 3-D
-    array for 3-D input, an object array for variable lengths) or 2-D rows (output: the
-    selected rows in the input container).
+    {input_kinds}
+
+    The clips out of videos have no frame indices: the featurizer reads them with its own
+    strategy. Sequences come out as they went in: a 3-D array for 3-D input, an object
+    array for variable lengths.
 
     Examples
     --------
@@ -211,12 +226,7 @@ class BootstrapSampler(BaseSampler):
 
     _sampling_type = "bypass"
 
-    _parameter_constraints: dict = {
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "positive_class": "no_validation",
-        "n_iterations": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    }
+    _parameter_constraints: dict = {**_BATCH_CONSTRAINTS}
 
     def __init__(self, batch_size=None, *, positive_class=None, n_iterations=1,
                  random_state=None):
@@ -225,33 +235,33 @@ class BootstrapSampler(BaseSampler):
         self.n_iterations = n_iterations
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**_sampler_docs)
     def fit(self, X, y, **params):
-        """Check the input and compute the batch layout; use ``fit_resample``."""
-        self.fit_resample(X, y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y, **params):
-        """Build the batches and return their rows, concatenated in order.
+        """Check the input and draw the batch layout; use ``fit_resample``.
 
         Parameters
         ----------
-        X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
-                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
-        y : array-like of shape (n,)
+        {X_y}
+        **params : dict
+            Passed to ``fit_resample``.
 
         Returns
         -------
-        X_resampled : same kind as ``X`` (clips for videos)
-        y_resampled : ndarray of shape (n_iterations * N * batch_size_,)
+        self : object
+            The sampler.
         """
-        check_classification_targets(y)
-        arrays_transformer = ArraysTransformer(X, y)
-        inp, y, binarize_y = check_sampler_input(self, X, y)
-        rng = check_random_state(self.random_state)
-        batches, per_group, n_batches = _bootstrap_batches(
-            y, self.batch_size, self.positive_class, self.n_iterations, rng)
+        # The layout, and the class counts in sampling_strategy_, are those of the draws.
+        self.fit_resample(X, y, **params)
+        return self
+
+    def _fit_sampling_strategy(self, y):
+        # No sampling_strategy to resolve: _fit_resample counts the classes it drew.
+        pass
+
+    def _fit_resample(self, X, y):
+        batches, _, n_batches = _bootstrap_batches(
+            y, self.batch_size, self.positive_class, self.n_iterations,
+            check_random_state(self.random_state))
         indices = np.concatenate(batches)
         size = len(batches[0])
         self.sample_indices_ = indices
@@ -261,28 +271,4 @@ class BootstrapSampler(BaseSampler):
         y_res = y[indices]
         classes, counts = np.unique(y_res, return_counts=True)
         self.sampling_strategy_ = OrderedDict(zip(classes.tolist(), counts.tolist()))
-
-        if inp.kind == "rows":
-            X_res = inp.take_rows(indices)
-        elif inp.kind == "videos":
-            X_res = object_array([inp.data[i] for i in indices])
-        elif isinstance(inp.data, np.ndarray):
-            X_res = inp.data[indices]
-        else:
-            X_res = object_array([inp.data[i] for i in indices])
-        if binarize_y:
-            y_res = label_binarize(y_res, classes=np.unique(y))
-        if inp.kind == "rows":
-            return arrays_transformer.transform(X_res, y_res)
-        return X_res, y_res
-
-    def _fit_resample(self, X, y):  # pragma: no cover - fit_resample does the work
-        raise NotImplementedError
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        tags.sampler_tags.sample_indices = True
-        return tags
+        return X.take(indices), y_res

@@ -2,8 +2,9 @@
 
 imbalanced-learn's samplers validate ``X`` as a 2-D array; video samplers must also take
 lists of paths, arrays and clips, and feature sequences ``(n, T, D)``. Like imblearn's own
-``RandomOverSampler`` (which overrides ``_check_X_y`` to accept strings and NaN), the
-samplers here override input validation; this module holds the part they share.
+``RandomOverSampler`` (which overrides ``_check_X_y`` to accept strings and NaN),
+:class:`~skvideo_clf.sampling.BaseVideoSampler` overrides ``_check_X_y`` with
+:func:`check_sampler_input`; samplers get a :class:`SamplerInput` in ``_fit_resample``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from imblearn.utils import check_target_type
 from scipy import sparse
-from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils import _safe_indexing, check_array, check_consistent_length
 from sklearn.utils.validation import validate_data
 
-from ..utils import check_sequences
+from ..utils import check_sequences, object_array
 from ..video import Clip, InMemoryVideo, as_clips
 
 __all__ = ["SamplerInput", "check_sampler_input"]
@@ -42,11 +43,18 @@ class SamplerInput:
     data: object
     n_samples: int
 
-    def take_rows(self, indices):
-        """Rows ``indices`` of a ``"rows"`` input, keeping its container type."""
-        from sklearn.utils import _safe_indexing
+    def take(self, indices):
+        """Samples ``indices``, in the output form of their kind.
 
-        return _safe_indexing(self.data, indices)
+        Rows keep their container type (array, sparse matrix, DataFrame), videos become a
+        1-D object array of clips, and sequences a 3-D array when they came as one (an
+        object array of 2-D arrays otherwise).
+        """
+        if self.kind == "rows":
+            return _safe_indexing(self.data, indices)
+        if self.kind == "sequences" and isinstance(self.data, np.ndarray):
+            return self.data[indices]
+        return object_array([self.data[i] for i in indices])
 
 
 def _item_kind(item):

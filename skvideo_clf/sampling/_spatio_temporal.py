@@ -9,16 +9,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
-from imblearn.utils._validation import ArraysTransformer
-from sklearn.base import _fit_context
-from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 
-from ..augment import draw_augmentation
-from ..utils import object_array
+from ..augment import _RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
+from ..utils import Substitution, object_array
 from ..video import (
     Clip,
     rand_down_or_up_sample,
@@ -26,7 +21,7 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
-from ._input import check_sampler_input
+from ._base import BaseVideoSampler, _sampler_docs
 
 __all__ = ["SpatioTemporalOversampler"]
 
@@ -49,7 +44,8 @@ def paper_sampling_strategy(y):
     )
 
 
-class SpatioTemporalOversampler(BaseOverSampler):
+@Substitution(**_sampler_docs)
+class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
     """Spatio-temporal synthetic over-sampling of videos (seed 000, Algorithm 1).
 
     Each video of an under-represented class yields extra *synthetic clips*: the frames
@@ -75,7 +71,7 @@ class SpatioTemporalOversampler(BaseOverSampler):
           most ``delta + n_j - 1`` otherwise). With 100 and 20 videos: ``freq = 1`` and
           ``5``, giving 100 and 100 clips. A majority-class video yields one clip.
         - imbalanced-learn's forms (``"auto"``, ``"not majority"``, ``"minority"``,
-          ``"not minority"``, ``"all"``, a dict ``{class: final count}``, a float (binary
+          ``"not minority"``, ``"all"``, a dict ``{{class: final count}}``, a float (binary
           only: minority / majority ratio after resampling), or a callable ``y -> dict``)
           give *exact* class counts, with imblearn's meaning. The clips a class gains are
           spread as evenly as possible over its videos (each video gains ``floor`` or
@@ -105,24 +101,21 @@ class SpatioTemporalOversampler(BaseOverSampler):
         Brightness factor drawn from ``U(low, high)``. With all ranges zero and
         ``brightness_range=(1, 1)`` the synthetic clips are purely temporal (they carry no
         augmentation and read the source pixels exactly).
-    random_state : int, RandomState instance or None, default=None
-        Draws the frames of the synthetic clips, their augmentations, and which videos
-        get the extra clips when a class gain does not divide evenly.
+    {random_state}
+        It draws the frames of the synthetic clips, their augmentations, and which
+        videos get the extra clips when a class gain does not divide evenly.
 
     Attributes
     ----------
     sampling_strategy_ : dict
         Number of clips *added* to each class (imblearn's convention).
-    sample_indices_ : ndarray of shape (n_samples_resampled,)
-        Index of the input video each output row comes from. Rows ``0 .. n - 1`` are the
-        first clips of the ``n`` input videos in input order; the synthetic clips follow,
-        grouped by source video. Use it as ``groups`` so that a group-aware split never
-        puts clips of one source video on both sides (``groups[sample_indices_]`` maps
-        the input's own groups, e.g. UCF101's ``g01``).
-    n_features_in_ : int
-        Number of features, for 2-D ``(n_samples, n_features)`` input only.
-    feature_names_in_ : ndarray of str
-        Column names, for DataFrame input only.
+    {sample_indices_}
+        Rows ``0 .. n - 1`` are the first clips of the ``n`` input videos in input order;
+        the synthetic clips follow, grouped by source video. Use it as ``groups`` so that
+        a group-aware split never puts clips of one source video on both sides
+        (``groups[sample_indices_]`` maps the input's own groups, e.g. UCF101's ``g01``).
+    {n_features_in_}
+    {feature_names_in_}
 
     Notes
     -----
@@ -177,8 +170,8 @@ class SpatioTemporalOversampler(BaseOverSampler):
         pipe = Pipeline([("resample", SpatioTemporalOversampler(sequence_length=40)),
                          ("features", InceptionFrameTransformer(sequence_length=40)),
                          ("clf", ResBiLSTMClassifier(class_weight="balanced"))])
-        GridSearchCV(pipe, {"resample": ["passthrough", SpatioTemporalOversampler(),
-                                         BootstrapSampler()]}, cv=StratifiedGroupKFold(3))
+        GridSearchCV(pipe, {{"resample": ["passthrough", SpatioTemporalOversampler(),
+                                          BootstrapSampler()]}}, cv=StratifiedGroupKFold(3))
     """
 
     _parameter_constraints: dict = {
@@ -190,10 +183,7 @@ class SpatioTemporalOversampler(BaseOverSampler):
         ],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "keep_original": ["boolean"],
-        "rotation_range": [Interval(Real, 0, None, closed="left")],
-        "translation_range": [Interval(Real, 0, None, closed="left")],
-        "shear_range": [Interval(Real, 0, None, closed="left")],
-        "brightness_range": [tuple, list],
+        **_RANGE_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 
@@ -209,60 +199,20 @@ class SpatioTemporalOversampler(BaseOverSampler):
         self.brightness_range = brightness_range
         self.random_state = random_state
 
-    # imblearn's fit / fit_resample call check_sampling_strategy, which does not know the
-    # "paper" rule, and its output conversion would turn sequence arrays into nested lists;
-    # both are overridden with the same steps otherwise.
-    def _resolve_sampling_strategy(self, y):
+    def _validate_params(self):
+        super()._validate_params()
+        # A constraint cannot relate low and high; augment's check is the one check.
+        check_brightness_range(self.brightness_range)
+
+    def _fit_sampling_strategy(self, y):
         if isinstance(self.sampling_strategy, str) and self.sampling_strategy == "paper":
-            return paper_sampling_strategy(y)
-        return check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+            self.sampling_strategy_ = paper_sampling_strategy(y)
+        else:
+            super()._fit_sampling_strategy(y)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, **params):
-        """Check the input and compute ``sampling_strategy_``; use ``fit_resample``."""
-        check_classification_targets(y)
-        _, y, _ = check_sampler_input(self, X, y)
-        self.sampling_strategy_ = self._resolve_sampling_strategy(y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y, **params):
-        """Over-sample the dataset.
-
-        Parameters
-        ----------
-        X : list of videos, array of shape (n, T, D), object array of (T_i, D) arrays, \
-                or {array-like, sparse matrix, DataFrame} of shape (n, n_features)
-            Videos (paths, uint8 arrays or clips), feature sequences or plain rows.
-        y : array-like of shape (n,)
-            Labels.
-
-        Returns
-        -------
-        X_resampled : ndarray of Clip, ndarray of shape (n_resampled, sequence_length, D) \
-                or the container type of 2-D ``X``
-        y_resampled : ndarray of shape (n_resampled,)
-        """
-        check_classification_targets(y)
-        arrays_transformer = ArraysTransformer(X, y)
-        inp, y, binarize_y = check_sampler_input(self, X, y)
-        lo_hi = tuple(self.brightness_range)
-        if len(lo_hi) != 2 or not 0 <= lo_hi[0] <= lo_hi[1]:
-            raise ValueError(
-                "brightness_range must be (low, high) with 0 <= low <= high, got "
-                f"{self.brightness_range!r}; use (1, 1) to leave brightness unchanged."
-            )
-        self.sampling_strategy_ = self._resolve_sampling_strategy(y)
-        X_res, y_res = self._fit_resample(inp, y)
-        if binarize_y:
-            y_res = label_binarize(y_res, classes=np.unique(y))
-        if inp.kind == "rows":
-            return arrays_transformer.transform(X_res, y_res)
-        return X_res, y_res
-
-    def _fit_resample(self, inp, y):
+    def _fit_resample(self, X, y):
         rng = check_random_state(self.random_state)
-        n = inp.n_samples
+        n = X.n_samples
         gains = np.zeros(n, dtype=np.intp)
         for cls, n_new in self.sampling_strategy_.items():
             members = np.flatnonzero(y == cls)
@@ -277,11 +227,11 @@ class SpatioTemporalOversampler(BaseOverSampler):
         self.sample_indices_ = sources
         y_res = y[sources]
 
-        if inp.kind == "rows":
-            return inp.take_rows(sources), y_res
-        if inp.kind == "sequences":
-            return self._resample_sequences(inp.data, sources, synthetic, rng), y_res
-        return self._resample_videos(inp.data, sources, synthetic, rng), y_res
+        if X.kind == "rows":
+            return X.take(sources), y_res
+        if X.kind == "sequences":
+            return self._resample_sequences(X.data, sources, synthetic, rng), y_res
+        return self._resample_videos(X.data, sources, synthetic, rng), y_res
 
     def _augmentation(self, rng):
         aug = draw_augmentation(
@@ -327,11 +277,3 @@ class SpatioTemporalOversampler(BaseOverSampler):
                 idx = up_sample_indices(len(seq), alpha)
             out[row] = seq[idx]
         return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        tags.sampler_tags.sample_indices = True
-        return tags
