@@ -5,8 +5,9 @@ Layout under the cache root (a path, or a ``joblib.Memory``'s ``location``)::
     <root>/skvideo_clf_frames/<identity>/identity.json     what the identity hashes
     <root>/skvideo_clf_frames/<identity>/<kk>/<key>.npy    one frame's features
 
-``identity`` is a digest of the featurizer class, its feature-defining parameters and its
-network weights (a digest of the tensors); ``key`` is a digest of
+``identity`` is a digest of the featurizer class, its feature-defining parameters, the
+library's and OpenCV's versions and its network weights (a digest of the tensors), derived
+by ``BaseFrameTransformer._cache_identity``; ``key`` is a digest of
 ``source_fingerprint(video)`` (path + size + mtime, or the pixel digest of an array), the
 frame index and the augmentation's exact parameters, and ``kk`` its first two characters.
 Each entry is written to a temporary file in the same folder and moved in place with
@@ -64,12 +65,18 @@ def frame_key(fingerprint: str, index: int, augmentation) -> str:
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
+def identity_digest(identity: dict) -> str:
+    """The folder name of a featurizer identity (a dict of JSON-able values)."""
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 class FrameCache:
     """Per-frame feature store for one featurizer identity (see the module docstring)."""
 
     def __init__(self, root, identity: dict):
         text = json.dumps(identity, sort_keys=True, default=str)
-        self.identity = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        self.identity = identity_digest(identity)
         self.folder = os.path.join(root, self.identity)
         os.makedirs(self.folder, exist_ok=True)
         info = os.path.join(self.folder, "identity.json")

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..video import Clip, video_info
-from ._base import _BaseFrameTransformer
+from ._base import BaseFrameTransformer
 
 
 def _flow(prev, nxt, method):
@@ -45,7 +45,7 @@ def flow_histogram(flows, grid=3, n_bins=8, min_magnitude=0.5):
     return hist.ravel()
 
 
-class OpticalFlowTransformer(_BaseFrameTransformer):
+class OpticalFlowTransformer(BaseFrameTransformer):
     """Stacked dense optical flow per sampled time step (seed 004's motion stream).
 
     For a time step at frame ``i``, flow is computed between each pair of adjacent frames
@@ -90,7 +90,7 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
     """
 
     _parameter_constraints: dict = {
-        **_BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._parameter_constraints,
         "n_stack": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"farneback", "dis"})],
         "output": [StrOptions({"stack", "histogram"})],
@@ -116,14 +116,6 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _identity(self):
-        d = {"featurizer": "OpticalFlowTransformer", "n_stack": self.n_stack,
-             "method": self.method, "output": self.output, "flow_size": self.flow_size,
-             "opencv": cv2.__version__}
-        if self.output == "histogram":
-            d.update(grid=self.grid, n_bins=self.n_bins)
-        return d
-
     def _windows(self, job):
         n = video_info(job.source).n_frames
         out = {}
@@ -133,6 +125,7 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
         return out
 
     def _featurize_job(self, job):
+        # not _featurize_frames: a time step's flow needs the frames after it
         windows = self._windows(job)
         needed = sorted({f for w in windows.values() for f in w})
         s = self.flow_size
