@@ -24,13 +24,9 @@ class MeanColour(BaseFrameTransformer):
 
     def __init__(self, sequence_length=4, frame_sampling="uniform", padding="upsample",
                  memory=None, n_jobs=None, verbose=0, random_state=None, poison=False):
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
         self.poison = poison
 
     _parameter_constraints = {**BaseFrameTransformer._parameter_constraints,
@@ -228,13 +224,9 @@ def test_base_without_featurize_frames_says_so():
     class Nothing(BaseFrameTransformer):
         def __init__(self, sequence_length=2, frame_sampling="uniform", padding="upsample",
                      memory=None, n_jobs=None, verbose=0, random_state=None):
-            self.sequence_length = sequence_length
-            self.frame_sampling = frame_sampling
-            self.padding = padding
-            self.memory = memory
-            self.n_jobs = n_jobs
-            self.verbose = verbose
-            self.random_state = random_state
+            super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                             padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                             random_state=random_state)
 
     with pytest.raises(NotImplementedError, match="_featurize_frames"):
         Nothing().fit_transform([counting(3)])

@@ -128,8 +128,10 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
       (RGB) of some frames of one video; it returns an array ``(n, ...)`` of their
       features (cast to float32). Features must depend only on the frame and the
       estimator's parameters (the cache relies on it).
-    * ``__init__`` storing its own parameters and the base ones below, untouched, and
-      ``_parameter_constraints`` extending ``BaseFrameTransformer._parameter_constraints``.
+    * ``__init__`` listing its own parameters and the base ones below (sklearn reads the
+      parameters from its signature), passing the base ones to ``super().__init__`` and
+      storing its own untouched, and ``_parameter_constraints`` extending
+      ``BaseFrameTransformer._parameter_constraints``.
 
     and may implement
 
@@ -187,14 +189,10 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     ...     def __init__(self, gain=1.0, *, sequence_length=2, frame_sampling="uniform",
     ...                  padding="upsample", memory=None, n_jobs=None, verbose=0,
     ...                  random_state=None):
+    ...         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+    ...                          padding=padding, memory=memory, n_jobs=n_jobs,
+    ...                          verbose=verbose, random_state=random_state)
     ...         self.gain = gain
-    ...         self.sequence_length = sequence_length
-    ...         self.frame_sampling = frame_sampling
-    ...         self.padding = padding
-    ...         self.memory = memory
-    ...         self.n_jobs = n_jobs
-    ...         self.verbose = verbose
-    ...         self.random_state = random_state
     ...     def _featurize_frames(self, frames):
     ...         return frames.reshape(len(frames), -1, 3).mean(axis=1) * self.gain
     >>> video = np.full((5, 8, 8, 3), 10, np.uint8)
@@ -211,6 +209,16 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
+
+    def __init__(self, *, sequence_length=40, frame_sampling="uniform", padding="upsample",
+                 memory=None, n_jobs=None, verbose=0, random_state=None):
+        self.sequence_length = sequence_length
+        self.frame_sampling = frame_sampling
+        self.padding = padding
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
 
     #: Parameters that cannot change a frame's cached features (see the class docstring).
     _cache_ignore = frozenset({"sequence_length", "frame_sampling", "padding", "memory",
@@ -244,10 +252,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : list of str, path-like, uint8 ndarray (T, H, W, 3) or Clip
-            Training videos.
-        y : None
-            Ignored.
+        X, y
+            As :meth:`fit`.
         **fit_params : dict
             Ignored.
 

@@ -40,7 +40,23 @@ def _digest(data: bytes) -> bytes:
 
 
 def cache_root(memory):
-    """The cache folder for ``memory`` (None, a path, or a ``joblib.Memory``); None if off."""
+    """The cache folder for ``memory``.
+
+    Parameters
+    ----------
+    memory : None, str, path-like or joblib.Memory
+
+    Returns
+    -------
+    folder : str or None
+        ``<location>/skvideo_clf_frames``, or None when caching is off.
+
+    Examples
+    --------
+    >>> from skvideo_clf.features._cache import cache_root
+    >>> cache_root("/tmp/c"), cache_root(None)
+    ('/tmp/c/skvideo_clf_frames', None)
+    """
     if memory is None:
         return None
     location = getattr(memory, "location", memory)
@@ -54,25 +70,91 @@ def cache_root(memory):
 
 
 def augmentation_token(augmentation) -> str:
-    """A stable text form of an augmentation (``repr`` of floats round-trips exactly)."""
+    """A stable text form of an augmentation (``repr`` of floats round-trips exactly).
+
+    Parameters
+    ----------
+    augmentation : Augmentation or None
+
+    Returns
+    -------
+    token : str
+        ``"none"`` for no or an identity augmentation, else its ``repr``.
+    """
     if augmentation is None or getattr(augmentation, "is_identity", False):
         return "none"
     return repr(augmentation)
 
 
 def frame_key(fingerprint: str, index: int, augmentation) -> str:
+    """The cache key of one frame of one video under one augmentation.
+
+    Parameters
+    ----------
+    fingerprint : str
+        ``source_fingerprint`` of the video.
+    index : int
+        Frame index.
+    augmentation : Augmentation or None
+
+    Returns
+    -------
+    key : str
+        40 hex characters.
+    """
     text = f"{fingerprint}|{int(index)}|{augmentation_token(augmentation)}"
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
 def identity_digest(identity: dict) -> str:
-    """The folder name of a featurizer identity (a dict of JSON-able values)."""
+    """The folder name of a featurizer identity.
+
+    Parameters
+    ----------
+    identity : dict
+        JSON-able values (others are turned into ``str``), e.g.
+        ``BaseFrameTransformer._cache_identity()``.
+
+    Returns
+    -------
+    digest : str
+        32 hex characters; equal dicts give equal digests in every process.
+
+    Examples
+    --------
+    >>> from skvideo_clf.features._cache import identity_digest
+    >>> identity_digest({"a": 1, "b": 2}) == identity_digest({"b": 2, "a": 1})
+    True
+    """
     text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class FrameCache:
-    """Per-frame feature store for one featurizer identity (see the module docstring)."""
+    """Per-frame feature store for one featurizer identity (see the module docstring).
+
+    Parameters
+    ----------
+    root : str
+        The cache folder (:func:`cache_root`).
+    identity : dict
+        What defines the features; its digest names the sub-folder.
+
+    Attributes
+    ----------
+    identity : str
+        The digest (:func:`identity_digest`).
+    folder : str
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from skvideo_clf.features._cache import FrameCache
+    >>> cache = FrameCache(tempfile.mkdtemp(), {"featurizer": "demo"})
+    >>> cache.put("ab12", np.arange(3.0))
+    >>> cache.get("ab12").tolist(), cache.get("cd34")
+    ([0.0, 1.0, 2.0], None)
+    """
 
     def __init__(self, root, identity: dict):
         text = json.dumps(identity, sort_keys=True, default=str)
@@ -84,10 +166,20 @@ class FrameCache:
             _atomic_write(info, text.encode())
 
     def path(self, key: str) -> str:
+        """File of an entry (``<folder>/<key[:2]>/<key>.npy``)."""
         return os.path.join(self.folder, key[:2], key + ".npy")
 
     def get(self, key: str):
-        """The stored array, or None when absent or damaged."""
+        """The stored array, or None when absent or damaged.
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        value : ndarray or None
+        """
         try:
             with open(self.path(key), "rb") as fh:
                 data = fh.read()
@@ -106,6 +198,13 @@ class FrameCache:
         return arr
 
     def put(self, key: str, value: np.ndarray):
+        """Store an array atomically (see the module docstring).
+
+        Parameters
+        ----------
+        key : str
+        value : ndarray
+        """
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
         payload = buf.getvalue()

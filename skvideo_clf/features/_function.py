@@ -62,13 +62,9 @@ class FunctionFrameTransformer(BaseFrameTransformer):
                  padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
         self.func = func
         self.kw_args = kw_args
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
     def _featurize_frames(self, frames):
         return self.func(frames, **(self.kw_args or {}))

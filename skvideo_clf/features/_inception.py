@@ -93,7 +93,10 @@ class InceptionFrameTransformer(BaseFrameTransformer):
         loaded with ``torch.load(weights_only=True)``. ``None``: random weights (warns; for
         tests only). ``"auto"`` takes the first available of: the imagenet file already in
         the hub cache, tf2015, downloading imagenet; with none it raises an error that says
-        how to get weights. It never falls back to random weights.
+        how to get weights. It never falls back to random weights. Resolved by
+        :func:`skvideo_clf.features.resolve_weights` (which raises
+        :class:`~skvideo_clf.features.WeightsUnavailableError` when nothing usable is
+        there); a mistyped name fails parameter validation with the valid names listed.
     weights_sha256 : str or None, default=None
         Expected sha256 of a ``weights`` path; a mismatch is refused.
     input_size : int, default=299
@@ -114,7 +117,10 @@ class InceptionFrameTransformer(BaseFrameTransformer):
         000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
         sequences are truncated.
     memory : str, path-like, joblib.Memory or None, default=None
-        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`).
+        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`). Its entries
+        are identified by the weights' digest and the feature-defining parameters;
+        ``batch_size`` and ``device`` are not part of it (they change features only by
+        float rounding), so a GPU run reuses a CPU run's frames and vice versa.
     n_jobs : int or None, default=None
         Videos are split over this many joblib tasks.
     verbose : int, default=0
@@ -163,13 +169,9 @@ class InceptionFrameTransformer(BaseFrameTransformer):
         self.batch_size = batch_size
         self.device = device
         self.half = half
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
     # batch size and device do not change the features (beyond float rounding); the
     # weights are identified by their digest, so "auto" and "tf2015" share entries

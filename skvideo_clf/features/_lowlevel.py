@@ -47,7 +47,27 @@ def _grey64(frame):
 
 
 def haar(frame) -> np.ndarray:
-    """82-d Haar wavelet descriptor (see the module table)."""
+    """82-d Haar wavelet descriptor (see the module table).
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    descriptor : float64 ndarray of shape (82,)
+        Mean and standard deviation of the absolute detail coefficients per level and
+        band (18), then the level-3 approximation scaled to [0, 1] (64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import haar
+    >>> v = haar(np.full((32, 32, 3), 255, np.uint8))
+    >>> v.shape, float(v[:18].max()), float(v[18:].min())
+    ((82,), 0.0, 1.0)
+    """
     x = _grey64(frame).astype(np.float64) / 255.0
     stats = []
     for _ in range(3):
@@ -93,14 +113,50 @@ def hog(frame) -> np.ndarray:
 
 
 def hsv_histogram(frame) -> np.ndarray:
-    """128-d joint HSV histogram (8 x 4 x 4), normalised to sum 1."""
+    """128-d joint HSV histogram (8 hue x 4 saturation x 4 value bins), summing to 1.
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    histogram : float32 ndarray of shape (128,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import hsv_histogram
+    >>> red = np.zeros((4, 4, 3), np.uint8); red[..., 0] = 255
+    >>> int(hsv_histogram(red).argmax())  # hue bin 0, saturation 3, value 3
+    15
+    """
     hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV)
     h = cv2.calcHist([hsv], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256]).ravel()
     return h / max(h.sum(), 1.0)
 
 
 def ycbcr_histogram(frame) -> np.ndarray:
-    """96-d Y, Cb, Cr histograms (32 bins each), each normalised to sum 1."""
+    """96-d Y, Cb, Cr histograms (32 bins each), each summing to 1.
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    histograms : float32 ndarray of shape (96,)
+        Y, then Cb, then Cr.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import ycbcr_histogram
+    >>> ycbcr_histogram(np.zeros((4, 4, 3), np.uint8)).reshape(3, 32).sum(axis=1).tolist()
+    [1.0, 1.0, 1.0]
+    """
     ycc = cv2.cvtColor(frame, cv2.COLOR_RGB2YCrCb)[..., [0, 2, 1]]  # OpenCV orders Y, Cr, Cb
     out = [cv2.calcHist([ycc], [c], None, [32], [0, 256]).ravel() for c in range(3)]
     return np.concatenate([h / max(h.sum(), 1.0) for h in out])
@@ -157,7 +213,28 @@ def _colour24(h, s, v):
 
 
 def cedd(frame, grid=40) -> np.ndarray:
-    """144-d CEDD (6 texture classes x 24 colours, values 0-7; see the module note)."""
+    """144-d CEDD (6 texture classes x 24 colours, values 0-7; see the module note).
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+    grid : int, default=40
+        The frame is read as ``grid x grid`` blocks of 2 x 2 sub-blocks.
+
+    Returns
+    -------
+    descriptor : float64 ndarray of shape (144,)
+        Texture class-major; each value a 3-bit quantised bin (0 to 7).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import cedd
+    >>> v = cedd(np.full((80, 80, 3), 90, np.uint8)).reshape(6, 24)
+    >>> bool(v[0].sum() > 0), float(v[1:].sum())  # a flat frame: no edges
+    (True, 0.0)
+    """
     h, w = frame.shape[:2]
     size = (2 * grid, 2 * grid)  # 1600 blocks of 2 x 2 sub-blocks
     small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA).astype(np.float64)
@@ -194,7 +271,10 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
     HSV 128, YCbCr 96, CEDD 144: 1026 values; definitions in
     :mod:`skvideo_clf.features._lowlevel`). With ``n_components`` set, the frames seen by
     ``fit`` are standardised and a PCA is fitted on them (seed 001: 324 components), and
-    ``output="maps"`` reshapes each frame's components to a square map.
+    ``output="maps"`` lays each frame's components out on a square map
+    (:func:`~skvideo_clf.features.to_square_maps`). The frame cache holds the raw
+    descriptors, so featurizers that differ only in ``n_components`` or ``output`` share
+    it.
 
     Output shapes: ``output="vector"``: ``(n_videos, T, D)``; ``output="maps"``:
     ``(n_videos, T, 18, 18)`` for 324 components. With ``sequence_length=1`` the maps are
@@ -248,13 +328,9 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
         self.descriptors = descriptors
         self.n_components = n_components
         self.output = output
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
     # PCA and map layout are applied after the cache: its entries hold the raw descriptors
     _cache_ignore = BaseFrameTransformer._cache_ignore | {"n_components", "output"}

@@ -141,9 +141,11 @@ class WeightsPath(Options):
         super().__init__(str, frozenset())
 
     def is_satisfied_by(self, val):
+        """Whether ``val`` is a str that :func:`looks_like_path` and is no weights name."""
         return isinstance(val, str) and val not in WEIGHTS_NAMES and looks_like_path(val)
 
     def __str__(self):
+        """How validation errors name this constraint."""
         return "a str path to an existing state dict file"
 
 
