@@ -1,5 +1,9 @@
 """The shared machinery of every frame featurizer (public base: ``BaseFrameTransformer``).
 
+One concept, kept whole although it passes 500 lines: the path of a frame from a video to
+a feature sequence (plan, cache look-up, parallel computation, error report, assembly);
+its steps share the plan and the cache keys, and split apart they would pass them around.
+
 Videos (paths, arrays or clips) -> frame indices per video -> cache look-up -> the missing
 frames computed (grouped per video, in joblib tasks) -> sequences padded, up-sampled or
 truncated to ``sequence_length``.
@@ -7,8 +11,6 @@ truncated to ``sequence_length``.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import time
 import zlib
@@ -37,7 +39,7 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
-from ._cache import FrameCache, augmentation_token, cache_root, frame_key
+from ._cache import FrameCache, augmentation_token, cache_root, frame_key, stable_value
 
 
 @dataclass(frozen=True)
@@ -66,53 +68,6 @@ def _run_chunk(transformer, jobs):
 
 #: Frames handed to ``_featurize_frames`` at once: one video may have thousands of frames.
 _FRAMES_PER_CALL = 32
-
-
-def _code_digest(code, h):
-    h.update(code.co_code)
-    h.update(repr(code.co_names).encode())
-    for const in code.co_consts:  # nested functions and comprehensions are code objects
-        if hasattr(const, "co_code"):
-            _code_digest(const, h)
-        else:
-            h.update(repr(const).encode())
-
-
-def _stable(value):
-    """A JSON-able form of a parameter value that is the same in every process.
-
-    Functions are named by module, qualified name and a digest of their byte code, so an
-    edited function gets a new cache identity; objects without a stable form fall back to
-    ``repr`` (at worst, an address that makes every process miss, never a stale hit).
-    """
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (list, tuple)):
-        return [_stable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _stable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, np.ndarray):
-        data = np.ascontiguousarray(value)
-        h = hashlib.blake2b(f"{data.dtype}{data.shape}".encode(), digest_size=16)
-        h.update(data.tobytes())
-        return {"array": h.hexdigest()}
-    if isinstance(value, BaseEstimator):
-        return {"estimator": f"{type(value).__module__}.{type(value).__qualname__}",
-                "params": _stable(value.get_params(deep=False))}
-    if isinstance(value, functools.partial):
-        return {"partial": _stable(value.func), "args": _stable(value.args),
-                "keywords": _stable(value.keywords)}
-    code = getattr(value, "__code__", None)
-    if code is not None:
-        h = hashlib.blake2b(digest_size=16)
-        _code_digest(code, h)
-        return {"function": f"{getattr(value, '__module__', '')}.{value.__qualname__}",
-                "code": h.hexdigest(), "defaults": _stable(getattr(value, "__defaults__", None))}
-    return repr(value)
 
 
 class BaseFrameTransformer(TransformerMixin, BaseEstimator):
@@ -308,7 +263,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     def _cache_identity(self) -> dict:
         """Everything that defines a frame's cached features (see the class docstring)."""
-        params = {k: _stable(v) for k, v in self.get_params(deep=False).items()
+        params = {k: stable_value(v) for k, v in self.get_params(deep=False).items()
                   if k not in self._cache_ignore}
         cls = type(self)
         return {"featurizer": f"{cls.__module__}.{cls.__qualname__}",

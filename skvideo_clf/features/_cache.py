@@ -22,12 +22,14 @@ here keep the same folder conventions (``location``) and can be cleared by delet
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from ..utils import atomic_open
 
@@ -104,6 +106,71 @@ def frame_key(fingerprint: str, index: int, augmentation) -> str:
     """
     text = f"{fingerprint}|{int(index)}|{augmentation_token(augmentation)}"
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def _code_digest(code, h):
+    h.update(code.co_code)
+    h.update(repr(code.co_names).encode())
+    for const in code.co_consts:  # nested functions and comprehensions are code objects
+        if hasattr(const, "co_code"):
+            _code_digest(const, h)
+        else:
+            h.update(repr(const).encode())
+
+
+def stable_value(value):
+    """A JSON-able form of a parameter value that is the same in every process.
+
+    Parameters
+    ----------
+    value : object
+        A featurizer parameter.
+
+    Returns
+    -------
+    stable : JSON-able object
+
+    Functions are named by module, qualified name and a digest of their byte code, so an
+    edited function gets a new cache identity; objects without a stable form fall back to
+    ``repr`` (at worst, an address that makes every process miss, never a stale hit).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._cache import stable_value
+    >>> stable_value({"b": (1, np.float32(0.5)), "a": None})
+    {'a': None, 'b': [1, 0.5]}
+    """
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [stable_value(v) for v in value]
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return {str(k): stable_value(v) for k, v in items}
+    if isinstance(value, np.ndarray):
+        data = np.ascontiguousarray(value)
+        h = hashlib.blake2b(f"{data.dtype}{data.shape}".encode(), digest_size=16)
+        h.update(data.tobytes())
+        return {"array": h.hexdigest()}
+    if isinstance(value, BaseEstimator):
+        return {"estimator": f"{type(value).__module__}.{type(value).__qualname__}",
+                "params": stable_value(value.get_params(deep=False))}
+    if isinstance(value, functools.partial):
+        return {"partial": stable_value(value.func), "args": stable_value(value.args),
+                "keywords": stable_value(value.keywords)}
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        h = hashlib.blake2b(digest_size=16)
+        _code_digest(code, h)
+        return {"function": f"{getattr(value, '__module__', '')}.{value.__qualname__}",
+                "code": h.hexdigest(),
+                "defaults": stable_value(getattr(value, "__defaults__", None))}
+    return repr(value)
 
 
 def identity_digest(identity: dict) -> str:
