@@ -6,34 +6,35 @@ import pytest
 from sklearn.base import clone
 
 from skvideo_clf.augment import Augmentation
-from skvideo_clf.features import TemporalPooling
-from skvideo_clf.features._base import _BaseFrameTransformer
+from skvideo_clf.features import (
+    BaseFrameTransformer,
+    FunctionFrameTransformer,
+    InceptionFrameTransformer,
+    LowLevelFrameTransformer,
+    OpticalFlowTransformer,
+    TemporalPooling,
+    square_side,
+    to_square_maps,
+)
 from skvideo_clf.video import Clip, VideoReadError, write_video
 
 
-class MeanColour(_BaseFrameTransformer):
+class MeanColour(BaseFrameTransformer):
     """Frame -> its mean R, G, B (and the raw value of pixel (0, 0) channel 0)."""
 
     def __init__(self, sequence_length=4, frame_sampling="uniform", padding="upsample",
                  memory=None, n_jobs=None, verbose=0, random_state=None, poison=False):
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
         self.poison = poison
 
-    _parameter_constraints = {**_BaseFrameTransformer._parameter_constraints,
+    _parameter_constraints = {**BaseFrameTransformer._parameter_constraints,
                               "poison": ["boolean"]}
 
-    def _identity(self):
-        return {"featurizer": "MeanColour"}
-
-    def _featurize_job(self, job):
-        out = [np.r_[f.reshape(-1, 3).mean(0), f[0, 0, 0]] for f in job.clip().read()]
-        out = np.asarray(out, np.float32)
+    def _featurize_frames(self, frames):
+        out = np.c_[frames.reshape(len(frames), -1, 3).mean(1), frames[:, 0, 0, 0]]
+        out = out.astype(np.float32)
         if self.poison:
             out[0, 0] = np.nan
         return out
@@ -194,3 +195,61 @@ def test_verbose_progress_bar_shows_frames_per_second(capsys):
     captured = capsys.readouterr()
     assert "frames/s" in captured.err and "2/2" in captured.err  # tqdm: videos done
     assert "6 to compute" in captured.out
+
+
+# ---------------------------------------------------------------- the public contract
+
+
+def _brightness(frames, scale=1.0):
+    return frames.reshape(len(frames), -1).mean(axis=1, keepdims=True) * scale
+
+
+def test_function_featurizer_in_parallel_and_long_videos():
+    # 70 frames: more than one call of the function per video (32 frames at a time)
+    tf = FunctionFrameTransformer(_brightness, kw_args={"scale": 2.0}, sequence_length=None,
+                                  frame_sampling="all", n_jobs=2)
+    X = tf.fit_transform([counting(70), counting(3)])
+    assert [x.shape for x in X] == [(70, 1), (3, 1)]
+    assert X[0][:, 0].tolist() == [2.0 * i for i in range(70)]
+    assert tf.n_frames_computed_ == 73
+
+
+def test_featurize_frames_must_return_one_row_per_frame():
+    with pytest.raises(ValueError, match=r"returned shape \(1,\) for 3 frames"):
+        FunctionFrameTransformer(lambda f: f.mean(keepdims=True).ravel()).fit_transform(
+            [counting(3)])
+
+
+def test_base_without_featurize_frames_says_so():
+    class Nothing(BaseFrameTransformer):
+        def __init__(self, sequence_length=2, frame_sampling="uniform", padding="upsample",
+                     memory=None, n_jobs=None, verbose=0, random_state=None):
+            super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                             padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                             random_state=random_state)
+
+    with pytest.raises(NotImplementedError, match="_featurize_frames"):
+        Nothing().fit_transform([counting(3)])
+
+
+@pytest.mark.parametrize("featurizer", [
+    MeanColour(), FunctionFrameTransformer(_brightness), InceptionFrameTransformer(),
+    LowLevelFrameTransformer(), OpticalFlowTransformer(),
+], ids=lambda est: type(est).__name__)
+def test_featurizers_pass_check_param_validation(featurizer):
+    from sklearn.utils.estimator_checks import check_param_validation
+
+    check_param_validation(type(featurizer).__name__, featurizer)
+
+
+def test_to_square_maps():
+    assert square_side(324) == 18 and square_side(325) == 19 and square_side(3, min_side=5) == 5
+    X = np.arange(2 * 3 * 5, dtype=np.float64).reshape(2, 3, 5)
+    maps = to_square_maps(X)
+    assert maps.shape == (2, 3, 3, 3) and maps.dtype == np.float32
+    np.testing.assert_array_equal(maps.reshape(2, 3, 9)[..., :5], X)
+    assert np.all(maps.reshape(2, 3, 9)[..., 5:] == 0)
+    assert to_square_maps(np.ones((4, 16)), side=4).shape == (4, 4, 4)
+    assert to_square_maps(np.ones((4, 16)), min_side=5).shape == (4, 5, 5)
+    with pytest.raises(ValueError, match="17 features do not fit on 4 x 4"):
+        to_square_maps(np.ones((1, 17)), side=4)

@@ -10,34 +10,21 @@ import pytest
 from sklearn.base import clone
 
 from skvideo_clf.augment import Augmentation
-from skvideo_clf.features import InceptionFrameTransformer, _weights
+from skvideo_clf.features import FunctionFrameTransformer, InceptionFrameTransformer, _weights
 from skvideo_clf.features import _cache as cache_mod
-from skvideo_clf.features._base import _BaseFrameTransformer
+from skvideo_clf.features._cache import identity_digest
 from skvideo_clf.video import Clip, write_video
 
 
-class PixelMean(_BaseFrameTransformer):
-    """Frame -> mean R, G, B; ``scale`` is part of its identity."""
+def pixel_mean(frames, scale=1.0):
+    """Frame -> mean R, G, B, times ``scale``."""
+    return frames.reshape(len(frames), -1, 3).mean(1) * scale
 
-    _parameter_constraints = {**_BaseFrameTransformer._parameter_constraints,
-                              "scale": [float, int]}
 
-    def __init__(self, scale=1.0, sequence_length=3, frame_sampling="uniform",
-                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
-        self.scale = scale
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
-
-    def _identity(self):
-        return {"featurizer": "PixelMean", "scale": self.scale}
-
-    def _featurize_job(self, job):
-        return [f.reshape(-1, 3).mean(0) * self.scale for f in job.clip().read()]
+def PixelMean(scale=1.0, sequence_length=3, **params):
+    """A function featurizer whose ``scale`` (in ``kw_args``) is part of its identity."""
+    return FunctionFrameTransformer(pixel_mean, kw_args={"scale": scale},
+                                    sequence_length=sequence_length, **params)
 
 
 def _video(n, seed, size=16):
@@ -147,3 +134,36 @@ def test_no_memory_means_no_files(tmp_path, monkeypatch):
     tf.transform([_video(3, 7)])
     tf.transform([_video(3, 7)])
     assert tf.n_frames_computed_ == 6 and os.listdir(tmp_path) == []
+
+
+def _key(tf):
+    return identity_digest(tf._cache_identity())
+
+
+def test_identity_follows_feature_parameters_only():
+    base = PixelMean()
+    assert _key(base) == _key(PixelMean())
+    # the cached per-frame features do not depend on these
+    for params in [dict(n_jobs=2), dict(verbose=1), dict(sequence_length=7),
+                   dict(frame_sampling="all"), dict(padding="zeros"), dict(random_state=3),
+                   dict(memory="/tmp/elsewhere")]:
+        assert _key(clone(base).set_params(**params)) == _key(base), params
+    # they do: the function's arguments, the function itself
+    assert _key(PixelMean(scale=2.0)) != _key(base)
+    other = FunctionFrameTransformer(lambda f, scale=1.0: pixel_mean(f, scale),
+                                     kw_args={"scale": 1.0}, sequence_length=3)
+    assert _key(other) != _key(base)
+    identity = base._cache_identity()
+    assert identity["opencv"] and identity["skvideo_clf"] and identity["features_version"]
+    assert set(identity["params"]) == {"func", "kw_args"}
+
+
+def test_identity_holds_no_memory_address():
+    # functions are named by module and byte code, never by their id, so another process
+    # (a later run, a joblib worker) finds the same entries
+    import json
+
+    text = json.dumps(PixelMean()._cache_identity(), sort_keys=True, default=str)
+    assert "pixel_mean" in text and " at 0x" not in text
+    lam = FunctionFrameTransformer(lambda f: [x for x in f.mean((1, 2))])
+    assert " at 0x" not in json.dumps(lam._cache_identity(), default=str)

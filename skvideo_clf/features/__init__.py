@@ -5,16 +5,29 @@ Output forms (shared by every featurizer here):
 * fixed length (``sequence_length`` an int): float32 ndarray ``(n_videos, T, ...)``;
 * variable length (``sequence_length=None``): a 1-D numpy object array of length
   ``n_videos`` whose items are float32 ``(T_i, ...)`` arrays (sklearn-indexable).
+
+Write a featurizer by subclassing :class:`BaseFrameTransformer` (implement
+``_featurize_frames``) or by wrapping a function in :class:`FunctionFrameTransformer`.
 """
 
+from ._base import BaseFrameTransformer
 from ._flow import OpticalFlowTransformer
+from ._function import FunctionFrameTransformer
 from ._inception import InceptionFrameTransformer
 from ._lowlevel import LowLevelFrameTransformer
+from ._maps import square_side, to_square_maps
 from ._pooling import TemporalPooling
+from ._weights import WeightsUnavailableError, resolve_weights
 
 __all__ = [
+    "BaseFrameTransformer",
+    "FunctionFrameTransformer",
     "InceptionFrameTransformer",
     "LowLevelFrameTransformer",
     "OpticalFlowTransformer",
     "TemporalPooling",
+    "WeightsUnavailableError",
+    "resolve_weights",
+    "square_side",
+    "to_square_maps",
 ]

@@ -1,4 +1,8 @@
-"""The shared machinery of every frame featurizer.
+"""The shared machinery of every frame featurizer (public base: ``BaseFrameTransformer``).
+
+One concept, kept whole although it passes 500 lines: the path of a frame from a video to
+a feature sequence (plan, cache look-up, parallel computation, error report, assembly);
+its steps share the plan and the cache keys, and split apart they would pass them around.
 
 Videos (paths, arrays or clips) -> frame indices per video -> cache look-up -> the missing
 frames computed (grouped per video, in joblib tasks) -> sequences padded, up-sampled or
@@ -17,11 +21,12 @@ from numbers import Integral
 import cv2
 import numpy as np
 from joblib import Memory, Parallel, delayed, effective_n_jobs
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .. import __version__
 from ..utils import object_array
 from ..video import (
     FRAME_STRATEGIES,
@@ -34,7 +39,7 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
-from ._cache import FrameCache, augmentation_token, cache_root, frame_key
+from ._cache import FrameCache, augmentation_token, cache_root, frame_key, stable_value
 
 
 @dataclass(frozen=True)
@@ -58,18 +63,96 @@ FRAMES_COMPUTED: Counter = Counter()
 
 def _run_chunk(transformer, jobs):
     """One joblib task: compute a chunk of jobs (module level so that it pickles)."""
-    transformer._ensure_ready()
     return transformer._compute(jobs, None)
 
 
-class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
-    """Base of the frame featurizers (not public).
+#: Frames handed to ``_featurize_frames`` at once: one video may have thousands of frames.
+_FRAMES_PER_CALL = 32
 
-    Subclasses implement ``_setup(clips)`` (fit-time state: network, weights),
-    ``_identity()`` (a dict of everything that defines a frame's features, for the cache),
-    and either ``_featurize_job(job)`` (an array ``(len(job.indices), *shape)``) or a whole
-    ``_compute(jobs, on_done)``; ``_fit_features(seqs)`` and ``_finish(arr)`` optionally
-    fit and apply a per-frame post-processing step (PCA) that the cache does not store.
+
+class BaseFrameTransformer(TransformerMixin, BaseEstimator):
+    """Base class of frame featurizers: videos in, per-frame feature sequences out.
+
+    Everything but the per-frame computation is done here: frame sampling, the frame
+    cache, joblib parallelism, progress, error reports that name every bad video, and
+    padding or truncating to ``sequence_length``.
+
+    **The contract.** A subclass implements
+
+    * ``_featurize_frames(self, frames)``: ``frames`` is a uint8 array ``(n, H, W, 3)``
+      (RGB) of some frames of one video; it returns an array ``(n, ...)`` of their
+      features (cast to float32). Features must depend only on the frame and the
+      estimator's parameters (the cache relies on it).
+    * ``__init__`` listing its own parameters and the base ones below (sklearn reads the
+      parameters from its signature), passing the base ones to ``super().__init__`` and
+      storing its own untouched, and ``_parameter_constraints`` extending
+      ``BaseFrameTransformer._parameter_constraints``.
+
+    and may implement
+
+    * ``_setup(self, clips, features)``: fit-time state (a network, weights, a model
+      fitted on the training features). ``features()`` returns the training videos'
+      per-frame features as a list of ``(T_i, ...)`` arrays, computed once and shared
+      with ``fit_transform``.
+    * ``_finish(self, features)``: per-video post-processing of a ``(T, ...)`` array
+      after the cache (for example a PCA fitted in ``_setup``); its parameters are
+      listed in ``_cache_ignore``.
+
+    **The cache identity** is derived here, once: the class, ``get_params()`` minus the
+    parameters in ``_cache_ignore`` (those that cannot change a frame's cached features:
+    ``sequence_length``, ``frame_sampling``, ``padding``, ``memory``, ``n_jobs``,
+    ``verbose``, ``random_state``; subclasses add theirs), ``_features_version`` (bump it
+    when the computation changes), the library's and OpenCV's versions. A new parameter
+    is part of the identity unless it is listed, so forgetting it costs cache misses,
+    never stale features. To wrap a plain function instead of subclassing, see
+    :class:`FunctionFrameTransformer`.
+
+    Parameters
+    ----------
+    sequence_length : int or None
+        Time steps per video. ``None`` returns the variable-length form: a 1-D object
+        array of float32 ``(T_i, ...)`` arrays.
+    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}
+        Strategy for videos and clips without frame indices (see
+        :func:`skvideo_clf.video.sample_frame_indices`).
+    padding : {"upsample", "zeros"}
+        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
+        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
+        sequences are truncated.
+    memory : str, path-like, joblib.Memory or None
+        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`).
+    n_jobs : int or None
+        Videos are split over this many joblib tasks.
+    verbose : int
+        Progress bar (videos, frames/s) and notes.
+    random_state : int, RandomState or None
+        Seeds ``frame_sampling="rand_down"``.
+
+    Attributes
+    ----------
+    n_frames_computed_ : int
+        Frames actually computed since ``fit`` (cache hits excluded).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features import BaseFrameTransformer
+    >>> class MeanColour(BaseFrameTransformer):
+    ...     # mean R, G, B of each frame, times gain
+    ...     _parameter_constraints = {**BaseFrameTransformer._parameter_constraints,
+    ...                               "gain": [float]}
+    ...     def __init__(self, gain=1.0, *, sequence_length=2, frame_sampling="uniform",
+    ...                  padding="upsample", memory=None, n_jobs=None, verbose=0,
+    ...                  random_state=None):
+    ...         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+    ...                          padding=padding, memory=memory, n_jobs=n_jobs,
+    ...                          verbose=verbose, random_state=random_state)
+    ...         self.gain = gain
+    ...     def _featurize_frames(self, frames):
+    ...         return frames.reshape(len(frames), -1, 3).mean(axis=1) * self.gain
+    >>> video = np.full((5, 8, 8, 3), 10, np.uint8)
+    >>> MeanColour(gain=0.5).fit_transform([video]).tolist()
+    [[[5.0, 5.0, 5.0], [5.0, 5.0, 5.0]]]
     """
 
     _parameter_constraints: dict = {
@@ -82,25 +165,58 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    def __init__(self, *, sequence_length=40, frame_sampling="uniform", padding="upsample",
+                 memory=None, n_jobs=None, verbose=0, random_state=None):
+        self.sequence_length = sequence_length
+        self.frame_sampling = frame_sampling
+        self.padding = padding
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    #: Parameters that cannot change a frame's cached features (see the class docstring).
+    _cache_ignore = frozenset({"sequence_length", "frame_sampling", "padding", "memory",
+                               "n_jobs", "verbose", "random_state"})
+    #: Bumped when a featurizer's computation changes within a release of the library.
+    _features_version = 1
+
     # ------------------------------------------------------------------ sklearn API
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Check parameters, set up the featurizer (weights, ...) and fit its post-processing.
+        """Check parameters and set up the featurizer (weights, post-processing, ...).
 
         Parameters
         ----------
         X : list of str, path-like, uint8 ndarray (T, H, W, 3) or Clip
             Training videos.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : object
+            The fitted featurizer.
         """
         self._fit(X)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, **fit_params):
-        """Fit, then return the features of ``X`` (frames computed once for both)."""
+        """Fit, then return the features of ``X`` (frames computed once for both).
+
+        Parameters
+        ----------
+        X, y
+            As :meth:`fit`.
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        features : ndarray
+            As :meth:`transform`.
+        """
         seqs = self._fit(X)
         if seqs is None:
             seqs = self._raw_sequences(as_clips(X))
@@ -123,40 +239,51 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_frames_computed_")
         return self._assemble(self._raw_sequences(as_clips(X)))
 
-    # ------------------------------------------------------------------ hooks
-    def _setup(self, clips):
-        pass
+    # ------------------------------------------------------------------ the contract
+    def _featurize_frames(self, frames):
+        """``(n, H, W, 3)`` uint8 RGB frames of one video -> ``(n, ...)`` features."""
+        raise NotImplementedError(f"{type(self).__name__} must implement "
+                                  "_featurize_frames(frames).")
 
-    def _identity(self) -> dict:
-        raise NotImplementedError
-
-    def _fit_features(self, seqs):
-        pass
+    def _setup(self, clips, features):
+        """Fit-time state; ``features()`` gives the training per-frame features."""
 
     def _finish(self, arr):
+        """Per-video post-processing of ``(T, ...)`` features after the cache."""
         return arr
 
-    def _needs_fit_features(self):
-        return False
+    # ------------------------------------------------------------------ internal hooks
+    def _fitted_identity(self) -> dict:
+        """Fitted state that defines the features beyond the parameters (weights digest)."""
+        return {}
 
     def _task_copy(self):
         """What ``_run_jobs`` ships to each joblib task (see InceptionFrameTransformer)."""
         return self
 
-    def _ensure_ready(self):
-        """Rebuild, in a worker, the state that ``_task_copy`` left out."""
+    def _cache_identity(self) -> dict:
+        """Everything that defines a frame's cached features (see the class docstring)."""
+        params = {k: stable_value(v) for k, v in self.get_params(deep=False).items()
+                  if k not in self._cache_ignore}
+        cls = type(self)
+        return {"featurizer": f"{cls.__module__}.{cls.__qualname__}",
+                "features_version": self._features_version, "skvideo_clf": __version__,
+                "opencv": cv2.__version__, "params": params, **self._fitted_identity()}
 
     # ------------------------------------------------------------------ internals
     def _fit(self, X):
-        self._validate_params()
+        """Set up on ``X``; its raw per-frame features when ``_setup`` asked for them."""
         clips = as_clips(X)
         self.n_frames_computed_ = 0
-        self._setup(clips)
-        if not self._needs_fit_features():
-            return None
-        seqs = self._raw_sequences(clips)
-        self._fit_features(seqs)
-        return seqs
+        memo = []
+
+        def features():
+            if not memo:
+                memo.append(self._raw_sequences(clips))
+            return memo[0]
+
+        self._setup(clips, features)
+        return memo[0] if memo else None
 
     def _say(self, msg):
         if self.verbose:
@@ -222,7 +349,7 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
                 errors[pos] = str(exc)
 
         root = cache_root(self.memory)
-        cache = FrameCache(root, self._identity()) if root is not None else None
+        cache = FrameCache(root, self._cache_identity()) if root is not None else None
 
         # distinct frames per (video fingerprint, augmentation), minus the cached ones
         found = {}  # frame key -> features
@@ -373,4 +500,22 @@ class _BaseFrameTransformer(TransformerMixin, BaseEstimator):
         return results, errors
 
     def _featurize_job(self, job):
-        raise NotImplementedError
+        """One video's requested frames through ``_featurize_frames``, a chunk at a time."""
+        out, batch = [], []
+
+        def flush():
+            feats = np.asarray(self._featurize_frames(np.stack(batch)), dtype=np.float32)
+            if feats.ndim < 1 or len(feats) != len(batch):
+                raise ValueError(f"{type(self).__name__}._featurize_frames returned shape "
+                                 f"{feats.shape} for {len(batch)} frames; expected "
+                                 f"({len(batch)}, ...).")
+            out.append(feats)
+            batch.clear()
+
+        for frame in job.clip().read():
+            batch.append(frame)
+            if len(batch) == _FRAMES_PER_CALL:
+                flush()
+        if batch:
+            flush()
+        return np.concatenate(out)

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..video import Clip, video_info
-from ._base import _BaseFrameTransformer
+from ._base import BaseFrameTransformer
 
 
 def _flow(prev, nxt, method):
@@ -25,8 +25,32 @@ def flow_histogram(flows, grid=3, n_bins=8, min_magnitude=0.5):
 
     Per cell: ``n_bins`` orientation bins weighted by magnitude plus one bin counting the
     pixels that move less than ``min_magnitude`` (Laptev et al.'s zero-motion bin); each
-    cell's histogram sums to 1. ``flows``: array ``(L, H, W, 2)``. Returns
-    ``grid * grid * (n_bins + 1)`` values.
+    cell's histogram sums to 1.
+
+    Parameters
+    ----------
+    flows : array-like of shape (L, H, W, 2)
+        ``L`` dense flows, x then y displacement in pixels.
+    grid : int, default=3
+        Cells per side.
+    n_bins : int, default=8
+        Orientation bins (bin 0 starts at rightward motion, counter-clockwise in image
+        coordinates, i.e. bin ``n_bins / 4`` is downward).
+    min_magnitude : float, default=0.5
+        Pixels moving less are counted in the zero-motion bin.
+
+    Returns
+    -------
+    histogram : float64 ndarray of shape (grid * grid * (n_bins + 1),)
+        Cells row-major, each ``n_bins`` orientations then the zero-motion bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._flow import flow_histogram
+    >>> flows = np.zeros((1, 4, 4, 2), np.float32); flows[..., 0] = 2.0  # all rightward
+    >>> flow_histogram(flows, grid=1, n_bins=4).tolist()
+    [1.0, 0.0, 0.0, 0.0, 0.0]
     """
     flows = np.asarray(flows, np.float32)
     _, h, w, _ = flows.shape
@@ -45,7 +69,7 @@ def flow_histogram(flows, grid=3, n_bins=8, min_magnitude=0.5):
     return hist.ravel()
 
 
-class OpticalFlowTransformer(_BaseFrameTransformer):
+class OpticalFlowTransformer(BaseFrameTransformer):
     """Stacked dense optical flow per sampled time step (seed 004's motion stream).
 
     For a time step at frame ``i``, flow is computed between each pair of adjacent frames
@@ -90,7 +114,7 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
     """
 
     _parameter_constraints: dict = {
-        **_BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._parameter_constraints,
         "n_stack": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"farneback", "dis"})],
         "output": [StrOptions({"stack", "histogram"})],
@@ -108,21 +132,9 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
         self.flow_size = flow_size
         self.grid = grid
         self.n_bins = n_bins
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
-
-    def _identity(self):
-        d = {"featurizer": "OpticalFlowTransformer", "n_stack": self.n_stack,
-             "method": self.method, "output": self.output, "flow_size": self.flow_size,
-             "opencv": cv2.__version__}
-        if self.output == "histogram":
-            d.update(grid=self.grid, n_bins=self.n_bins)
-        return d
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
     def _windows(self, job):
         n = video_info(job.source).n_frames
@@ -133,6 +145,7 @@ class OpticalFlowTransformer(_BaseFrameTransformer):
         return out
 
     def _featurize_job(self, job):
+        # not _featurize_frames: a time step's flow needs the frames after it
         windows = self._windows(job)
         needed = sorted({f for w in windows.values() for f in w})
         s = self.flow_size

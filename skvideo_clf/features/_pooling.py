@@ -13,9 +13,22 @@ from ..utils import check_sequences
 def as_sequences(X):
     """Feature sequences as a list of float32 ``(T_i, D)`` arrays.
 
-    Accepts a ``(n, T, D)`` array, the ragged form (a 1-D object array of ``(T_i, D)``
-    arrays) or a ``(n, D)`` array, read as sequences of length 1; validated by
-    :func:`skvideo_clf.utils.check_sequences`.
+    Parameters
+    ----------
+    X : ndarray of shape (n, T, D) or (n, D), or 1-D object ndarray of (T_i, D) arrays
+        A ``(n, D)`` array is read as sequences of length 1; validated by
+        :func:`skvideo_clf.utils.check_sequences`.
+
+    Returns
+    -------
+    sequences : list of float32 ndarray of shape (T_i, D)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._pooling import as_sequences
+    >>> [s.shape for s in as_sequences(np.zeros((2, 3)))]
+    [(1, 3), (1, 3)]
     """
     seqs, _ = check_sequences(X, stack=False)
     return list(seqs)
@@ -64,13 +77,35 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y=None):
-        """Record the feature size. ``X``: (n, T, D), ragged object array or (n, D)."""
+        """Record the feature size.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, T, D) or (n, D), or a ragged object ndarray
+            Feature sequences (see :func:`as_sequences`).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
         self._validate_params()
         self.n_features_in_ = as_sequences(X)[0].shape[1]
         return self
 
     def transform(self, X):
-        """Pooled float32 features of shape (n, D), or (n, 2D) for ``"mean_max"``."""
+        """Pool each sequence over time.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, T, D) or (n, D), or a ragged object ndarray
+            Feature sequences with the ``D`` seen in ``fit``.
+
+        Returns
+        -------
+        pooled : float32 ndarray of shape (n, D), or (n, 2D) for ``"mean_max"``
+        """
         check_is_fitted(self, "n_features_in_")
         seqs = as_sequences(X)
         if seqs[0].shape[1] != self.n_features_in_:

@@ -1,0 +1,70 @@
+"""A frame featurizer from a plain function (no subclassing)."""
+
+from __future__ import annotations
+
+from ._base import BaseFrameTransformer
+
+
+class FunctionFrameTransformer(BaseFrameTransformer):
+    """Per-frame features computed by a function: ``func(frames, **kw_args)``.
+
+    The frame sampling, cache, parallelism and output forms of every featurizer here,
+    around a function of one video's frames (as :class:`sklearn.preprocessing.
+    FunctionTransformer` wraps a function of ``X``). ``func`` and ``kw_args`` are part
+    of the cache identity: a function is identified by its module, name and byte code, so
+    editing it invalidates its cached features.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(frames, **kw_args) -> features``: ``frames`` is a uint8 array
+        ``(n, H, W, 3)`` of RGB frames of one video (at most 32 at a time), ``features``
+        an array ``(n, ...)`` (cast to float32). It must be deterministic. With
+        ``n_jobs`` it must pickle (a module-level function does).
+    kw_args : dict or None, default=None
+        Extra keyword arguments of ``func``.
+    sequence_length : int or None, default=40
+        Time steps per video; ``None`` gives the variable-length form (see
+        :class:`BaseFrameTransformer`).
+    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
+    padding : {"upsample", "zeros"}, default="upsample"
+    memory : str, path-like, joblib.Memory or None, default=None
+    n_jobs : int or None, default=None
+    verbose : int, default=0
+    random_state : int, RandomState or None, default=None
+        As :class:`BaseFrameTransformer`.
+
+    Attributes
+    ----------
+    n_frames_computed_ : int
+        Frames passed to ``func`` since ``fit`` (cache hits excluded).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features import FunctionFrameTransformer
+    >>> def brightness(frames, scale=1.0):
+    ...     return frames.reshape(len(frames), -1).mean(axis=1, keepdims=True) * scale
+    >>> video = np.arange(4, dtype=np.uint8)[:, None, None, None] * np.ones((4, 8, 8, 3),
+    ...                                                                     np.uint8)
+    >>> tf = FunctionFrameTransformer(brightness, kw_args={"scale": 10.0}, sequence_length=4)
+    >>> tf.fit_transform([video])[0, :, 0].tolist()
+    [0.0, 10.0, 20.0, 30.0]
+    """
+
+    _parameter_constraints: dict = {
+        **BaseFrameTransformer._parameter_constraints,
+        "func": [callable],
+        "kw_args": [dict, None],
+    }
+
+    def __init__(self, func, *, kw_args=None, sequence_length=40, frame_sampling="uniform",
+                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+        self.func = func
+        self.kw_args = kw_args
+        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
+                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                         random_state=random_state)
+
+    def _featurize_frames(self, frames):
+        return self.func(frames, **(self.kw_args or {}))
