@@ -1,0 +1,225 @@
+"""The clip value: which frames of which video (path or in-memory array), augmented how."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+
+class VideoReadError(ValueError):
+    """A video could not be read; the message names the file and what is wrong."""
+
+
+
+class InMemoryVideo:
+    """A ``T x H x W x 3`` uint8 video held in memory, hashable by content.
+
+    Hashing by a digest of the pixels (computed once, lazily) lets in-memory videos serve as
+    cache keys and clip sources exactly like paths do.
+
+    Parameters
+    ----------
+    frames : array-like of shape (n_frames, height, width, 3) or (n_frames, height, width)
+        RGB uint8 frames; grayscale frames are repeated over three channels.
+    name : str, default=None
+        A label used in error messages and reprs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import InMemoryVideo
+    >>> v = InMemoryVideo(np.zeros((4, 8, 8, 3), dtype=np.uint8))
+    >>> v.shape, v == InMemoryVideo(np.zeros((4, 8, 8, 3), dtype=np.uint8))
+    ((4, 8, 8, 3), True)
+    """
+
+    def __init__(self, frames, name=None):
+        self.frames = _check_frame_array(frames, name or "in-memory video")
+        self.name = name
+
+    @cached_property
+    def digest(self) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(repr(self.frames.shape).encode())
+        h.update(np.ascontiguousarray(self.frames).data)
+        return h.hexdigest()
+
+    @property
+    def shape(self):
+        return self.frames.shape
+
+    def __len__(self):
+        return len(self.frames)
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    def __eq__(self, other):
+        return isinstance(other, InMemoryVideo) and self.digest == other.digest
+
+    def __getstate__(self):
+        # The digest is cheap to recompute and would go stale if frames were swapped.
+        return {"frames": self.frames, "name": self.name}
+
+    def __repr__(self):
+        label = f"{self.name!r}, " if self.name else ""
+        return f"InMemoryVideo({label}shape={self.frames.shape}, digest={self.digest[:8]})"
+
+    def __str__(self):
+        return self.name or f"<in-memory video {self.digest[:8]}>"
+
+
+def _check_frame_array(frames, name):
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8:
+        raise VideoReadError(
+            f"{name}: frames must be uint8 (got dtype {frames.dtype}); convert with "
+            "np.clip(x * 255, 0, 255).astype(np.uint8) for [0, 1] floats."
+        )
+    if frames.ndim == 3:
+        frames = np.repeat(frames[..., None], 3, axis=-1)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise VideoReadError(
+            f"{name}: expected frames of shape (n_frames, height, width, 3), got {frames.shape}."
+        )
+    if frames.shape[0] == 0:
+        raise VideoReadError(f"{name}: the video has no frames.")
+    if frames.shape[1] == 0 or frames.shape[2] == 0:
+        raise VideoReadError(f"{name}: frames have zero size {frames.shape[1:3]}.")
+    return frames
+
+
+def _as_source(video):
+    """Normalise a path-like or array to a hashable source (``str`` or InMemoryVideo)."""
+    if isinstance(video, InMemoryVideo):
+        return video
+    if isinstance(video, Clip):
+        return video.source
+    if isinstance(video, (str, os.PathLike)):
+        return os.fspath(video)
+    if isinstance(video, np.ndarray) or hasattr(video, "__array__"):
+        return InMemoryVideo(video)
+    raise TypeError(
+        f"A video must be a path, a (n_frames, height, width, 3) uint8 array or a Clip; "
+        f"got {type(video).__name__}."
+    )
+
+
+def source_fingerprint(source) -> str:
+    """Identity of a video's content that changes whenever the content changes.
+
+    Paths use the absolute path, size and modification time (no decoding, no hashing of
+    the file); in-memory videos use a digest of their pixels.
+    """
+    source = _as_source(source)
+    if isinstance(source, InMemoryVideo):
+        return f"array:{source.digest}"
+    try:
+        st = os.stat(source)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Video file not found: {source!r}") from None
+    return f"file:{os.path.abspath(source)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Which frames of which video, with which augmentation: a cheap, frozen value.
+
+    Samplers return clips; featurizers read them. Nothing is decoded until a featurizer
+    asks, and the same clip always yields the same frames.
+
+    Parameters
+    ----------
+    source : str or InMemoryVideo
+        The video: a file path or an in-memory video.
+    frame_indices : tuple of int or None, default=None
+        Frames to read, in order (repeats allowed, as up-sampling produces). ``None`` means
+        the featurizer picks frames with its own strategy.
+    augmentation : skvideo_clf.augment.Augmentation or None, default=None
+        One set of drawn parameters, applied identically to every frame of the clip.
+
+    Examples
+    --------
+    >>> from skvideo_clf.video import Clip
+    >>> clip = Clip("v_Run_g01_c01.avi", frame_indices=(0, 5, 9))
+    >>> clip.frame_indices, hash(clip) == hash(Clip("v_Run_g01_c01.avi", (0, 5, 9)))
+    ((0, 5, 9), True)
+    """
+
+    source: str | InMemoryVideo
+    frame_indices: tuple[int, ...] | None = None
+    augmentation: object | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "source", _as_source(self.source))
+        if self.frame_indices is not None:
+            idx = tuple(int(i) for i in self.frame_indices)
+            if not idx:
+                raise ValueError(f"Clip of {self.source}: frame_indices is empty.")
+            if min(idx) < 0:
+                raise ValueError(f"Clip of {self.source}: negative frame index {min(idx)}.")
+            object.__setattr__(self, "frame_indices", idx)
+
+    def __len__(self):
+        if self.frame_indices is None:
+            raise TypeError("A clip without frame_indices has no length until it is read.")
+        return len(self.frame_indices)
+
+    def read(self) -> Iterator[np.ndarray]:
+        """Yield the clip's frames (augmented when the clip carries an augmentation)."""
+        # The reader needs the clip's source types, so it is imported here, not at the top.
+        from ._reader import read_frames
+
+        frames = read_frames(self.source, self.frame_indices)
+        if self.augmentation is None:
+            yield from frames
+        else:
+            for frame in frames:
+                yield self.augmentation.apply(frame)
+
+    def __repr__(self):
+        if self.frame_indices is None:
+            idx = "all"
+        elif len(self.frame_indices) > 6:
+            idx = f"({', '.join(map(str, self.frame_indices[:3]))}, ..., {self.frame_indices[-1]})"
+        else:
+            idx = str(self.frame_indices)
+        aug = "" if self.augmentation is None else f", augmentation={self.augmentation!r}"
+        return f"Clip({str(self.source)!r}, frames={idx}{aug})"
+
+
+def as_clip(video) -> Clip:
+    """A :class:`Clip` from a path, an array, an :class:`InMemoryVideo` or a clip."""
+    if isinstance(video, Clip):
+        return video
+    return Clip(_as_source(video))
+
+
+def as_clips(videos) -> list[Clip]:
+    """Clips from a sequence of videos (paths, arrays or clips), validated.
+
+    A single 4-D uint8 array is *one* video, so it is refused here with a hint; pass a list
+    of arrays instead.
+    """
+    if isinstance(videos, (str, os.PathLike, Clip, InMemoryVideo)):
+        raise TypeError(
+            "Expected a sequence of videos, got a single one; wrap it in a list: [video]."
+        )
+    if isinstance(videos, np.ndarray) and videos.dtype != object:
+        if videos.ndim == 5:  # (n_videos, T, H, W, 3): one array per video
+            return [Clip(InMemoryVideo(v)) for v in videos]
+        raise TypeError(
+            f"Expected a sequence of videos (paths, (T, H, W, 3) arrays or Clips); got a "
+            f"{videos.dtype} array of shape {videos.shape}. Feature arrays go to classifiers, "
+            "not to video featurizers."
+        )
+    clips = [as_clip(v) for v in videos]
+    if not clips:
+        raise ValueError("Expected at least one video, got an empty sequence.")
+    return clips
