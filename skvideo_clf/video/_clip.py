@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from sklearn.utils._param_validation import Hidden, validate_params
 
 
 class VideoReadError(ValueError):
-    """A video could not be read; the message names the file and what is wrong."""
+    """A video could not be read; the message names the file and what is wrong.
 
+    A subclass of :class:`ValueError`, so code that catches bad input in general catches
+    it too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import InMemoryVideo, VideoReadError
+    >>> try:
+    ...     InMemoryVideo(np.zeros((0, 8, 8, 3), dtype=np.uint8), name="blank")
+    ... except VideoReadError as err:
+    ...     print(err)
+    blank: the video has no frames.
+    """
 
 
 class InMemoryVideo:
@@ -44,6 +58,7 @@ class InMemoryVideo:
 
     @cached_property
     def digest(self) -> str:
+        """Hex digest of the frames' shape and pixels (computed once)."""
         h = hashlib.blake2b(digest_size=16)
         h.update(repr(self.frames.shape).encode())
         h.update(np.ascontiguousarray(self.frames).data)
@@ -51,6 +66,7 @@ class InMemoryVideo:
 
     @property
     def shape(self):
+        """``(n_frames, height, width, 3)``."""
         return self.frames.shape
 
     def __len__(self):
@@ -110,23 +126,6 @@ def _as_source(video):
     )
 
 
-def source_fingerprint(source) -> str:
-    """Identity of a video's content that changes whenever the content changes.
-
-    Paths use the absolute path, size and modification time (no decoding, no hashing of
-    the file); in-memory videos use a digest of their pixels.
-    """
-    source = _as_source(source)
-    if isinstance(source, InMemoryVideo):
-        return f"array:{source.digest}"
-    try:
-        st = os.stat(source)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"Video file not found: {source!r}") from None
-    return f"file:{os.path.abspath(source)}:{st.st_size}:{st.st_mtime_ns}"
-
-
-
 @dataclass(frozen=True)
 class Clip:
     """Which frames of which video, with which augmentation: a cheap, frozen value.
@@ -172,7 +171,13 @@ class Clip:
         return len(self.frame_indices)
 
     def read(self) -> Iterator[np.ndarray]:
-        """Yield the clip's frames (augmented when the clip carries an augmentation)."""
+        """Yield the clip's frames (augmented when the clip carries an augmentation).
+
+        Yields
+        ------
+        frame : ndarray of shape (height, width, 3), dtype uint8
+            The frames at ``frame_indices`` in order (every frame when ``None``).
+        """
         # The reader needs the clip's source types, so it is imported here, not at the top.
         from ._reader import read_frames
 
@@ -194,18 +199,115 @@ class Clip:
         return f"Clip({str(self.source)!r}, frames={idx}{aug})"
 
 
+#: What a public function accepts as one video; _as_source then normalises it.
+_VIDEO = [str, os.PathLike, InMemoryVideo, Clip, "array-like"]
+
+
+@validate_params({"source": _VIDEO}, prefer_skip_nested_validation=True)
+def source_fingerprint(source) -> str:
+    """Identity of a video's content that changes whenever the content changes.
+
+    Paths use the absolute path, size and modification time (no decoding, no hashing of
+    the file); in-memory videos use a digest of their pixels.
+
+    Parameters
+    ----------
+    source : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
+        The video (a clip stands for its source).
+
+    Returns
+    -------
+    fingerprint : str
+        ``"file:<absolute path>:<size>:<mtime_ns>"`` or ``"array:<digest>"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import source_fingerprint
+    >>> video = np.zeros((2, 8, 8, 3), dtype=np.uint8)
+    >>> source_fingerprint(video) == source_fingerprint(video.copy())
+    True
+    >>> source_fingerprint(video).startswith("array:")
+    True
+    """
+    source = _as_source(source)
+    if isinstance(source, InMemoryVideo):
+        return f"array:{source.digest}"
+    try:
+        st = os.stat(source)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Video file not found: {source!r}") from None
+    return f"file:{os.path.abspath(source)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+@validate_params({"video": _VIDEO}, prefer_skip_nested_validation=True)
 def as_clip(video) -> Clip:
-    """A :class:`Clip` from a path, an array, an :class:`InMemoryVideo` or a clip."""
+    """A :class:`Clip` from a path, an array, an :class:`InMemoryVideo` or a clip.
+
+    Parameters
+    ----------
+    video : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
+        The video; a clip is returned as it is.
+
+    Returns
+    -------
+    clip : Clip
+        Without frame indices unless ``video`` was a clip that had them.
+
+    Examples
+    --------
+    >>> from skvideo_clf.video import as_clip
+    >>> as_clip("v_Run_g01_c01.avi")
+    Clip('v_Run_g01_c01.avi', frames=all)
+    """
     if isinstance(video, Clip):
         return video
     return Clip(_as_source(video))
 
 
+# A single video (path, clip) is let through, hidden from the message, so that the check
+# below can say "wrap it in a list" instead of "must be an iterable".
+@validate_params(
+    {"videos": [Iterable, Hidden(os.PathLike), Hidden(Clip), Hidden(InMemoryVideo)]},
+    prefer_skip_nested_validation=True,
+)
 def as_clips(videos) -> list[Clip]:
     """Clips from a sequence of videos (paths, arrays or clips), validated.
 
     A single 4-D uint8 array is *one* video, so it is refused here with a hint; pass a list
     of arrays instead.
+
+    Parameters
+    ----------
+    videos : iterable of videos, or array of shape (n_videos, T, H, W, 3)
+        Paths, ``(T, H, W, 3)`` uint8 arrays, :class:`InMemoryVideo` or :class:`Clip`
+        values, mixed freely.
+
+    Returns
+    -------
+    clips : list of Clip
+        One per video, in order.
+
+    Raises
+    ------
+    TypeError
+        ``videos`` is a single video, or a numeric array that is not a stack of videos
+        (e.g. features).
+    ValueError
+        ``videos`` is empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import Clip, as_clips
+    >>> clips = as_clips(["a.avi", np.zeros((2, 8, 8, 3), np.uint8), Clip("b.avi", (0, 1))])
+    >>> [type(c.source).__name__ for c in clips]
+    ['str', 'InMemoryVideo', 'str']
     """
     if isinstance(videos, (str, os.PathLike, Clip, InMemoryVideo)):
         raise TypeError(

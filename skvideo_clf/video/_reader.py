@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
-from ._clip import InMemoryVideo, VideoReadError, _as_source, source_fingerprint
+from ._clip import _VIDEO, InMemoryVideo, VideoReadError, _as_source, source_fingerprint
 
 #: File extensions that :func:`skvideo_clf.datasets.load_video_folder` treats as videos.
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".m4v", ".wmv")
@@ -17,7 +18,29 @@ VIDEO_EXTENSIONS = (".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg", ".
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What a video holds: decodable frame count, frame rate and frame size."""
+    """What a video holds: decodable frame count, frame rate and frame size.
+
+    Returned by :func:`video_info`; not built by hand.
+
+    Parameters
+    ----------
+    n_frames : int
+        Frames that actually decode.
+    fps : float
+        Frame rate from the container; NaN when unknown (in-memory videos).
+    height, width : int
+        Frame size in pixels.
+    declared_frames : int
+        The frame count the container header claims (may differ from ``n_frames``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import video_info
+    >>> info = video_info(np.zeros((3, 4, 6, 3), dtype=np.uint8))
+    >>> info.n_frames, info.height, info.width
+    (3, 4, 6)
+    """
 
     n_frames: int
     fps: float
@@ -47,6 +70,7 @@ def _open(path) -> cv2.VideoCapture:
 _INFO_CACHE: dict[str, VideoInfo] = {}
 
 
+@validate_params({"video": _VIDEO}, prefer_skip_nested_validation=True)
 def video_info(video) -> VideoInfo:
     """Frame count *as actually decodable*, fps and size of a video.
 
@@ -54,6 +78,24 @@ def video_info(video) -> VideoInfo:
     (truncated files, variable frame rate, broken indexes), so the count here is obtained
     by grabbing every frame once. Results are cached per file identity (path, size, mtime),
     so a file is counted once per process.
+
+    Parameters
+    ----------
+    video : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
+        The video (a clip stands for its source).
+
+    Returns
+    -------
+    info : VideoInfo
+        Decodable frame count, fps (NaN for in-memory videos), height, width and the
+        header's declared frame count.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    VideoReadError
+        The file is a directory, empty, not a video, or has no decodable frame.
 
     Examples
     --------
@@ -91,11 +133,33 @@ def video_info(video) -> VideoInfo:
     return info
 
 
+@validate_params({"video": _VIDEO}, prefer_skip_nested_validation=True)
 def count_frames(video) -> int:
-    """Number of frames that actually decode (see :func:`video_info`)."""
+    """Number of frames that actually decode (see :func:`video_info`).
+
+    Parameters
+    ----------
+    video : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
+        The video.
+
+    Returns
+    -------
+    n_frames : int
+        ``video_info(video).n_frames``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import count_frames
+    >>> count_frames(np.zeros((5, 8, 8, 3), dtype=np.uint8))
+    5
+    """
     return video_info(video).n_frames
 
 
+@validate_params(
+    {"video": _VIDEO, "indices": ["array-like", None]}, prefer_skip_nested_validation=True
+)
 def read_frames(video, indices: Sequence[int] | None = None) -> Iterator[np.ndarray]:
     """Stream the requested frames of a video as RGB uint8 ``H x W x 3`` arrays.
 
@@ -110,12 +174,16 @@ def read_frames(video, indices: Sequence[int] | None = None) -> Iterator[np.ndar
     indices : sequence of int, default=None
         Frames to yield, in this order. ``None`` yields every frame.
 
-    Yields
-    ------
-    frame : ndarray of shape (height, width, 3), dtype uint8
+    Returns
+    -------
+    frames : iterator of ndarray of shape (height, width, 3), dtype uint8
+        Lazy: arguments are checked when ``read_frames`` is called, the file is opened
+        and decoded as the iterator is consumed.
 
     Raises
     ------
+    ValueError
+        A negative frame index.
     FileNotFoundError
         The file does not exist.
     VideoReadError
@@ -202,8 +270,36 @@ def _read_file(path, indices):
         cap.release()
 
 
+@validate_params(
+    {"video": _VIDEO, "indices": ["array-like", None]}, prefer_skip_nested_validation=True
+)
 def read_video(video, indices=None) -> np.ndarray:
-    """All requested frames as one ``(n, H, W, 3)`` uint8 array (for small videos only)."""
+    """All requested frames as one ``(n, H, W, 3)`` uint8 array (for small videos only).
+
+    Parameters
+    ----------
+    video : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
+        The video.
+    indices : sequence of int, default=None
+        Frames to read, in this order; ``None`` reads every frame.
+
+    Returns
+    -------
+    frames : ndarray of shape (n, height, width, 3), dtype uint8
+        ``n`` is ``len(indices)``, or the number of decodable frames.
+
+    Raises
+    ------
+    VideoReadError
+        No frame was read, or as :func:`read_frames`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.video import read_video
+    >>> read_video(np.zeros((5, 8, 8, 3), dtype=np.uint8), [0, 4, 4]).shape
+    (3, 8, 8, 3)
+    """
     frames = list(read_frames(video, indices))
     if not frames:
         raise VideoReadError(f"{_as_source(video)}: no frames were read.")
