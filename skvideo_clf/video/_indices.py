@@ -249,16 +249,16 @@ def rand_down_or_up_sample(n_frames: int, alpha: int, random_state=None) -> np.n
     Parameters
     ----------
     n_frames : int
-        Frames in the video, at least 1.
+        Decodable frames in the video (at least 1).
     alpha : int
-        Frames to return (the clip length).
+        The clip length: how many indices to return.
     random_state : int, RandomState instance or None, default=None
         Used by RandDown only.
 
     Returns
     -------
     indices : ndarray of shape (alpha,), dtype intp
-        Non-decreasing frame indices.
+        Frame indices in reading order: distinct (RandDown) or with repeats (UpSample).
 
     Examples
     --------

@@ -82,7 +82,7 @@ def video_info(video) -> VideoInfo:
     Parameters
     ----------
     video : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
-        The video (a clip stands for its source).
+        The video; for a clip, the whole of its source is described.
 
     Returns
     -------
