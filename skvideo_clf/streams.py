@@ -14,13 +14,34 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["normalize_weights", "resolve_streams", "streams_from_sizes"]
 
 
+# No validate_params: scikit-learn's decorator skips **kwargs, and each size is checked
+# below with a message that names its stream.
 def streams_from_sizes(**sizes: int) -> dict[str, slice]:
     """Consecutive column blocks from their widths, in the order given.
 
+    Parameters
+    ----------
+    **sizes : int
+        Stream name to its number of columns (a positive integer), in column order.
+
+    Returns
+    -------
+    streams : dict of str to slice
+        Stream name to its block of columns, ready for any estimator's ``streams``.
+
+    Raises
+    ------
+    ValueError
+        A size is not a positive integer; the message names the stream.
+
+    Examples
+    --------
+    >>> from skvideo_clf.streams import streams_from_sizes
     >>> streams_from_sizes(spatial=2048, motion=512)
     {'spatial': slice(0, 2048, None), 'motion': slice(2048, 2560, None)}
     """
@@ -33,6 +54,11 @@ def streams_from_sizes(**sizes: int) -> dict[str, slice]:
     return out
 
 
+# `streams` is checked by hand below: its messages show what a stream dict looks like.
+@validate_params(
+    {"streams": "no_validation", "n_features": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
     """Validate ``streams`` against ``n_features`` and return name -> column indices.
 
@@ -55,6 +81,7 @@ def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
 
     Examples
     --------
+    >>> from skvideo_clf.streams import resolve_streams
     >>> cols = resolve_streams({"a": slice(0, 2), "b": slice(2, None)}, n_features=5)
     >>> {k: v.tolist() for k, v in cols.items()}
     {'a': [0, 1], 'b': [2, 3, 4]}
@@ -91,6 +118,10 @@ def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
     return out
 
 
+@validate_params(
+    {"weights": [Mapping, "array-like", None], "names": ["array-like"], "what": [str]},
+    prefer_skip_nested_validation=True,
+)
 def normalize_weights(weights, names, what="streams") -> np.ndarray:
     """Fusion weights, one per name, as a non-negative array summing to 1.
 
@@ -104,8 +135,20 @@ def normalize_weights(weights, names, what="streams") -> np.ndarray:
     what : str, default="streams"
         How error messages call the names.
 
+    Returns
+    -------
+    weights : ndarray of shape (len(names),)
+        Non-negative, summing to 1, in the order of ``names``.
+
+    Raises
+    ------
+    ValueError
+        Unknown names, the wrong number of weights, or weights that are negative, not
+        finite or all 0.
+
     Examples
     --------
+    >>> from skvideo_clf.streams import normalize_weights
     >>> normalize_weights({"spatial": 3, "motion": 1}, ["spatial", "motion"]).tolist()
     [0.75, 0.25]
     """

@@ -176,3 +176,14 @@ def test_make_imbalanced_follows_the_protocol():
     assert set(drawn["d"]) == {5}  # smaller than min_count: kept whole
     idx = make_imbalanced(y, random_state=0)
     assert (idx == make_imbalanced(y, random_state=0)).all()
+
+
+def test_argument_types_and_ranges_are_validated(tmp_path):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'split' parameter of load_video_folder"):
+        load_video_folder(tmp_path, split_dir=tmp_path, split=4)
+    with pytest.raises(InvalidParameterError, match="'min_count' parameter of make_imbalanced"):
+        make_imbalanced(["a", "b"], min_count=0)
+    with pytest.raises(InvalidParameterError, match="'n_classes' parameter of disaster_class"):
+        disaster_class_sizes(1.0, n_classes=9)

@@ -297,3 +297,21 @@ def test_real_clips(locate, name, n_frames, size, means):
         if i == idx[1]:
             assert np.array_equal(frame, frames[1])
             break
+
+
+def test_arguments_are_checked_by_validate_params_naming_the_function(tmp_path):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'alpha' parameter of up_sample_indices"):
+        up_sample_indices(5, alpha=2.5)
+    with pytest.raises(InvalidParameterError, match="'video_fps' parameter of fps_indices"):
+        fps_indices(10, video_fps=float("inf"))
+    # sample_frame_indices hands the strategy's own arguments to the strategy, and the
+    # error still names the function that was called.
+    with pytest.raises(InvalidParameterError, match="'take' parameter of sample_frame_indices"):
+        sample_frame_indices(10, "block", take=0)
+    with pytest.raises(InvalidParameterError, match="'fps' parameter of write_video"):
+        write_video(tmp_path / "v.avi", [np.zeros((8, 8, 3), np.uint8)], fps=0)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(InvalidParameterError, match="'video' parameter of video_info"):
+        video_info(3)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
 from ..video import VIDEO_EXTENSIONS
 
@@ -17,12 +19,27 @@ __all__ = ["load_video_folder", "make_imbalanced", "parse_ucf101_group"]
 _UCF_NAME = re.compile(r"^v_(?P<cls>.+)_g(?P<group>\d+)_c(?P<clip>\d+)$")
 
 
+@validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
 def parse_ucf101_group(path) -> str | None:
     """The group of a UCF101-style file name ``v_X_gY_cZ``, as ``"X_gY"``; else None.
 
     UCF101 splits each class into 25 groups whose clips share actors and background
     (seed 002): clips of one group must never sit on both sides of a train/test split.
 
+    Parameters
+    ----------
+    path : str or path-like
+        A video path; only the file name (without extension) is parsed.
+
+    Returns
+    -------
+    group : str or None
+        ``"<class>_g<NN>"`` (group number zero-padded to two digits), or ``None`` when the
+        name is not UCF101-style.
+
+    Examples
+    --------
+    >>> from skvideo_clf.datasets import parse_ucf101_group
     >>> parse_ucf101_group("ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi")
     'ApplyEyeMakeup_g08'
     """
@@ -64,6 +81,17 @@ def _split_entries(split_dir: Path, split: int, subset: str, root: Path, classes
     return entries
 
 
+@validate_params(
+    {
+        "root": [str, os.PathLike],
+        "split_dir": [str, os.PathLike, None],
+        "split": [Options(Integral, {1, 2, 3})],
+        "subset": [StrOptions({"train", "test"})],
+        "extensions": ["array-like", None],
+        "return_groups": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensions=None,
                       return_groups=False):
     """Video paths and labels from a class-per-folder dataset.
@@ -122,8 +150,6 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
         raise FileNotFoundError(f"Dataset folder not found: {str(root)!r}")
     if not root.is_dir():
         raise NotADirectoryError(f"{str(root)!r} is a file; give the folder of class folders.")
-    if subset not in ("train", "test"):
-        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
     exts = tuple(e.lower() for e in (extensions or VIDEO_EXTENSIONS))
 
     class_dirs = sorted(
@@ -133,8 +159,6 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
         split_dir = Path(split_dir)
         if not split_dir.is_dir():
             raise FileNotFoundError(f"Split folder not found: {str(split_dir)!r}")
-        if split not in (1, 2, 3):
-            raise ValueError(f"split must be 1, 2 or 3, got {split!r}.")
         class_ind = split_dir / "classInd.txt"
         classes = set(class_dirs)
         if class_ind.is_file():
@@ -187,6 +211,14 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     return videos, y, groups
 
 
+@validate_params(
+    {
+        "y": ["array-like"],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_imbalanced(y, min_count=10, random_state=None):
     """Indices of an imbalanced subset, by seed 000's imbalanced-UCF101 protocol.
 
@@ -201,6 +233,7 @@ def make_imbalanced(y, min_count=10, random_state=None):
     min_count : int, default=10
         Smallest count that can be drawn (seed 000 uses 10).
     random_state : int, RandomState instance or None, default=None
+        Draws the counts and the kept videos.
 
     Returns
     -------
@@ -220,8 +253,6 @@ def make_imbalanced(y, min_count=10, random_state=None):
     y = np.asarray(y)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"y must be a non-empty 1-D array of labels, got shape {y.shape}.")
-    if int(min_count) < 1:
-        raise ValueError(f"min_count must be a positive integer, got {min_count!r}.")
     rng = check_random_state(random_state)
     keep = []
     for label in np.unique(y):

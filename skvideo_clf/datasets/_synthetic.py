@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from numbers import Integral
+from numbers import Integral, Real
 
 import cv2
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..video import write_video
 
@@ -27,20 +28,37 @@ SYNTHETIC_CLASSES = (
 TEMPORAL_PAIRS = (("move_right", "move_left"), ("grow", "shrink"),
                   ("appear_vanish", "vanish_appear"))
 
+_N_CLASSES = Interval(Integral, 2, len(SYNTHETIC_CLASSES), closed="both")
 
+
+@validate_params(
+    {"scale": [Interval(Real, 0, None, closed="neither")], "n_classes": [_N_CLASSES]},
+    prefer_skip_nested_validation=True,
+)
 def disaster_class_sizes(scale: float = 0.1, n_classes: int = 7) -> list[int]:
     """Class sizes shaped like seed 000's disaster dataset (7 classes, 40 to 400 videos).
 
     The paper gives only the range, so sizes fall geometrically from 400 to 40 and are then
     multiplied by ``scale`` (at least 2 videos per class).
 
+    Parameters
+    ----------
+    scale : float, default=0.1
+        Factor on the 400..40 profile, positive.
+    n_classes : int, default=7
+        Number of classes, 2..8 (the classes :func:`make_video_classification` has).
+
+    Returns
+    -------
+    sizes : list of int
+        Videos per class, largest first; pass it as ``class_sizes``.
+
+    Examples
+    --------
+    >>> from skvideo_clf.datasets import disaster_class_sizes
     >>> disaster_class_sizes(0.1)
     [40, 27, 19, 13, 9, 6, 4]
     """
-    if not 0 < scale:
-        raise ValueError(f"scale must be positive, got {scale}.")
-    if not isinstance(n_classes, Integral) or not 2 <= n_classes <= len(SYNTHETIC_CLASSES):
-        raise ValueError(f"n_classes must be an integer in 2..{len(SYNTHETIC_CLASSES)}.")
     sizes = np.geomspace(400, 40, n_classes) * scale
     return [max(2, int(round(s))) for s in sizes]
 
@@ -112,6 +130,21 @@ def _render(label, n_frames, h, w, rng, background, noise):
     return np.clip(frames, 0, 255).astype(np.uint8)
 
 
+@validate_params(
+    {
+        "class_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "n_classes": [_N_CLASSES, None],
+        "n_frames": [Interval(Integral, 4, None, closed="left")],
+        "frame_size": ["array-like"],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "clips_per_group": [Interval(Integral, 1, None, closed="left")],
+        "output_dir": [str, os.PathLike, None],
+        "fps": [Interval(Real, 0, None, closed="neither")],
+        "return_groups": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
                               frame_size=(32, 32), noise=8.0, clips_per_group=4,
                               output_dir=None, fps=25.0, return_groups=False,
@@ -156,6 +189,7 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     return_groups : bool, default=False
         Also return the group of each video.
     random_state : int, RandomState instance or None, default=None
+        Draws every video (colours, positions, sizes, noise).
 
     Returns
     -------
@@ -175,10 +209,6 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     """
     if isinstance(class_sizes, Integral):
         n_classes = len(SYNTHETIC_CLASSES) if n_classes is None else n_classes
-        if not isinstance(n_classes, Integral) or not 2 <= n_classes <= len(SYNTHETIC_CLASSES):
-            raise ValueError(
-                f"n_classes must be an integer in 2..{len(SYNTHETIC_CLASSES)}, got {n_classes!r}."
-            )
         sizes = [int(class_sizes)] * n_classes
     else:
         sizes = [int(s) for s in class_sizes]
@@ -190,13 +220,9 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
             )
     if min(sizes) < 1:
         raise ValueError(f"Every class needs at least one video, got class_sizes={sizes}.")
-    if n_frames < 4:
-        raise ValueError(f"n_frames must be at least 4, got {n_frames}.")
     h, w = frame_size
     if h < 8 or w < 8:
         raise ValueError(f"frame_size must be at least (8, 8), got {frame_size}.")
-    if clips_per_group < 1:
-        raise ValueError(f"clips_per_group must be positive, got {clips_per_group}.")
 
     rng = check_random_state(random_state)
     videos, labels, groups = [], [], []

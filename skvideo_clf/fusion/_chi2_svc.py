@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
@@ -104,6 +104,8 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
                 )
         return X
 
+    # The inner SVC / calibrator get parameters already validated here.
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the SVM on the training kernel.
 
@@ -118,7 +120,6 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.stream_columns_ = self._selected_streams(X.shape[1])

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics.pairwise import additive_chi2_kernel
+from sklearn.utils._param_validation import validate_params
 
 __all__ = ["chi2_distances", "mean_chi2_distance", "chi2_gamma"]
 
 
+@validate_params({"X": ["array-like"], "Y": ["array-like", None]},
+                 prefer_skip_nested_validation=True)
 def chi2_distances(X, Y=None):
     """Chi2 distances ``d(x, y) = sum_i (x_i - y_i)**2 / (x_i + y_i)`` (0/0 taken as 0).
 
@@ -23,16 +26,19 @@ def chi2_distances(X, Y=None):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples_X, n_features)
-    Y : ndarray of shape (n_samples_Y, n_features), default=None
-        ``None`` means ``X``.
+    X : array-like of shape (n_samples_X, n_features)
+        Non-negative features.
+    Y : array-like of shape (n_samples_Y, n_features), default=None
+        Non-negative features; ``None`` means ``X``.
 
     Returns
     -------
     D : ndarray of shape (n_samples_X, n_samples_Y)
+        Non-negative distances.
 
     Examples
     --------
+    >>> from skvideo_clf.fusion import chi2_distances
     >>> chi2_distances([[1.0, 0.0]], [[0.0, 1.0], [1.0, 0.0]]).tolist()
     [[2.0, 0.0]]
     """
@@ -43,6 +49,7 @@ def chi2_distances(X, Y=None):
     return D
 
 
+@validate_params({"D": [np.ndarray]}, prefer_skip_nested_validation=True)
 def mean_chi2_distance(D):
     """Mean of the off-diagonal entries of a square chi2 distance matrix.
 
@@ -52,11 +59,19 @@ def mean_chi2_distance(D):
     Parameters
     ----------
     D : ndarray of shape (n_samples, n_samples)
+        Chi2 distances, e.g. from :func:`chi2_distances`.
 
     Returns
     -------
     mean : float
         0.0 when there are fewer than two samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.fusion import mean_chi2_distance
+    >>> mean_chi2_distance(np.array([[0.0, 2.0], [2.0, 0.0]]))
+    2.0
     """
     n = D.shape[0]
     if n < 2:
@@ -64,6 +79,7 @@ def mean_chi2_distance(D):
     return float((D.sum() - np.trace(D)) / (n * (n - 1)))
 
 
+@validate_params({"X": ["array-like"]}, prefer_skip_nested_validation=True)
 def chi2_gamma(X):
     """The ``gamma="auto"`` rule: one over the mean chi2 distance between training samples.
 
@@ -82,9 +98,11 @@ def chi2_gamma(X):
     Returns
     -------
     gamma : float
+        Positive kernel width.
 
     Examples
     --------
+    >>> from skvideo_clf.fusion import chi2_gamma
     >>> chi2_gamma([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])  # distances 2, 0, 2 -> mean 4/3
     0.75
     """

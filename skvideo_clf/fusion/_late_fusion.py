@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, _fit_context, clone
 from sklearn.metrics import log_loss
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import Bunch
@@ -256,6 +256,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
         cols = self.stream_columns_[stream]
         return X[:, cols] if sp.issparse(X) else X[..., cols]
 
+    # The members are user estimators: their own fit validates their parameters.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None):
         """Fit every member on its stream, choosing the fusion weights first if asked.
 
@@ -273,7 +275,6 @@ or list
         -------
         self : object
         """
-        self._validate_params()
         self._check_members()
         X = self._validate_X(X, reset=True)
         if y is None:

@@ -1,0 +1,65 @@
+"""Videos as values: the clip, the streaming OpenCV reader and frame-index strategies.
+
+A *video* reaches the library as a path, an in-memory ``T x H x W x 3`` uint8 array, or a
+:class:`Clip` (a source plus the frames to take and an optional augmentation). Nothing in
+this package decodes more than the frames that are asked for, and nothing holds a whole
+video in memory.
+
+- ``_clip``: :class:`InMemoryVideo`, :class:`Clip` and the conversions to them;
+- ``_reader``: :func:`video_info` and the streaming :func:`read_frames`;
+- ``_writer``: :func:`write_video`;
+- ``_indices``: the frame-index strategies behind :func:`sample_frame_indices`.
+"""
+
+from ._clip import (
+    Clip,
+    InMemoryVideo,
+    VideoReadError,
+    as_clip,
+    as_clips,
+    source_fingerprint,
+)
+from ._indices import (
+    FRAME_STRATEGIES,
+    block_indices,
+    fps_indices,
+    rand_down_indices,
+    rand_down_or_up_sample,
+    sample_frame_indices,
+    uniform_indices,
+    up_sample_indices,
+)
+from ._reader import (
+    _INFO_CACHE,  # noqa: F401 - cleared by benchmarks/resample.py between timings
+    VIDEO_EXTENSIONS,
+    VideoInfo,
+    count_frames,
+    read_frames,
+    read_video,
+    video_info,
+)
+from ._writer import write_video
+
+__all__ = [
+    "FRAME_STRATEGIES",
+    "VIDEO_EXTENSIONS",
+    "Clip",
+    "InMemoryVideo",
+    "VideoInfo",
+    "VideoReadError",
+    "as_clip",
+    "as_clips",
+    "block_indices",
+    "count_frames",
+    "fps_indices",
+    "rand_down_indices",
+    "rand_down_or_up_sample",
+    "read_frames",
+    "read_video",
+    "sample_frame_indices",
+    "source_fingerprint",
+    "uniform_indices",
+    "up_sample_indices",
+    "video_info",
+    "write_video",
+]
