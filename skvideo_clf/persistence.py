@@ -160,7 +160,7 @@ def load_model(path):
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`save_model`.
+        A model file from :func:`save_model` or ``skvideo-clf fit``, from a trusted source.
 
     Returns
     -------
