@@ -232,3 +232,35 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
                  "training_curves.png"):
         assert (out / slug / name).stat().st_size > 200
     assert (out / "comparison.png").stat().st_size > 1000
+
+
+def test_old_import_paths_are_the_library_functions():
+    from skvideo_clf import cli, datasets, persistence, protocols
+
+    assert cli.save_model is persistence.save_model and cli.load_model is persistence.load_model
+    assert cli.read_model_header is persistence.read_model_header
+    assert cli.ModelFileError is persistence.ModelFileError
+    assert cli.load_extracted is datasets.load_extracted
+    assert cli.PAPER_TABLE_I is protocols.PAPER_TABLE_I
+
+
+def test_demo_presets_build_fresh_pipelines_from_the_config():
+    from skvideo_clf.protocols import PAPER_TABLE_I, demo_config, demo_presets
+
+    cfg = demo_config("quick", sequence_length=6)
+    presets = demo_presets(cfg, weights="tf2015", device="cpu", random_state=3)
+    assert [name for name, _ in presets][:4] == list(PAPER_TABLE_I)
+    first, second = presets[3][1](), presets[3][1]()
+    assert first is not second and first.named_steps["clf"] is not second.named_steps["clf"]
+    assert first.named_steps["features"].sequence_length == 6
+    assert first.named_steps["resample"].sequence_length == 6
+    assert first.named_steps["clf"].class_weight == "balanced"
+    assert first.named_steps["clf"].random_state == 3
+    assert presets[0][1]().named_steps["clf"].hidden_sizes == (32,)
+    assert presets[0][1]().named_steps["clf"].class_weight is None
+
+
+def test_featurizer_refusal_is_a_usage_error_before_any_work(tmp_path, capsys):
+    assert main(["demo", "--input-size", "10", "--out", str(tmp_path / "r")]) == EXIT_USAGE
+    assert "--input-size must be at least 75" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

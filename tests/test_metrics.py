@@ -10,7 +10,14 @@ import warnings
 import numpy as np
 import pytest
 
-from skvideo_clf.metrics import evaluate, evaluate_estimator, format_table, plot_training_curves
+from skvideo_clf.metrics import (
+    evaluate,
+    evaluate_estimator,
+    format_table,
+    new_figure,
+    plot_training_curves,
+    save_figure,
+)
 
 # Six videos, three classes. Hand counts (rows true, columns predicted, order a, b, c):
 #   a: TP 1, FN 1 (-> b), FP 1 (a c predicted a)   P 1/2  R 1/2  F1 1/2
@@ -223,3 +230,22 @@ def test_evaluate_estimator_reports_predict_and_featurizes_once():
     assert len(featurized) == 1
     assert r.accuracy == pytest.approx(2 / 3)  # from predict ("a" everywhere)
     assert r.hit_at_k[1] == pytest.approx(1 / 3)  # from the scores ("b" ranked first)
+
+
+def test_public_figure_helpers_write_a_png_atomically(tmp_path):
+    fig, ax = new_figure((3, 2))
+    ax.plot([0, 1], [1, 0])
+    target = tmp_path / "line.png"
+    assert save_figure(fig, target) == target
+    assert target.read_bytes()[:4] == b"\x89PNG"
+    assert fig.get_size_inches().tolist() == [3.0, 2.0]
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_bad_parameter_types_are_named():
+    with pytest.raises(ValueError, match="'digits' parameter of format_table"):
+        format_table([{"a": 1.0}], digits=-1)
+    with pytest.raises(ValueError, match="'estimator' parameter of evaluate_estimator"):
+        evaluate_estimator(object(), [[0]], ["a"])
+    with pytest.raises(ValueError, match="'fig' parameter of save_figure"):
+        save_figure("not a figure", "x.png")

@@ -1,28 +1,11 @@
-"""The evaluation report: the scores the five papers quote, as one object, a table and plots.
-
-* accuracy, macro F1 and weighted F1 (seed 000's Tables I and II);
-* per-class precision, recall and F1 (seeds 001 and 002), with specificity and the geometric
-  mean from imbalanced-learn's :func:`~imblearn.metrics.classification_report_imbalanced`;
-* hit@k (seed 003), through :func:`sklearn.metrics.top_k_accuracy_score`;
-* mean average precision (seed 004): the mean over classes of the one-vs-rest
-  :func:`sklearn.metrics.average_precision_score`;
-* balanced accuracy (the mean per-class recall), the usual single number on imbalanced data.
-
-Every number comes from :mod:`sklearn.metrics` or :mod:`imblearn.metrics`; this module only
-gathers them, formats them (text, Markdown, CSV; no pandas needed) and draws them. Figures are
-drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas when saved to files, so no
-screen is ever needed.
-"""
+"""The :class:`VideoReport` and the functions that compute it from predictions."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral
 
@@ -38,28 +21,18 @@ from sklearn.metrics import (
     f1_score,
     top_k_accuracy_score,
 )
+from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.multiclass import unique_labels
 
-from .utils import atomic_open
+from ..utils import atomic_write_text
+from ._plots import new_figure, plot_training_curves, save_figure
+from ._table import _plain, format_table
 
-__all__ = [
-    "VideoReport",
-    "evaluate",
-    "evaluate_estimator",
-    "format_table",
-    "plot_training_curves",
-]
+__all__ = ["VideoReport", "evaluate", "evaluate_estimator"]
 
 #: Per-class columns of the report: imbalanced-learn's keys -> the names the report uses.
 _PER_CLASS = {"pre": "precision", "rec": "recall", "spe": "specificity", "f1": "f1",
               "geo": "geometric_mean", "sup": "support"}
-
-
-def _plain(value):
-    """A JSON-friendly Python value (NumPy scalars and labels become int/float/str)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 @dataclass
@@ -86,6 +59,15 @@ class VideoReport:
         Rows are true classes, columns predicted ones.
     y_true, y_pred, y_score : ndarray
         What the report was computed from (kept for the plots).
+
+    Examples
+    --------
+    >>> from skvideo_clf.metrics import evaluate
+    >>> report = evaluate(["a", "b", "b"], ["a", "b", "a"])
+    >>> {k: round(v, 3) for k, v in report.summary().items()}
+    {'accuracy': 0.667, 'f1_macro': 0.667, 'f1_weighted': 0.667, 'balanced_accuracy': 0.75}
+    >>> report.confusion_matrix.tolist()
+    [[1, 0], [1, 1]]
     """
 
     labels: list
@@ -247,54 +229,34 @@ class VideoReport:
         def target(name):
             return os.path.join(os.fspath(folder), prefix + name)
 
-        paths["markdown"] = _write_text(target("report.md"), self.to_markdown())
-        paths["csv"] = _write_text(target("per_class.csv"), self.to_csv())
-        paths["summary_csv"] = _write_text(target("summary.csv"), self.to_csv("summary"))
-        paths["json"] = _write_text(target("report.json"),
-                                    json.dumps(self.to_dict(), indent=2, allow_nan=False,
-                                               default=_plain))
+        def write(name, text):  # a report is never left half-written
+            atomic_write_text(target(name), text)
+            return target(name)
+
+        paths["markdown"] = write("report.md", self.to_markdown())
+        paths["csv"] = write("per_class.csv", self.to_csv())
+        paths["summary_csv"] = write("summary.csv", self.to_csv("summary"))
+        paths["json"] = write("report.json", json.dumps(self.to_dict(), indent=2,
+                                                        allow_nan=False, default=_plain))
         n = len(self.labels)
         size = (max(4.5, 0.6 * n + 2.5), max(4.0, 0.6 * n + 2.0))
-        fig, ax = _new_figure(size)
+        fig, ax = new_figure(size)
         self.plot_confusion_matrix(ax=ax, colorbar=False)
-        paths["confusion_matrix"] = _save_figure(fig, target("confusion_matrix.png"))
-        fig, ax = _new_figure(size)
+        paths["confusion_matrix"] = save_figure(fig, target("confusion_matrix.png"))
+        fig, ax = new_figure(size)
         self.plot_confusion_matrix(ax=ax, normalize="true", colorbar=False)
         ax.set_title("Row-normalized (per-class recall)")
-        paths["confusion_matrix_normalized"] = _save_figure(
+        paths["confusion_matrix_normalized"] = save_figure(
             fig, target("confusion_matrix_normalized.png"))
         if self.y_score is not None:
-            fig, ax = _new_figure((6, 5))
+            fig, ax = new_figure((6, 5))
             self.plot_precision_recall(ax=ax)
-            paths["precision_recall"] = _save_figure(fig, target("precision_recall.png"))
+            paths["precision_recall"] = save_figure(fig, target("precision_recall.png"))
         if training_history is not None:
-            fig, ax = _new_figure((6, 4))
+            fig, ax = new_figure((6, 4))
             plot_training_curves(training_history, ax=ax)
-            paths["training_curves"] = _save_figure(fig, target("training_curves.png"))
+            paths["training_curves"] = save_figure(fig, target("training_curves.png"))
         return paths
-
-
-def _write_text(path, text):
-    # a report is never left half-written
-    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    return path
-
-
-def _new_figure(figsize):
-    """A figure outside pyplot on the Agg canvas: works without a screen, never leaks."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
-def _save_figure(fig, path):
-    with atomic_open(path, "wb") as f:
-        fig.savefig(f, dpi=100, format=os.path.splitext(path)[1].lstrip(".") or "png")
-    return path
 
 
 def _check_k(k):
@@ -304,6 +266,17 @@ def _check_k(k):
     return tuple(int(v) for v in ks)
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like", None],
+        "y_score": ["array-like", None],
+        "labels": ["array-like", None],
+        # no bounds here: _check_k names a bad k in its own words
+        "k": [Integral, "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> VideoReport:
     """Score predictions of a video classifier: every metric the five papers report.
 
@@ -327,6 +300,7 @@ def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> Vid
     Returns
     -------
     report : VideoReport
+        The scores, the confusion matrix and what they were computed from.
 
     Examples
     --------
@@ -442,6 +416,15 @@ def _balanced_accuracy(y_true, y_pred):
         return balanced_accuracy_score(y_true, y_pred)
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["predict"])],
+        "X": "no_validation",  # videos, clips or features: whatever estimator accepts
+        "y": ["array-like"],
+        "k": [Integral, "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
     """Evaluate a fitted classifier (or Pipeline) on videos ``X`` with labels ``y``.
 
@@ -454,13 +437,18 @@ def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
     Parameters
     ----------
     estimator : fitted classifier with ``classes_``
+        A classifier or a Pipeline ending in one.
     X : videos or features accepted by ``estimator``
+        What ``estimator.predict`` reads.
     y : array-like of shape (n_videos,)
+        True labels.
     k : int or sequence of int, default=(1, 3)
+        The ``k`` of hit@k.
 
     Returns
     -------
     report : VideoReport
+        Every score of :func:`evaluate`, with ``labels`` in ``estimator.classes_`` order.
 
     Examples
     --------
@@ -485,135 +473,3 @@ def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
             score = np.asarray(getattr(final, method)(X), dtype=float)
             return evaluate(y, y_pred, y_score=score, labels=classes, k=k)
     return evaluate(y, y_pred, labels=classes, k=k)
-
-
-def _cell(value, digits):
-    value = _plain(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "" if digits is None else "n/a"
-        return repr(value) if digits is None else f"{value:.{digits}f}"
-    return str(value)
-
-
-def format_table(rows, columns=None, *, fmt="text", digits=3) -> str:
-    """Format rows of dicts as an aligned text, Markdown or CSV table (no pandas needed).
-
-    Parameters
-    ----------
-    rows : sequence of dict
-        One dict per row; missing keys give empty cells.
-    columns : sequence of str, default=None
-        Column order; defaults to the keys in order of first appearance.
-    fmt : {"text", "markdown", "csv"}, default="text"
-    digits : int, default=3
-        Decimals shown for floats in text and Markdown; CSV keeps full precision.
-
-    Returns
-    -------
-    table : str
-
-    Examples
-    --------
-    >>> from skvideo_clf.metrics import format_table
-    >>> rows = [{"model": "LSTM", "accuracy": 0.5}, {"model": "ResBiLSTM", "accuracy": 0.75}]
-    >>> print(format_table(rows, fmt="markdown"))
-    | model     | accuracy |
-    | :-------- | -------: |
-    | LSTM      |    0.500 |
-    | ResBiLSTM |    0.750 |
-    """
-    if isinstance(rows, Mapping) or not isinstance(rows, Sequence):
-        rows = list(rows)
-    if columns is None:
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row[c], None) if c in row else "" for c in columns])
-        return buf.getvalue()
-    if fmt not in ("text", "markdown"):
-        raise ValueError(f"fmt must be 'text', 'markdown' or 'csv', got {fmt!r}.")
-    cells = [[_cell(row[c], digits) if c in row else "" for c in columns] for row in rows]
-    numeric = [all(isinstance(_plain(row.get(c)), (int, float)) and not isinstance(
-        _plain(row.get(c)), bool) for row in rows if c in row) and any(c in r for r in rows)
-        for c in columns]
-    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    if fmt == "markdown":
-        widths = [max(w, 3) for w in widths]
-
-    def line(values):
-        parts = [v.rjust(w) if num else v.ljust(w)
-                 for v, w, num in zip(values, widths, numeric, strict=True)]
-        return "| " + " | ".join(parts) + " |" if fmt == "markdown" else "  ".join(parts)
-
-    out = [line([str(c) for c in columns])]
-    if fmt == "markdown":
-        out.append("| " + " | ".join(("-" * (w - 1) + ":") if num else (":" + "-" * (w - 1))
-                                     for w, num in zip(widths, numeric, strict=True)) + " |")
-    else:
-        out.append("  ".join("-" * w for w in widths))
-    out.extend(line(r) for r in cells)
-    return "\n".join(s.rstrip() for s in out)
-
-
-def _history_rows(history):
-    """The epochs of a skorch net, skorch History or list of per-epoch dicts."""
-    history = getattr(history, "history_", None) or getattr(history, "history", history)
-    rows = [dict(row) for row in history]
-    if not rows or not all(isinstance(r, Mapping) for r in rows):
-        raise ValueError("history must be a fitted skorch net, its History, or a non-empty "
-                         "list of per-epoch dicts.")
-    return rows
-
-
-def plot_training_curves(history, ax=None, *, keys=("train_loss", "valid_loss")):
-    """Plot per-epoch losses of a skorch training run.
-
-    Parameters
-    ----------
-    history : fitted skorch net, skorch ``History`` or list of dict
-        Epoch records with an ``"epoch"`` entry and the ``keys`` to plot (skorch's own
-        ``net.history`` format).
-    ax : matplotlib Axes, default=None
-        Where to draw; a new pyplot figure when None.
-    keys : sequence of str, default=("train_loss", "valid_loss")
-        Entries to plot; those absent from every epoch (``valid_loss`` without a validation
-        split, the library's default) are skipped.
-
-    Returns
-    -------
-    ax : matplotlib Axes
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> from skvideo_clf.metrics import plot_training_curves
-    >>> history = [{"epoch": 1, "train_loss": 1.2}, {"epoch": 2, "train_loss": 0.7}]
-    >>> ax = plot_training_curves(history, ax=Figure().add_subplot())
-    >>> [line.get_label() for line in ax.get_lines()]
-    ['train_loss']
-    """
-    rows = _history_rows(history)
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    plotted = 0
-    for key in keys:
-        points = [(r.get("epoch", i + 1), r[key]) for i, r in enumerate(rows)
-                  if r.get(key) is not None]
-        if points:
-            epochs, values = zip(*points, strict=True)
-            ax.plot(epochs, values, marker="o", markersize=3, label=key)
-            plotted += 1
-    if not plotted:
-        raise ValueError(f"None of {list(keys)} is recorded in the history; it records "
-                         f"{sorted(rows[-1])}.")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title("Training curves")
-    ax.legend()
-    return ax

@@ -1,0 +1,7 @@
+"""``python -m skvideo_clf.cli``: the ``skvideo-clf`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

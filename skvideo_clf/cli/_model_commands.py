@@ -1,0 +1,113 @@
+"""``fit``, ``predict`` and ``evaluate``: make a model file, then use it."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import shlex
+import sys
+import time
+
+from ..persistence import save_model
+from ..utils import atomic_write_text
+from ._common import EXIT_OK, CLIError, _resolve_weights, load_folder, log, open_model
+from ._pipeline import build_pipeline, check_featurizer_options, featurizer_params
+
+
+def cmd_fit(args):
+    import numpy as np
+
+    check_featurizer_options(**featurizer_params(args))
+    videos, y, _ = load_folder(args.data_dir, args, "train")
+    weights = _resolve_weights(args.weights)
+    pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
+    classes, counts = np.unique(y, return_counts=True)
+    log(args, f"Fitting on {len(videos)} videos of {len(classes)} classes "
+              f"({', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))}).")
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        pipe.fit(videos, y)
+    elapsed = time.perf_counter() - start
+    meta = {
+        "command": "skvideo-clf " + " ".join(shlex.quote(a) for a in args.argv),
+        "data_dir": os.path.abspath(args.data_dir),
+        "n_videos": len(videos),
+        "config": {k: getattr(args, k) for k in ("features", "sampler", "classifier",
+                                                    "class_weight", "sequence_length",
+                                                    "input_size", "epochs", "seed")},
+        "weights": pipe.named_steps["features"].weights_,
+    }
+    save_model(args.output, pipe, meta)
+    print(f"Saved the fitted pipeline to {args.output} ({elapsed:.1f} s).")
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _quiet_featurizer(model, quiet):
+    """Show the featurizer's progress bar unless --quiet (a temporary set_params)."""
+    feats = getattr(model, "named_steps", {}).get("features")
+    # Featurizers print notes to stdout: keep stdout for results only.
+    with contextlib.redirect_stdout(sys.stderr):
+        if feats is None or not hasattr(feats, "verbose"):
+            yield
+            return
+        old = feats.verbose
+        feats.verbose = 0 if quiet else max(old, 1)
+        try:
+            yield
+        finally:
+            feats.verbose = old
+
+
+def cmd_predict(args):
+    import numpy as np
+
+    missing = [v for v in args.videos if not os.path.isfile(v)]
+    if missing:
+        raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
+    model, _ = open_model(args.model)
+    with _quiet_featurizer(model, args.quiet):
+        proba = np.asarray(model.predict_proba(args.videos), dtype=float)
+    classes = [str(c) for c in model.classes_]
+    best = proba.argmax(axis=1)
+    rows = []
+    for video, j, p in zip(args.videos, best, proba, strict=True):
+        rows.append({"video": video, "label": classes[j], "probability": float(p[j]),
+                     **{f"p_{c}": float(pc) for c, pc in zip(classes, p, strict=True)}})
+    width = max(len(v) for v in args.videos)
+    for row in rows:
+        print(f"{row['video']:<{width}}  {row['label']}  {row['probability']:.3f}")
+    if args.output:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_text(args.output, buf.getvalue())
+        log(args, f"Wrote {args.output}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args):
+    from ..metrics import evaluate_estimator
+
+    header = open_model(args.model, header_only=True)
+    subset = "test" if args.split_dir else "train"
+    videos, y, _ = load_folder(args.data_dir, args, subset)
+    # Checked from the header, before the (slow) unpickling.
+    known = set(header.get("classes") or [])
+    unknown = sorted(set(y.tolist()) - known) if known else []
+    if unknown:
+        raise CLIError(f"Class folder(s) {unknown} under {args.data_dir!r} are not classes of "
+                       f"the model (it knows {sorted(known)}).")
+    model, _ = open_model(args.model)
+    with _quiet_featurizer(model, args.quiet):
+        report = evaluate_estimator(model, videos, y, k=tuple(args.k))
+    print(report)
+    if args.report_dir:
+        clf = model.steps[-1][1] if hasattr(model, "steps") else model
+        history = getattr(clf, "history_", None) or getattr(clf, "history", None)
+        paths = report.save(args.report_dir, training_history=history or None)
+        log(args, f"Wrote the report to {args.report_dir}/ ({len(paths)} files).")
+    return EXIT_OK

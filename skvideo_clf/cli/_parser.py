@@ -1,0 +1,189 @@
+"""The command line: one parser, one sub-parser per command, shared options declared once."""
+
+from __future__ import annotations
+
+import argparse
+
+import skvideo_clf
+
+from ._common import EXIT_USAGE, CLIError
+from ._pipeline import CLASSIFIERS, FEATURES, SAMPLERS
+
+EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line,
+3 bad input data, 4 bad or incompatible model file, 5 no InceptionV3 weights, 130 interrupted.
+Model files are pickles: load only those from a source you trust."""
+
+
+def _positive(value):
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return n
+
+
+def _common_options():
+    """--debug and --quiet, accepted after every command."""
+    p = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS keeps a top-level --debug from being reset by the sub-parser's default.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show full tracebacks on errors")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    return p
+
+
+def _model_options():
+    """--weights, --device, --cache and --seed: every command that builds networks."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("networks")
+    g.add_argument("--weights", default="auto",
+                   help="InceptionV3 weights: auto, imagenet, tf2015, a state-dict path, or "
+                        "none (random, tests only) (default: %(default)s)")
+    g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto",
+                   help="where networks run (default: %(default)s)")
+    g.add_argument("--cache", metavar="DIR", default=None,
+                   help="frame-feature cache folder, reused across runs, so that reruns are "
+                        "fast (default: none; demo: a temporary folder)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    return p
+
+
+def _add_featurizer_options(p, *, classifier=True):
+    g = p.add_argument_group("features")
+    g.add_argument("--features", choices=FEATURES, default="inception",
+                   help="frame featurizer (default: %(default)s)")
+    g.add_argument("--input-size", type=int, default=299, metavar="PX",
+                   help="frames are resized to PX x PX, >= 75; smaller is faster "
+                        "(default: %(default)s)")
+    g.add_argument("--sequence-length", type=int, default=16, metavar="T",
+                   help="frames per video (seed 000 uses 40) (default: %(default)s)")
+    g.add_argument("--batch-size-frames", type=int, default=32, metavar="N",
+                   help="frames per forward pass of the featurizer (default: %(default)s)")
+    if classifier:
+        g = p.add_argument_group("model")
+        g.add_argument("--sampler", choices=SAMPLERS, default="oversample",
+                       help="imbalance handling applied while fitting: the spatio-temporal "
+                            "oversampler of seed 000, or none (default: %(default)s)")
+        g.add_argument("--classifier", choices=CLASSIFIERS, default="resbilstm",
+                       help="classifier on the feature sequences; chi2svc pools them over "
+                            "time first (default: %(default)s)")
+        g.add_argument("--class-weight", choices=("balanced", "none"), default="balanced",
+                       help="class weighting of the loss (default: %(default)s)")
+        g.add_argument("--epochs", type=int, default=30, help="training epochs "
+                                                              "(default: %(default)s)")
+        g.add_argument("--hidden-size", type=int, default=64,
+                       help="recurrent / FC width of the neural classifiers "
+                            "(default: %(default)s)")
+
+
+def _add_split_options(p):
+    p.add_argument("--split-dir", metavar="DIR", default=None,
+                   help="folder with UCF101 split files (classInd.txt, trainlist0N.txt, "
+                        "testlist0N.txt); without it every video under DATA_DIR is used")
+    p.add_argument("--split", type=int, choices=(1, 2, 3), default=1,
+                   help="which official split (default: %(default)s)")
+
+
+def _add_demo_options(p):
+    p.add_argument("--out", default="skvideo_clf_report", metavar="DIR",
+                   help="report folder (default: %(default)s)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true",
+                      help="paper-sized configuration (input 299, 40 frames, paper widths, "
+                           "full class sizes, 5 folds): meant for a GPU, hours on a CPU")
+    size.add_argument("--quick", action="store_true",
+                      help="the smallest configuration (a smoke test, about 30 s)")
+    p.add_argument("--scale", type=float, default=None,
+                   help="class sizes relative to the disaster set's 400..40 (default 0.1; "
+                        "1.0 with --full)")
+    p.add_argument("--folds", type=_positive, default=None, help="cross-validation folds")
+    p.add_argument("--models", default=None, metavar="I,J,...",
+                   help="run only these rows of the comparison (1-based, e.g. 1,4)")
+    p.add_argument("--input-size", type=int, default=None, metavar="PX")
+    p.add_argument("--sequence-length", type=int, default=None, metavar="T")
+    p.add_argument("--epochs", type=int, default=None)
+
+
+def build_parser():
+    """The ``skvideo-clf`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="skvideo-clf",
+        description="Video classification on imbalanced data, scikit-learn style.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version=f"skvideo-clf {skvideo_clf.__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common, model = _common_options(), _model_options()
+
+    def command(name, help, description, *, networks):
+        return sub.add_parser(name, help=help, description=description, epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              parents=[common, model] if networks else [common])
+
+    p = command(
+        "demo", "compare imbalance methods on synthetic videos (seed 000's Table I)",
+        "Synthetic imbalanced videos (7 classes, 40..400 spread scaled down), "
+        "cross-validated comparison of CNN-LSTM with and without class weighting and "
+        "oversampling, ResBiLSTM with both, and kernel / fusion baselines; prints the table "
+        "and writes a report folder.", networks=True)
+    _add_demo_options(p)
+
+    p = command(
+        "fit", "fit a pipeline on a class-folder dataset and save it",
+        "Fit featurizer -> [oversampler] -> classifier on DATA_DIR/<class>/<video> and save "
+        "the fitted pipeline (with the library version) to --output.", networks=True)
+    p.add_argument("data_dir", metavar="DATA_DIR", help="folder of class folders of videos")
+    p.add_argument("-o", "--output", default="model.skvc", metavar="MODEL",
+                   help="where to save the fitted pipeline (default: %(default)s)")
+    _add_split_options(p)
+    _add_featurizer_options(p)
+
+    p = command(
+        "predict", "print the predicted label and its probability per video",
+        "Predict videos with a model saved by `skvideo-clf fit`.", networks=False)
+    p.add_argument("model", metavar="MODEL", help="model file written by `skvideo-clf fit`")
+    p.add_argument("videos", metavar="VIDEO", nargs="+", help="video files")
+    p.add_argument("-o", "--output", metavar="CSV", default=None,
+                   help="also write video,label,probability,p_<class>... as CSV")
+
+    p = command(
+        "evaluate", "score a saved model on a class-folder dataset",
+        "Predict every video under DATA_DIR (the test list with --split-dir) and print "
+        "accuracy, macro / weighted F1, balanced accuracy, hit@k, mAP and per-class scores.",
+        networks=False)
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    _add_split_options(p)
+    p.add_argument("-k", type=_positive, nargs="+", default=[1, 3],
+                   help="the k of hit@k (default: 1 3)")
+    p.add_argument("--report-dir", metavar="DIR", default=None,
+                   help="also write Markdown, CSV, JSON and PNG plots here")
+
+    p = command(
+        "extract", "save frame features of a dataset (resumable)",
+        "Compute InceptionV3 frame features of every video under DATA_DIR and save one "
+        "OUT/<class>/<video>.npz per video plus OUT/index.csv. Videos already extracted "
+        "(same file size and time) are skipped, so an interrupted run resumes; every file "
+        "is written atomically.", networks=True)
+    p.add_argument("data_dir", metavar="DATA_DIR")
+    p.add_argument("out", metavar="OUT")
+    _add_split_options(p)
+    p.add_argument("--subset", choices=("train", "test"), default="train",
+                   help="side of the split with --split-dir (default: %(default)s)")
+    _add_featurizer_options(p, classifier=False)
+    p.add_argument("--chunk", type=_positive, default=16,
+                   help="videos per batch written together (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="recompute every video, even those already extracted")
+    return parser
+
+
+def check_args(args):
+    """Sizes and counts must be positive; the featurizer judges the rest of its options."""
+    for name in ("input_size", "sequence_length", "epochs", "hidden_size",
+                 "batch_size_frames"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise CLIError(f"--{name.replace('_', '-')} must be positive, got {value}.",
+                           EXIT_USAGE)

@@ -1,0 +1,103 @@
+"""The estimators the ``fit`` and ``extract`` options describe."""
+
+from __future__ import annotations
+
+from ._common import EXIT_USAGE, CLIError, device
+
+FEATURES = ("inception",)
+SAMPLERS = ("none", "oversample")
+CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "chi2svc")
+
+#: Featurizer parameter -> the option that sets it, for the featurizer's own errors.
+_OPTIONS = {"input_size": "--input-size", "sequence_length": "--sequence-length",
+            "batch_size": "--batch-size-frames", "memory": "--cache"}
+
+
+def check_featurizer_options(**params):
+    """Let the featurizer judge its options before any slow work; a refusal exits with 2.
+
+    The featurizer's ``_parameter_constraints`` are the one statement of what it accepts;
+    this only words its refusal in terms of the command-line option.
+    """
+    from sklearn.utils._param_validation import Interval, InvalidParameterError
+
+    from ..features import InceptionFrameTransformer
+
+    try:
+        InceptionFrameTransformer(weights=None, **params)._validate_params()
+    except InvalidParameterError as exc:
+        name = next((p for p in params if f"'{p}' parameter" in str(exc)), None)
+        if name is None:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+        option = _OPTIONS.get(name, "--" + name.replace("_", "-"))
+        bounds = [c for c in InceptionFrameTransformer._parameter_constraints[name]
+                  if isinstance(c, Interval) and c.left is not None and c.right is None]
+        if bounds:
+            raise CLIError(f"{option} must be at least {bounds[0].left} ({exc})",
+                           EXIT_USAGE) from None
+        raise CLIError(f"{option}: {exc}", EXIT_USAGE) from None
+
+
+def featurizer_params(args):
+    """The featurizer parameters set by options, less the weights and the device."""
+    return dict(input_size=args.input_size, batch_size=args.batch_size_frames,
+                sequence_length=args.sequence_length, memory=args.cache,
+                random_state=args.seed)
+
+
+def make_featurizer(args, *, weights=None, verbose=0):
+    """The frame featurizer the command-line options describe."""
+    from ..features import InceptionFrameTransformer
+
+    return InceptionFrameTransformer(weights=weights, device=device(args.device),
+                                     verbose=verbose, **featurizer_params(args))
+
+
+def make_sampler(name, args):
+    if name == "none":
+        return "passthrough"
+    if name == "oversample":
+        from ..sampling import SpatioTemporalOversampler
+
+        return SpatioTemporalOversampler(sequence_length=args.sequence_length,
+                                         random_state=args.seed)
+    raise CLIError(f"Unknown sampler {name!r}; choose one of {SAMPLERS}.", EXIT_USAGE)
+
+
+def make_classifier(name, args, *, class_weight=None):
+    common = dict(class_weight=class_weight, max_epochs=args.epochs,
+                  device=device(args.device), random_state=args.seed)
+    if name in ("lstm", "bilstm"):
+        from ..neural import LSTMClassifier
+
+        return LSTMClassifier(hidden_sizes=(args.hidden_size,),
+                              bidirectional=name == "bilstm", **common)
+    if name == "resbilstm":
+        from ..neural import ResBiLSTMClassifier
+
+        return ResBiLSTMClassifier(hidden_size=args.hidden_size, fc_size=args.hidden_size,
+                                   **common)
+    if name == "chi2svc":
+        from ..fusion import Chi2SVC
+
+        return Chi2SVC(class_weight=class_weight, probability=True, random_state=args.seed)
+    raise CLIError(f"Unknown classifier {name!r}; choose one of {CLASSIFIERS}.", EXIT_USAGE)
+
+
+def build_pipeline(args, *, weights, verbose=0):
+    """featurizer -> [sampler] -> classifier, as an imblearn Pipeline.
+
+    The sampler comes first: it turns videos into clips (frames + augmentation) that the
+    featurizer reads, in ``fit`` only.
+    """
+    from imblearn.pipeline import Pipeline
+
+    class_weight = None if args.class_weight == "none" else args.class_weight
+    steps = [("resample", make_sampler(args.sampler, args)),
+             ("features", make_featurizer(args, weights=weights, verbose=verbose))]
+    if args.classifier == "chi2svc":
+        from ..features import TemporalPooling
+
+        steps.append(("pool", TemporalPooling("mean")))
+    steps.append(("clf", make_classifier(args.classifier, args, class_weight=class_weight)))
+    return Pipeline(steps)

@@ -1,0 +1,29 @@
+"""The evaluation report: the scores the five papers quote, as one object, a table and plots.
+
+* accuracy, macro F1 and weighted F1 (seed 000's Tables I and II);
+* per-class precision, recall and F1 (seeds 001 and 002), with specificity and the geometric
+  mean from imbalanced-learn's :func:`~imblearn.metrics.classification_report_imbalanced`;
+* hit@k (seed 003), through :func:`sklearn.metrics.top_k_accuracy_score`;
+* mean average precision (seed 004): the mean over classes of the one-vs-rest
+  :func:`sklearn.metrics.average_precision_score`;
+* balanced accuracy (the mean per-class recall), the usual single number on imbalanced data.
+
+Every number comes from :mod:`sklearn.metrics` or :mod:`imblearn.metrics`; this package only
+gathers them (``_report``), formats them (``_table``: text, Markdown, CSV; no pandas needed)
+and draws them (``_plots``). Figures are drawn on :class:`matplotlib.figure.Figure` objects
+with the Agg canvas when saved to files, so no screen is ever needed.
+"""
+
+from ._plots import new_figure, plot_training_curves, save_figure
+from ._report import VideoReport, evaluate, evaluate_estimator
+from ._table import format_table
+
+__all__ = [
+    "VideoReport",
+    "evaluate",
+    "evaluate_estimator",
+    "format_table",
+    "new_figure",
+    "plot_training_curves",
+    "save_figure",
+]

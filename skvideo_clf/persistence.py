@@ -1,0 +1,211 @@
+"""Model files: a fitted estimator behind a readable, version-checked header.
+
+A model file is a one-line magic string, one line of JSON metadata (library versions,
+classes, how it was made), then the :func:`joblib.dump` of the estimator. The header lets
+:func:`load_model` refuse a file from another skvideo-clf version *before* unpickling it, and
+:func:`read_model_header` describe a file without unpickling it at all. ``skvideo-clf fit``
+writes these files; ``skvideo-clf predict`` and ``evaluate`` read them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import pickle
+import platform
+
+import skvideo_clf
+
+from .utils import atomic_open
+
+__all__ = ["MODEL_MAGIC", "ModelFileError", "load_model", "read_model_header", "save_model"]
+
+#: First line of every model file: the version check happens before anything is unpickled.
+MODEL_MAGIC = b"SKVIDEO-CLF-MODEL 1\n"
+
+
+class ModelFileError(ValueError):
+    """A model file that is not a skvideo-clf model or was written by another version.
+
+    Examples
+    --------
+    >>> from skvideo_clf.persistence import ModelFileError
+    >>> issubclass(ModelFileError, ValueError)
+    True
+    """
+
+
+def save_model(path, estimator, metadata=None):
+    """Write a fitted estimator to ``path`` with a readable header (atomic write).
+
+    The file is a one-line magic string, one line of JSON metadata (library versions,
+    classes, how it was made), then the :func:`joblib.dump` of the estimator. The header
+    lets :func:`load_model` refuse a file from another skvideo-clf version *before*
+    unpickling it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where to write; the file appears complete or not at all.
+    estimator : fitted estimator
+        Anything :func:`joblib.dump` can pickle; its ``classes_`` (if any) go in the header.
+    metadata : dict, default=None
+        Extra JSON-serializable facts stored in the header (they override the defaults).
+
+    Returns
+    -------
+    path : str
+        ``path`` as a string.
+
+    See Also
+    --------
+    load_model : Read the file back, checking the version first.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skvideo_clf.persistence import read_model_header, save_model
+    >>> clf = DummyClassifier().fit([[0], [1]], ["a", "b"])
+    >>> path = save_model(os.path.join(tempfile.mkdtemp(), "m.skvc"), clf, {"note": "demo"})
+    >>> header = read_model_header(path)
+    >>> header["classes"], header["note"]
+    (['a', 'b'], 'demo')
+    """
+    import joblib
+    import sklearn
+
+    header = {
+        "skvideo_clf_version": skvideo_clf.__version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "classes": [str(c) for c in getattr(estimator, "classes_", [])],
+    }
+    with contextlib.suppress(ImportError):
+        import torch
+
+        header["torch_version"] = torch.__version__
+    header.update(metadata or {})
+    path = os.fspath(path)
+    with atomic_open(path, "wb") as f:
+        f.write(MODEL_MAGIC)
+        f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
+        joblib.dump(estimator, f)
+    return path
+
+
+def read_model_header(path) -> dict:
+    """The JSON header of a model file, without unpickling anything.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_model`.
+
+    Returns
+    -------
+    header : dict
+        Library versions, creation time, ``classes`` and the caller's metadata.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ModelFileError
+        The file is not a skvideo-clf model file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skvideo_clf.persistence import ModelFileError, read_model_header
+    >>> junk = os.path.join(tempfile.mkdtemp(), "junk.skvc")
+    >>> with open(junk, "wb") as f:
+    ...     _ = f.write(b"not a model")
+    >>> try:
+    ...     read_model_header(junk)
+    ... except ModelFileError as exc:
+    ...     print("refused:", "not a skvideo-clf model file" in str(exc))
+    refused: True
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Model file not found: {path!r}")
+    with open(path, "rb") as f:
+        magic = f.read(len(MODEL_MAGIC))
+        if magic != MODEL_MAGIC:
+            raise ModelFileError(
+                f"{path!r} is not a skvideo-clf model file (it lacks the header that "
+                "`skvideo-clf fit` writes). Make one with `skvideo-clf fit DATA_DIR -o "
+                f"{os.path.basename(path)}`.")
+        try:
+            return json.loads(f.readline().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelFileError(f"{path!r}: the model header is damaged ({exc}).") from exc
+
+
+def load_model(path):
+    """Load a model written by :func:`save_model` (or ``skvideo-clf fit``).
+
+    The library version stored in the header must equal the running one: a pickled
+    pipeline only loads reliably with the code that wrote it.
+
+    .. warning::
+       Loading a model unpickles it, which runs code chosen by whoever wrote the file.
+       Load only model files from a source you trust. The version check guards against
+       accidents, not against a malicious file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A model file from :func:`save_model` or ``skvideo-clf fit``, from a trusted source.
+
+    Returns
+    -------
+    estimator : object
+        The fitted estimator.
+    header : dict
+        The metadata stored with it.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ModelFileError
+        Not a skvideo-clf model file, written by another version, or cut off.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skvideo_clf.persistence import load_model, save_model
+    >>> clf = DummyClassifier().fit([[0], [1], [2]], ["a", "b", "b"])
+    >>> path = save_model(os.path.join(tempfile.mkdtemp(), "m.skvc"), clf)
+    >>> model, header = load_model(path)
+    >>> model.predict([[5]]).tolist(), header["classes"]
+    (['b'], ['a', 'b'])
+    """
+    import joblib
+
+    header = read_model_header(path)
+    saved = header.get("skvideo_clf_version")
+    if saved != skvideo_clf.__version__:
+        how = header.get("command")
+        refit = f"refit it with this version (`{how}`)" if how else "refit it with this version"
+        raise ModelFileError(
+            f"{os.fspath(path)!r} was written by skvideo-clf {saved}; this is "
+            f"skvideo-clf {skvideo_clf.__version__}. A saved model only loads reliably with "
+            f"the version that wrote it: {refit}, or install skvideo-clf=={saved} to use it.")
+    with open(path, "rb") as f:
+        f.readline()
+        f.readline()
+        try:
+            estimator = joblib.load(f)
+        except (EOFError, pickle.UnpicklingError, ValueError, ImportError, AttributeError,
+                KeyError, IndexError) as exc:
+            raise ModelFileError(
+                f"{os.fspath(path)!r} is damaged or incomplete ({type(exc).__name__}: {exc}); "
+                "copy it again or refit it.") from exc
+    return estimator, header

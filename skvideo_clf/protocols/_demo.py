@@ -1,0 +1,210 @@
+"""The demo's configuration, data and model rows: seed 000's Table I, then seed 004."""
+
+from __future__ import annotations
+
+__all__ = ["DEMO_SIZES", "demo_config", "demo_dataset", "demo_presets"]
+
+#: The named configurations of :func:`demo_config`.
+DEMO_SIZES = ("quick", "default", "full")
+
+_CONFIGS = {
+    # paper-sized: full class sizes, 299 px, 40 frames, the papers' presets; meant for a GPU
+    "full": dict(scale=1.0, n_frames=48, frame_size=(64, 64), input_size=299,
+                 sequence_length=40, epochs=100, folds=5, hidden=None),
+    # a smoke test, about 30 s on two CPU cores
+    "quick": dict(scale=0.05, n_frames=8, frame_size=(32, 32), input_size=75,
+                  sequence_length=4, epochs=15, folds=2, hidden=32),
+    # a few minutes on two CPU cores
+    "default": dict(scale=0.1, n_frames=16, frame_size=(32, 32), input_size=75,
+                    sequence_length=8, epochs=30, folds=3, hidden=64),
+}
+
+
+def demo_config(size="default", *, scale=None, input_size=None, sequence_length=None,
+                epochs=None, folds=None):
+    """The settings of ``skvideo-clf demo``: one of :data:`DEMO_SIZES`, with overrides.
+
+    Parameters
+    ----------
+    size : {"quick", "default", "full"}, default="default"
+        ``"full"`` is the papers' configuration (class sizes of the disaster set, 299 px,
+        40 frames, the papers' network widths, 5 folds).
+    scale, input_size, sequence_length, epochs, folds : default=None
+        Replace the size's value when not None.
+
+    Returns
+    -------
+    config : dict
+        ``scale`` (class sizes relative to 400..40), ``n_frames`` and ``frame_size`` (of the
+        synthetic videos), ``input_size``, ``sequence_length``, ``epochs``, ``folds`` and
+        ``hidden`` (network width; None for the papers' presets).
+
+    Examples
+    --------
+    >>> from skvideo_clf.protocols import demo_config
+    >>> cfg = demo_config("quick", folds=3)
+    >>> cfg["input_size"], cfg["sequence_length"], cfg["folds"], cfg["hidden"]
+    (75, 4, 3, 32)
+    """
+    if size not in _CONFIGS:
+        raise ValueError(f"size must be one of {DEMO_SIZES}, got {size!r}.")
+    cfg = dict(_CONFIGS[size])
+    overrides = dict(scale=scale, input_size=input_size, sequence_length=sequence_length,
+                     epochs=epochs, folds=folds)
+    cfg.update({k: v for k, v in overrides.items() if v is not None})
+    return cfg
+
+
+def demo_dataset(config, *, random_state=0):
+    """The demo's synthetic videos: 7 classes sized like seed 000's disaster set.
+
+    Parameters
+    ----------
+    config : dict
+        From :func:`demo_config` (``scale``, ``n_frames``, ``frame_size`` are read).
+    random_state : int, default=0
+        Seed of :func:`~skvideo_clf.datasets.make_video_classification`.
+
+    Returns
+    -------
+    X : ndarray of object, shape (n_videos,)
+        One ``(n_frames, H, W, 3)`` uint8 video per entry.
+    y : ndarray of str, shape (n_videos,)
+        Class labels.
+    sizes : list of int
+        Videos per class, largest first.
+
+    Examples
+    --------
+    >>> from skvideo_clf.protocols import demo_config, demo_dataset
+    >>> X, y, sizes = demo_dataset(demo_config("quick", scale=0.02))
+    >>> sizes, X.shape, X[0].shape
+    ([8, 5, 4, 3, 2, 2, 2], (26,), (8, 32, 32, 3))
+    """
+    from ..datasets import disaster_class_sizes, make_video_classification
+    from ..utils import object_array
+
+    sizes = disaster_class_sizes(config["scale"])
+    videos, y = make_video_classification(sizes, n_frames=config["n_frames"],
+                                          frame_size=config["frame_size"], clips_per_group=1,
+                                          random_state=random_state)
+    return object_array(videos), y, sizes
+
+
+def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_state=0):
+    """The demo's rows: seed 000's Table I, then seed 004's spatial and fusion baselines.
+
+    1. CNN-LSTM;
+    2. CNN-LSTM + class weighting;
+    3. CNN-LSTM + oversampling (:class:`~skvideo_clf.sampling.SpatioTemporalOversampler`);
+    4. ResBiLSTM + oversampling + weighting;
+    5. a chi2-kernel SVM on mean-pooled InceptionV3 features;
+    6. an SVM on the early fusion of the spatial and optical-flow streams;
+    7. the regularized fusion network on the same two streams.
+
+    Parameters
+    ----------
+    config : dict
+        From :func:`demo_config` (``input_size``, ``sequence_length``, ``epochs`` and
+        ``hidden`` are read; ``hidden=None`` selects the papers' presets).
+    weights : str or path-like, default="auto"
+        InceptionV3 weights of every featurizer.
+    device : {"cpu", "cuda"}, default="cpu"
+        Where the featurizers and networks run.
+    memory : str, default=None
+        Frame-feature cache folder shared by every row (reruns and folds reuse features).
+    random_state : int, default=0
+        Seed of every sampler, featurizer and classifier.
+
+    Returns
+    -------
+    presets : list of (str, callable)
+        ``(name, factory)``; ``factory()`` returns a fresh, unfitted imblearn Pipeline from
+        videos to labels.
+
+    Examples
+    --------
+    >>> from skvideo_clf.protocols import demo_config, demo_presets
+    >>> presets = demo_presets(demo_config("quick"), weights="tf2015")
+    >>> len(presets), presets[3][0]
+    (7, 'ResBiLSTM + oversampling + weighting')
+    >>> [name for name, _ in presets[3][1]().steps]
+    ['resample', 'features', 'clf']
+    """
+    from imblearn.pipeline import Pipeline
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.preprocessing import StandardScaler
+
+    from ..features import InceptionFrameTransformer, OpticalFlowTransformer, TemporalPooling
+    from ..fusion import Chi2SVC, EarlyFusionSVC
+    from ..neural import FusionNetClassifier, LSTMClassifier, ResBiLSTMClassifier
+    from ..sampling import SpatioTemporalOversampler
+    from ..streams import streams_from_sizes
+
+    T = config["sequence_length"]
+    h = config["hidden"]
+    seed = random_state
+
+    def features():
+        return InceptionFrameTransformer(weights=weights, input_size=config["input_size"],
+                                         sequence_length=T, device=device, memory=memory,
+                                         random_state=seed)
+
+    def oversampler():
+        return SpatioTemporalOversampler(sequence_length=T, random_state=seed)
+
+    common = dict(max_epochs=config["epochs"], device=device, random_state=seed)
+
+    def lstm(**kw):
+        if h is None:  # the papers' own configurations
+            return LSTMClassifier.from_preset("seed002", **common, **kw)
+        return LSTMClassifier(hidden_sizes=(h,), **common, **kw)
+
+    def resbilstm(**kw):
+        if h is None:
+            return ResBiLSTMClassifier.from_preset("seed000", **common, **kw)
+        return ResBiLSTMClassifier(hidden_size=h, fc_size=h, **common, **kw)
+
+    # Seed 004's two streams: InceptionV3 frames (spatial) and optical-flow histograms
+    # (motion), each mean-pooled over time, side by side as named column blocks.
+    flow_kw = (dict(n_stack=10, flow_size=64, grid=3) if h is None
+               else dict(n_stack=2, flow_size=32, grid=2))
+    n_bins = 8
+    streams = streams_from_sizes(spatial=2048, motion=flow_kw["grid"] ** 2 * (n_bins + 1))
+
+    def two_streams():
+        motion = OpticalFlowTransformer(**flow_kw, n_bins=n_bins, sequence_length=T,
+                                        memory=memory, random_state=seed)
+        return FeatureUnion([
+            ("spatial", Pipeline([("features", features()), ("pool", TemporalPooling())])),
+            ("motion", Pipeline([("features", motion), ("pool", TemporalPooling())])),
+        ])
+
+    def fusion_net():
+        if h is None:
+            return FusionNetClassifier.from_preset("seed004", streams=streams, **common)
+        return FusionNetClassifier(streams=streams, stream_size=h, fusion_size=h,
+                                   lambda2=1e-3, lambda3=1e-3, **common)
+
+    return [
+        ("CNN-LSTM", lambda: Pipeline([("features", features()), ("clf", lstm())])),
+        ("CNN-LSTM + class weighting",
+         lambda: Pipeline([("features", features()),
+                           ("clf", lstm(class_weight="balanced"))])),
+        ("CNN-LSTM + oversampling",
+         lambda: Pipeline([("resample", oversampler()), ("features", features()),
+                           ("clf", lstm())])),
+        ("ResBiLSTM + oversampling + weighting",
+         lambda: Pipeline([("resample", oversampler()), ("features", features()),
+                           ("clf", resbilstm(class_weight="balanced"))])),
+        ("Spatial SVM (chi2, mean-pooled)",
+         lambda: Pipeline([("features", features()), ("pool", TemporalPooling("mean")),
+                           ("clf", Chi2SVC(class_weight="balanced", random_state=seed))])),
+        ("SVM early fusion (spatial + motion)",
+         lambda: Pipeline([("streams", two_streams()),
+                           ("clf", EarlyFusionSVC(streams=streams, class_weight="balanced",
+                                                  random_state=seed))])),
+        ("Regularized fusion network (spatial + motion)",
+         lambda: Pipeline([("streams", two_streams()), ("scale", StandardScaler()),
+                           ("clf", fusion_net())])),
+    ]
