@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -77,28 +76,16 @@ def open_model(path, *, header_only=False):
 
 
 def _resolve_weights(weights):
-    """The concrete weights the featurizer will use; a clear error when there are none.
+    """The concrete weights the featurizer will use (the library's one resolver).
 
-    To be replaced by ``skvideo_clf.features._weights.resolve_weights`` (whose
-    ``WeightsUnavailableError`` maps to ``EXIT_WEIGHTS``).
+    Nothing is loaded here; a missing or damaged weights file exits with ``EXIT_WEIGHTS``
+    and says where to place the weights, before any video is read.
     """
-    from ..features import _weights
+    from ..features import WeightsUnavailableError, resolve_weights
 
-    if weights in (None, "none", "random"):
+    if weights in ("none", "random"):
         return None
-    if weights == "auto":
-        if os.path.isfile(_weights.imagenet_cache_path()):
-            return "imagenet"
-        if _weights.tf2015_path() is not None:
-            return "tf2015"
-        try:  # online machines fetch torchvision's file (hash-checked) once
-            _weights.load_imagenet(download=True)
-        except (OSError, RuntimeError, ValueError) as exc:  # offline, or a bad hash
-            raise CLIError(_weights.how_to_get_weights(), EXIT_WEIGHTS) from exc
-        return "imagenet"
-    if weights == "tf2015" and _weights.tf2015_path() is None:
-        raise CLIError(_weights.how_to_get_weights(), EXIT_WEIGHTS)
-    if weights not in ("tf2015", "imagenet") and not os.path.isfile(weights):
-        raise CLIError(f"Weights file not found: {weights!r}.\n" + _weights.how_to_get_weights(),
-                       EXIT_WEIGHTS)
-    return weights
+    try:
+        return resolve_weights(weights)
+    except (WeightsUnavailableError, ValueError) as exc:
+        raise CLIError(str(exc), EXIT_WEIGHTS) from exc
