@@ -46,7 +46,7 @@ def test_pure_red_frame_is_one_non_edge_red_bin():
     assert hist[4] == pytest.approx(1.0) and np.delete(hist, 4).max() == 0
     v = cedd(red)
     assert v.shape == (144,) and v.dtype == np.float64
-    assert v[4] == 7 and v.sum() == 7  # 1.0 is nearest the top level (0.566)
+    assert v[4] == 7 and v.sum() == 7  # 1.0 is nearest the top level (0.5547)
 
 
 def test_pink_is_white_plus_light_red_by_hand():
@@ -73,6 +73,36 @@ def test_hue_between_regions_shares_membership():
     # H=7.5 is halfway down region 0 (0-5-10) and up region 1 (5-10-35).
     assert fuzzy_colour_10([7.5], [255], [255])[0] == pytest.approx(
         [0, 0, 0, 0.5, 0.5, 0, 0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("s, expected", [
+    # S=40: S grey-ish (75-40)/65 = 7/13, S coloured (40-10)/65 = 6/13; V=255: bright 1.
+    # Hue regions 0 and 1 both 0.5. White rules (h, S0, V2): min(0.5, 7/13, 1) = 0.5 for
+    # each region -> white 1 (one hue-free rule would give 7/13). Colour rules (h, S1, V2):
+    # min(0.5, 6/13) = 6/13 -> red 6/13, orange 6/13.
+    (40.0, [1, 0, 0, 6 / 13, 6 / 13, 0, 0, 0, 0, 0]),
+    # S=50: S0 = 25/65 = 5/13 < 0.5, S1 = 40/65 = 8/13. White: 5/13 from each region ->
+    # 10/13 (twice the hue-free 5/13); red, orange min(0.5, 8/13) = 0.5 each.
+    (50.0, [10 / 13, 0, 0, 0.5, 0.5, 0, 0, 0, 0, 0]),
+])
+def test_achromatic_rules_fire_once_per_hue_region(s, expected):
+    assert fuzzy_colour_10([7.5], [s], [255])[0] == pytest.approx(expected)
+    # The same colour away from the overlap (H=20, region 1 only) has one white rule.
+    single = fuzzy_colour_10([20.0], [s], [255])[0]
+    assert single[WHITE] == pytest.approx(min(1.0, (75 - s) / 65))
+
+
+def test_pale_orange_red_by_hand():
+    # RGB (255, 220, 215): V=255, S=255*40/255=40, H=60*(220-215)/40=7.5. 10-bin as in
+    # the S=40 case above: white 1, red 6/13, orange 6/13 (sum 25/13). 24-bin: S=40 is
+    # fully "low" (0-68), V=255 fully "high" -> light red (3), light orange (6).
+    # Normalised: white 13/25, light red 6/25, light orange 6/25.
+    c = _colour24((255, 220, 215))
+    assert c[[WHITE, 3, 6]] == pytest.approx([13 / 25, 6 / 25, 6 / 25])
+    assert np.delete(c, [WHITE, 3, 6]).max() == 0
+    # Quantised (non-edge table): 0.52 -> level 7 (0.5547), 0.24 -> level 5 (0.2610).
+    q = cedd(_uniform((255, 220, 215)))
+    assert np.flatnonzero(q).tolist() == [0, 3, 6] and q[[0, 3, 6]].tolist() == [7, 5, 5]
 
 
 @pytest.mark.parametrize("rgb, bin24", [
@@ -176,8 +206,14 @@ def test_quantisation_tables():
     np.testing.assert_array_equal(CEDD_QUANT_TABLES[4], CEDD_QUANT_TABLES[5])
     # The directional tables are finer than the non-edge one: 2x (diagonal), 7x (h / v).
     top = CEDD_QUANT_TABLES[:, -1]
-    assert top[0] / top[4] == pytest.approx(2.15, abs=0.05)
-    assert top[0] / top[2] == pytest.approx(7.1, abs=0.1)
+    assert top[0] / top[4] == pytest.approx(2.11, abs=0.01)
+    assert top[0] / top[2] == pytest.approx(6.97, abs=0.01)
+    # Spot checks of the published values (x 1e6), later digits included.
+    assert CEDD_QUANT_TABLES[0, 7] * 1e6 == pytest.approx(554729.98648386425, rel=1e-15)
+    assert CEDD_QUANT_TABLES[0, 1] * 1e6 == pytest.approx(23730.024499150866, rel=1e-15)
+    assert CEDD_QUANT_TABLES[1, 3] * 1e6 == pytest.approx(120705.788057580583, rel=1e-15)
+    assert CEDD_QUANT_TABLES[3, 3] * 1e6 == pytest.approx(18167.239081219657, rel=1e-15)
+    assert CEDD_QUANT_TABLES[5, 5] * 1e6 == pytest.approx(93066.271379694881, rel=1e-15)
 
 
 def test_each_texture_class_uses_its_own_table():

@@ -10,10 +10,11 @@ Written from the paper (the reference implementations are GPL). Per frame:
    above ``T2 = 0.98`` and the diagonal classes above ``T3 = 0.98`` (a block may join
    several). See :func:`texture_classes`.
 3. Colour: the block's mean colour in HSV (H in degrees 0-360, S and V 0-255) goes through
-   the 10-bin fuzzy linking (8 hue, 2 saturation, 3 value trapezoids, 20 rules) and then the
-   24-bin fuzzy linking (each of the 7 hues split into light / normal / dark by 2 saturation
-   and 2 value trapezoids, 4 rules). Rules fire with the minimum of their antecedents and
-   each output bin sums the rules that point to it. See :func:`fuzzy_colour_10` and
+   the 10-bin fuzzy linking (8 hue, 2 saturation, 3 value trapezoids, 48 rules: 6 per hue
+   region) and then the 24-bin fuzzy linking (each of the 7 hues split into light / normal /
+   dark by 2 saturation and 2 value trapezoids, 4 rules). Rules fire with the minimum of
+   their antecedents and each output bin sums every rule that fires into it (the paper's
+   "multi participate" defuzzification). See :func:`fuzzy_colour_10` and
    :func:`fuzzy_colour_24`.
 4. The block's 24 colour memberships are added to the 24 bins of each of its texture
    classes (6 x 24 = 144 bins), the histogram is divided by its sum
@@ -48,10 +49,10 @@ __all__ = [
 
 T0, T1, T2, T3 = 14.0, 0.68, 0.98, 0.98
 
+# Every constant below (trapezoids, rule tables, quantisation tables) is the published one
+# of Chatzichristofis & Boutalis, "CEDD: Color and Edge Directivity Descriptor", ICVS 2008.
 # Trapezoids (a, b, c, d): membership rises on [a, b], is 1 on [b, c], falls on [c, d].
-# Written from memory of the paper's membership-function figures; the breakpoints are
-# believed exact but were not re-checked against the paper here. Hue regions: red-to-orange,
-# orange, yellow, green, cyan, blue, magenta, blue(magenta)-to-red.
+# Hue regions: red-to-orange, orange, yellow, green, cyan, blue, magenta, magenta-to-red.
 _HUE_10 = np.array([[0, 0, 5, 10], [5, 10, 35, 50], [35, 50, 70, 85], [70, 85, 150, 165],
                     [150, 165, 195, 205], [195, 205, 265, 280], [265, 280, 315, 330],
                     [315, 330, 360, 360]], float)
@@ -59,31 +60,39 @@ _SAT_10 = np.array([[0, 0, 10, 75], [10, 75, 255, 255]], float)  # grey-ish, col
 _VAL_10 = np.array([[0, 0, 10, 75], [10, 75, 180, 220], [180, 220, 255, 255]], float)
 _SAT_24 = np.array([[0, 0, 68, 188], [68, 188, 255, 255]], float)  # low, high
 _VAL_24 = np.array([[0, 0, 68, 188], [68, 188, 255, 255]], float)  # low, high
-# 10-bin output of each hue region's chromatic rules (regions 0 and 7 are both red), as a
-# 0/1 matrix so the rule sums are one product.
-_HUE_TO_BIN10 = np.zeros((8, 10))
-_HUE_TO_BIN10[np.arange(8), [3, 4, 5, 6, 7, 8, 9, 3]] = 1.0
+# The 48-rule 10-bin rule base: output bin of rule (hue region, S index, V index). Every hue
+# region carries its own achromatic rules, so where two regions overlap (e.g. H 5-10) both
+# fire and their strengths add. Bins: 0 white, 1 grey, 2 black, 3-9 red..magenta; region 7
+# is red again.
+_RULES_10 = np.empty((8, 2, 3), int)
+_RULES_10[:, :, 0] = 2  # dark: black whatever the saturation
+_RULES_10[:, 0, 1] = 1  # unsaturated, medium value: grey
+_RULES_10[:, 0, 2] = 0  # unsaturated, bright: white
+_RULES_10[:, 1, 1:] = np.array([3, 4, 5, 6, 7, 8, 9, 3])[:, None]  # saturated: the hue
+_RULES_10_ONEHOT = np.eye(10)[_RULES_10.ravel()]  # (48, 10), so the rule sums are a product
+# The 4-rule 24-bin rule base: shade (0 light, 1 normal, 2 dark) of rule (S index, V index).
+_RULES_24_ONEHOT = np.eye(3)[np.array([[2, 0], [2, 1]]).ravel()]  # (4, 3)
 
 # Quantisation tables, one per texture class (rows), 8 levels each, in units of the
-# normalised histogram. The non-edge and non-directional classes share a coarse scale, the
-# horizontal / vertical tables are the same and about 7x finer, the two diagonal tables are
-# the same and about 2x finer. UNCERTAIN: the levels are written from memory of the
-# published table; the first three or four significant digits are reliable, later digits
-# are not (they only matter for values within ~1e-4 relative of a midpoint between levels).
-CEDD_QUANT_TABLES = np.array([
-    [180.19686541079636, 23730.894085525826, 61457.152340036985, 113918.55923794750,
-     179122.70214174370, 260980.52717723860, 341795.30789476077, 566184.10423579870],
-    [209.25176965926232, 22490.587286241734, 60250.893514184999, 120705.78805758058,
-     181128.08709063051, 234132.08135690055, 325660.61773310571, 520702.17585865747],
-    [405.46421732125850, 4877.9763319071481, 10882.170090625908, 18167.239662531937,
-     27043.385922301155, 38129.413617416324, 52675.221561185154, 79555.402962863602],
-    [405.46421732125850, 4877.9763319071481, 10882.170090625908, 18167.239662531937,
-     27043.385922301155, 38129.413617416324, 52675.221561185154, 79555.402962863602],
-    [968.88475977695578, 10725.159033657819, 24161.205360376698, 41555.917344385321,
-     62895.628446824469, 93066.271379204487, 136976.13317822068, 262897.86056221306],
-    [968.88475977695578, 10725.159033657819, 24161.205360376698, 41555.917344385321,
-     62895.628446824469, 93066.271379204487, 136976.13317822068, 262897.86056221306],
-]) / 1e6
+# normalised histogram (published values / 1e6). The non-edge and non-directional classes
+# share a coarse scale, the horizontal / vertical tables are the same and about 7x finer,
+# the two diagonal tables are the same and about 2x finer.
+_QUANT_NON_EDGE = [180.19686541079636, 23730.024499150866, 61457.152912541605,
+                   113918.55437576842, 179122.46400035513, 260980.3325940354,
+                   341795.93301552488, 554729.98648386425]
+_QUANT_NON_DIRECTIONAL = [209.25176965926232, 22490.5872862417345, 60250.8935141849988,
+                          120705.788057580583, 181128.08709063051, 234132.081356900555,
+                          325660.617733105708, 520702.175858657472]
+_QUANT_HORIZONTAL_VERTICAL = [405.4642173212585, 4877.9763319071481, 10882.170090625908,
+                              18167.239081219657, 27043.385568785292, 38129.413201299016,
+                              52675.221316293857, 79555.402607004813]
+_QUANT_DIAGONAL = [968.88475977695578, 10725.159033657819, 24161.205360376698,
+                   41555.917344385321, 62895.628446402261, 93066.271379694881,
+                   136976.13317822068, 262897.86056221306]
+CEDD_QUANT_TABLES = np.array([_QUANT_NON_EDGE, _QUANT_NON_DIRECTIONAL,
+                              _QUANT_HORIZONTAL_VERTICAL, _QUANT_HORIZONTAL_VERTICAL,
+                              _QUANT_DIAGONAL, _QUANT_DIAGONAL]) / 1e6
+CEDD_QUANT_TABLES.flags.writeable = False
 
 # MPEG-7 edge filters over the sub-blocks (top-left, top-right, bottom-left, bottom-right),
 # in CEDD's texture-class order 1..5: non-directional, horizontal, vertical, 45, 135.
@@ -122,31 +131,26 @@ def fuzzy_colour_10(h, s, v):
     -------
     ndarray of shape (n, 10)
         Memberships of white, grey, black, red, orange, yellow, green, cyan, blue, magenta.
-        Each of the 20 rules fires with the minimum of its antecedents' memberships; a bin
-        sums the rules that lead to it (the rows are not renormalised).
+        Each of the 48 rules (hue region, saturation, value) fires with the minimum of its
+        three memberships and every firing rule adds that to its bin, the achromatic rules
+        of all hue regions included; the rows are not renormalised.
 
     Examples
     --------
     >>> import numpy as np
     >>> fuzzy_colour_10([7.5], [255], [255]).round(2)  # halfway between red and orange
     array([[0. , 0. , 0. , 0.5, 0.5, 0. , 0. , 0. , 0. , 0. ]])
+    >>> fuzzy_colour_10([7.5], [40], [255]).round(3).tolist()  # two white rules fire
+    [[1.0, 0.0, 0.0, 0.462, 0.462, 0.0, 0.0, 0.0, 0.0, 0.0]]
     """
     hue = _trapezoids(h, _HUE_10)
     sat = _trapezoids(s, _SAT_10)
     val = _trapezoids(v, _VAL_10)
-    out = np.zeros((len(hue), 10))
-    # Achromatic rules ignore hue: low saturation & bright -> white, low saturation &
-    # medium value -> grey, dark (any saturation) -> black. That makes 4 + 16 = 20 rules as
-    # the paper counts them. UNCERTAIN: written as hue-free rules; a rule table expanded to
-    # one achromatic rule per hue region would fire twice where two hue regions overlap
-    # (e.g. H 5-10) and give those blocks up to twice the achromatic weight.
-    out[:, 0] = np.minimum(sat[:, 0], val[:, 2])
-    out[:, 1] = np.minimum(sat[:, 0], val[:, 1])
-    out[:, 2] = np.minimum(sat[:, 0], val[:, 0]) + np.minimum(sat[:, 1], val[:, 0])
-    # Chromatic rules: hue region & saturated & (medium or bright) -> that hue (16 rules).
-    for light in (1, 2):
-        out += np.minimum(hue, np.minimum(sat[:, 1], val[:, light])[:, None]) @ _HUE_TO_BIN10
-    return out
+    strength = np.minimum(np.minimum(hue[:, :, None, None], sat[:, None, :, None]),
+                          val[:, None, None, :])  # (n, 8, 2, 3): the 48 rules
+    # A rule with a zero antecedent has strength 0, so summing all 48 is the paper's sum
+    # over the rules that fire.
+    return strength.reshape(len(hue), 48) @ _RULES_10_ONEHOT
 
 
 def fuzzy_colour_24(s, v, colour10):
@@ -162,9 +166,10 @@ def fuzzy_colour_24(s, v, colour10):
     Returns
     -------
     ndarray of shape (n, 24)
-        White, grey, black copied from ``colour10``; then for each hue its membership times
-        the light / normal / dark shades, fired by 4 rules: low S & high V -> light,
-        high S & high V -> normal, low V (either S) -> dark.
+        White, grey, black copied from ``colour10``; then for each hue (bin
+        ``3 + 3 * hue + shade``) its membership times the light / normal / dark shades,
+        fired by 4 rules: low S & high V -> light, high S & high V -> normal, low V (either
+        S) -> dark.
 
     Examples
     --------
@@ -176,9 +181,10 @@ def fuzzy_colour_24(s, v, colour10):
     colour10 = np.asarray(colour10, float)
     sat = _trapezoids(s, _SAT_24)
     val = _trapezoids(v, _VAL_24)
-    shades = np.stack([np.minimum(sat[:, 0], val[:, 1]),
-                       np.minimum(sat[:, 1], val[:, 1]),
-                       np.minimum(sat[:, 0], val[:, 0]) + np.minimum(sat[:, 1], val[:, 0])], 1)
+    strength = np.minimum(sat[:, :, None], val[:, None, :]).reshape(len(sat), 4)
+    shades = strength @ _RULES_24_ONEHOT
+    # The paper runs this step only for blocks with chromatic mass; for the others the
+    # product below is zero anyway.
     chromatic = colour10[:, 3:, None] * shades[:, None, :]
     return np.concatenate([colour10[:, :3], chromatic.reshape(len(colour10), 21)], 1)
 
