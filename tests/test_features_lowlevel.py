@@ -73,6 +73,20 @@ def test_cedd_texture_classes():
     assert v[3].sum() > 0 and v[2].sum() == 0  # vertical edges, no horizontal ones
 
 
+def test_transformer_cedd_is_the_published_descriptor():
+    from skvideo_clf.features import _cedd
+
+    pink = np.broadcast_to(np.array([255, 200, 200], np.uint8), (2, 48, 64, 3))
+    video = np.concatenate([pink, _frames(2, 3)])
+    tf = LowLevelFrameTransformer(("cedd",), n_components=None, output="vector",
+                                  sequence_length=None, frame_sampling="all")
+    X = tf.fit_transform([video])[0]
+    np.testing.assert_array_equal(X, np.stack([_cedd.cedd(f) for f in video]))
+    # Pink (H=0, S=55, V=255): white 4/13 -> level 6, light red 9/13 -> level 7 of the
+    # published non-edge table (0.3418, 0.5547); the old approximation gave other bins.
+    assert np.flatnonzero(X[0]).tolist() == [0, 3] and X[0, [0, 3]].tolist() == [6, 7]
+
+
 def test_transformer_maps_pca_and_padding():
     videos = [_frames(6, s) for s in range(4)]
     tf = LowLevelFrameTransformer(n_components=16, sequence_length=3, random_state=0)

@@ -17,9 +17,10 @@ hog         576  grey 64 x 64; scikit-image's HOG with 8 x 8-pixel cells, 2 x 2-
                  see :func:`hog`
 hsv         128  joint HSV histogram, 8 hue x 4 saturation x 4 value bins, summing to 1
 ycbcr        96  Y, Cb, Cr histograms of 32 bins each, each summing to 1
-cedd        144  Colour and Edge Directivity Descriptor (Chatzichristofis & Boutalis 2008):
+cedd        144  Colour and Edge Directivity Descriptor as Chatzichristofis & Boutalis
+                 (ICVS 2008) define it, with their published rule and quantisation tables:
                  6 texture classes x 24 colours, 3-bit quantised (values 0-7); see
-                 :func:`cedd`
+                 :mod:`skvideo_clf.features._cedd`
 =========  ====  ==========================================================================
 """
 
@@ -36,6 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseFrameTransformer
+from ._cedd import cedd
 from ._maps import to_square_maps
 
 DESCRIPTOR_SIZES = {"haar": 82, "hog": 576, "hsv": 128, "ycbcr": 96, "cedd": 144}
@@ -162,104 +164,6 @@ def ycbcr_histogram(frame) -> np.ndarray:
     return np.concatenate([h / max(h.sum(), 1.0) for h in out])
 
 
-# ---------------------------------------------------------------- CEDD
-# Written here because no maintained Python/OpenCV implementation exists. Structure and
-# constants follow the paper: 1600 image blocks; per block a 2 x 2 sub-block edge test with
-# the five MPEG-7 edge filters and thresholds T0=14, T1=0.68, T2=T3=0.98 giving 6 texture
-# classes (non-edge, non-directional, horizontal, vertical, 45, 135; a block may take several);
-# per block a fuzzy 24-colour membership of its mean colour added to the bins of each of its
-# texture classes; the 144 bins normalised to sum 1 and quantised to 3 bits. The fuzzy colour
-# step is compact: triangular hue memberships over CEDD's 10 colours (black, grey, white and
-# 7 hues), then 3 brightness shades per hue (the 24-bin expansion) from triangular S and V
-# memberships, rather than the published Mamdani rule tables, so values are close to but not
-# bit-identical with the reference implementation.
-_HUE_CENTRES = np.array([0.0, 30.0, 60.0, 120.0, 180.0, 240.0, 300.0])  # red..magenta
-_CEDD_LEVELS = np.array([0.00018, 0.02373, 0.06145, 0.11391, 0.17912, 0.26098, 0.34179, 0.5])
-_EDGE_FILTERS = np.array([
-    [1.0, -1.0, 1.0, -1.0],  # vertical
-    [1.0, 1.0, -1.0, -1.0],  # horizontal
-    [math.sqrt(2), 0.0, 0.0, -math.sqrt(2)],  # 45 degrees
-    [0.0, math.sqrt(2), -math.sqrt(2), 0.0],  # 135 degrees
-    [2.0, -2.0, -2.0, 2.0],  # non-directional
-])
-
-
-def _tri(x, centre, width):
-    return np.clip(1.0 - np.abs(x - centre) / width, 0.0, 1.0)
-
-
-def _colour24(h, s, v):
-    """Fuzzy 24-colour memberships of block colours (h in degrees, s and v in [0, 1])."""
-    n = len(h)
-    out = np.zeros((n, 24))
-    chroma = np.clip((s - 0.1) / 0.3, 0, 1) * np.clip((v - 0.1) / 0.2, 0, 1)
-    achrom = 1 - chroma
-    # achromatic: black, grey, white by value
-    out[:, 0] = achrom * _tri(v, 0.0, 0.4)
-    out[:, 1] = achrom * _tri(v, 0.5, 0.4)
-    out[:, 2] = achrom * _tri(v, 1.0, 0.4)
-    dh = np.abs(((h[:, None] - _HUE_CENTRES[None]) + 180) % 360 - 180)
-    width = np.array([30, 30, 60, 60, 60, 60, 60.0])
-    hue = np.clip(1 - dh / width, 0, 1)
-    hue /= np.maximum(hue.sum(1, keepdims=True), 1e-12)
-    # three shades per hue: dark (low value), normal, light (low saturation, high value)
-    dark = _tri(v, 0.2, 0.5)
-    light = _tri(s, 0.0, 0.6) * _tri(v, 1.0, 0.5)
-    normal = np.clip(1 - dark - light, 0, 1)
-    shades = np.stack([dark, normal, light], 1)
-    shades /= np.maximum(shades.sum(1, keepdims=True), 1e-12)
-    out[:, 3:] = (chroma[:, None, None] * hue[:, :, None] * shades[:, None, :]).reshape(n, 21)
-    return out / np.maximum(out.sum(1, keepdims=True), 1e-12)
-
-
-def cedd(frame, grid=40) -> np.ndarray:
-    """144-d CEDD (6 texture classes x 24 colours, values 0-7; see the module note).
-
-    Parameters
-    ----------
-    frame : uint8 ndarray of shape (H, W, 3)
-        RGB frame.
-    grid : int, default=40
-        The frame is read as ``grid x grid`` blocks of 2 x 2 sub-blocks.
-
-    Returns
-    -------
-    descriptor : float64 ndarray of shape (144,)
-        Texture class-major; each value a 3-bit quantised bin (0 to 7).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvideo_clf.features._lowlevel import cedd
-    >>> v = cedd(np.full((80, 80, 3), 90, np.uint8)).reshape(6, 24)
-    >>> bool(v[0].sum() > 0), float(v[1:].sum())  # a flat frame: no edges
-    (True, 0.0)
-    """
-    h, w = frame.shape[:2]
-    size = (2 * grid, 2 * grid)  # 1600 blocks of 2 x 2 sub-blocks
-    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA).astype(np.float64)
-    grey = small @ np.array([0.299, 0.587, 0.114])
-    sub = np.stack([grey[0::2, 0::2], grey[0::2, 1::2], grey[1::2, 0::2], grey[1::2, 1::2]],
-                   -1).reshape(-1, 4)
-    resp = np.abs(sub @ _EDGE_FILTERS.T)  # (1600, 5): v, h, 45, 135, nd
-    peak = resp.max(1)
-    norm = resp / np.maximum(peak, 1e-12)[:, None]
-    texture = np.zeros((len(sub), 6), bool)
-    texture[:, 0] = peak < 14
-    edge = ~texture[:, 0]
-    texture[:, 1] = edge & (norm[:, 4] > 0.68)
-    texture[:, 2] = edge & (norm[:, 1] > 0.98)
-    texture[:, 3] = edge & (norm[:, 0] > 0.98)
-    texture[:, 4] = edge & (norm[:, 2] > 0.98)
-    texture[:, 5] = edge & (norm[:, 3] > 0.98)
-    block_rgb = small.reshape(grid, 2, grid, 2, 3).mean((1, 3)).reshape(-1, 1, 3)
-    hsv = cv2.cvtColor(block_rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2HSV).reshape(-1, 3)
-    colours = _colour24(hsv[:, 0], hsv[:, 1], hsv[:, 2])
-    hist = (texture[:, :, None] * colours[:, None, :]).sum(0).ravel()
-    hist /= max(hist.sum(), 1e-12)
-    return np.abs(hist[:, None] - _CEDD_LEVELS[None]).argmin(1).astype(np.float64)
-
-
 _DESCRIPTORS = {"haar": haar, "hog": hog, "hsv": hsv_histogram, "ycbcr": ycbcr_histogram,
                 "cedd": cedd}
 
@@ -334,7 +238,7 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
 
     # PCA and map layout are applied after the cache: its entries hold the raw descriptors
     _cache_ignore = BaseFrameTransformer._cache_ignore | {"n_components", "output"}
-    _features_version = 2  # 2: HOG from scikit-image
+    _features_version = 3  # 2: HOG from scikit-image; 3: CEDD as published (_cedd)
 
     def _setup(self, clips, features):
         unknown = [d for d in self.descriptors if d not in _DESCRIPTORS]
