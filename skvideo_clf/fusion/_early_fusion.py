@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..streams import normalize_weights, resolve_streams
+from ..streams import normalize_weights
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["EarlyFusionSVC"]
@@ -112,7 +112,7 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
         self.random_state = random_state
 
     def _selected_streams(self, n_features):
-        return resolve_streams(self.streams, n_features)
+        return self._resolve_streams(n_features)
 
-    def _fit_kernel_weights(self, kernels, y):
+    def _fit_kernel_weights(self, kernels, y, sample_weight):
         return normalize_weights(self.weights, list(self.stream_columns_))

@@ -14,7 +14,6 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
-from ..streams import resolve_streams
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["MKLClassifier"]
@@ -153,9 +152,9 @@ n_features_in_
         self.random_state = random_state
 
     def _selected_streams(self, n_features):
-        return resolve_streams(self.streams, n_features)
+        return self._resolve_streams(n_features)
 
-    def _fit_kernel_weights(self, kernels, y):
+    def _fit_kernel_weights(self, kernels, y, sample_weight):
         p = float(self.p)
         n_kernels = len(kernels)
         beta = np.full(n_kernels, n_kernels ** (-1.0 / p))
@@ -165,7 +164,8 @@ n_features_in_
         self.converged_ = False
         for n_iter in range(1, self.mkl_max_iter + 1):
             self.n_iter_ = n_iter
-            svc.fit(sum(b * K for b, K in zip(beta, kernels) if b > 0), y)
+            svc.fit(sum(b * K for b, K in zip(beta, kernels) if b > 0), y,
+                    sample_weight=sample_weight)
             w_sq = np.array(
                 [b**2 * _ovo_squared_norms(svc, K).sum() for b, K in zip(beta, kernels)]
             )
