@@ -12,11 +12,12 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..streams import resolve_streams
-from ._kernels import _gamma_from_distances, chi2_distances
+from ._kernels import _check_weight_length, _gamma_from_distances, chi2_distances
 
 __all__ = ["Chi2SVC"]
 
@@ -57,7 +58,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         return SVC(
             kernel="precomputed",
             C=self.C,
-            class_weight=self.class_weight,
+            class_weight=getattr(self, "_class_weight", self.class_weight),
             tol=self.tol,
             max_iter=self.max_iter,
         )
@@ -141,17 +142,22 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         if sample_weight is not None:
+            _check_weight_length(self, sample_weight, X.shape[0])
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
             positive = sample_weight > 0
-            if not positive.any():
-                raise ValueError(
-                    f"{type(self).__name__}.fit: every sample_weight is 0; nothing to fit."
-                )
             # Dropped here rather than left to libsvm: with a precomputed kernel, SVC's
             # support_ then indexes the rows it kept, not the rows of K.
             X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
+        self._class_weight = self.class_weight
+        if sample_weight is not None and isinstance(self.class_weight, str):
+            # SVC balances by the unweighted class counts; count the weights instead so
+            # that integer weights equal repetition ("balanced" as the other estimators
+            # of scikit-learn that take both compute it).
+            classes = np.unique(y)
+            self._class_weight = dict(zip(classes, compute_class_weight(
+                "balanced", classes=classes, y=y, sample_weight=sample_weight)))
         self.stream_columns_ = self._selected_streams(X.shape[1])
         if self.negative == "shift":
             self.shift_ = np.maximum(-X.min(axis=0), 0).astype(X.dtype)
@@ -275,7 +281,10 @@ class Chi2SVC(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`);
         ``None`` uses every column. Pass the same dict to every fusion estimator.
     stream : str, default=None

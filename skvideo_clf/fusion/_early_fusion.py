@@ -19,7 +19,10 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`);
         ``None`` is a single stream over every column (then this equals :class:`Chi2SVC`).
         The multi-stream ``X`` is typically built with :class:`sklearn.pipeline.FeatureUnion`

@@ -37,6 +37,7 @@ from sklearn.utils.validation import (
 
 from ..streams import normalize_weights, resolve_streams
 from ..utils import check_sequences
+from ._kernels import _check_weight_length
 
 __all__ = ["LateFusionClassifier"]
 
@@ -73,7 +74,10 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     members : list of (str, estimator, str or None)
         Name, unfitted classifier, and the stream it sees (``None``: all of ``X``).
         Names must be unique and must not contain ``"__"``.
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks (see :func:`skvideo_clf.streams.resolve_streams`); needed when a
         member names a stream. Columns are taken along the last axis, so 3-D sequence
         input ``(n, T, D)`` splits by feature too.
@@ -311,6 +315,7 @@ or list
         )
         names = [name for name, _, _ in self.members]
         if sample_weight is not None:
+            _check_weight_length(self, sample_weight, len(y))
             sample_weight = _check_sample_weight(sample_weight, X if hasattr(X, "shape")
                                                  else np.empty((len(y), 0)),
                                                  ensure_non_negative=True)

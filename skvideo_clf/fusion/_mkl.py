@@ -69,7 +69,10 @@ class MKLClassifier(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`).
         ``None`` is a single stream (weight 1).
     p : float, default=2.0
