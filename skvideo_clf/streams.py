@@ -5,7 +5,11 @@ multi-stream estimator of the library (the fusion SVMs, MKL, late fusion and
 ``FusionNetClassifier``) names its streams the same way: a dict from stream name to the
 columns that stream occupies in ``X``, e.g. ``{"spatial": slice(0, 2048), "motion":
 slice(2048, None)}``. Build such an ``X`` with :class:`sklearn.pipeline.FeatureUnion` (its
-blocks come out in order), and give the block sizes to :func:`streams_from_sizes`.
+blocks come out in order), and either give the block sizes to :func:`streams_from_sizes`
+or let the names do it: ``FeatureUnion`` prefixes every output column with its branch
+name (``spatial__mean_x0``), so with the union's output as a DataFrame
+(``union.set_output(transform="pandas")``) every estimator takes ``streams="prefix"``
+(see :func:`streams_from_feature_names`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["normalize_weights", "resolve_streams", "streams_from_sizes"]
+__all__ = [
+    "normalize_weights",
+    "resolve_streams",
+    "streams_from_feature_names",
+    "streams_from_sizes",
+]
 
 
 # No validate_params: scikit-learn's decorator skips **kwargs, and each size is checked
@@ -54,20 +63,78 @@ def streams_from_sizes(**sizes: int) -> dict[str, slice]:
     return out
 
 
+@validate_params({"feature_names": ["array-like"]}, prefer_skip_nested_validation=True)
+def streams_from_feature_names(feature_names) -> dict[str, np.ndarray]:
+    """Streams from the ``<stream>__<feature>`` column names that ``FeatureUnion`` writes.
+
+    Each name is split at its first ``"__"``; the part before it is the stream (the
+    union's branch name), and a stream's columns are those carrying its prefix, streams in
+    order of first appearance. This is what ``streams="prefix"`` does with the column
+    names of a DataFrame ``X`` (``feature_names_in_``).
+
+    Parameters
+    ----------
+    feature_names : array-like of str
+        Column names, e.g. ``union.get_feature_names_out()`` of a fitted
+        :class:`~sklearn.pipeline.FeatureUnion`.
+
+    Returns
+    -------
+    streams : dict of str to ndarray of int
+        Stream name to its column indices.
+
+    Raises
+    ------
+    ValueError
+        A name has no ``"__"`` prefix (e.g. a union built with
+        ``verbose_feature_names_out=False``); the message lists a few.
+
+    Examples
+    --------
+    >>> from skvideo_clf.streams import streams_from_feature_names
+    >>> names = ["spatial__mean_x0", "spatial__mean_x1", "motion__mean_x0"]
+    >>> {k: v.tolist() for k, v in streams_from_feature_names(names).items()}
+    {'spatial': [0, 1], 'motion': [2]}
+    """
+    names = [str(name) for name in np.asarray(feature_names, dtype=object).ravel()]
+    prefixes = [name.split("__", 1)[0] if "__" in name else None for name in names]
+    unnamed = [name for name, prefix in zip(names, prefixes) if not prefix]
+    if unnamed:
+        raise ValueError(
+            f"streams='prefix' reads the stream of each column from a '<stream>__' prefix, "
+            f"as FeatureUnion writes it; {len(unnamed)} column name(s) have none, e.g. "
+            f"{unnamed[:3]}. Build the union with verbose_feature_names_out=True (the "
+            "default) or give streams as a dict."
+        )
+    out: dict[str, list[int]] = {}
+    for i, prefix in enumerate(prefixes):
+        out.setdefault(prefix, []).append(i)
+    return {name: np.asarray(cols, dtype=np.intp) for name, cols in out.items()}
+
+
 # `streams` is checked by hand below: its messages show what a stream dict looks like.
 @validate_params(
-    {"streams": "no_validation", "n_features": [Interval(Integral, 1, None, closed="left")]},
+    {
+        "streams": "no_validation",
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "feature_names": ["array-like", None],
+    },
     prefer_skip_nested_validation=True,
 )
-def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
+def resolve_streams(streams, n_features: int, feature_names=None) -> dict[str, np.ndarray]:
     """Validate ``streams`` against ``n_features`` and return name -> column indices.
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, or None
-        ``None`` means one stream named ``"all"`` over every column.
+    streams : dict of str to slice or sequence of int, "prefix", or None
+        ``None`` means one stream named ``"all"`` over every column. ``"prefix"`` takes
+        the streams from the ``<stream>__`` prefixes of ``feature_names`` (see
+        :func:`streams_from_feature_names`).
     n_features : int
         Columns in ``X``.
+    feature_names : array-like of str, default=None
+        Column names of ``X`` (an estimator's ``feature_names_in_``); needed for
+        ``"prefix"`` only.
 
     Returns
     -------
@@ -88,10 +155,23 @@ def resolve_streams(streams, n_features: int) -> dict[str, np.ndarray]:
     """
     if streams is None:
         return {"all": np.arange(n_features)}
+    if isinstance(streams, str) and streams == "prefix":
+        if feature_names is None:
+            raise ValueError(
+                "streams='prefix' names the streams from the column names of X, which has "
+                "none: give X as a DataFrame, e.g. the output of "
+                "FeatureUnion([...]).set_output(transform='pandas'), or give streams as a "
+                "dict such as {'spatial': slice(0, 2048), 'motion': slice(2048, None)}."
+            )
+        if len(feature_names) != n_features:
+            raise ValueError(
+                f"{len(feature_names)} feature names for the {n_features} columns of X."
+            )
+        return streams_from_feature_names(feature_names)
     if not isinstance(streams, Mapping) or not streams:
         raise ValueError(
             "streams must be a non-empty dict such as {'spatial': slice(0, 2048), "
-            f"'motion': slice(2048, None)}}; got {streams!r}."
+            f"'motion': slice(2048, None)}} (or 'prefix'); got {streams!r}."
         )
     out = {}
     for name, cols in streams.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ..utils import check_sequences
 
@@ -51,6 +51,14 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         ``D``, the per-step feature size seen in ``fit``.
 
+    Notes
+    -----
+    Output columns are named by :meth:`get_feature_names_out` (``mean_x0``, ...,
+    ``max_x0``, ...), so :meth:`set_output` gives DataFrames and a
+    :class:`~sklearn.pipeline.FeatureUnion` of pooled branches names every column after
+    its branch (``spatial__mean_x0``), which ``streams="prefix"`` of the fusion
+    estimators reads.
+
     Examples
     --------
     >>> import numpy as np
@@ -60,6 +68,8 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
     [[2.0, 1.0]]
     >>> TemporalPooling(method="max").fit_transform(X).tolist()
     [[3.0, 2.0]]
+    >>> TemporalPooling(method="mean_max").fit(X).get_feature_names_out().tolist()
+    ['mean_x0', 'mean_x1', 'max_x0', 'max_x1']
     """
 
     _parameter_constraints: dict = {
@@ -123,3 +133,22 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
                 parts.append(s.max(axis=0))
             out.append(np.concatenate(parts))
         return np.asarray(out, dtype=np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the pooled columns: the statistic, then the per-step feature name.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the ``D`` per-step features; ``None`` gives ``x0 .. x{D-1}``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``mean_<name>`` for ``"mean"``, ``max_<name>`` for ``"max"``, the mean names
+            then the max names for ``"mean_max"``, in the order of the columns.
+        """
+        check_is_fitted(self, "n_features_in_")
+        names = _check_feature_names_in(self, input_features)
+        stats = {"mean": ["mean"], "max": ["max"], "mean_max": ["mean", "max"]}[self.method]
+        return np.asarray([f"{stat}_{name}" for stat in stats for name in names], dtype=object)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..streams import resolve_streams
-from ._kernels import _gamma_from_distances, chi2_distances
+from ._kernels import _check_weight_length, _gamma_from_distances, chi2_distances
 
 __all__ = ["Chi2SVC"]
 
@@ -41,7 +43,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
     _counts_own_iterations = False
 
     _parameter_constraints: dict = {
-        "streams": [dict, None],
+        "streams": [dict, StrOptions({"prefix"}), None],
         "C": [Interval(Real, 0, None, closed="neither")],
         "gamma": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "negative": [StrOptions({"raise", "shift"})],
@@ -56,16 +58,16 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         return SVC(
             kernel="precomputed",
             C=self.C,
-            class_weight=self.class_weight,
+            class_weight=getattr(self, "_class_weight", self.class_weight),
             tol=self.tol,
             max_iter=self.max_iter,
         )
 
-    def _fit_svc(self, K, y):
+    def _fit_svc(self, K, y, sample_weight=None):
         """Fit the final SVC on the training kernel, calibrated when ``probability``."""
         if not self.probability:
             self.calibrator_ = None
-            return self._svc().fit(K, y)
+            return self._svc().fit(K, y, sample_weight=sample_weight)
         # SVC(probability=True) is deprecated since scikit-learn 1.9 in favour of this.
         # cross_val_predict splits a precomputed kernel on both axes (pairwise tag).
         _, counts = np.unique(y, return_counts=True)
@@ -77,16 +79,25 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         cv = StratifiedKFold(
             n_splits=int(min(5, counts.min())), shuffle=True, random_state=self.random_state
         )
+        svc = self._svc()
+        if sample_weight is not None and get_config()["enable_metadata_routing"]:
+            # With routing on, the calibrator passes the weights only to a step that asks.
+            svc.set_fit_request(sample_weight=True)
         self.calibrator_ = CalibratedClassifierCV(
-            self._svc(), method="sigmoid", cv=cv, ensemble=False
-        ).fit(K, y)
+            svc, method="sigmoid", cv=cv, ensemble=False
+        ).fit(K, y, sample_weight=sample_weight)
         return self.calibrator_.calibrated_classifiers_[0].estimator
 
     def _selected_streams(self, n_features):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _fit_kernel_weights(self, kernels, y):  # pragma: no cover - abstract
+    def _fit_kernel_weights(self, kernels, y, sample_weight):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _resolve_streams(self, n_features):
+        return resolve_streams(
+            self.streams, n_features, feature_names=getattr(self, "feature_names_in_", None)
+        )
 
     def _check_non_negative(self, X, method):
         if self.negative == "shift":
@@ -106,15 +117,23 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
 
     # The inner SVC / calibrator get parameters already validated here.
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the SVM on the training kernel.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Video-level features, non-negative unless ``negative="shift"``.
+            Video-level features, non-negative unless ``negative="shift"``. A DataFrame
+            whose columns carry the prefixes of a :class:`~sklearn.pipeline.FeatureUnion`
+            (``spatial__...``) can name the streams, see ``streams="prefix"``.
         y : array-like of shape (n_samples,)
             Labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, passed to :class:`~sklearn.svm.SVC` (which
+            multiplies ``C`` by it, and by ``class_weight`` when given). Samples of weight 0
+            are left out of everything fitted: the ``gamma="auto"`` mean distance (which
+            counts sample ``i`` ``w_i`` times, so integer weights equal repetition), the
+            ``negative="shift"`` minima and the SVM.
 
         Returns
         -------
@@ -122,6 +141,23 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
+        if sample_weight is not None:
+            _check_weight_length(self, sample_weight, X.shape[0])
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            positive = sample_weight > 0
+            # Dropped here rather than left to libsvm: with a precomputed kernel, SVC's
+            # support_ then indexes the rows it kept, not the rows of K.
+            X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
+        self._class_weight = self.class_weight
+        if sample_weight is not None and isinstance(self.class_weight, str):
+            # SVC balances by the unweighted class counts; count the weights instead so
+            # that integer weights equal repetition ("balanced" as the other estimators
+            # of scikit-learn that take both compute it).
+            classes = np.unique(y)
+            self._class_weight = dict(zip(classes, compute_class_weight(
+                "balanced", classes=classes, y=y, sample_weight=sample_weight)))
         self.stream_columns_ = self._selected_streams(X.shape[1])
         if self.negative == "shift":
             self.shift_ = np.maximum(-X.min(axis=0), 0).astype(X.dtype)
@@ -131,13 +167,19 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         kernels, gammas = [], {}
         for name, cols in self.stream_columns_.items():
             D = chi2_distances(X[:, cols])
-            gamma = _gamma_from_distances(D) if self.gamma == "auto" else float(self.gamma)
+            gamma = (
+                _gamma_from_distances(D, sample_weight)
+                if self.gamma == "auto"
+                else float(self.gamma)
+            )
             gammas[name] = gamma
             np.multiply(D, -gamma, out=D)
             kernels.append(np.exp(D, out=D))
         self.gammas_ = gammas
-        weights = self._fit_kernel_weights(kernels, y)
-        self.svc_ = self._fit_svc(sum(w * K for w, K in zip(weights, kernels) if w > 0), y)
+        weights = self._fit_kernel_weights(kernels, y, sample_weight)
+        self.svc_ = self._fit_svc(
+            sum(w * K for w, K in zip(weights, kernels) if w > 0), y, sample_weight
+        )
         self.stream_weights_ = dict(zip(self.stream_columns_, weights.tolist()))
         self.classes_ = self.svc_.classes_
         if not self._counts_own_iterations:
@@ -239,7 +281,10 @@ class Chi2SVC(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`);
         ``None`` uses every column. Pass the same dict to every fusion estimator.
     stream : str, default=None
@@ -351,7 +396,7 @@ class Chi2SVC(_BaseChi2KernelSVC):
         self.random_state = random_state
 
     def _selected_streams(self, n_features):
-        columns = resolve_streams(self.streams, n_features)
+        columns = self._resolve_streams(n_features)
         if self.stream is None:
             if len(columns) != 1:
                 raise ValueError(
@@ -366,5 +411,5 @@ class Chi2SVC(_BaseChi2KernelSVC):
             )
         return {self.stream: columns[self.stream]}
 
-    def _fit_kernel_weights(self, kernels, y):
+    def _fit_kernel_weights(self, kernels, y, sample_weight):
         return np.ones(1)

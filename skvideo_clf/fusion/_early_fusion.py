@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..streams import normalize_weights, resolve_streams
+from ..streams import normalize_weights
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["EarlyFusionSVC"]
@@ -19,7 +19,10 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`);
         ``None`` is a single stream over every column (then this equals :class:`Chi2SVC`).
         The multi-stream ``X`` is typically built with :class:`sklearn.pipeline.FeatureUnion`
@@ -112,7 +115,7 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
         self.random_state = random_state
 
     def _selected_streams(self, n_features):
-        return resolve_streams(self.streams, n_features)
+        return self._resolve_streams(n_features)
 
-    def _fit_kernel_weights(self, kernels, y):
+    def _fit_kernel_weights(self, kernels, y, sample_weight):
         return normalize_weights(self.weights, list(self.stream_columns_))

@@ -109,6 +109,34 @@ def chi2_gamma(X):
     return _gamma_from_distances(chi2_distances(X))
 
 
-def _gamma_from_distances(D):
-    mean = mean_chi2_distance(D)
+def _gamma_from_distances(D, sample_weight=None):
+    """``gamma="auto"`` from a training distance matrix, with frequency weights.
+
+    ``sum_ij w_i w_j D_ij / (W**2 - W)``, ``W = sum_i w_i``, is the off-diagonal mean of
+    the data with sample ``i`` repeated ``w_i`` times (copies are at distance 0), so
+    integer weights equal repetition and a weight of 0 equals dropping the sample. When
+    ``W <= 1`` that denominator is not positive and the weighted mean over distinct pairs
+    is used instead.
+    """
+    if sample_weight is None:
+        mean = mean_chi2_distance(D)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        total = float((w @ D) @ w)
+        W = w.sum()
+        denom = W * W - W if W > 1 else W * W - float(w @ w)
+        mean = total / denom if denom > 0 else 0.0
     return 1.0 / mean if mean > 0 else 1.0
+
+
+def _check_weight_length(estimator, sample_weight, n_samples):
+    """A length mismatch, the usual sign of weights routed past a sampler, named."""
+    n_weights = len(sample_weight) if hasattr(sample_weight, "__len__") else None
+    if n_weights is not None and n_weights != n_samples:
+        raise ValueError(
+            f"{type(estimator).__name__}.fit got {n_weights} sample weights for {n_samples} "
+            "samples. A sampler step before it changes the number of samples and "
+            "imbalanced-learn's Pipeline does not resample the weights: resample outside "
+            "the Pipeline with sampler.fit_resample(X, y, sample_weight=w) and fit the rest "
+            "with sample_weight=sampler.sample_weight_."
+        )

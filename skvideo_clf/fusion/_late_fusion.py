@@ -18,17 +18,26 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
+    has_fit_parameter,
     validate_data,
 )
 
 from ..streams import normalize_weights, resolve_streams
 from ..utils import check_sequences
+from ._kernels import _check_weight_length
 
 __all__ = ["LateFusionClassifier"]
 
@@ -65,7 +74,10 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     members : list of (str, estimator, str or None)
         Name, unfitted classifier, and the stream it sees (``None``: all of ``X``).
         Names must be unique and must not contain ``"__"``.
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks (see :func:`skvideo_clf.streams.resolve_streams`); needed when a
         member names a stream. Columns are taken along the last axis, so 3-D sequence
         input ``(n, T, D)`` splits by feature too.
@@ -131,7 +143,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
 
     _parameter_constraints: dict = {
         "members": [list],
-        "streams": [dict, None],
+        "streams": [dict, StrOptions({"prefix"}), None],
         "weights": [StrOptions({"cv"}), dict, "array-like", None],
         "cv": ["cv_object"],
         "n_weight_steps": [Interval(Integral, 1, None, closed="left")],
@@ -258,7 +270,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
 
     # The members are user estimators: their own fit validates their parameters.
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, sample_weight=None, **fit_params):
         """Fit every member on its stream, choosing the fusion weights first if asked.
 
         Parameters
@@ -270,6 +282,15 @@ or list
         y : array-like of shape (n_samples,)
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter (``weights="cv"`` only).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample, given to every member's ``fit``, in the cross-validation
+            of ``weights="cv"`` too, where it also weighs the log-loss that picks the
+            fusion weights. Without metadata routing every member must take
+            ``sample_weight`` in ``fit`` (a ``ValueError`` names one that does not); with
+            ``sklearn.set_config(enable_metadata_routing=True)`` the weights go to the
+            members that ask for them (``member.set_fit_request(sample_weight=True)``).
+        **fit_params : dict
+            Other metadata for the members' ``fit``, with metadata routing only.
 
         Returns
         -------
@@ -288,44 +309,111 @@ or list
         n_features = X.shape[-1] if hasattr(X, "shape") and len(X.shape) >= 2 else None
         uses_streams = any(stream is not None for _, _, stream in self.members)
         self.stream_columns_ = (
-            resolve_streams(self.streams, n_features) if uses_streams else {}
+            resolve_streams(self.streams, n_features,
+                            feature_names=getattr(self, "feature_names_in_", None))
+            if uses_streams else {}
         )
         names = [name for name, _, _ in self.members]
+        if sample_weight is not None:
+            _check_weight_length(self, sample_weight, len(y))
+            sample_weight = _check_sample_weight(sample_weight, X if hasattr(X, "shape")
+                                                 else np.empty((len(y), 0)),
+                                                 ensure_non_negative=True)
+        member_params = self._route_fit_params(groups, sample_weight, fit_params)
         for stale in ("cv_log_loss_", "cv_member_log_loss_"):  # from an earlier fit
             self.__dict__.pop(stale, None)
         if isinstance(self.weights, str):  # "cv"
-            self.weights_ = self._cv_weights(X, y, groups)
+            self.weights_ = self._cv_weights(X, y, groups, sample_weight, member_params)
         else:
             self.weights_ = normalize_weights(self.weights, names, what="members")
         self.estimators_ = [
-            clone(est).fit(self._member_input(X, stream), y) for _, est, stream in self.members
+            clone(est).fit(self._member_input(X, stream), y, **member_params[name])
+            for name, est, stream in self.members
         ]
         self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
         return self
 
-    def _cv_weights(self, X, y, groups):
+    def _route_fit_params(self, groups, sample_weight, fit_params):
+        """The ``fit`` metadata of each member, by member name."""
+        names = [name for name, _, _ in self.members]
+        if _routing_enabled():
+            params = dict(fit_params)
+            if sample_weight is not None:
+                params["sample_weight"] = sample_weight
+            if groups is not None:
+                params["groups"] = groups
+            routed = process_routing(self, "fit", **params)
+            return {name: dict(routed[name].fit) for name in names}
+        if fit_params:
+            raise ValueError(
+                f"LateFusionClassifier.fit got {sorted(fit_params)}: metadata other than "
+                "groups and sample_weight reach the members only with metadata routing, "
+                "sklearn.set_config(enable_metadata_routing=True)."
+            )
+        if sample_weight is None:
+            return {name: {} for name in names}
+        for name, est, _ in self.members:
+            if not has_fit_parameter(est, "sample_weight"):
+                raise ValueError(
+                    f"Member {name!r} ({type(est).__name__}) does not take sample_weight in "
+                    "fit. Leave sample_weight out, replace the member, or (e.g. for a "
+                    "Pipeline member) enable metadata routing with "
+                    "sklearn.set_config(enable_metadata_routing=True) and request it: "
+                    "member.set_fit_request(sample_weight=True) on the step that uses it."
+                )
+        return {name: {"sample_weight": sample_weight} for name in names}
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` metadata go to the members and to the ``cv`` splitter.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self)
+        for name, est, _ in self.members:
+            router.add(**{name: est}, method_mapping=MethodMapping().add(
+                caller="fit", callee="fit"))
+        if isinstance(self.weights, str):  # "cv": groups for a group-aware splitter
+            router.add(splitter=check_cv(self.cv), method_mapping=MethodMapping().add(
+                caller="fit", callee="split"))
+        return router
+
+    def _cv_weights(self, X, y, groups, sample_weight, member_params):
         cv = check_cv(self.cv, y, classifier=True)
-        # cross_val_predict orders predict_proba columns by np.unique(y) = classes_.
+        routing = _routing_enabled()
+
+        def split_params(name):
+            # With routing on, cross_val_predict takes groups among the metadata it routes.
+            params = dict(member_params[name])
+            if routing and groups is not None:
+                params["groups"] = groups
+            return params or None
+
+        # cross_val_predict orders predict_proba columns by np.unique(y) = classes_ and
+        # cuts each member's metadata (its sample weights) along with the folds.
         oof = [
             cross_val_predict(
-                clone(est), self._member_input(X, stream), y, groups=groups, cv=cv,
-                method="predict_proba", n_jobs=self.n_jobs, verbose=self.verbose,
+                clone(est), self._member_input(X, stream), y,
+                groups=None if routing else groups, cv=cv, method="predict_proba",
+                n_jobs=self.n_jobs, verbose=self.verbose, params=split_params(name),
             )
-            for _, est, stream in self.members
+            for name, est, stream in self.members
         ]
         # Rows of float32 (skorch) or rounded probabilities sum to 1 only approximately;
         # log_loss warns on that, so make them exact.
         oof = [P / P.sum(axis=1, keepdims=True) for P in oof]
         names = [name for name, _, _ in self.members]
         self.cv_member_log_loss_ = {
-            name: float(log_loss(y, P, labels=self.classes_)) for name, P in zip(names, oof)
+            name: float(log_loss(y, P, labels=self.classes_, sample_weight=sample_weight))
+            for name, P in zip(names, oof)
         }
         best, best_loss = None, np.inf
         for steps in _simplex_grid(len(oof), self.n_weight_steps):
             w = steps / self.n_weight_steps
             fused = sum(wm * P for wm, P in zip(w, oof) if wm > 0)
             fused /= fused.sum(axis=1, keepdims=True)
-            loss = log_loss(y, fused, labels=self.classes_)
+            loss = log_loss(y, fused, labels=self.classes_, sample_weight=sample_weight)
             if loss < best_loss - 1e-12:
                 best, best_loss = w, loss
         self.cv_log_loss_ = float(best_loss)

@@ -14,7 +14,6 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
-from ..streams import resolve_streams
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["MKLClassifier"]
@@ -70,7 +69,10 @@ class MKLClassifier(_BaseChi2KernelSVC):
 
     Parameters
     ----------
-    streams : dict of str to slice or sequence of int, default=None
+    streams : dict of str to slice or sequence of int, "prefix" or None, default=None
+        ``"prefix"``: the ``<stream>__`` prefixes of the column names of a DataFrame ``X``
+        (e.g. from ``FeatureUnion(...).set_output(transform="pandas")``), see
+        :func:`skvideo_clf.streams.streams_from_feature_names`. Otherwise:
         Column blocks of ``X`` by name (see :func:`skvideo_clf.streams.resolve_streams`).
         ``None`` is a single stream (weight 1).
     p : float, default=2.0
@@ -153,9 +155,9 @@ n_features_in_
         self.random_state = random_state
 
     def _selected_streams(self, n_features):
-        return resolve_streams(self.streams, n_features)
+        return self._resolve_streams(n_features)
 
-    def _fit_kernel_weights(self, kernels, y):
+    def _fit_kernel_weights(self, kernels, y, sample_weight):
         p = float(self.p)
         n_kernels = len(kernels)
         beta = np.full(n_kernels, n_kernels ** (-1.0 / p))
@@ -165,7 +167,8 @@ n_features_in_
         self.converged_ = False
         for n_iter in range(1, self.mkl_max_iter + 1):
             self.n_iter_ = n_iter
-            svc.fit(sum(b * K for b, K in zip(beta, kernels) if b > 0), y)
+            svc.fit(sum(b * K for b, K in zip(beta, kernels) if b > 0), y,
+                    sample_weight=sample_weight)
             w_sq = np.array(
                 [b**2 * _ovo_squared_norms(svc, K).sum() for b, K in zip(beta, kernels)]
             )

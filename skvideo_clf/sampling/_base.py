@@ -9,6 +9,7 @@ from imblearn.utils._validation import ArraysTransformer
 from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
 
 from ..utils import Substitution, shared_docs
 from ._input import check_sampler_input
@@ -30,6 +31,10 @@ _sampler_docs = {
       container type, as from imbalanced-learn's own samplers.""",
     "sample_indices_": """sample_indices_ : ndarray of shape (n_samples_resampled,)
         Index of the input sample each output row comes from.""",
+    "sample_weight_": """sample_weight_ : ndarray of shape (n_samples_resampled,) or None
+        The ``sample_weight`` given to ``fit_resample``, carried to the output rows: each
+        row, synthetic ones included, has the weight of its source sample
+        (``sample_weight[sample_indices_]``). ``None`` when none was given.""",
     "n_features_in_": """n_features_in_ : int
         Number of features, for 2-D ``(n_samples, n_features)`` input only.""",
     "feature_names_in_": """feature_names_in_ : ndarray of str
@@ -70,6 +75,7 @@ class BaseVideoSampler(BaseSampler):
     sampling_strategy_ : dict
         What ``_fit_sampling_strategy`` makes of ``sampling_strategy``.
     {sample_indices_}
+    {sample_weight_}
     {n_features_in_}
     {feature_names_in_}
 
@@ -83,6 +89,15 @@ class BaseVideoSampler(BaseSampler):
     {input_kinds}
 
     In an :class:`imblearn.pipeline.Pipeline` a sampler runs in ``fit`` only.
+
+    Sample weights: ``fit_resample(X, y, sample_weight=w)`` returns ``(X_res, y_res)`` as
+    always and sets ``sample_weight_``, the weight of every output row (its source's).
+    imbalanced-learn's Pipeline cannot pass that on: a sampler step returns ``X`` and
+    ``y`` only, so weights routed to a later step would keep the length of the input.
+    Resample first, then fit the rest with the carried weights::
+
+        X_res, y_res = sampler.fit_resample(X, y, sample_weight=w)
+        make_pipeline(featurizer, clf).fit(X_res, y_res, clf__sample_weight=sampler.sample_weight_)
 
     Examples
     --------
@@ -148,12 +163,15 @@ class BaseVideoSampler(BaseSampler):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @Substitution(**_sampler_docs)
-    def fit_resample(self, X, y, **params):
+    def fit_resample(self, X, y, *, sample_weight=None, **params):
         """Resample the dataset.
 
         Parameters
         ----------
         {X_y}
+        sample_weight : array-like of shape (n,), default=None
+            Weight of each input sample. Not used to resample; carried to the output as
+            ``sample_weight_`` (each output row gets its source sample's weight).
         **params : dict
             Passed to ``_fit_resample``, as imbalanced-learn does.
 
@@ -168,8 +186,13 @@ class BaseVideoSampler(BaseSampler):
         check_classification_targets(y)
         arrays_transformer = ArraysTransformer(X, y)
         X, y, binarize_y = self._check_X_y(X, y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty((X.n_samples, 0)), ensure_non_negative=True)
         self._fit_sampling_strategy(y)
         X_res, y_res = self._fit_resample(X, y, **params)
+        self.sample_weight_ = (
+            None if sample_weight is None else sample_weight[self.sample_indices_])
         if binarize_y:
             y_res = label_binarize(y_res, classes=np.unique(y))
         if X.kind == "rows":

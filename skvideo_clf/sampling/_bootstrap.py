@@ -186,6 +186,7 @@ class BootstrapSampler(BaseVideoSampler):
         Number of output rows of each class (what the resampled data hold, not a gain).
     {sample_indices_}
         ``n_samples_resampled = n_iterations * N * batch_size_``.
+    {sample_weight_}
     batches_ : list of ndarray
         Positions in the *output* of each batch (consecutive ranges of ``batch_size_``).
     batch_size_ : int

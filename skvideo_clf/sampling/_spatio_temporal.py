@@ -114,6 +114,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         the synthetic clips follow, grouped by source video. Use it as ``groups`` so that
         a group-aware split never puts clips of one source video on both sides
         (``groups[sample_indices_]`` maps the input's own groups, e.g. UCF101's ``g01``).
+    {sample_weight_}
     {n_features_in_}
     {feature_names_in_}
 
