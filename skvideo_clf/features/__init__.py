@@ -7,9 +7,18 @@ Output forms (shared by every featurizer here):
   ``n_videos`` whose items are float32 ``(T_i, ...)`` arrays (sklearn-indexable).
 
 Write a featurizer by subclassing :class:`BaseFrameTransformer` (implement
-``_featurize_frames``) or by wrapping a function in :class:`FunctionFrameTransformer`.
+``_featurize_frames``) or by wrapping a function in :class:`FunctionFrameTransformer`;
+run any network (a named backbone, a :class:`Backbone`, a ``torch.nn.Module``) with
+:class:`FrameFeatureTransformer`.
 """
 
+from ._backbones import (
+    Backbone,
+    FrameFeatureTransformer,
+    Preprocessing,
+    get_backbone,
+    make_frame_featurizer,
+)
 from ._base import BaseFrameTransformer
 from ._flow import OpticalFlowTransformer
 from ._function import FunctionFrameTransformer
@@ -20,13 +29,18 @@ from ._pooling import TemporalPooling
 from ._weights import WeightsUnavailableError, resolve_weights
 
 __all__ = [
+    "Backbone",
     "BaseFrameTransformer",
+    "FrameFeatureTransformer",
     "FunctionFrameTransformer",
     "InceptionFrameTransformer",
     "LowLevelFrameTransformer",
     "OpticalFlowTransformer",
+    "Preprocessing",
     "TemporalPooling",
     "WeightsUnavailableError",
+    "get_backbone",
+    "make_frame_featurizer",
     "resolve_weights",
     "square_side",
     "to_square_maps",

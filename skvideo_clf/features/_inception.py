@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
-import queue
-import threading
-import warnings
 from numbers import Integral
 
-import cv2
-import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import resolve_device
-from ..video import VideoReadError
 from . import _weights
+from ._backbones._backbone import Backbone
+from ._backbones._registry import inception_preprocessing
+from ._backbones._transformer import NetworkFrameTransformer
 from ._base import BaseFrameTransformer
-
-_IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-_IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
 @functools.lru_cache(maxsize=2)
@@ -78,8 +70,11 @@ def _build_network(source, stamp, sha256, seed, device, half):
 _worker_network = functools.lru_cache(maxsize=2)(_build_network)
 
 
-class InceptionFrameTransformer(BaseFrameTransformer):
+class InceptionFrameTransformer(NetworkFrameTransformer):
     """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 002, 003).
+
+    The default frame featurizer; :class:`FrameFeatureTransformer` runs any other backbone
+    (``FrameFeatureTransformer("inception_v3")`` gives the same features).
 
     Parameters
     ----------
@@ -132,6 +127,8 @@ class InceptionFrameTransformer(BaseFrameTransformer):
     ----------
     weights_ : str
         ``"imagenet"``, ``"tf2015"``, the path, or ``"random"``.
+    backbone_ : Backbone
+        The network with its preprocessing (see :class:`Backbone`).
     module_ : torch.nn.Module
         The network (:class:`~skvideo_clf.features._inception_v3.InceptionV3Features`).
     device_ : str
@@ -178,151 +175,30 @@ class InceptionFrameTransformer(BaseFrameTransformer):
     _cache_ignore = BaseFrameTransformer._cache_ignore | {"batch_size", "device", "weights",
                                                           "weights_sha256"}
 
-    def _setup(self, clips, features):
-        device = resolve_device(self.device)
-        if self.half and device != "cuda":
-            raise ValueError("half=True needs device='cuda' (float16 is slow on CPUs).")
+    def _load_backbone(self):
         source = _weights.resolve_weights(self.weights)
         seed = stamp = None
         if source is None:
-            warnings.warn("InceptionFrameTransformer(weights=None) uses random weights: for "
-                          "tests only, its features carry no meaning.", UserWarning, stacklevel=5)
-            seed = int(check_random_state(self.random_state).randint(2**31))
+            seed = self._random_seed(type(self).__name__)
         else:
             st = os.stat(_weights.weights_file(source))
             stamp = (st.st_size, st.st_mtime_ns)
         # what a worker process needs to rebuild the same network (see _task_copy)
-        self._network_args = (source, stamp, self.weights_sha256, seed, device,
-                              bool(self.half))
-        self.module_, fid, self._weights_digest = _build_network(*self._network_args)
+        self._network_args = (source, stamp, self.weights_sha256, seed,
+                              resolve_device(self.device), bool(self.half))
+        net, fid, self._weights_digest = _build_network(*self._network_args)
         self.weights_ = "random" if source is None else source
-        self.device_ = device
-        # tf2015 expects x/128 - 1 (fid-helper's input range (-1, 0.9921875)); torchvision
-        # expects ImageNet normalisation, which its transform_input maps to [-1, 1].
-        if fid:
-            self._scale = np.full(3, 1 / 128, np.float32)
-            self._offset = np.full(3, -1.0, np.float32)
-        else:
-            self._scale = (1 / (255 * _IMAGENET_STD)).astype(np.float32)
-            self._offset = (-_IMAGENET_MEAN / _IMAGENET_STD).astype(np.float32)
-
-    def _task_copy(self):
-        # Shipping the fitted network would pickle ~90 MB into every joblib/dask task;
-        # a worker rebuilds the same network instead (once per process, see _compute).
-        light = copy.copy(self)
-        light.module_ = None
-        return light
+        spec = inception_preprocessing(self.input_size, fid)
+        backbone = Backbone(net, spec, name="inception_v3", weights=self.weights_,
+                            weights_digest=self._weights_digest)
+        return backbone, functools.partial(_worker_backbone, self._network_args, spec)
 
     def _fitted_identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
             self._weights_digest = _weights.state_digest(self.module_.state_dict())
         return {"weights": self._weights_digest, "fid_variant": bool(self.module_.fid_variant)}
 
-    def _preprocess(self, frame):
-        s = self.input_size
-        h, w = frame.shape[:2]
-        interp = cv2.INTER_AREA if (h > s and w > s) else cv2.INTER_LINEAR
-        x = cv2.resize(frame, (s, s), interpolation=interp)
-        # CHW with (3, 1, 1) scalars: ~5x cheaper than broadcasting over HWC
-        x = x.transpose(2, 0, 1).astype(np.float32)
-        x *= self._scale[:, None, None]
-        x += self._offset[:, None, None]
-        return x
 
-    def _forward(self, batch):
-        import torch
-
-        x = torch.from_numpy(np.stack(batch))
-        x = x.to(self.device_, memory_format=torch.channels_last)
-        if self.half:
-            x = x.half()
-        with torch.inference_mode():
-            return self.module_(x).float().cpu().numpy()
-
-    def _compute(self, jobs, on_done):
-        """Decode and resize in a background thread while the network runs on batches
-        that mix frames of several videos."""
-        if self.module_ is None:  # a copy shipped to a worker (see _task_copy)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
-                self.module_ = _worker_network(*self._network_args)[0]
-        q: queue.Queue = queue.Queue(maxsize=2 * self.batch_size)
-        stop = threading.Event()
-
-        def put(item):
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        def produce():
-            try:
-                for j, job in enumerate(jobs):
-                    try:
-                        for k, frame in enumerate(job.clip().read()):
-                            if stop.is_set():
-                                return
-                            put(("frame", j, k, self._preprocess(frame)))
-                        put(("done", j, None, None))
-                    except (VideoReadError, OSError, cv2.error) as exc:
-                        msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
-                        put(("error", j, msg, None))
-            except BaseException as exc:  # surfaced in the consumer
-                put(("crash", None, exc, None))
-            finally:
-                put(("end", None, None, None))
-
-        results = {j: np.empty((len(job.indices), 2048), np.float32)
-                   for j, job in enumerate(jobs)}
-        errors: dict = {}
-        pending = {j: len(job.indices) for j, job in enumerate(jobs)}
-        read_done: set = set()
-        batch, where = [], []
-
-        def flush():
-            out = self._forward(batch)
-            for (j, k), f in zip(where, out):
-                results[j][k] = f
-                pending[j] -= 1
-            finished = sorted(j for j in set(j for j, _ in where)
-                              if pending[j] == 0 and j in read_done and j not in errors)
-            batch.clear()
-            where.clear()
-            if on_done is not None:
-                for j in finished:
-                    on_done(j, results[j])
-
-        thread = threading.Thread(target=produce, daemon=True, name="skvc-decode")
-        thread.start()
-        try:
-            while True:
-                kind, j, payload, x = q.get()
-                if kind == "end":
-                    break
-                if kind == "crash":
-                    raise payload
-                if kind == "frame":
-                    if j in errors:
-                        continue
-                    batch.append(x)
-                    where.append((j, payload))
-                    if len(batch) >= self.batch_size:
-                        flush()
-                elif kind == "done":
-                    read_done.add(j)
-                    if pending[j] == 0 and on_done is not None:
-                        on_done(j, results[j])
-                else:  # error
-                    errors[j] = payload
-                    if on_done is not None:
-                        on_done(j, None)
-            if batch:
-                flush()
-        finally:
-            stop.set()
-            thread.join()
-        for j in errors:
-            results.pop(j, None)
-        return results, errors
+def _worker_backbone(network_args, spec):
+    """The fitted network rebuilt in a joblib/dask worker (once per process)."""
+    return Backbone(_worker_network(*network_args)[0], spec, name="inception_v3")

@@ -106,7 +106,7 @@ def how_to_get_weights() -> str:
 
 
 class WeightsUnavailableError(RuntimeError):
-    """No usable InceptionV3 weights: none installed, a download failed, or a pinned hash
+    """No usable backbone weights: none installed, a download failed, or a pinned hash
     does not match.
 
     The message is :func:`how_to_get_weights` followed by the cause. A missing file is
@@ -123,8 +123,9 @@ class WeightsUnavailableError(RuntimeError):
     weights file not found: 'no/such/weights.pth'
     """
 
-    def __init__(self, cause):
-        super().__init__(f"{how_to_get_weights()}\n{cause}")
+    def __init__(self, cause, how=None):
+        # ``how``: another backbone's instructions (the default names InceptionV3's)
+        super().__init__(f"{how_to_get_weights() if how is None else how}\n{cause}")
 
 
 class WeightsPath(Options):
