@@ -180,10 +180,8 @@ def test_a_batch_sampler_replaces_batch_size_and_shuffle(data, cls):
 
 
 def test_balanced_data_loader_from_sampling(data):
-    sampling = pytest.importorskip("skvideo_clf.sampling")
-    loader = getattr(sampling, "BalancedDataLoader", None)
-    if loader is None:
-        pytest.skip("skvideo_clf.sampling has no BalancedDataLoader")
+    from skvideo_clf.sampling import BalancedDataLoader as loader
+
     X, y = data
     keep = np.r_[np.flatnonzero(y == "cat")[:3], np.flatnonzero(y != "cat")]
     clf = small(max_epochs=1, iterator_train=loader, iterator_train__batch_size=None,

@@ -6,6 +6,7 @@ library's own do.
 
 from ._arrays import object_array
 from ._devices import resolve_device
+from ._discovery import all_estimators
 from ._docstring import Substitution, shared_docs
 from ._io import atomic_open, atomic_path, atomic_write_text
 from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged
@@ -13,6 +14,7 @@ from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged
 __all__ = [
     "SEQUENCE_FORMS",
     "Substitution",
+    "all_estimators",
     "atomic_open",
     "atomic_path",
     "atomic_write_text",
