@@ -11,6 +11,7 @@ Write a featurizer by subclassing :class:`BaseFrameTransformer` (implement
 """
 
 from ._base import BaseFrameTransformer
+from ._cache import FrameMemory
 from ._flow import OpticalFlowTransformer
 from ._function import FunctionFrameTransformer
 from ._inception import InceptionFrameTransformer
@@ -21,6 +22,7 @@ from ._weights import WeightsUnavailableError, resolve_weights
 
 __all__ = [
     "BaseFrameTransformer",
+    "FrameMemory",
     "FunctionFrameTransformer",
     "InceptionFrameTransformer",
     "LowLevelFrameTransformer",
