@@ -325,3 +325,67 @@ def test_version_is_recorded(cheap_model):
     header = read_model_header(cheap_model[0])
     assert header["skvideo_clf_version"] == skvideo_clf.__version__
     assert len(header["payload_blake2b"]) == 64
+
+
+class _CtrlCAt:
+    """A skorch callback that presses Ctrl-C at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def initialize(self):
+        return self
+
+    def get_params(self, deep=True):
+        return {"epoch": self.epoch}
+
+    def set_params(self, **params):
+        vars(self).update(params)
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+def _noop(*args, **kwargs):
+    pass
+
+
+for _hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_batch_begin",
+              "on_batch_end", "on_grad_computed"):
+    setattr(_CtrlCAt, _hook, _noop)
+
+
+@pytest.mark.parametrize("on_interrupt", ["raise", "stop"])
+def test_ctrl_c_during_training_aborts_unless_asked_to_stop(on_interrupt):
+    from skvideo_clf.neural import LSTMClassifier
+
+    X = np.random.default_rng(0).random((8, 3, 4)).astype(np.float32)
+    y = np.array(["a", "b"] * 4)
+    clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1000, on_interrupt=on_interrupt,
+                         callbacks=[("ctrl_c", _CtrlCAt(2))], random_state=0)
+    if on_interrupt == "raise":
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)
+    else:  # skorch's stop-and-keep, as an explicit opt-in
+        assert clf.fit(X, y) is clf and len(clf.history_) == 2
+
+
+def test_ctrl_c_during_fit_command_exits_130_and_writes_nothing(folder, tmp_path, monkeypatch,
+                                                                capsys):
+    from skvideo_clf.cli import EXIT_INTERRUPTED, _model_commands
+    from skvideo_clf.neural import LSTMClassifier
+
+    def build(args, *, weights, verbose=0):
+        return Pipeline([("features", FunctionFrameTransformer(pixel_mean, sequence_length=3)),
+                         ("clf", LSTMClassifier(hidden_sizes=(4,), max_epochs=5000,
+                                                callbacks=[("ctrl_c", _CtrlCAt(3))]))])
+
+    monkeypatch.setattr(_model_commands, "build_pipeline", build)
+    out = tmp_path / "m.skvc"
+    out.write_bytes(b"the previous model")
+    assert main(["fit", str(folder), "-o", str(out), "--weights", "none"]) == EXIT_INTERRUPTED
+    captured = capsys.readouterr()
+    assert "interrupted" in captured.err and "Saved" not in captured.out
+    assert out.read_bytes() == b"the previous model"
