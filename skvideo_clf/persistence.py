@@ -224,9 +224,9 @@ def load_model(path):
     expected = header.get("payload_blake2b")
     if expected is not None and _payload_digest(payload) != expected:
         raise ModelFileError(
-            f"{os.fspath(path)!r} is damaged: its payload does not match the digest in its "
-            "header (a changed byte, a bad copy or an interrupted transfer); copy it again "
-            "or refit it.")
+            f"{os.fspath(path)!r} is damaged or incomplete: its payload does not match the "
+            "digest in its header (a changed byte, a bad copy or an interrupted transfer); "
+            "copy it again or refit it.")
     try:
         with _cuda_storages_on_cpu():
             estimator = joblib.load(io.BytesIO(payload))

@@ -30,6 +30,7 @@ from ..datasets import load_extracted
 from ..persistence import MODEL_MAGIC, ModelFileError, load_model, read_model_header, save_model
 from ..protocols import PAPER_TABLE_I
 from ._common import (  # noqa: F401  (exit codes: importable for scripts and tests)
+    DISK_ERRNOS,
     EXIT_DATA,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -39,7 +40,6 @@ from ._common import (  # noqa: F401  (exit codes: importable for scripts and te
     EXIT_WEIGHTS,
     CLIError,
 )
-from ._common import DISK_ERRNOS
 from ._demo import cmd_demo
 from ._extract import cmd_extract
 from ._model_commands import cmd_evaluate, cmd_fit, cmd_predict
