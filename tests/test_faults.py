@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import warnings
 
 import numpy as np
@@ -344,8 +345,8 @@ class _CtrlCAt:
         return self
 
     def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.epoch:
-            raise KeyboardInterrupt
+        if len(net.history) == self.epoch:  # a real SIGINT: skorch's own stops raise too
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def _noop(*args, **kwargs):

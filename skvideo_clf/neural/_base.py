@@ -557,14 +557,34 @@ class NeuralClassifierBase(NeuralNetClassifier):
                 "on_interrupt='stop' to keep a model trained up to the interrupt.") from None
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        # skorch's partial_fit swallows KeyboardInterrupt around fit_loop; carried past it
-        # in a type it does not catch, the interrupt reaches the caller (see on_interrupt).
+        # skorch's partial_fit swallows KeyboardInterrupt around fit_loop, both a real Ctrl-C
+        # and its callbacks' way to end training (EarlyStopping raises it). A real SIGINT is
+        # told apart by a handler that notes it; carried past skorch in a type it does not
+        # catch, it reaches the caller (see on_interrupt).
+        import signal
+        import threading
+
+        pressed = []
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                def on_sigint(signum, frame):
+                    pressed.append(signum)
+                    previous(signum, frame)
+
+                signal.signal(signal.SIGINT, on_sigint)
+            else:
+                previous = None
         try:
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         except KeyboardInterrupt:
-            if getattr(self, "on_interrupt", "raise") == "stop":
-                raise
-            raise _Interrupted from None
+            if pressed and getattr(self, "on_interrupt", "raise") == "raise":
+                raise _Interrupted from None
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def _forward_proba(self, data):
         with self._device_context():
