@@ -1,7 +1,9 @@
 """Model files: a fitted estimator behind a readable, version-checked header.
 
 A model file is a one-line magic string, one line of JSON metadata (library versions,
-classes, how it was made), then the :func:`joblib.dump` of the estimator. The header lets
+classes, how it was made, a BLAKE2b digest of the payload), then the :func:`joblib.dump` of
+the estimator. A payload that does not match its digest (a flipped bit, a bad copy) is
+refused rather than unpickled into slightly wrong predictions. The header lets
 :func:`load_model` refuse a file from another skvideo-clf version *before* unpickling it, and
 :func:`read_model_header` describe a file without unpickling it at all. ``skvideo-clf fit``
 writes these files; ``skvideo-clf predict`` and ``evaluate`` read them.
@@ -11,10 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
+import io
 import json
 import os
 import pickle
 import platform
+import warnings
 
 import skvideo_clf
 
@@ -89,12 +94,21 @@ def save_model(path, estimator, metadata=None):
 
         header["torch_version"] = torch.__version__
     header.update(metadata or {})
+    # the digest precedes the payload in the file, so the payload is built first
+    buf = io.BytesIO()
+    joblib.dump(estimator, buf)
+    payload = buf.getbuffer()
+    header["payload_blake2b"] = _payload_digest(payload)
     path = os.fspath(path)
     with atomic_open(path, "wb") as f:
         f.write(MODEL_MAGIC)
         f.write(json.dumps(header, sort_keys=True).encode() + b"\n")
-        joblib.dump(estimator, f)
+        f.write(payload)
     return path
+
+
+def _payload_digest(payload) -> str:
+    return hashlib.blake2b(payload, digest_size=32).hexdigest()
 
 
 def read_model_header(path) -> dict:
@@ -194,6 +208,11 @@ def load_model(path):
     if saved != skvideo_clf.__version__:
         how = header.get("command")
         refit = f"refit it with this version (`{how}`)" if how else "refit it with this version"
+        if saved is None:
+            raise ModelFileError(
+                f"{os.fspath(path)!r} does not record the skvideo-clf version that wrote it; "
+                f"this is skvideo-clf {skvideo_clf.__version__}. A saved model only loads "
+                f"reliably with the version that wrote it: {refit}.")
         raise ModelFileError(
             f"{os.fspath(path)!r} was written by skvideo-clf {saved}; this is "
             f"skvideo-clf {skvideo_clf.__version__}. A saved model only loads reliably with "
@@ -201,11 +220,96 @@ def load_model(path):
     with open(path, "rb") as f:
         f.readline()
         f.readline()
-        try:
-            estimator = joblib.load(f)
-        except (EOFError, pickle.UnpicklingError, ValueError, ImportError, AttributeError,
-                KeyError, IndexError) as exc:
-            raise ModelFileError(
-                f"{os.fspath(path)!r} is damaged or incomplete ({type(exc).__name__}: {exc}); "
-                "copy it again or refit it.") from exc
+        payload = f.read()
+    expected = header.get("payload_blake2b")
+    if expected is not None and _payload_digest(payload) != expected:
+        raise ModelFileError(
+            f"{os.fspath(path)!r} is damaged or incomplete: its payload does not match the "
+            "digest in its header (a changed byte, a bad copy or an interrupted transfer); "
+            "copy it again or refit it.")
+    try:
+        with _cuda_storages_on_cpu():
+            estimator = joblib.load(io.BytesIO(payload))
+    except (EOFError, pickle.UnpicklingError, ValueError, ImportError, AttributeError,
+            KeyError, IndexError) as exc:
+        raise ModelFileError(
+            f"{os.fspath(path)!r} is damaged or incomplete ({type(exc).__name__}: {exc}); "
+            "copy it again or refit it.") from exc
+    _remap_cuda_to_cpu(estimator, path)
     return estimator, header
+
+
+def _cuda_available():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.cuda.is_available()
+
+
+@contextlib.contextmanager
+def _cuda_storages_on_cpu():
+    """Tensors pickled on a GPU unpickle onto the CPU when this machine has no CUDA."""
+    if _cuda_available() is not False:
+        yield
+        return
+    import torch.storage
+
+    original = torch.storage._load_from_bytes
+
+    def on_cpu(b):
+        return torch.load(io.BytesIO(b), map_location="cpu", weights_only=False)
+
+    # pickle looks the function up by name at load time, so the module attribute is the hook
+    torch.storage._load_from_bytes = on_cpu
+    try:
+        yield
+    finally:
+        torch.storage._load_from_bytes = original
+
+
+def _estimators(obj, seen=None):
+    """``obj`` and every estimator inside it (pipeline steps, parameters, fitted parts)."""
+    from sklearn.base import BaseEstimator
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    yield obj
+    if not isinstance(obj, BaseEstimator):
+        return
+    for value in vars(obj).values():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if isinstance(item, tuple) and len(item) >= 2:  # (name, estimator) steps
+                item = item[1]
+            if isinstance(item, BaseEstimator):
+                yield from _estimators(item, seen)
+
+
+def _remap_cuda_to_cpu(estimator, path):
+    """A model fitted on a GPU runs on this CPU-only machine (skorch does the same)."""
+    if _cuda_available() is not False:
+        return
+    import torch
+
+    moved = []
+    for est in _estimators(estimator):
+        device = getattr(est, "device_", None)
+        if not (isinstance(device, str) and device.startswith("cuda")):
+            continue
+        est.device_ = "cpu"
+        for name, value in list(vars(est).items()):
+            if isinstance(value, torch.nn.Module):
+                setattr(est, name, value.to("cpu"))
+        # what a featurizer's worker processes rebuild their network from
+        args = getattr(est, "_network_args", None)
+        if isinstance(args, tuple):
+            est._network_args = tuple("cpu" if a == device else a for a in args)
+        moved.append(type(est).__name__)
+    if moved:
+        warnings.warn(
+            f"{os.fspath(path)!r} was fitted on CUDA and this machine has no CUDA device: "
+            f"{', '.join(moved)} will run on the CPU (slower, same features up to float "
+            "rounding).", UserWarning, stacklevel=3)

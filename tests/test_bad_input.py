@@ -16,6 +16,73 @@ from skvideo_clf.video import VideoReadError, read_frames, read_video, video_inf
 
 pytestmark = pytest.mark.timeout(60)  # nothing here may hang
 
+#: Every kind of bad input or fault the corpus covers -> the test that covers it
+#: ("module::test"). The count is asserted below: a new kind comes with its test.
+BAD_INPUT_KINDS = {
+    # reader and dataset level (this file)
+    "zero-byte file": "test_bad_input::test_zero_byte_file",
+    "text renamed .mp4": "test_bad_input::test_text_renamed_mp4",
+    "header claims more frames": "test_bad_input::test_header_claims_more_frames_than_it_has",
+    "huge declared dimensions":
+        "test_bad_input::test_huge_declared_dimensions_decode_at_their_true_size",
+    "one-frame video": "test_bad_input::test_one_frame_video",
+    "grayscale video": "test_bad_input::test_grayscale_video_reads_as_rgb",
+    "unicode and spaces in paths": "test_bad_input::test_unicode_and_spaces_in_paths",
+    "variable resolution": "test_bad_input::test_variable_resolution_inside_one_dataset",
+    # featurizer and classifier level
+    "NaN / inf features":
+        "test_bad_input_estimators::test_non_finite_features_refused_by_classifiers",
+    "label seen only at predict time":
+        "test_bad_input_estimators::test_label_seen_only_at_predict_time_counts_as_wrong",
+    "single class": "test_bad_input_estimators::test_single_class_y_refused_everywhere",
+    "several bad files in a dataset": "test_bad_input_estimators::"
+                                      "test_dataset_featurization_reports_every_bad_file_at_once",
+    "mixed resolutions through a featurizer": "test_bad_input_estimators::"
+        "test_variable_resolution_inside_one_dataset_through_a_featurizer",
+    # faults (issue 15)
+    "Ctrl-C during training":
+        "test_faults::test_ctrl_c_during_training_aborts_unless_asked_to_stop",
+    "Ctrl-C during the fit command":
+        "test_faults::test_ctrl_c_during_fit_command_exits_130_and_writes_nothing",
+    "flipped bit in a model file": "test_faults::test_flipped_bit_in_a_model_file_is_refused",
+    "same-size file with its mtime restored":
+        "test_faults::test_content_fingerprint_featurizer_recomputes_a_replaced_file",
+    "cache entry copied over another":
+        "test_faults::test_cache_entry_copied_over_another_is_refused",
+    "CUDA-fitted model on a CPU machine":
+        "test_faults::test_a_cuda_fitted_featurizer_loads_on_a_cpu_machine",
+    "full or read-only cache":
+        "test_faults::test_full_or_read_only_cache_warns_once_and_carries_on",
+    "full disk at the model path":
+        "test_faults::test_full_disk_at_the_model_path_is_exit_3_naming_it",
+    "-o naming a folder": "test_faults::test_output_path_is_checked_before_any_video_is_read",
+    "None or mixed-type labels":
+        "test_faults::test_bad_labels_are_refused_before_any_frame_is_computed",
+    "model file holding no fitted pipeline":
+        "test_faults::test_a_model_file_that_holds_no_fitted_pipeline_is_exit_4",
+    "one bad video among many in predict":
+        "test_faults::test_predict_prints_the_good_videos_and_reports_the_bad",
+    "load_extracted after a partial extract":
+        "test_faults::test_load_extracted_after_a_partial_extract_names_what_is_missing",
+    "macOS ._ sidecar files": "test_faults::test_macos_sidecar_files_are_not_videos",
+    "--device cuda without a GPU":
+        "test_faults::test_device_cuda_without_a_gpu_is_a_usage_error",
+    "version-less model header":
+        "test_faults::test_header_without_version_names_no_version_to_install",
+    "interrupt during featurization (log)":
+        "test_faults::test_interrupt_log_counts_the_frames_actually_computed",
+}
+
+
+def test_the_corpus_counts_its_kinds_and_each_has_its_test():
+    import importlib
+
+    # 13 kinds before issue 15; it added at least its nine
+    assert len(BAD_INPUT_KINDS) >= 13 + 9
+    for kind, where in BAD_INPUT_KINDS.items():
+        module, name = where.split("::")
+        assert callable(getattr(importlib.import_module(module), name, None)), kind
+
 
 def _mjpg(path, n=10, size=(16, 16)):
     frames = [np.full((*size, 3), 8 * i, np.uint8) for i in range(n)]

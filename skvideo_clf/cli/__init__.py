@@ -11,10 +11,13 @@ Exit codes (scripts can rely on them):
 0      success
 1      an unexpected failure (a bug: please report it with the ``--debug`` traceback)
 2      bad command line (argparse)
-3      bad input data: missing folder or file, no videos, unreadable video, unknown class
-4      bad model file: not a skvideo-clf model, or written by another skvideo-clf version
+3      bad input data: missing folder or file, no videos, unreadable video, unknown class;
+       or an output that cannot be written (full or read-only disk), naming the path
+4      bad model file: not a skvideo-clf model, damaged (payload digest mismatch), not a
+       fitted pipeline, or written by another skvideo-clf version
 5      no InceptionV3 weights available (the message says exactly how to get them)
-130    interrupted (Ctrl-C)
+130    interrupted (Ctrl-C): training is aborted and no model file is written; cache and
+       ``extract`` entries finished before the interrupt are kept, so a rerun resumes
 =====  ==============================================================================
 """
 
@@ -27,6 +30,7 @@ from ..datasets import load_extracted
 from ..persistence import MODEL_MAGIC, ModelFileError, load_model, read_model_header, save_model
 from ..protocols import PAPER_TABLE_I
 from ._common import (  # noqa: F401  (exit codes: importable for scripts and tests)
+    DISK_ERRNOS,
     EXIT_DATA,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -101,6 +105,13 @@ def main(argv=None):
             raise
         if isinstance(exc, (VideoReadError, FileNotFoundError)):
             print(f"skvideo-clf {args.command}: error: {exc}", file=sys.stderr)
+            return EXIT_DATA
+        if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+            # a write the command did not anticipate (a report, a figure): name the file
+            where = f" {exc.filename!r}" if exc.filename else ""
+            print(f"skvideo-clf {args.command}: error: could not write{where}: "
+                  f"{exc.strerror or exc}. Free space or choose another place.",
+                  file=sys.stderr)
             return EXIT_DATA
         print(f"skvideo-clf {args.command}: unexpected error: {type(exc).__name__}: {exc}\n"
               "Run again with --debug for the traceback, and report it if it looks like a "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -65,14 +67,65 @@ def load_folder(data_dir, args, subset):
 
 
 def open_model(path, *, header_only=False):
-    """:func:`~skvideo_clf.persistence.load_model` (or only the header), errors as exit 4."""
+    """:func:`~skvideo_clf.persistence.load_model` (or only the header), errors as exit 4.
+
+    A file that loads but holds no fitted classifier pipeline is a model-file error too.
+    """
     try:
-        return read_model_header(path) if header_only else load_model(path)
+        if header_only:
+            return read_model_header(path)
+        model, header = load_model(path)
     except FileNotFoundError as exc:
         raise CLIError(f"{exc}. Make one with `skvideo-clf fit DATA_DIR -o MODEL`.",
                        EXIT_MODEL) from exc
     except ModelFileError as exc:
         raise CLIError(str(exc), EXIT_MODEL) from exc
+    _check_fitted_classifier(model, path)
+    return model, header
+
+
+def _check_fitted_classifier(model, path):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    what = f"{type(model).__module__}.{type(model).__qualname__}"
+    if not (hasattr(model, "predict_proba") and hasattr(model, "get_params")):
+        raise CLIError(f"{str(path)!r} holds a {what}, not a fitted pipeline with "
+                       "predict_proba; make one with `skvideo-clf fit DATA_DIR -o MODEL`.",
+                       EXIT_MODEL)
+    try:
+        check_is_fitted(model)
+        getattr(model, "classes_")  # noqa: B009  (a pipeline checks its last step here)
+    except (NotFittedError, AttributeError) as exc:
+        raise CLIError(f"{str(path)!r} holds a {what} that was never fitted ({exc}); make "
+                       "one with `skvideo-clf fit DATA_DIR -o MODEL`.", EXIT_MODEL) from None
+
+
+def check_output_path(path, option="-o"):
+    """Refuse an output file that cannot be written, before any slow work (exit 2)."""
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        raise CLIError(f"{option} {path!r} is a folder; give a file name (e.g. "
+                       f"{os.path.join(path, 'model.skvc')!r}).", EXIT_USAGE)
+    folder = os.path.dirname(path)
+    while not os.path.exists(folder):  # missing folders are created when writing
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path!r}: {folder!r} is a file, not a folder.", EXIT_USAGE)
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{option} {path!r}: the folder {folder!r} is not writable.",
+                       EXIT_USAGE)
+
+
+#: Write failures a user fixes by freeing space or choosing another place (exit 3).
+DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def write_error(exc, path):
+    """A :class:`CLIError` naming the file that could not be written (not its ``.part``)."""
+    reason = exc.strerror or str(exc)
+    return CLIError(f"Could not write {str(path)!r}: {reason}. Free space or choose another "
+                    "place; nothing was written there.", EXIT_DATA)
 
 
 def _resolve_weights(weights):

@@ -9,7 +9,7 @@ import time
 
 from ..utils import atomic_write_text
 from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, log, progress
-from ._pipeline import check_featurizer_options
+from ._pipeline import cache_memory, check_featurizer_options
 
 #: Score name -> column title of the printed table.
 _TITLES = {"model": "model", "accuracy": "Acc", "f1_macro": "F1 (macro)",
@@ -62,7 +62,8 @@ def cmd_demo(args):
         if cache is None:
             cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="skvc-demo-"))
         presets = _pick(demo_presets(cfg, weights=weights, device=device(args.device),
-                                     memory=cache, random_state=args.seed), args.models)
+                                     memory=cache_memory(args, cache),
+                                     random_state=args.seed), args.models)
         log(args, f"Demo: {len(y)} synthetic videos, {len(labels)} classes of sizes {sizes} "
                   f"(seed 000's 400..40 spread x {cfg['scale']}); InceptionV3 ({weights}) at "
                   f"{cfg['input_size']} px, {cfg['sequence_length']} frames; "

@@ -12,7 +12,16 @@ import time
 
 from ..persistence import save_model
 from ..utils import atomic_write_text
-from ._common import EXIT_OK, CLIError, _resolve_weights, load_folder, log, open_model
+from ._common import (
+    EXIT_OK,
+    CLIError,
+    _resolve_weights,
+    check_output_path,
+    load_folder,
+    log,
+    open_model,
+    write_error,
+)
 from ._pipeline import build_pipeline, check_featurizer_options, featurizer_params
 
 
@@ -20,6 +29,7 @@ def cmd_fit(args):
     import numpy as np
 
     check_featurizer_options(**featurizer_params(args))
+    check_output_path(args.output)
     videos, y, _ = load_folder(args.data_dir, args, "train")
     weights = _resolve_weights(args.weights)
     pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
@@ -37,9 +47,12 @@ def cmd_fit(args):
         "config": {k: getattr(args, k) for k in ("features", "sampler", "classifier",
                                                     "class_weight", "sequence_length",
                                                     "input_size", "epochs", "seed")},
-        "weights": pipe.named_steps["features"].weights_,
+        "weights": getattr(pipe.named_steps["features"], "weights_", None),
     }
-    save_model(args.output, pipe, meta)
+    try:
+        save_model(args.output, pipe, meta)
+    except OSError as exc:
+        raise write_error(exc, args.output) from exc
     print(f"Saved the fitted pipeline to {args.output} ({elapsed:.1f} s).")
     return EXIT_OK
 
@@ -61,31 +74,63 @@ def _quiet_featurizer(model, quiet):
             feats.verbose = old
 
 
-def cmd_predict(args):
+def _predict_each(model, videos):
+    """``{position: probabilities}`` and ``{position: message}``: one bad video must not
+    cost the good ones (the featurizer reports every bad video, so they are redone alone)."""
     import numpy as np
 
+    from ..video import VideoReadError
+
+    try:
+        proba = np.asarray(model.predict_proba(videos), dtype=float)
+        return dict(enumerate(proba)), {}
+    except VideoReadError:
+        pass
+    results, failed = {}, {}
+    for i, video in enumerate(videos):
+        try:
+            results[i] = np.asarray(model.predict_proba([video]), dtype=float)[0]
+        except VideoReadError as exc:
+            failed[i] = str(exc).splitlines()[-1].strip(" -")
+    return results, failed
+
+
+def cmd_predict(args):
     missing = [v for v in args.videos if not os.path.isfile(v)]
     if missing:
         raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
+    if args.output:
+        check_output_path(args.output)
     model, _ = open_model(args.model)
     with _quiet_featurizer(model, args.quiet):
-        proba = np.asarray(model.predict_proba(args.videos), dtype=float)
+        results, failed = _predict_each(model, args.videos)
     classes = [str(c) for c in model.classes_]
-    best = proba.argmax(axis=1)
     rows = []
-    for video, j, p in zip(args.videos, best, proba, strict=True):
+    for i, video in enumerate(args.videos):
+        if i not in results:
+            continue
+        p = results[i]
+        j = int(p.argmax())
         rows.append({"video": video, "label": classes[j], "probability": float(p[j]),
                      **{f"p_{c}": float(pc) for c, pc in zip(classes, p, strict=True)}})
     width = max(len(v) for v in args.videos)
     for row in rows:
         print(f"{row['video']:<{width}}  {row['label']}  {row['probability']:.3f}")
-    if args.output:
+    sys.stdout.flush()
+    if args.output and rows:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        atomic_write_text(args.output, buf.getvalue())
+        try:
+            atomic_write_text(args.output, buf.getvalue())
+        except OSError as exc:
+            raise write_error(exc, args.output) from exc
         log(args, f"Wrote {args.output}")
+    if failed:
+        lines = "\n".join(f"  - {args.videos[i]}: {msg}" for i, msg in sorted(failed.items()))
+        raise CLIError(f"{len(failed)} of {len(args.videos)} videos could not be read; the "
+                       f"other {len(rows)} are predicted above. Fix or remove these:\n{lines}")
     return EXIT_OK
 
 

@@ -10,7 +10,9 @@ from ._common import EXIT_USAGE, CLIError
 from ._pipeline import CLASSIFIERS, FEATURES, SAMPLERS
 
 EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line,
-3 bad input data, 4 bad or incompatible model file, 5 no InceptionV3 weights, 130 interrupted.
+3 bad input data or a full / read-only disk, 4 bad, damaged or incompatible model file,
+5 no InceptionV3 weights, 130 interrupted (Ctrl-C: nothing is saved; finished cache and
+extract entries are kept, so the same command resumes).
 Model files are pickles: load only those from a source you trust."""
 
 
@@ -43,6 +45,11 @@ def _model_options():
     g.add_argument("--cache", metavar="DIR", default=None,
                    help="frame-feature cache folder, reused across runs, so that reruns are "
                         "fast (default: none; demo: a temporary folder)")
+    g.add_argument("--fingerprint", choices=("stat", "sample", "full"), default="stat",
+                   help="how the cache and extract recognise a video file: stat (path, size, "
+                        "mtime: free, but misses a same-size file whose mtime was restored, "
+                        "as cp -p, rsync -t and tar do), sample (+ a digest of the first and "
+                        "last MiB), full (a digest of every byte) (default: %(default)s)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     return p
 
@@ -164,8 +171,8 @@ def build_parser():
         "extract", "save frame features of a dataset (resumable)",
         "Compute InceptionV3 frame features of every video under DATA_DIR and save one "
         "OUT/<class>/<video>.npz per video plus OUT/index.csv. Videos already extracted "
-        "(same file size and time) are skipped, so an interrupted run resumes; every file "
-        "is written atomically.", networks=True)
+        "(same fingerprint: file size and time by default, see --fingerprint) are skipped, "
+        "so an interrupted run resumes; every file is written atomically.", networks=True)
     p.add_argument("data_dir", metavar="DATA_DIR")
     p.add_argument("out", metavar="OUT")
     _add_split_options(p)

@@ -38,10 +38,21 @@ def check_featurizer_options(**params):
         raise CLIError(f"{option}: {exc}", EXIT_USAGE) from None
 
 
+def cache_memory(args, cache=None):
+    """``--cache`` (or ``cache``) as a featurizer's ``memory``, with ``--fingerprint``."""
+    from ..features import FrameMemory
+
+    cache = args.cache if cache is None else cache
+    mode = getattr(args, "fingerprint", "stat")
+    if cache is None or mode == "stat":
+        return cache
+    return FrameMemory(cache, fingerprint=mode)
+
+
 def featurizer_params(args):
     """The featurizer parameters set by options, less the weights and the device."""
     return dict(input_size=args.input_size, batch_size=args.batch_size_frames,
-                sequence_length=args.sequence_length, memory=args.cache,
+                sequence_length=args.sequence_length, memory=cache_memory(args),
                 random_state=args.seed)
 
 

@@ -35,7 +35,8 @@ def load_extracted(out):
     Raises
     ------
     FileNotFoundError
-        ``out`` holds no ``index.csv``.
+        ``out`` holds no ``index.csv`` (the message says whether an ``extract`` was started
+        there and did not finish), or a features file it lists is missing (all are named).
 
     Examples
     --------
@@ -54,9 +55,24 @@ def load_extracted(out):
     out = Path(out)
     index = out / "index.csv"
     if not index.is_file():
+        done = list(out.rglob("*.npz")) if out.is_dir() else []
+        if done or (out / "extract.json").is_file():
+            # extract writes index.csv last, once every video is saved
+            raise FileNotFoundError(
+                f"{str(out)!r}: `skvideo-clf extract` did not finish there ({len(done)} "
+                f"video{'s' if len(done) != 1 else ''} saved, no index.csv yet). Run the same "
+                "extract command again: it skips what is saved and names any video it "
+                "cannot read.")
         raise FileNotFoundError(f"{str(index)!r} not found: run `skvideo-clf extract` first.")
     with open(index, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    missing = [row["features"] for row in rows if not (out / row["features"]).is_file()]
+    if missing:
+        shown = ", ".join(missing[:10]) + (", ..." if len(missing) > 10 else "")
+        raise FileNotFoundError(
+            f"{str(out)!r}: {len(missing)} of {len(rows)} features files listed in index.csv "
+            f"are missing ({shown}); run the same `skvideo-clf extract` command again to "
+            "recompute them.")
     seqs = []
     for row in rows:
         with np.load(out / row["features"]) as z:

@@ -183,7 +183,8 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
             n_before = len(entries)
             for dirpath, _, files in os.walk(root / label):
                 for name in sorted(files):
-                    if name.lower().endswith(exts):
+                    # "._x.avi": macOS AppleDouble metadata copied beside x.avi, no video
+                    if name.lower().endswith(exts) and not name.startswith("._"):
                         entries.append((os.path.join(dirpath, name), label))
                     else:
                         skipped += 1

@@ -20,6 +20,7 @@ from ._backbones import (
     make_frame_featurizer,
 )
 from ._base import BaseFrameTransformer
+from ._cache import FrameMemory
 from ._flow import OpticalFlowTransformer
 from ._function import FunctionFrameTransformer
 from ._inception import InceptionFrameTransformer
@@ -32,6 +33,7 @@ __all__ = [
     "Backbone",
     "BaseFrameTransformer",
     "FrameFeatureTransformer",
+    "FrameMemory",
     "FunctionFrameTransformer",
     "InceptionFrameTransformer",
     "LowLevelFrameTransformer",

@@ -39,7 +39,14 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
-from ._cache import FrameCache, augmentation_token, cache_root, frame_key, stable_value
+from ._cache import (
+    FrameCache,
+    augmentation_token,
+    cache_root,
+    fingerprint_mode,
+    frame_key,
+    stable_value,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,22 @@ FRAMES_COMPUTED: Counter = Counter()
 def _run_chunk(transformer, jobs):
     """One joblib task: compute a chunk of jobs (module level so that it pickles)."""
     return transformer._compute(jobs, None)
+
+
+def _check_labels(y):
+    """Refuse labels no classifier can take before any frame is decoded (the featurizer is
+    the first, slow step of a pipeline; the classifier would see ``y`` only at the end)."""
+    if y is None:
+        return
+    values = np.asarray(y, dtype=object).ravel()
+    missing = [i for i, v in enumerate(values) if v is None]
+    if missing:
+        raise ValueError(f"y holds None at position(s) {missing[:10]}: every video needs a "
+                         "label.")
+    kinds = {"str" if isinstance(v, (str, np.str_)) else "number" for v in values}
+    if len(kinds) > 1:
+        raise ValueError("y holds a mix of string and number labels (e.g. 'a' and 1); use "
+                         "one type for every label.")
 
 
 #: Frames handed to ``_featurize_frames`` at once: one video may have thousands of frames.
@@ -198,6 +221,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         self : object
             The fitted featurizer.
         """
+        _check_labels(y)
         self._fit(X)
         return self
 
@@ -217,6 +241,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         features : ndarray
             As :meth:`transform`.
         """
+        _check_labels(y)
         seqs = self._fit(X)
         if seqs is None:
             seqs = self._raw_sequences(as_clips(X))
@@ -358,7 +383,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         for pos, (idx, _) in plans.items():
             clip = clips[pos]
             try:
-                fp = source_fingerprint(clip.source)
+                fp = source_fingerprint(clip.source, fingerprint_mode(self.memory))
             except OSError as exc:
                 errors[pos] = str(exc)
                 continue
@@ -407,7 +432,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
         for pos, ks in keys.items():
             if any(k not in found for k in ks):
-                fp = source_fingerprint(clips[pos].source)
+                fp = source_fingerprint(clips[pos].source, fingerprint_mode(self.memory))
                 errors.setdefault(pos, bad_fps.get(fp, f"{clips[pos].source}: not computed"))
         if errors:
             lines = "\n".join(f"  - video {pos}: {msg}" for pos, msg in sorted(errors.items()))
@@ -459,9 +484,12 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             progress(1, 0 if feats is None else len(jobs[j].indices))
 
         n_workers = min(effective_n_jobs(self.n_jobs), len(jobs))
+        finished = False
         try:
             if n_workers <= 1:
-                return self._compute(jobs, on_done)[1]
+                out = self._compute(jobs, on_done)[1]
+                finished = True
+                return out
             # Round-robin tasks balance long and short videos; about four tasks per worker
             # so that finished work streams back (and into the cache) while others run.
             n_tasks = min(len(jobs), 4 * n_workers)
@@ -476,12 +504,18 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
                     on_done(chunk[j], feats)
                 errors.update({chunk[j]: v for j, v in err.items()})
                 progress(len(err), 0)
+            finished = True
             return errors
         finally:
             bar.close()
             if self.verbose and n_frames:
                 dt = time.perf_counter() - start
-                self._say(f"{n_frames} frames in {dt:.1f} s ({n_frames / dt:.1f} frames/s).")
+                done = done_frames[0]
+                if finished:
+                    self._say(f"{n_frames} frames in {dt:.1f} s ({n_frames / dt:.1f} frames/s).")
+                else:  # an interrupt or an error: say what was done, not what was planned
+                    self._say(f"interrupted after {done} of {n_frames} frames in {dt:.1f} s "
+                              f"({done / dt:.1f} frames/s).")
 
     def _compute(self, jobs, on_done):
         """Default: one video at a time through ``_featurize_job``.

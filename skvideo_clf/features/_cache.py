@@ -8,12 +8,26 @@ Layout under the cache root (a path, or a ``joblib.Memory``'s ``location``)::
 ``identity`` is a digest of the featurizer class, its feature-defining parameters, the
 library's and OpenCV's versions and its network weights (a digest of the tensors), derived
 by ``BaseFrameTransformer._cache_identity``; ``key`` is a digest of
-``source_fingerprint(video)`` (path + size + mtime, or the pixel digest of an array), the
-frame index and the augmentation's exact parameters, and ``kk`` its first two characters.
-Each entry is written to a temporary file in the same folder and moved in place with
-``os.replace`` (atomic on POSIX and Windows), so a killed run never leaves a half-written
-entry under a final name. Each entry also carries a digest of its own payload, checked on
-every read: a damaged entry reads as a miss and is recomputed, never as features.
+``source_fingerprint(video, mode)`` (see *File identity* below; arrays use a digest of
+their pixels), the frame index and the augmentation's exact parameters, and ``kk`` its first
+two characters. Each entry is written to a temporary file in the same folder and moved in
+place with ``os.replace`` (atomic on POSIX and Windows), so a killed run never leaves a
+half-written entry under a final name. Each entry also carries its own key and a digest of
+its payload, both checked on every read: a damaged entry, or one copied over another,
+reads as a miss and is recomputed, never as features.
+
+**File identity.** ``memory=FrameMemory(location, fingerprint=...)`` chooses how a video
+file is recognised (a plain folder path means ``"stat"``):
+
+* ``"stat"``: path, size and mtime; free, but a file replaced by another of the same size
+  with its mtime restored (``cp -p``, ``rsync -t``, ``tar``) returns the old features;
+* ``"sample"``: path, size and a digest of the first and last MiB; misses only a change
+  confined to the middle of a file whose size did not change;
+* ``"full"``: size and a digest of the whole file; reads every byte once per process.
+
+**A cache that cannot be written** (a full disk, a read-only or foreign folder) is an
+optimisation lost, not an error: the first failure warns once, naming the folder and the
+reason, and the run carries on without storing entries.
 
 joblib.Memory's function cache is not used because it stores one entry per call (a whole
 video's frames), so two clips sharing frames would not share entries; the per-frame files
@@ -27,18 +41,80 @@ import hashlib
 import io
 import json
 import os
+import warnings
 
 import numpy as np
+from joblib import Memory
 from sklearn.base import BaseEstimator
 
 from ..utils import atomic_open
+from ..video._clip import FINGERPRINT_MODES
 
-_MAGIC = b"SKVCFR01"
+# entry: magic, digest of (key + payload), key (40 hex characters), payload (.npy bytes)
+_MAGIC = b"SKVCFR02"
 _DIGEST_SIZE = 16
+_KEY_SIZE = 40
 
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+
+
+# ----------------------------------------------------------------- file identity (issue 15)
+class FrameMemory(Memory):
+    """A cache folder for featurizers' ``memory`` that also says how files are identified.
+
+    A :class:`joblib.Memory` (so every featurizer's ``memory`` parameter takes it) whose
+    ``fingerprint`` chooses how the frame cache recognises a video file; see
+    :func:`skvideo_clf.video.source_fingerprint` for what each mode reads and misses.
+
+    Parameters
+    ----------
+    location : str or path-like
+        The cache folder.
+    fingerprint : {"stat", "sample", "full"}, default="sample"
+        ``"stat"``: path + size + mtime (what a plain folder path uses); ``"sample"``: path +
+        size + digest of the first and last MiB; ``"full"``: size + digest of every byte.
+    **kwargs
+        Passed to :class:`joblib.Memory` (``verbose`` defaults to 0).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skvideo_clf.features import FrameMemory, FunctionFrameTransformer
+    >>> memory = FrameMemory(tempfile.mkdtemp(), fingerprint="full")
+    >>> feats = FunctionFrameTransformer(lambda f: f.mean((1, 2)), memory=memory)
+    >>> memory.fingerprint
+    'full'
+    """
+
+    def __init__(self, location, fingerprint="sample", **kwargs):
+        if fingerprint not in FINGERPRINT_MODES:
+            raise ValueError(
+                f"fingerprint must be one of {FINGERPRINT_MODES}; got {fingerprint!r}.")
+        kwargs.setdefault("verbose", 0)
+        super().__init__(location, **kwargs)
+        self.fingerprint = fingerprint
+
+    def __reduce__(self):
+        # joblib.Memory pickles through its own arguments: keep the mode in worker copies
+        return (_rebuild_frame_memory, (self.location, self.fingerprint))
+
+
+def _rebuild_frame_memory(location, fingerprint):
+    return FrameMemory(location, fingerprint)
+
+
+def fingerprint_mode(memory) -> str:
+    """The file identity mode of a featurizer's ``memory`` (``"stat"`` unless it says).
+
+    Examples
+    --------
+    >>> from skvideo_clf.features._cache import fingerprint_mode
+    >>> fingerprint_mode("/tmp/cache"), fingerprint_mode(None)
+    ('stat', 'stat')
+    """
+    return getattr(memory, "fingerprint", "stat")
 
 
 def cache_root(memory):
@@ -227,17 +303,21 @@ class FrameCache:
         text = json.dumps(identity, sort_keys=True, default=str)
         self.identity = identity_digest(identity)
         self.folder = os.path.join(root, self.identity)
-        os.makedirs(self.folder, exist_ok=True)
-        info = os.path.join(self.folder, "identity.json")
-        if not os.path.exists(info):
-            _atomic_write(info, text.encode())
+        self.writable = True
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            info = os.path.join(self.folder, "identity.json")
+            if not os.path.exists(info):
+                _atomic_write(info, text.encode())
+        except OSError as exc:
+            self._unwritable(exc)
 
     def path(self, key: str) -> str:
         """File of an entry (``<folder>/<key[:2]>/<key>.npy``)."""
         return os.path.join(self.folder, key[:2], key + ".npy")
 
     def get(self, key: str):
-        """The stored array, or None when absent or damaged.
+        """The stored array, or None when absent, damaged or stored under another key.
 
         Parameters
         ----------
@@ -253,31 +333,64 @@ class FrameCache:
         except OSError:
             return None
         head = len(_MAGIC) + _DIGEST_SIZE
-        if len(data) <= head or data[: len(_MAGIC)] != _MAGIC:
+        if len(data) <= head + _KEY_SIZE or data[: len(_MAGIC)] != _MAGIC:
             return None
-        payload = data[head:]
-        if _digest(payload) != data[len(_MAGIC):head]:
+        body = data[head:]
+        if _digest(body) != data[len(_MAGIC):head]:
+            return None
+        stored = body[:_KEY_SIZE].decode("ascii", "replace")
+        if stored != _padded(key):
+            warnings.warn(
+                f"Frame cache entry {self.path(key)!r} holds another entry's features "
+                f"(key {stored.strip()}; copied or moved by hand?): ignored and recomputed.",
+                UserWarning, stacklevel=2)
             return None
         try:
-            arr = np.load(io.BytesIO(payload), allow_pickle=False)
+            arr = np.load(io.BytesIO(body[_KEY_SIZE:]), allow_pickle=False)
         except ValueError:
             return None
         return arr
 
     def put(self, key: str, value: np.ndarray):
-        """Store an array atomically (see the module docstring).
+        """Store an array atomically (see the module docstring); a no-op once unwritable.
 
         Parameters
         ----------
         key : str
         value : ndarray
         """
+        if not self.writable:
+            return
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
-        payload = buf.getvalue()
+        body = _padded(key).encode("ascii") + buf.getvalue()
         path = self.path(key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        _atomic_write(path, _MAGIC + _digest(payload) + payload)
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _atomic_write(path, _MAGIC + _digest(body) + body)
+        except OSError as exc:
+            self._unwritable(exc)
+
+    def _unwritable(self, exc):
+        # the cache is an optimisation: a full or read-only disk costs speed, not the run
+        self.writable = False
+        root = os.path.dirname(self.folder)
+        if root in _WARNED:
+            return
+        _WARNED.add(root)
+        reason = exc.strerror or str(exc)
+        warnings.warn(
+            f"The frame cache in {root!r} cannot be written ({reason}); carrying on without "
+            "caching. Free space or choose another cache folder to make reruns fast again.",
+            UserWarning, stacklevel=3)
+
+
+#: Cache folders already warned about in this process (one warning each).
+_WARNED: set = set()
+
+
+def _padded(key: str) -> str:
+    return key[:_KEY_SIZE].ljust(_KEY_SIZE)
 
 
 def _atomic_write(path: str, data: bytes):

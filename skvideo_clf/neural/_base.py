@@ -126,6 +126,10 @@ class LengthBucketBatchSampler(Sampler):
 
 
 # ----------------------------------------------------------------------------- base
+class _Interrupted(BaseException):  # noqa: N818  (internal carrier of a KeyboardInterrupt)
+    """A KeyboardInterrupt on its way past skorch's ``except KeyboardInterrupt``."""
+
+
 class NeuralClassifierBase(NeuralNetClassifier):
     """Base of every neural classifier: a skorch ``NeuralNetClassifier`` that is a
     scikit-learn classifier.
@@ -158,6 +162,11 @@ class NeuralClassifierBase(NeuralNetClassifier):
     random_state : int, RandomState or None, default=None
         Seeds torch (initialization, dropout, batch order) inside ``fit`` without touching
         the global RNG: two CPU fits with the same seed give the same predictions.
+    on_interrupt : {"raise", "stop"}, default="raise"
+        What Ctrl-C (``KeyboardInterrupt``) during training does. ``"raise"``: it propagates,
+        so a script, a grid search or ``skvideo-clf fit`` stops instead of going on with
+        (or saving) an under-trained model. ``"stop"``: skorch's behaviour, training ends
+        at that point and ``fit`` returns the model as it is.
     iterator_train, iterator_valid : DataLoader class
         Options as ``iterator_train__batch_sampler=...``: a batch sampler replaces
         ``batch_size`` and ``shuffle`` for that iterator.
@@ -198,12 +207,14 @@ class NeuralClassifierBase(NeuralNetClassifier):
         "device": [str, torch.device, None],
         "random_state": ["random_state"],
         "optimizer": [callable],
+        "on_interrupt": [StrOptions({"raise", "stop"})],
     }
 
     def __init__(self, *, class_weight=None, optimizer=torch.optim.Adam, lr=1e-2,
                  max_epochs=30, batch_size=32, train_split=None, callbacks=None,
                  warm_start=False, verbose=0, device="cpu", random_state=None,
-                 iterator_train=DataLoader, iterator_valid=DataLoader, **kwargs):
+                 on_interrupt="raise", iterator_train=DataLoader, iterator_valid=DataLoader,
+                 **kwargs):
         super().__init__(
             module=nn.Identity, criterion=nn.CrossEntropyLoss, optimizer=optimizer, lr=lr,
             max_epochs=max_epochs, batch_size=batch_size, train_split=train_split,
@@ -212,6 +223,7 @@ class NeuralClassifierBase(NeuralNetClassifier):
         )
         self.class_weight = class_weight
         self.random_state = random_state
+        self.on_interrupt = on_interrupt
         for name in ("history_", "initialized_", "virtual_params_"):
             vars(self).pop(name, None)
 
@@ -537,7 +549,42 @@ class NeuralClassifierBase(NeuralNetClassifier):
         return None
 
     def _train(self, data, y_enc, **fit_params):
-        super().partial_fit(*self._training_data(data, y_enc), **fit_params)
+        try:
+            super().partial_fit(*self._training_data(data, y_enc), **fit_params)
+        except _Interrupted:
+            raise KeyboardInterrupt(
+                f"{type(self).__name__}: training interrupted (on_interrupt='raise'); use "
+                "on_interrupt='stop' to keep a model trained up to the interrupt.") from None
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows KeyboardInterrupt around fit_loop, both a real Ctrl-C
+        # and its callbacks' way to end training (EarlyStopping raises it). A real SIGINT is
+        # told apart by a handler that notes it; carried past skorch in a type it does not
+        # catch, it reaches the caller (see on_interrupt).
+        import signal
+        import threading
+
+        pressed = []
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                def on_sigint(signum, frame):
+                    pressed.append(signum)
+                    previous(signum, frame)
+
+                signal.signal(signal.SIGINT, on_sigint)
+            else:
+                previous = None
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            if pressed and getattr(self, "on_interrupt", "raise") == "raise":
+                raise _Interrupted from None
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def _forward_proba(self, data):
         with self._device_context():

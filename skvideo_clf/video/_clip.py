@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from sklearn.utils._param_validation import Hidden, validate_params
+from sklearn.utils._param_validation import Hidden, StrOptions, validate_params
 
 
 class VideoReadError(ValueError):
@@ -203,27 +204,68 @@ class Clip:
 _VIDEO = [str, os.PathLike, InMemoryVideo, Clip, "array-like"]
 
 
-@validate_params({"source": _VIDEO}, prefer_skip_nested_validation=True)
-def source_fingerprint(source) -> str:
-    """Identity of a video's content that changes whenever the content changes.
+#: How :func:`source_fingerprint` identifies a file (see its docstring for each one's limit).
+FINGERPRINT_MODES = ("stat", "sample", "full")
+_SAMPLE_BYTES = 1 << 20
 
-    Paths use the absolute path, size and modification time (no decoding, no hashing of
-    the file); in-memory videos use a digest of their pixels.
+
+def _file_digest(path, size, mode):
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        if mode == "full" or size <= 2 * _SAMPLE_BYTES:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        else:
+            h.update(f.read(_SAMPLE_BYTES))
+            f.seek(size - _SAMPLE_BYTES)
+            h.update(f.read(_SAMPLE_BYTES))
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _memo_digest(path, size, mode, mtime_ns, ctime_ns, inode):
+    # keyed by the change time and inode too, which no copying tool can restore
+    return _file_digest(path, size, mode)
+
+
+@validate_params({"source": _VIDEO, "mode": [StrOptions(set(FINGERPRINT_MODES))]},
+                 prefer_skip_nested_validation=True)
+def source_fingerprint(source, mode="stat") -> str:
+    """Identity of a video's content, for caches and resumable extraction.
+
+    In-memory videos use a digest of their pixels whatever the mode. Files use one of:
+
+    ``"stat"`` (default)
+        Absolute path, size and modification time: no reading at all. Limit: a file
+        replaced by another of the same size with its mtime restored (``cp -p``,
+        ``rsync -t``, ``tar`` do this) keeps its fingerprint.
+    ``"sample"``
+        Absolute path, size and a digest of the first and last MiB (the whole file when it
+        is under 2 MiB): two reads per file. Limit: a change confined to the middle of a
+        file larger than 2 MiB, with the size unchanged, goes unseen.
+    ``"full"``
+        Size and a digest of the whole file (not the path: a moved or copied file keeps
+        its identity). Reads every byte once per process; no limit but the cost.
 
     Parameters
     ----------
     source : str, path-like, array of shape (T, H, W, 3), InMemoryVideo or Clip
         The video (a clip stands for its source).
+    mode : {"stat", "sample", "full"}, default="stat"
+        How a file is identified (above).
 
     Returns
     -------
     fingerprint : str
-        ``"file:<absolute path>:<size>:<mtime_ns>"`` or ``"array:<digest>"``.
+        ``"file:<absolute path>:<size>:<mtime_ns>"``, ``"sample:<absolute path>:<size>:
+        <digest>"``, ``"full:<size>:<digest>"`` or ``"array:<digest>"``.
 
     Raises
     ------
     FileNotFoundError
         The file does not exist.
+    ValueError
+        An unknown ``mode``.
 
     Examples
     --------
@@ -242,7 +284,13 @@ def source_fingerprint(source) -> str:
         st = os.stat(source)
     except FileNotFoundError:
         raise FileNotFoundError(f"Video file not found: {source!r}") from None
-    return f"file:{os.path.abspath(source)}:{st.st_size}:{st.st_mtime_ns}"
+    path = os.path.abspath(source)
+    if mode == "stat":
+        return f"file:{path}:{st.st_size}:{st.st_mtime_ns}"
+    digest = _memo_digest(path, st.st_size, mode, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if mode == "sample":
+        return f"sample:{path}:{st.st_size}:{digest}"
+    return f"full:{st.st_size}:{digest}"
 
 
 @validate_params({"video": _VIDEO}, prefer_skip_nested_validation=True)
