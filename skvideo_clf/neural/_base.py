@@ -14,7 +14,6 @@ from __future__ import annotations
 import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
-from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -29,103 +28,29 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite, check_array, column_or_1d
-from skorch import NeuralNetClassifier
+from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
 from torch import nn
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader
 
 from ..utils import check_sequences, resolve_device
+from . import _skorch_compat as compat
+from ._batching import (
+    SequenceDataset,
+    _writable,
+    make_iterator,
+    pad_collate,  # noqa: F401  (importable from here, as it was)
+)
+from ._head_only import HeadOnlyTraining
 
-__all__ = [
-    "LengthBucketBatchSampler",
-    "NeuralClassifierBase",
-    "SequenceDataset",
-    "check_sequences",
-    "pad_collate",
-]
+__all__ = ["NeuralClassifierBase"]
 
-
-# ----------------------------------------------------------------------------- input
-def _writable(a):
-    # torch.from_numpy warns on read-only arrays (memory maps, sklearn's readonly checks).
-    return a if a.flags.writeable else a.copy()
-
-
-class SequenceDataset(torch.utils.data.Dataset):
-    """Feature sequences (fixed-length array or list of arrays) with optional targets."""
-
-    def __init__(self, seqs, lengths, y=None):
-        if isinstance(seqs, np.ndarray):
-            self.seqs = torch.from_numpy(_writable(np.ascontiguousarray(seqs)))
-        else:
-            self.seqs = [torch.from_numpy(_writable(s)) for s in seqs]
-        self.lengths = np.asarray(lengths)
-        self.y = None if y is None else torch.as_tensor(np.asarray(y))
-
-    def __len__(self):
-        return len(self.lengths)
-
-    def __getitem__(self, i):
-        target = self.y[i] if self.y is not None else torch.tensor(0)
-        return self.seqs[i], target
+# The skorch parameters NeuralClassifierBase sets itself (module, criterion) or leaves at
+# skorch's defaults: never parameters of the classifiers.
+_SKORCH_PARAMS = frozenset(inspect.signature(NeuralNet.__init__).parameters) | frozenset(
+    inspect.signature(NeuralNetClassifier.__init__).parameters)
 
 
-def pad_collate(batch):
-    """Zero-pad a list of ``(x_i (T_i, D), y_i)`` into ``({"x", "lengths"}, y)``."""
-    xs, ys = zip(*batch)
-    lengths = torch.tensor([len(x) for x in xs], dtype=torch.long)
-    if bool((lengths == lengths[0]).all()):
-        x = torch.stack(xs)
-    else:
-        x = torch.nn.utils.rnn.pad_sequence(xs, batch_first=True)
-    return {"x": x, "lengths": lengths}, torch.stack(ys)
-
-
-class LengthBucketBatchSampler(Sampler):
-    """Mini-batches of sequences of similar length (seed 003), in random order.
-
-    Sequences are sorted by length (ties in random order) and cut into consecutive batches
-    of ``batch_size``, so a batch pads only up to the longest of similar lengths; the order
-    of the batches is shuffled every epoch.
-
-    Parameters
-    ----------
-    lengths : array-like of int
-    batch_size : int
-    shuffle : bool, default=True
-    generator : torch.Generator or None
-
-    Examples
-    --------
-    >>> s = LengthBucketBatchSampler([5, 1, 4, 2, 3, 6], batch_size=2, shuffle=False)
-    >>> [sorted(b) for b in s]
-    [[1, 3], [2, 4], [0, 5]]
-    """
-
-    def __init__(self, lengths, batch_size, shuffle=True, generator=None):
-        self.lengths = np.asarray(lengths)
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.generator = generator
-
-    def __len__(self):
-        return -(-len(self.lengths) // self.batch_size)
-
-    def __iter__(self):
-        n = len(self.lengths)
-        if self.shuffle:
-            tie = torch.randperm(n, generator=self.generator).numpy()
-            order = tie[np.argsort(self.lengths[tie], kind="stable")]
-        else:
-            order = np.argsort(self.lengths, kind="stable")
-        batches = [order[i:i + self.batch_size].tolist() for i in range(0, n, self.batch_size)]
-        if self.shuffle:
-            perm = torch.randperm(len(batches), generator=self.generator).tolist()
-            batches = [batches[i] for i in perm]
-        yield from batches
-
-
-# ----------------------------------------------------------------------------- base
 class NeuralClassifierBase(NeuralNetClassifier):
     """Base of every neural classifier: a skorch ``NeuralNetClassifier`` that is a
     scikit-learn classifier.
@@ -180,11 +105,11 @@ class NeuralClassifierBase(NeuralNetClassifier):
     #: "sequence": (n, T, D) / ragged / (n, D); "tabular": (n, D); "image": see subclass.
     _input_kind = "sequence"
 
-    # skorch's NeuralNet.__init__ sets these three; scikit-learn wants nothing but the
-    # parameters in __dict__ before fit, so class-level defaults stand in until initialize().
-    history_ = None
-    initialized_ = False
-    virtual_params_ = MappingProxyType({})
+    # Class-level stand-ins for the state skorch's __init__ sets (see compat.INIT_STATE):
+    # scikit-learn wants nothing but the parameters in __dict__ before fit.
+    history_ = compat.INIT_STATE["history_"]
+    initialized_ = compat.INIT_STATE["initialized_"]
+    virtual_params_ = compat.INIT_STATE["virtual_params_"]
 
     _parameter_constraints: dict = {
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -212,30 +137,18 @@ class NeuralClassifierBase(NeuralNetClassifier):
         )
         self.class_weight = class_weight
         self.random_state = random_state
-        for name in ("history_", "initialized_", "virtual_params_"):
-            vars(self).pop(name, None)
+        compat.drop_init_state(self)
 
     # ------------------------------------------------------------------ parameters
     def _get_param_names(self):
         # The parameters are the arguments of every __init__ from the concrete class down to
         # this base (skorch reads them from __dict__ instead, which would also list
-        # `module`, `criterion` and skorch's bookkeeping), plus the dunder parameters.
-        names = []
-        for klass in type(self).__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is not None:
-                for p in inspect.signature(init).parameters.values():
-                    if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) \
-                            and p.name not in names:
-                        names.append(p.name)
-            if klass is NeuralClassifierBase:
-                break
-        # Extra keyword arguments (skorch's dunder parameters, or a typo that skorch's own
-        # check reports at fit) stay parameters, so clone() and set_params() keep them.
-        extra = set(getattr(self, "_params_to_validate", ())) | {
-            k for k in vars(self) if "__" in k and not k.startswith("_")}
-        names += sorted(k for k in extra if k in vars(self) and not k.endswith("_")
-                        and k not in names)
+        # `module`, `criterion` and skorch's other arguments), plus the extra keyword
+        # arguments: skorch's dunder parameters, or a typo that skorch's own check reports
+        # at fit; as parameters, clone() and set_params() keep them.
+        names = list(_init_signature(type(self)))
+        names += sorted(k for k in vars(self) if k not in names and k not in _SKORCH_PARAMS
+                        and not k.startswith("_") and not k.endswith("_"))
         return names
 
     def set_params(self, **params):
@@ -247,20 +160,17 @@ class NeuralClassifierBase(NeuralNetClassifier):
         """
         # skorch re-initializes components on dunder parameters of an initialized net and
         # raises for iterator options, which need no re-initialization: set those directly.
-        direct = {k: params.pop(k) for k in list(params)
-                  if k.split("__", 1)[0] in ("iterator_train", "iterator_valid")
-                  and "__" in k}
-        for key, val in direct.items():
-            setattr(self, key, val)
-            self._params_to_validate.add(key)
+        for key in list(params):
+            if "__" in key and key.split("__", 1)[0] in ("iterator_train", "iterator_valid"):
+                setattr(self, key, params.pop(key))
         if "callbacks" in params and not self.initialized_:
             # skorch initializes callbacks inside set_params; scikit-learn validates in fit.
-            vars(self)["callbacks"] = params.pop("callbacks")
+            self.callbacks = params.pop("callbacks")
         return super().set_params(**params) if params else self
 
     def _check_params(self):
         validate_parameter_constraints(
-            {k: v for k, v in self._parameter_constraints.items()},
+            self._parameter_constraints,
             {k: getattr(self, k) for k in self._parameter_constraints if hasattr(self, k)},
             caller_name=type(self).__name__,
         )
@@ -271,45 +181,25 @@ class NeuralClassifierBase(NeuralNetClassifier):
         return tags
 
     # ------------------------------------------------------------------ contexts
-    def _resolved_device(self):
-        return resolve_device(self.device)
-
-    @contextmanager
-    def _device_context(self):
-        # skorch reads `self.device` directly; "auto" stays the parameter (get_params must
-        # not change in fit) and is swapped for the resolved device while skorch runs.
-        if self.device != "auto":
-            yield
-            return
-        vars(self)["device"] = self._resolved_device()
-        try:
-            yield
-        finally:
-            vars(self)["device"] = "auto"
-
     @contextmanager
     def _seed_context(self, continuing=False):
+        """Seed torch from ``random_state`` (global RNG restored after), device resolved."""
         if self.random_state is None:
-            with self._device_context():
+            with compat.resolved_device(self):
                 yield
             return
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if continuing and self.history_ is not None:
+        if continuing and self.history is not None:
             # Each partial_fit call draws new batches and dropout masks, reproducibly.
-            seed = (seed + len(self.history_)) % np.iinfo(np.int32).max
-        dev = str(self._resolved_device())
+            seed = (seed + len(self.history)) % np.iinfo(np.int32).max
+        dev = resolve_device(self.device)
         devices = [torch.cuda.current_device()] if dev.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices), self._device_context():
+        with torch.random.fork_rng(devices=devices), compat.resolved_device(self):
             torch.manual_seed(seed)
             yield
 
     def __setstate__(self, state):
-        auto = state.get("device") == "auto"
-        if auto:
-            state["device"] = resolve_device("auto")
-        super().__setstate__(state)
-        if auto:
-            vars(self)["device"] = "auto"
+        compat.setstate_resolving_auto(super().__setstate__, self, state)
 
     # ------------------------------------------------------------------ validation
     def _check_X(self, X, reset):
@@ -397,6 +287,9 @@ class NeuralClassifierBase(NeuralNetClassifier):
     def _build_module(self, **module_kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def get_default_callbacks(self):
+        return [*super().get_default_callbacks(), ("head_only", HeadOnlyTraining())]
+
     def initialize_module(self):
         if not hasattr(self, "n_features_in_"):
             raise ValueError(
@@ -416,16 +309,8 @@ class NeuralClassifierBase(NeuralNetClassifier):
 
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
-            if param.requires_grad:
+            if param.requires_grad and not (self.head_only_ and not name.startswith("head.")):
                 yield name, param
-
-    def _set_training(self, training=True):
-        super()._set_training(training)
-        if training and getattr(self, "head_only_", False):
-            # Frozen layers keep their batch-norm statistics and switch dropout off.
-            for name, child in self.module_.named_children():
-                if name != "head":
-                    child.eval()
 
     def check_data(self, X, y=None):
         # Data were validated (and labels encoded) before skorch sees them.
@@ -443,33 +328,10 @@ class NeuralClassifierBase(NeuralNetClassifier):
 
     def get_iterator(self, dataset, training=False):
         prefix = "iterator_train" if training else "iterator_valid"
-        kwargs = self.get_params_for(prefix)
-        iterator = self.iterator_train if training else self.iterator_valid
-        if isinstance(dataset, SequenceDataset):
-            kwargs.setdefault("collate_fn", pad_collate)
-        if training:
-            kwargs.setdefault("shuffle", True)
-        if kwargs.get("batch_sampler") is not None:
-            # DataLoader refuses batch_size/shuffle/sampler/drop_last next to a batch sampler.
-            for key in ("batch_size", "shuffle", "sampler", "drop_last"):
-                kwargs.pop(key, None)
-            return iterator(dataset, **kwargs)
-        if "batch_size" not in kwargs:
-            kwargs["batch_size"] = self.batch_size
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        lengths = getattr(dataset, "lengths", None)
-        if training and iterator is DataLoader and lengths is not None \
-                and self._sort_by_length() and "sampler" not in kwargs \
-                and len(np.unique(lengths)) > 1:
-            # Variable lengths: batches of similar length pad little (seed 003).
-            kwargs["batch_sampler"] = LengthBucketBatchSampler(
-                lengths, kwargs.pop("batch_size"), shuffle=kwargs.pop("shuffle"))
-            kwargs.pop("drop_last", None)
-        return iterator(dataset, **kwargs)
-
-    def _sort_by_length(self):
-        return getattr(self, "sort_by_length", False)
+        return make_iterator(
+            self.iterator_train if training else self.iterator_valid, dataset,
+            self.get_params_for(prefix), batch_size=self.batch_size, training=training,
+            sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
     def fit(self, X, y, **fit_params):
@@ -488,18 +350,8 @@ class NeuralClassifierBase(NeuralNetClassifier):
         -------
         self
         """
-        self._check_params()
         warm = self.warm_start and self.initialized_
-        data = self._check_X(X, reset=not warm)
-        y = self._check_y(y, self._n_samples(data))
-        if not warm:
-            self._set_labels(y, loss_labels=self._loss_labels(data, y))
-        y_enc = self._encode(y)
-        with self._seed_context(continuing=warm):
-            if not warm:
-                self.initialize()
-            self._train(data, y_enc, **fit_params)
-        return self
+        return self._fit(X, y, start="continue" if warm else "new", **fit_params)
 
     def partial_fit(self, X, y, classes=None, **fit_params):
         """One call of ``max_epochs`` epochs that keeps the current weights.
@@ -515,18 +367,66 @@ class NeuralClassifierBase(NeuralNetClassifier):
         -------
         self
         """
+        start = "continue" if self.initialized_ else "new"
+        return self._fit(X, y, start=start, classes=classes, **fit_params)
+
+    def refit_head(self, X, y, max_epochs=None, **fit_params):
+        """Transfer learning (seed 003): new class layer for the classes of ``y``, trained with
+        every other layer frozen.
+
+        The frozen layers keep their weights and batch-norm statistics; ``classes_`` becomes
+        the labels of ``y``. A later ``fit`` (without ``warm_start``) trains everything again.
+        The freezing is the ``head_only`` default callback (:class:`HeadOnlyTraining`).
+
+        Parameters
+        ----------
+        X, y : see :meth:`fit`
+        max_epochs : int or None
+            Epochs for the head; ``None`` uses ``self.max_epochs``.
+        **fit_params : dict
+
+        Returns
+        -------
+        self
+        """
+        self.check_is_fitted()
+        return self._fit(X, y, start="head", epochs=max_epochs, **fit_params)
+
+    def _fit(self, X, y, *, start, classes=None, epochs=None, **fit_params):
+        """Validate, start as ``start`` says, and train through skorch's ``partial_fit``.
+
+        ``start`` is ``"new"`` (new labels, network initialized), ``"continue"`` (labels
+        and weights kept) or ``"head"`` (new labels, new class layer, the rest frozen).
+        """
         self._check_params()
-        first = not self.initialized_
-        data = self._check_X(X, reset=first)
+        data = self._check_X(X, reset=start == "new")
         y = self._check_y(y, self._n_samples(data))
-        if first:
+        if start != "continue":
             self._set_labels(y, classes, loss_labels=self._loss_labels(data, y))
-        y_enc = self._encode(y)
-        with self._seed_context(continuing=not first):
-            if first:
+        Xt, yt = self._training_data(data, self._encode(y))
+        if epochs is not None:
+            fit_params["epochs"] = epochs  # read by skorch's fit_loop
+        with self._seed_context(continuing=start == "continue"):
+            if start == "new":
                 self.initialize()
-            self._train(data, y_enc, **fit_params)
+            elif start == "head":
+                self._new_head()
+            super().partial_fit(Xt, yt, **fit_params)
         return self
+
+    def _new_head(self):
+        if not any(isinstance(cb, HeadOnlyTraining) for _, cb in self.callbacks_):
+            raise ValueError(
+                "refit_head freezes the network through the 'head_only' callback, which "
+                "callbacks='disable' or callbacks__head_only=None removes.")
+        old = self.module_.head
+        self.module_.head = nn.Linear(old.in_features, len(self.classes_)).to(
+            old.weight.device)
+        self.head_only_ = True
+        # skorch's initialize() would also reset the history and callbacks: renew just these
+        self.initialize_criterion()
+        self.criterion_.to(old.weight.device)
+        self.initialize_optimizer()
 
     def _training_data(self, data, y_enc):
         """What skorch trains on, from validated data (frame voting trains on frames)."""
@@ -536,11 +436,8 @@ class NeuralClassifierBase(NeuralNetClassifier):
         """The label of each term of the training loss (one per sample here)."""
         return None
 
-    def _train(self, data, y_enc, **fit_params):
-        super().partial_fit(*self._training_data(data, y_enc), **fit_params)
-
     def _forward_proba(self, data):
-        with self._device_context():
+        with compat.resolved_device(self):
             return super().predict_proba(data)
 
     def predict_proba(self, X):
@@ -572,45 +469,6 @@ class NeuralClassifierBase(NeuralNetClassifier):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 
-    def refit_head(self, X, y, max_epochs=None, **fit_params):
-        """Transfer learning (seed 003): new class layer for the classes of ``y``, trained with
-        every other layer frozen.
-
-        The frozen layers keep their weights and batch-norm statistics; ``classes_`` becomes
-        the labels of ``y``. A later ``fit`` (without ``warm_start``) trains everything again.
-
-        Parameters
-        ----------
-        X, y : see :meth:`fit`
-        max_epochs : int or None
-            Epochs for the head; ``None`` uses ``self.max_epochs``.
-        **fit_params : dict
-
-        Returns
-        -------
-        self
-        """
-        self.check_is_fitted()
-        data = self._check_X(X, reset=False)
-        y = self._check_y(y, self._n_samples(data))
-        self._set_labels(y, loss_labels=self._loss_labels(data, y))
-        y_enc = self._encode(y)
-        with self._seed_context():
-            old = self.module_.head
-            for p in self.module_.parameters():
-                p.requires_grad_(False)
-            self.module_.head = nn.Linear(old.in_features, len(self.classes_)).to(
-                old.weight.device)
-            self.head_only_ = True
-            self._initialize_criterion()
-            self._initialize_optimizer()
-            epochs = self.max_epochs if max_epochs is None else max_epochs
-            Xt, yt = self._training_data(data, y_enc)
-            self.notify("on_train_begin", X=Xt, y=yt)
-            self.fit_loop(Xt, yt, epochs=epochs, **fit_params)
-            self.notify("on_train_end", X=Xt, y=yt)
-        return self
-
     @classmethod
     def from_preset(cls, name, **overrides):
         """An instance configured as a paper configures it (see ``PRESETS``).
@@ -634,18 +492,10 @@ class NeuralClassifierBase(NeuralNetClassifier):
 
     def __repr__(self):
         # skorch's repr lists the modules; scikit-learn's lists the changed parameters.
-        params = self.get_params(deep=False)
-        sig = {}
-        for klass in type(self).__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is not None:
-                for p in inspect.signature(init).parameters.values():
-                    sig.setdefault(p.name, p.default)
-            if klass is NeuralClassifierBase:
-                break
+        defaults = _init_signature(type(self))
         changed = []
-        for k, v in params.items():
-            default = sig.get(k, inspect.Parameter.empty)
+        for k, v in self.get_params(deep=False).items():
+            default = defaults.get(k, inspect.Parameter.empty)
             try:
                 same = default is not inspect.Parameter.empty and bool(default == v)
             except Exception:  # arrays, tensors
@@ -653,3 +503,17 @@ class NeuralClassifierBase(NeuralNetClassifier):
             if not same:
                 changed.append(f"{k}={v!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
+
+
+def _init_signature(cls):
+    """Name -> default of the arguments of every ``__init__`` from ``cls`` down to the base."""
+    params = {}
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            for p in inspect.signature(init).parameters.values():
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    params.setdefault(p.name, p.default)
+        if klass is NeuralClassifierBase:
+            break
+    return params

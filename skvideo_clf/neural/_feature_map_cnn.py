@@ -7,7 +7,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from ._base import NeuralClassifierBase, _writable
+from ._base import NeuralClassifierBase
+from ._batching import _writable
 from ._modules import FeatureMapCNN, square_side
 
 __all__ = ["FeatureMapCNNClassifier"]
