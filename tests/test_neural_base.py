@@ -12,8 +12,8 @@ from skorch.callbacks import EarlyStopping, LRScheduler
 
 from skvideo_clf.neural import (
     FrameVotingClassifier,
-    HeadOnlyTraining,
     FusionNetClassifier,
+    HeadOnlyTraining,
     LSTMClassifier,
     ResBiLSTMClassifier,
 )

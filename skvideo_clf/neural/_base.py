@@ -45,6 +45,15 @@ from ._head_only import HeadOnlyTraining
 
 __all__ = ["NeuralClassifierBase"]
 
+#: The classifiers' docstrings point to NeuralClassifierBase for what they all share.
+SHARED_DOCS = {
+    "base_parameters": """class_weight, optimizer, lr, max_epochs, batch_size, train_split, \
+callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
+        See :class:`NeuralClassifierBase`.""",
+    "base_attributes": """classes_, n_features_in_, class_weight_, module_, history_
+        See :class:`NeuralClassifierBase`.""",
+}
+
 # The skorch parameters NeuralClassifierBase sets itself (module, criterion) or leaves at
 # skorch's defaults: never parameters of the classifiers.
 _SKORCH_PARAMS = frozenset(inspect.signature(NeuralNet.__init__).parameters) | frozenset(
@@ -451,9 +460,11 @@ class NeuralClassifierBase(NeuralNetClassifier):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        return self._forward_proba(self._check_fitted_X(X))
+
+    def _check_fitted_X(self, X):
         self.check_is_fitted()
-        data = self._check_X(X, reset=False)
-        return self._forward_proba(data)
+        return self._check_X(X, reset=False)
 
     def predict(self, X):
         """Predicted labels (of the type of ``y`` in fit).

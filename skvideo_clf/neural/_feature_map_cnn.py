@@ -7,13 +7,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from ._base import NeuralClassifierBase
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._batching import _writable
 from ._modules import FeatureMapCNN, square_side
 
 __all__ = ["FeatureMapCNNClassifier"]
 
 
+@Substitution(**SHARED_DOCS)
 class FeatureMapCNNClassifier(NeuralClassifierBase):
     """Seed 001 Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no pooling, class
     layer, on 18x18 maps of low-level features (PCA to 324 = 18x18).
@@ -28,14 +30,11 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     ----------
     channels : tuple of int, default=(6, 9)
         Output channels of the two 3x3 convolutions.
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {base_parameters}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
     map_shape_ : tuple of int
         ``(C, H, W)`` of the maps the network reads.
 

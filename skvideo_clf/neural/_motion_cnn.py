@@ -10,7 +10,8 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
-from ._base import NeuralClassifierBase
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._batching import _writable
 from ._modules import MotionCNN
 from ._skorch_compat import resolved_device
@@ -18,6 +19,7 @@ from ._skorch_compat import resolved_device
 __all__ = ["MotionCNNClassifier"]
 
 
+@Substitution(**SHARED_DOCS)
 class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     """Motion-stream CNN on stacked optical flow, trained from scratch (seed 004).
 
@@ -35,14 +37,15 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     fc_size : int, default=64
         Width of the first FC layer (the ``transform`` output).
     dropout : float, default=0.5
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {base_parameters}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
+
+    See Also
+    --------
+    skvideo_clf.features.OpticalFlowTransformer : Stacked optical flow from videos.
 
     Examples
     --------
@@ -111,8 +114,7 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
         -------
         ndarray of shape (n, fc_size), float32
         """
-        self.check_is_fitted()
-        data = self._check_X(X, reset=False)
+        data = self._check_fitted_X(X)
         features = []
         # forward_iter runs the batches (eval mode, no gradients, batch_size, device); the
         # first FC layer's output is caught on its way to the class layer.
