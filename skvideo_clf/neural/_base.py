@@ -7,6 +7,12 @@ set by default, and reads its parameters from ``__dict__``. :class:`NeuralClassi
 fixes each of these once for every classifier of the package, and keeps skorch's
 ``module__*`` / ``optimizer__*`` / ``iterator_train__*`` / ``callbacks__*`` parameters,
 callbacks, ``warm_start`` and ``partial_fit`` as they are.
+
+The pieces live one concept to a module: input validation in ``_validation``, datasets and
+batch samplers in ``_batching``, head-only training in ``_head_only``, and what depends
+on skorch's internals in ``_skorch_compat``; this module holds parameters, the training
+entry points (one ``_fit`` behind ``fit``, ``partial_fit`` and ``refit_head``) and skorch's
+public hooks.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -25,23 +30,20 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _assert_all_finite, check_array, column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..utils import check_sequences, resolve_device
+from ..utils import resolve_device
 from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
-    _writable,
     make_iterator,
     pad_collate,  # noqa: F401  (importable from here, as it was)
 )
 from ._head_only import HeadOnlyTraining
+from ._validation import InputValidationMixin
 
 __all__ = ["NeuralClassifierBase"]
 
@@ -60,7 +62,7 @@ _SKORCH_PARAMS = frozenset(inspect.signature(NeuralNet.__init__).parameters) | f
     inspect.signature(NeuralNetClassifier.__init__).parameters)
 
 
-class NeuralClassifierBase(NeuralNetClassifier):
+class NeuralClassifierBase(InputValidationMixin, NeuralNetClassifier):
     """Base of every neural classifier: a skorch ``NeuralNetClassifier`` that is a
     scikit-learn classifier.
 
@@ -110,9 +112,6 @@ class NeuralClassifierBase(NeuralNetClassifier):
     module_, criterion_, optimizer_, history_ :
         skorch's fitted components.
     """
-
-    #: "sequence": (n, T, D) / ragged / (n, D); "tabular": (n, D); "image": see subclass.
-    _input_kind = "sequence"
 
     # Class-level stand-ins for the state skorch's __init__ sets (see compat.INIT_STATE):
     # scikit-learn wants nothing but the parameters in __dict__ before fit.
@@ -209,88 +208,6 @@ class NeuralClassifierBase(NeuralNetClassifier):
 
     def __setstate__(self, state):
         compat.setstate_resolving_auto(super().__setstate__, self, state)
-
-    # ------------------------------------------------------------------ validation
-    def _check_X(self, X, reset):
-        """Validate ``X`` into the internal form; record or check its feature size."""
-        data = self._prepare_X(X)
-        n_features, shape = self._input_signature(data)
-        if reset:
-            self.n_features_in_ = n_features
-            self.input_shape_ = shape
-        else:
-            if n_features != self.n_features_in_ or shape != self.input_shape_:
-                raise ValueError(
-                    f"X has {n_features} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input (input shape {shape} vs "
-                    f"{self.input_shape_} in fit)."
-                )
-        return data
-
-    def _prepare_X(self, X):
-        if self._input_kind == "sequence":
-            return check_sequences(X)
-        X = check_array(X, dtype=np.float32, accept_sparse=False)
-        return _writable(X)
-
-    def _input_signature(self, data):
-        if self._input_kind == "sequence":
-            seqs = data[0]
-            d = seqs.shape[2] if isinstance(seqs, np.ndarray) else seqs[0].shape[1]
-            return d, (d,)
-        return int(np.prod(data.shape[1:])), tuple(data.shape[1:])
-
-    def _n_samples(self, data):
-        return len(data[1]) if self._input_kind == "sequence" else len(data)
-
-    def _check_y(self, y, n_samples):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        y = column_or_1d(y, warn=True)
-        if y.dtype.kind in "fc":
-            _assert_all_finite(y, input_name="y")
-        check_classification_targets(y)
-        if len(y) != n_samples:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {n_samples} videos in X, "
-                f"{len(y)} labels in y."
-            )
-        return y
-
-    def _set_labels(self, y, classes=None, loss_labels=None):
-        # loss_labels: the label of every loss term, when the loss is not one per sample
-        # (frame voting trains on frames): "balanced" must balance what the loss sums
-        self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
-        if len(self.label_encoder_.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class "
-                f"({self.label_encoder_.classes_.tolist()[0]!r})."
-            )
-        if self.class_weight is None:
-            self.class_weight_ = None
-        else:
-            self.class_weight_ = compute_class_weight(
-                self.class_weight, classes=self.classes_,
-                y=y if loss_labels is None else loss_labels).astype(np.float32)
-
-    def _encode(self, y):
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y has labels {unseen.tolist()} unseen in the first fit (classes_ = "
-                f"{self.classes_.tolist()}); fit from scratch, or use refit_head for new classes."
-            )
-        return self.label_encoder_.transform(y).astype(np.int64)
-
-    @property
-    def classes_(self):
-        try:
-            return self.label_encoder_.classes_
-        except AttributeError:
-            raise AttributeError(
-                f"{type(self).__name__} has no classes_ before fit.") from None
 
     # ------------------------------------------------------------------ skorch hooks
     def _build_module(self, **module_kwargs):  # pragma: no cover - abstract
@@ -461,10 +378,6 @@ class NeuralClassifierBase(NeuralNetClassifier):
         ndarray of shape (n_samples, n_classes)
         """
         return self._forward_proba(self._check_fitted_X(X))
-
-    def _check_fitted_X(self, X):
-        self.check_is_fitted()
-        return self._check_X(X, reset=False)
 
     def predict(self, X):
         """Predicted labels (of the type of ``y`` in fit).
