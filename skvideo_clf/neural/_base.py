@@ -58,8 +58,10 @@ callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_v
 
 # The skorch parameters NeuralClassifierBase sets itself (module, criterion) or leaves at
 # skorch's defaults: never parameters of the classifiers.
-_SKORCH_PARAMS = frozenset(inspect.signature(NeuralNet.__init__).parameters) | frozenset(
-    inspect.signature(NeuralNetClassifier.__init__).parameters)
+_SKORCH_PARAMS = frozenset(
+    p.name for init in (NeuralNet.__init__, NeuralNetClassifier.__init__)
+    for p in inspect.signature(init).parameters.values()
+    if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
 
 
 class NeuralClassifierBase(InputValidationMixin, NeuralNetClassifier):
