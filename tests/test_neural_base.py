@@ -13,6 +13,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler
 from skvideo_clf.neural import (
     FrameVotingClassifier,
     FusionNetClassifier,
+    HeadOnlyTraining,
     LSTMClassifier,
     ResBiLSTMClassifier,
 )
@@ -77,7 +78,9 @@ def test_class_weight_goes_into_the_loss(data, cw, expected):
 
 def test_unknown_class_weight_label_is_an_error(data):
     X, y = data
-    with pytest.raises(ValueError, match="not in the training labels|not found|class"):
+    # scikit-learn's message (compute_class_weight): "The classes, [...], are not in
+    # class_weight"
+    with pytest.raises(ValueError, match=r"The classes, \[.*\], are not in class_weight"):
         small(class_weight={"bird": 2.0}).fit(X, y)
 
 
@@ -217,6 +220,34 @@ def test_refit_head_freezes_everything_but_the_head(data):
     # A plain fit trains everything again.
     clf.set_params(max_epochs=1).fit(X, y)
     assert all(p.requires_grad for p in clf.module_.parameters())
+
+
+def test_refit_head_is_a_callback_that_later_training_keeps(data):
+    X, y = data
+    clf = ResBiLSTMClassifier(hidden_size=8, fc_size=8, max_epochs=2, random_state=0)
+    clf.fit(X, y)
+    assert isinstance(dict(clf.callbacks_)["head_only"], HeadOnlyTraining)
+    body = {k: v.clone() for k, v in clf.module_.state_dict().items()
+            if not k.startswith("head.")}
+    n_epochs = len(clf.history)
+    clf.refit_head(X, y, max_epochs=3)
+    assert len(clf.history) == n_epochs + 3            # the history goes on
+    assert [name for name, _ in clf.get_all_learnable_params()] == ["head.weight",
+                                                                    "head.bias"]
+    head = clf.module_.head.weight.detach().clone()
+    clf.partial_fit(X, y)                             # still head-only: body untouched
+    assert not torch.equal(head, clf.module_.head.weight)
+    for k, v in clf.module_.state_dict().items():
+        if not k.startswith("head."):
+            assert torch.equal(v, body[k]), k
+    assert not clf.module_._forward_pre_hooks        # the eval hook lives during training
+
+
+def test_refit_head_needs_its_callback(data):
+    X, y = data
+    clf = small(max_epochs=1, callbacks="disable").fit(X, y)
+    with pytest.raises(ValueError, match="'head_only' callback"):
+        clf.refit_head(X, y)
 
 
 def test_errors_are_clear(data):

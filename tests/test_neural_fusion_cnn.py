@@ -135,6 +135,8 @@ def test_motion_cnn_transform_gives_first_fc_activations():
     np.testing.assert_allclose(torch.softmax(logits, 1).numpy(), clf.predict_proba(X),
                                atol=1e-5)
     assert clf.score(X, y) > 0.9
+    # forward_iter batches by batch_size; the features do not depend on the batching
+    np.testing.assert_allclose(clf.set_params(batch_size=7).transform(X), Z, atol=1e-6)
     with pytest.raises(ValueError, match="stacked flow"):
         clf.fit(np.zeros((4, 2, 4, 8, 8), np.float32), y[:4])
 

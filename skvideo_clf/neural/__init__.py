@@ -4,10 +4,13 @@ Torch modules live in :mod:`skvideo_clf.neural._modules`; the estimators build o
 :class:`NeuralClassifierBase`.
 """
 
-from ._base import LengthBucketBatchSampler, NeuralClassifierBase, check_sequences, pad_collate
+from ..utils import check_sequences
+from ._base import NeuralClassifierBase
+from ._batching import LengthBucketBatchSampler, pad_collate
 from ._feature_map_cnn import FeatureMapCNNClassifier
 from ._frame_voting import FrameVotingClassifier
 from ._fusion_net import FusionNetClassifier
+from ._head_only import HeadOnlyTraining
 from ._modules import prox_l21_l11
 from ._motion_cnn import MotionCNNClassifier
 from ._sequence import LSTMClassifier, ResBiLSTMClassifier
@@ -16,6 +19,7 @@ __all__ = [
     "FeatureMapCNNClassifier",
     "FrameVotingClassifier",
     "FusionNetClassifier",
+    "HeadOnlyTraining",
     "MotionCNNClassifier",
     "LSTMClassifier",
     "LengthBucketBatchSampler",

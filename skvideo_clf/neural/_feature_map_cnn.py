@@ -7,12 +7,16 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from ._base import NeuralClassifierBase, _writable
-from ._modules import FeatureMapCNN, square_side
+from ..features._maps import square_side, to_square_maps
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
+from ._batching import _writable
+from ._modules import FeatureMapCNN
 
 __all__ = ["FeatureMapCNNClassifier"]
 
 
+@Substitution(**SHARED_DOCS)
 class FeatureMapCNNClassifier(NeuralClassifierBase):
     """Seed 001 Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no pooling, class
     layer, on 18x18 maps of low-level features (PCA to 324 = 18x18).
@@ -27,14 +31,11 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     ----------
     channels : tuple of int, default=(6, 9)
         Output channels of the two 3x3 convolutions.
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {base_parameters}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
     map_shape_ : tuple of int
         ``(C, H, W)`` of the maps the network reads.
 
@@ -73,7 +74,7 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
 
     def _map_shape(self, shape):
         if len(shape) == 1:
-            side = square_side(shape[0])
+            side = square_side(shape[0], min_side=5)  # two 3x3 convolutions need 5x5
             return (1, side, side)
         if len(shape) == 2:
             return (1, *shape)
@@ -82,9 +83,7 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
     def _to_model_input(self, X):
         c, h, w = self._map_shape(X.shape[1:])
         if X.ndim == 2:
-            out = np.zeros((len(X), h * w), dtype=np.float32)
-            out[:, :X.shape[1]] = X
-            return out.reshape(len(X), 1, h, w)
+            return to_square_maps(X, side=h)[:, None]
         return X.reshape(len(X), c, h, w)
 
     def _build_module(self, **kwargs):

@@ -7,7 +7,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._base import NeuralClassifierBase
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import FrameMLP
 
 __all__ = ["FrameVotingClassifier"]
@@ -20,6 +21,7 @@ def _frames(data):
     return np.concatenate(seqs), lengths
 
 
+@Substitution(**SHARED_DOCS)
 class FrameVotingClassifier(NeuralClassifierBase):
     """Seed 002's first approach: classify every frame, then let the frames vote.
 
@@ -36,14 +38,11 @@ class FrameVotingClassifier(NeuralClassifierBase):
     ----------
     hidden_size : int, default=64
     dropout : float, default=0.5
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`; ``batch_size`` counts frames.
+    {base_parameters} ``batch_size`` counts frames.
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
 
     Examples
     --------
@@ -96,14 +95,13 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
         Parameters
         ----------
         X : array-like
+            Videos in any form ``fit`` takes.
 
         Returns
         -------
         ndarray of shape (n_videos,)
         """
-        self.check_is_fitted()
-        data = self._check_X(X, reset=False)
-        proba, lengths = self._frame_proba(data)
+        proba, lengths = self._frame_proba(self._check_fitted_X(X))
         n_classes = proba.shape[1]
         video = np.repeat(np.arange(len(lengths)), lengths)
         votes = np.zeros((len(lengths), n_classes))

@@ -8,19 +8,21 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from ..streams import resolve_streams
-from ._base import NeuralClassifierBase
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import FusionModule, prox_l21_l11
 
 __all__ = ["FusionNetClassifier"]
 
 
+@Substitution(**SHARED_DOCS)
 class FusionNetClassifier(NeuralClassifierBase):
     """Regularized feature fusion network of seed 004.
 
     One sigmoid layer of ``stream_size`` units per stream, a fusion layer of
     ``fusion_size`` sigmoid units over their concatenation, a logistic-regression (softmax)
     class layer. Training minimizes Eq. 3: cross-entropy + ``lambda1`` L2 on all weights
-    (the optimizer's weight decay) + ``lambda2/2 ||W^E||_{2,1} + lambda3 ||W^E||_{1,1}`` on
+    (the optimizer's weight decay) + ``lambda2/2 ||W^E||_{{2,1}} + lambda3 ||W^E||_{{1,1}}`` on
     the fusion weights ``W^E`` (rows = fusion units), by proximal gradient descent
     (Algorithm 1): after every optimizer step, ``W^E`` is replaced by the proximal operator
     of ``lr`` times that penalty (:func:`prox_l21_l11`, Eq. 4). With plain SGD this is
@@ -31,24 +33,21 @@ class FusionNetClassifier(NeuralClassifierBase):
     Parameters
     ----------
     streams : dict of str to slice or column indices, or None, default=None
-        Column blocks of ``X``, e.g. ``{"spatial": slice(0, 2048), "motion":
-        slice(2048, None)}`` (see :mod:`skvideo_clf.streams`); ``None`` is one stream.
+        Column blocks of ``X``, e.g. ``{{"spatial": slice(0, 2048), "motion":
+        slice(2048, None)}}`` (see :mod:`skvideo_clf.streams`); ``None`` is one stream.
     stream_size : int, default=200
     fusion_size : int, default=200
     lambda1 : float, default=3e-5
         L2 weight (weight decay) of every layer.
     lambda2 : float, default=0.0
-        Weight of ``1/2 ||W^E||_{2,1}`` (hidden units shared by the streams).
+        Weight of ``1/2 ||W^E||_{{2,1}}`` (hidden units shared by the streams).
     lambda3 : float, default=0.0
-        Weight of ``||W^E||_{1,1}``.
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`. ``PRESETS["seed004"]``: SGD, lr 0.7.
+        Weight of ``||W^E||_{{1,1}}``.
+    {base_parameters} ``PRESETS["seed004"]``: SGD, lr 0.7.
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
     streams_ : dict of str to ndarray
         The resolved columns of each stream.
 
@@ -58,7 +57,7 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(40, 6).astype("float32")
     >>> y = (X[:, 0] + X[:, 4] > 0).astype(int)
-    >>> clf = FusionNetClassifier(streams={"a": slice(0, 3), "b": slice(3, None)},
+    >>> clf = FusionNetClassifier(streams={{"a": slice(0, 3), "b": slice(3, None)}},
     ...                           stream_size=8, fusion_size=8, lambda2=1e-3, lambda3=1e-3,
     ...                           lr=0.05, max_epochs=30, random_state=0).fit(X, y)
     >>> sorted(clf.streams_)

@@ -7,8 +7,6 @@ set of classes (seed 003's transfer learning).
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
@@ -287,9 +285,3 @@ def prox_l21_l11(weight, lambda2, lambda3, step=1.0):
     norms = torch.linalg.vector_norm(u, dim=1, keepdim=True)
     scale = torch.clamp(1.0 - t2 / torch.clamp(norms, min=torch.finfo(u.dtype).tiny), min=0.0)
     return u * scale
-
-
-def square_side(n_features):
-    """Side of the smallest square holding ``n_features`` values (at least 5 so two 3x3
-    convolutions fit)."""
-    return max(5, math.isqrt(n_features - 1) + 1 if n_features > 1 else 1)

@@ -10,12 +10,16 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
-from ._base import NeuralClassifierBase, _writable
+from ..utils import Substitution
+from ._base import SHARED_DOCS, NeuralClassifierBase
+from ._batching import _writable
 from ._modules import MotionCNN
+from ._skorch_compat import resolved_device
 
 __all__ = ["MotionCNNClassifier"]
 
 
+@Substitution(**SHARED_DOCS)
 class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     """Motion-stream CNN on stacked optical flow, trained from scratch (seed 004).
 
@@ -33,14 +37,15 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     fc_size : int, default=64
         Width of the first FC layer (the ``transform`` output).
     dropout : float, default=0.5
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {base_parameters}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {base_attributes}
+
+    See Also
+    --------
+    skvideo_clf.features.OpticalFlowTransformer : Stacked optical flow from videos.
 
     Examples
     --------
@@ -109,14 +114,16 @@ warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwa
         -------
         ndarray of shape (n, fc_size), float32
         """
-        self.check_is_fitted()
-        data = self._to_model_input(self._check_X(X, reset=False))
-        self.module_.eval()
-        out = []
-        with self._device_context(), torch.no_grad():
-            dev = self.device
-            bs = len(data) if self.batch_size == -1 else self.batch_size
-            for start in range(0, len(data), bs):
-                xb = torch.from_numpy(data[start:start + bs]).to(dev)
-                out.append(self.module_.embed(xb).cpu().numpy())
-        return np.concatenate(out).astype(np.float32, copy=False)
+        data = self._check_fitted_X(X)
+        features = []
+        # forward_iter runs the batches (eval mode, no gradients, batch_size, device); the
+        # first FC layer's output is caught on its way to the class layer.
+        hook = self.module_.fc.register_forward_hook(
+            lambda module, args, out: features.append(out.cpu()))
+        try:
+            with resolved_device(self):
+                for _ in self.forward_iter(data):
+                    pass
+        finally:
+            hook.remove()
+        return torch.cat(features).numpy().astype(np.float32, copy=False)

@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import torch
 from sklearn.utils._param_validation import Interval
 
-from ._base import NeuralClassifierBase
+from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import ResBiLSTMModule, SequenceLSTMModule
 
 __all__ = ["LSTMClassifier", "ResBiLSTMClassifier"]
@@ -40,14 +40,11 @@ class LSTMClassifier(NeuralClassifierBase):
         A ReLU layer before the class layer.
     sort_by_length : bool, default=True
         Batch training sequences of similar length together when lengths vary.
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {SHARED_DOCS['base_parameters']}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {SHARED_DOCS['base_attributes']}
 
     Examples
     --------
@@ -125,14 +122,11 @@ class ResBiLSTMClassifier(NeuralClassifierBase):
     fc_size : int, default=32
     fc_dropout : float, default=0.5
     sort_by_length : bool, default=True
-    class_weight, optimizer, lr, max_epochs, batch_size, train_split, callbacks, \
-warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
-        See :class:`NeuralClassifierBase`.
+    {SHARED_DOCS['base_parameters']}
 
     Attributes
     ----------
-    classes_, n_features_in_, class_weight_, module_, history_
-        See :class:`NeuralClassifierBase`.
+    {SHARED_DOCS['base_attributes']}
 
     Examples
     --------

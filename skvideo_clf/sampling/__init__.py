@@ -32,7 +32,7 @@ def __getattr__(name):
     # The torch-based names are imported on first use so that the samplers (and
     # `import skvideo_clf.sampling`) do not pay for importing torch.
     if name in _TORCH_NAMES:
-        from . import _batch_sampler
+        from ..neural import _batching as _batch_sampler
 
         return getattr(_batch_sampler, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

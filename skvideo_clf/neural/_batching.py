@@ -1,12 +1,21 @@
-"""Seed 001's balanced batches as a torch batch sampler, and the DataLoader skorch builds.
+"""How training data reach a network: datasets, collation and batch samplers.
+
+- :class:`SequenceDataset` and :func:`pad_collate`: feature sequences (fixed-length or
+  ragged) as a torch dataset, zero-padded per batch into ``{"x", "lengths"}``.
+- :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (seed 003).
+- :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: seed 001's balanced
+  pseudo-batches, redrawn every epoch, as a torch batch sampler and as the ``DataLoader``
+  skorch builds (``iterator_train=BalancedDataLoader``).
+- :func:`make_iterator`: the ``DataLoader`` a classifier trains or predicts with, choosing
+  among the above.
 
 torch's ``DataLoader`` refuses ``batch_size`` or ``shuffle`` together with a
 ``batch_sampler``, while skorch always passes ``batch_size`` (``net.batch_size`` unless
 ``iterator_train__batch_size`` is set), and the labels a batch sampler needs are only
 known once skorch has wrapped ``X, y`` into a dataset. :class:`BalancedDataLoader`
-settles both: skorch builds it from the training dataset (``iterator_train=
-BalancedDataLoader``), it reads the labels from that dataset and turns the ``batch_size``
-skorch hands it into the balanced batch size.
+settles both: skorch builds it from the training dataset, it reads the labels from that
+dataset and turns the ``batch_size`` skorch hands it into the balanced batch size;
+:func:`make_iterator` drops ``batch_size`` and ``shuffle`` next to a batch sampler.
 """
 
 from __future__ import annotations
@@ -16,9 +25,95 @@ import torch
 from sklearn.utils import check_random_state
 from torch.utils.data import DataLoader, Sampler, Subset
 
-from ._bootstrap import _bootstrap_batches, _check_batch_params, _groups
+from ..sampling._bootstrap import _bootstrap_batches, _check_batch_params, _groups
 
-__all__ = ["BalancedBatchSampler", "BalancedDataLoader"]
+__all__ = [
+    "BalancedBatchSampler",
+    "BalancedDataLoader",
+    "LengthBucketBatchSampler",
+    "SequenceDataset",
+    "make_iterator",
+    "pad_collate",
+]
+
+
+def _writable(a):
+    # torch.from_numpy warns on read-only arrays (memory maps, sklearn's readonly checks).
+    return a if a.flags.writeable else a.copy()
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Feature sequences (fixed-length array or list of arrays) with optional targets."""
+
+    def __init__(self, seqs, lengths, y=None):
+        if isinstance(seqs, np.ndarray):
+            self.seqs = torch.from_numpy(_writable(np.ascontiguousarray(seqs)))
+        else:
+            self.seqs = [torch.from_numpy(_writable(s)) for s in seqs]
+        self.lengths = np.asarray(lengths)
+        self.y = None if y is None else torch.as_tensor(np.asarray(y))
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        target = self.y[i] if self.y is not None else torch.tensor(0)
+        return self.seqs[i], target
+
+
+def pad_collate(batch):
+    """Zero-pad a list of ``(x_i (T_i, D), y_i)`` into ``({"x", "lengths"}, y)``."""
+    xs, ys = zip(*batch)
+    lengths = torch.tensor([len(x) for x in xs], dtype=torch.long)
+    if bool((lengths == lengths[0]).all()):
+        x = torch.stack(xs)
+    else:
+        x = torch.nn.utils.rnn.pad_sequence(xs, batch_first=True)
+    return {"x": x, "lengths": lengths}, torch.stack(ys)
+
+
+class LengthBucketBatchSampler(Sampler):
+    """Mini-batches of sequences of similar length (seed 003), in random order.
+
+    Sequences are sorted by length (ties in random order) and cut into consecutive batches
+    of ``batch_size``, so a batch pads only up to the longest of similar lengths; the order
+    of the batches is shuffled every epoch.
+
+    Parameters
+    ----------
+    lengths : array-like of int
+    batch_size : int
+    shuffle : bool, default=True
+    generator : torch.Generator or None
+
+    Examples
+    --------
+    >>> s = LengthBucketBatchSampler([5, 1, 4, 2, 3, 6], batch_size=2, shuffle=False)
+    >>> [sorted(b) for b in s]
+    [[1, 3], [2, 4], [0, 5]]
+    """
+
+    def __init__(self, lengths, batch_size, shuffle=True, generator=None):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.lengths)
+        if self.shuffle:
+            tie = torch.randperm(n, generator=self.generator).numpy()
+            order = tie[np.argsort(self.lengths[tie], kind="stable")]
+        else:
+            order = np.argsort(self.lengths, kind="stable")
+        batches = [order[i:i + self.batch_size].tolist() for i in range(0, n, self.batch_size)]
+        if self.shuffle:
+            perm = torch.randperm(len(batches), generator=self.generator).tolist()
+            batches = [batches[i] for i in perm]
+        yield from batches
 
 
 class BalancedBatchSampler(Sampler):
@@ -189,10 +284,53 @@ class BalancedDataLoader(DataLoader):
         if batch_size == -1:  # skorch's "whole dataset in one batch"
             batch_size = len(dataset)
         if random_state is None:
-            import torch
-
             random_state = int(torch.randint(2**31 - 1, ()).item())
         batch_sampler = BalancedBatchSampler(
             _dataset_labels(dataset), batch_size, positive_class=positive_class,
             n_iterations=n_iterations, random_state=random_state)
         super().__init__(dataset, batch_sampler=batch_sampler, **kwargs)
+
+
+def make_iterator(iterator, dataset, kwargs, *, batch_size, training, sort_by_length=False):
+    """The ``DataLoader`` a classifier trains or predicts with.
+
+    Parameters
+    ----------
+    iterator : DataLoader class
+        ``iterator_train`` or ``iterator_valid``.
+    dataset : torch Dataset
+    kwargs : dict
+        The ``iterator_train__*`` or ``iterator_valid__*`` options (consumed).
+    batch_size : int
+        The classifier's ``batch_size``, when ``kwargs`` sets none; ``-1`` is the whole
+        dataset.
+    training : bool
+        Training batches are shuffled unless ``kwargs`` says otherwise.
+    sort_by_length : bool, default=False
+        Train on a plain ``DataLoader`` over sequences of varying length in
+        :class:`LengthBucketBatchSampler` batches (unless ``kwargs`` gives a sampler).
+
+    Returns
+    -------
+    iterator instance
+    """
+    if isinstance(dataset, SequenceDataset):
+        kwargs.setdefault("collate_fn", pad_collate)
+    if training:
+        kwargs.setdefault("shuffle", True)
+    if kwargs.get("batch_sampler") is not None:
+        # DataLoader refuses batch_size/shuffle/sampler/drop_last next to a batch sampler.
+        for key in ("batch_size", "shuffle", "sampler", "drop_last"):
+            kwargs.pop(key, None)
+        return iterator(dataset, **kwargs)
+    kwargs.setdefault("batch_size", batch_size)
+    if kwargs["batch_size"] == -1:
+        kwargs["batch_size"] = len(dataset)
+    lengths = getattr(dataset, "lengths", None)
+    if training and sort_by_length and iterator is DataLoader and lengths is not None \
+            and "sampler" not in kwargs and len(np.unique(lengths)) > 1:
+        # Variable lengths: batches of similar length pad little (seed 003).
+        kwargs["batch_sampler"] = LengthBucketBatchSampler(
+            lengths, kwargs.pop("batch_size"), shuffle=kwargs.pop("shuffle"))
+        kwargs.pop("drop_last", None)
+    return iterator(dataset, **kwargs)

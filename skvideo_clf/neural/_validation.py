@@ -1,0 +1,111 @@
+"""What a neural classifier accepts: ``X`` in its forms, labels, and class weights.
+
+:class:`InputValidationMixin` turns ``X`` into the form a classifier trains on (sequences,
+rows or maps, after ``_input_kind``), records or checks its feature size, and encodes the
+labels, whatever their type, into the integers the loss reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _assert_all_finite, check_array, column_or_1d
+
+from ..utils import check_sequences
+from ._batching import _writable
+
+__all__ = ["InputValidationMixin"]
+
+
+class InputValidationMixin:
+    """Input validation of :class:`~skvideo_clf.neural.NeuralClassifierBase`."""
+
+    #: "sequence": (n, T, D) / ragged / (n, D); "tabular": (n, D); "image": see subclass.
+    _input_kind = "sequence"
+
+    def _check_X(self, X, reset):
+        """Validate ``X`` into the internal form; record or check its feature size."""
+        data = self._prepare_X(X)
+        n_features, shape = self._input_signature(data)
+        if reset:
+            self.n_features_in_ = n_features
+            self.input_shape_ = shape
+        else:
+            if n_features != self.n_features_in_ or shape != self.input_shape_:
+                raise ValueError(
+                    f"X has {n_features} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input (input shape {shape} vs "
+                    f"{self.input_shape_} in fit)."
+                )
+        return data
+
+    def _prepare_X(self, X):
+        if self._input_kind == "sequence":
+            return check_sequences(X)
+        X = check_array(X, dtype=np.float32, accept_sparse=False)
+        return _writable(X)
+
+    def _input_signature(self, data):
+        if self._input_kind == "sequence":
+            seqs = data[0]
+            d = seqs.shape[2] if isinstance(seqs, np.ndarray) else seqs[0].shape[1]
+            return d, (d,)
+        return int(np.prod(data.shape[1:])), tuple(data.shape[1:])
+
+    def _n_samples(self, data):
+        return len(data[1]) if self._input_kind == "sequence" else len(data)
+
+    def _check_y(self, y, n_samples):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind in "fc":
+            _assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {n_samples} videos in X, "
+                f"{len(y)} labels in y."
+            )
+        return y
+
+    def _set_labels(self, y, classes=None, loss_labels=None):
+        # loss_labels: the label of every loss term, when the loss is not one per sample
+        # (frame voting trains on frames): "balanced" must balance what the loss sums
+        self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
+        if len(self.label_encoder_.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class "
+                f"({self.label_encoder_.classes_.tolist()[0]!r})."
+            )
+        if self.class_weight is None:
+            self.class_weight_ = None
+        else:
+            self.class_weight_ = compute_class_weight(
+                self.class_weight, classes=self.classes_,
+                y=y if loss_labels is None else loss_labels).astype(np.float32)
+
+    def _encode(self, y):
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y has labels {unseen.tolist()} unseen in the first fit (classes_ = "
+                f"{self.classes_.tolist()}); fit from scratch, or use refit_head for new classes."
+            )
+        return self.label_encoder_.transform(y).astype(np.int64)
+
+    @property
+    def classes_(self):
+        try:
+            return self.label_encoder_.classes_
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} has no classes_ before fit.") from None
+
+    def _check_fitted_X(self, X):
+        self.check_is_fitted()
+        return self._check_X(X, reset=False)
