@@ -264,3 +264,24 @@ def test_featurizer_refusal_is_a_usage_error_before_any_work(tmp_path, capsys):
     assert main(["demo", "--input-size", "10", "--out", str(tmp_path / "r")]) == EXIT_USAGE
     assert "--input-size must be at least 75" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_fit_with_another_backbone(tmp_path, dataset):
+    # --backbone reaches the featurizer; its own input size holds unless --input-size says
+    root, _, _ = dataset
+    model = tmp_path / "lite.skvc"
+    args = ["fit", str(root), "--backbone", "efficientnet_lite0", "--weights", "none",
+            "--input-size", "32", "--sequence-length", "2", "--epochs", "1",
+            "--classifier", "lstm", "--sampler", "none", "-o", str(model), "--quiet"]
+    assert main(args) == 0
+    pipe, _ = load_model(model)
+    featurizer = pipe.named_steps["features"]
+    assert type(featurizer).__name__ == "FrameFeatureTransformer"
+    assert featurizer.backbone == "efficientnet_lite0"
+    assert featurizer.preprocessing == {"input_size": 32}
+
+
+def test_unknown_backbone_exits_with_the_weights_code(tmp_path, dataset):
+    root, _, _ = dataset
+    assert main(["fit", str(root), "--backbone", "resnet9000", "-o",
+                 str(tmp_path / "m.skvc"), "--quiet"]) == EXIT_WEIGHTS

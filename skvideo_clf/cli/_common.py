@@ -128,17 +128,21 @@ def write_error(exc, path):
                     "place; nothing was written there.", EXIT_DATA)
 
 
-def _resolve_weights(weights):
+def _resolve_weights(weights, backbone="inception_v3"):
     """The concrete weights the featurizer will use (the library's one resolver).
 
-    Nothing is loaded here; a missing or damaged weights file exits with ``EXIT_WEIGHTS``
-    and says where to place the weights, before any video is read.
+    A missing or damaged weights file exits with ``EXIT_WEIGHTS`` and says where to place
+    the weights, before any video is read. InceptionV3's sources are resolved without
+    loading; another backbone is built once here, which checks its weights the same way.
     """
-    from ..features import WeightsUnavailableError, resolve_weights
+    from ..features import WeightsUnavailableError, get_backbone, resolve_weights
 
     if weights in ("none", "random"):
         return None
     try:
-        return resolve_weights(weights)
+        if backbone == "inception_v3":
+            return resolve_weights(weights)
+        get_backbone(backbone, weights)
+        return weights
     except (WeightsUnavailableError, ValueError) as exc:
         raise CLIError(str(exc), EXIT_WEIGHTS) from exc

@@ -19,7 +19,7 @@ from ._pipeline import check_featurizer_options, featurizer_params, make_featuri
 
 
 def _extract_settings(args, weights):
-    return {"features": args.features, "weights": str(weights),
+    return {"features": args.backbone, "weights": str(weights),
             "input_size": args.input_size, "sequence_length": args.sequence_length,
             "skvideo_clf_version": skvideo_clf.__version__}
 
@@ -29,9 +29,9 @@ def cmd_extract(args):
 
     from ..video import VideoReadError, source_fingerprint
 
-    check_featurizer_options(**featurizer_params(args))
+    check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     videos, y, groups = load_folder(args.data_dir, args, args.subset)
-    weights = _resolve_weights(args.weights)
+    weights = _resolve_weights(args.weights, args.backbone)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = _extract_settings(args, weights)

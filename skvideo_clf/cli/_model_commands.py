@@ -28,10 +28,10 @@ from ._pipeline import build_pipeline, check_featurizer_options, featurizer_para
 def cmd_fit(args):
     import numpy as np
 
-    check_featurizer_options(**featurizer_params(args))
+    check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     check_output_path(args.output)
     videos, y, _ = load_folder(args.data_dir, args, "train")
-    weights = _resolve_weights(args.weights)
+    weights = _resolve_weights(args.weights, args.backbone)
     pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
     classes, counts = np.unique(y, return_counts=True)
     log(args, f"Fitting on {len(videos)} videos of {len(classes)} classes "

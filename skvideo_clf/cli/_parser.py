@@ -38,8 +38,9 @@ def _model_options():
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("networks")
     g.add_argument("--weights", default="auto",
-                   help="InceptionV3 weights: auto, imagenet, tf2015, a state-dict path, or "
-                        "none (random, tests only) (default: %(default)s)")
+                   help="the backbone's weights: auto (its pretrained weights; InceptionV3 "
+                        "also imagenet or tf2015), a state-dict path, or none (random, tests "
+                        "only) (default: %(default)s)")
     g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto",
                    help="where networks run (default: %(default)s)")
     g.add_argument("--cache", metavar="DIR", default=None,
@@ -56,11 +57,16 @@ def _model_options():
 
 def _add_featurizer_options(p, *, classifier=True):
     g = p.add_argument_group("features")
+    g.add_argument("--backbone", default="inception_v3", metavar="NAME",
+                   help="frame network: inception_v3, efficientnet_lite0 (about 15x fewer "
+                        "FLOPs), or a model already in a local cache: torchvision:NAME, "
+                        "timm:NAME, open_clip:NAME/TAG (default: %(default)s)")
     g.add_argument("--features", choices=FEATURES, default="inception",
-                   help="frame featurizer (default: %(default)s)")
-    g.add_argument("--input-size", type=int, default=299, metavar="PX",
-                   help="frames are resized to PX x PX, >= 75; smaller is faster "
-                        "(default: %(default)s)")
+                   help=argparse.SUPPRESS)  # kept for old scripts; --backbone replaces it
+    g.add_argument("--input-size", type=int, default=None, metavar="PX",
+                   help="frames are resized to PX x PX (InceptionV3: >= 75); smaller is "
+                        "faster (default: the backbone's own, 299 for InceptionV3, 224 for "
+                        "EfficientNet-Lite0)")
     g.add_argument("--sequence-length", type=int, default=16, metavar="T",
                    help="frames per video (seed 000 uses 40) (default: %(default)s)")
     g.add_argument("--batch-size-frames", type=int, default=32, metavar="N",

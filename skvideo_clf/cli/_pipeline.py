@@ -13,12 +13,15 @@ _OPTIONS = {"input_size": "--input-size", "sequence_length": "--sequence-length"
             "batch_size": "--batch-size-frames", "memory": "--cache"}
 
 
-def check_featurizer_options(**params):
+def check_featurizer_options(backbone="inception_v3", **params):
     """Let the featurizer judge its options before any slow work; a refusal exits with 2.
 
     The featurizer's ``_parameter_constraints`` are the one statement of what it accepts;
-    this only words its refusal in terms of the command-line option.
+    this only words its refusal in terms of the command-line option. InceptionV3's lower
+    bound on the input size applies to it alone.
     """
+    if backbone != "inception_v3":
+        params.pop("input_size", None)
     from sklearn.utils._param_validation import Interval, InvalidParameterError
 
     from ..features import InceptionFrameTransformer
@@ -50,18 +53,23 @@ def cache_memory(args, cache=None):
 
 
 def featurizer_params(args):
-    """The featurizer parameters set by options, less the weights and the device."""
-    return dict(input_size=args.input_size, batch_size=args.batch_size_frames,
-                sequence_length=args.sequence_length, memory=cache_memory(args),
-                random_state=args.seed)
+    """The featurizer parameters set by options, less the weights and the device.
+
+    An option left unset (``--input-size``) is left out: the backbone's own value holds.
+    """
+    params = dict(input_size=args.input_size, batch_size=args.batch_size_frames,
+                  sequence_length=args.sequence_length, memory=cache_memory(args),
+                  random_state=args.seed)
+    return {k: v for k, v in params.items() if v is not None or k == "memory"}
 
 
 def make_featurizer(args, *, weights=None, verbose=0):
-    """The frame featurizer the command-line options describe."""
-    from ..features import InceptionFrameTransformer
+    """The frame featurizer the command-line options describe (``--backbone``)."""
+    from ..features import make_frame_featurizer
 
-    return InceptionFrameTransformer(weights=weights, device=device(args.device),
-                                     verbose=verbose, **featurizer_params(args))
+    return make_frame_featurizer(getattr(args, "backbone", "inception_v3"), weights=weights,
+                                 device=device(args.device), verbose=verbose,
+                                 **featurizer_params(args))
 
 
 def make_sampler(name, args):
