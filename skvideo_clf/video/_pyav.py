@@ -89,11 +89,16 @@ class PyAVDecoder:
     def seek(self, i, t):
         self.container.seek(int(t), stream=self.stream, backward=True, any_frame=False)
         self._frames = self.container.decode(self.stream)
+        # doubts: a landing that is not a keyframe, times that are missing, go backwards
+        # (AVI's packed B-frames) or pass the target
+        prev = None
         while (frame := self._next()) is not None:
-            if frame.pts is None or frame.pts > t:
+            if (frame.pts is None or frame.pts > t or (prev is None and not frame.key_frame)
+                    or (prev is not None and frame.pts <= prev)):
                 return None
             if frame.pts == t:
                 return frame.to_ndarray(format="rgb24")
+            prev = frame.pts
         return None
 
     def close(self):

@@ -261,7 +261,7 @@ def count_frames(video, count="auto") -> int:
 
 
 @validate_params(
-    {"video": _VIDEO},
+    {"video": _VIDEO, "reader": [StrOptions(set(READERS))]},
     prefer_skip_nested_validation=True,
 )
 def keyframe_indices(video, reader="opencv") -> np.ndarray:
@@ -508,9 +508,11 @@ def _gaps_worth_an_index(targets) -> bool:
 
 
 @validate_params(
-    {"video": _VIDEO, "indices": ["array-like", None]}, prefer_skip_nested_validation=True
+    {"video": _VIDEO, "indices": ["array-like", None],
+     "reader": [StrOptions(set(READERS))], "seek": [StrOptions(set(SEEK_MODES))]},
+    prefer_skip_nested_validation=True,
 )
-def read_video(video, indices=None) -> np.ndarray:
+def read_video(video, indices=None, *, reader="opencv", seek="auto") -> np.ndarray:
     """All requested frames as one ``(n, H, W, 3)`` uint8 array (for small videos only).
 
     Parameters
@@ -519,6 +521,8 @@ def read_video(video, indices=None) -> np.ndarray:
         The video.
     indices : sequence of int, default=None
         Frames to read, in this order; ``None`` reads every frame.
+    reader, seek : str
+        As :func:`read_frames`.
 
     Returns
     -------
@@ -537,7 +541,7 @@ def read_video(video, indices=None) -> np.ndarray:
     >>> read_video(np.zeros((5, 8, 8, 3), dtype=np.uint8), [0, 4, 4]).shape
     (3, 8, 8, 3)
     """
-    frames = list(read_frames(video, indices))
+    frames = list(read_frames(video, indices, reader=reader, seek=seek))
     if not frames:
         raise VideoReadError(f"{_as_source(video)}: no frames were read.")
     return np.stack(frames)
