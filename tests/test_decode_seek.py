@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from skvideo_clf.video import (
+    _reader,
     count_frames,
     keyframe_indices,
     read_frames,
     read_video,
     video_info,
 )
-from skvideo_clf.video import _reader
 
 _OPENCV_DATA = "/usr/share/doc/opencv-doc/examples/data"
 

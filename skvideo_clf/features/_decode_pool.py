@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
@@ -82,8 +82,11 @@ def _worker(jobs, out, size, read_options):
         arr = np.stack(frames)
         shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
         np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
+        # the parent owns the block from here (it unlinks it once copied): the tracker
+        # must not unlink it again at exit
+        resource_tracker.unregister(shm._name, "shared_memory")
         out.put(("chunk", j, k0, shm.name, arr.shape))
-        shm.close()  # the parent unlinks it once copied
+        shm.close()
 
     for j, job in jobs:
         frames, k0 = [], 0

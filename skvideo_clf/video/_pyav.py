@@ -7,7 +7,6 @@ keyframe and are confirmed by timestamp, variable frame rate included.
 
 from __future__ import annotations
 
-
 from ._clip import VideoReadError
 
 
