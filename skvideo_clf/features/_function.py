@@ -32,6 +32,10 @@ class FunctionFrameTransformer(BaseFrameTransformer):
     n_jobs : int or None, default=None
     verbose : int, default=0
     random_state : int, RandomState or None, default=None
+    reader : {"opencv", "pyav"}, default="opencv"
+    seek : {"exact", "keyframe"}, default="exact"
+    count : {"auto", "header", "exact"}, default="auto"
+    n_decoders : int or None, default=None
         As :class:`BaseFrameTransformer`.
 
     Attributes
@@ -54,14 +58,20 @@ class FunctionFrameTransformer(BaseFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "func": [callable],
         "kw_args": [dict, None],
     }
 
     def __init__(self, func, *, kw_args=None, sequence_length=40, frame_sampling="uniform",
-                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None,
+                 reader="opencv", seek="exact", count="auto", n_decoders=None):
         self.func = func
         self.kw_args = kw_args
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)

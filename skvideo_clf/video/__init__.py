@@ -6,7 +6,9 @@ this package decodes more than the frames that are asked for, and nothing holds 
 video in memory.
 
 - ``_clip``: :class:`InMemoryVideo`, :class:`Clip` and the conversions to them;
-- ``_reader``: :func:`video_info` and the streaming :func:`read_frames`;
+- ``_reader``: :func:`video_info` (counts from the container) and the streaming, seeking
+  :func:`read_frames` behind one small decoder interface;
+- ``_pyav``: the optional PyAV decoder (``reader="pyav"``);
 - ``_writer``: :func:`write_video`;
 - ``_indices``: the frame-index strategies behind :func:`sample_frame_indices`.
 """
@@ -31,9 +33,13 @@ from ._indices import (
 )
 from ._reader import (
     _INFO_CACHE,  # noqa: F401 - cleared by benchmarks/resample.py between timings
+    COUNT_MODES,
+    READERS,
+    SEEK_MODES,
     VIDEO_EXTENSIONS,
     VideoInfo,
     count_frames,
+    keyframe_indices,
     read_frames,
     read_video,
     video_info,
@@ -41,7 +47,10 @@ from ._reader import (
 from ._writer import write_video
 
 __all__ = [
+    "COUNT_MODES",
     "FRAME_STRATEGIES",
+    "READERS",
+    "SEEK_MODES",
     "VIDEO_EXTENSIONS",
     "Clip",
     "InMemoryVideo",
@@ -52,6 +61,7 @@ __all__ = [
     "block_indices",
     "count_frames",
     "fps_indices",
+    "keyframe_indices",
     "rand_down_indices",
     "rand_down_or_up_sample",
     "read_frames",

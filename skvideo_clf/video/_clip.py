@@ -171,8 +171,13 @@ class Clip:
             raise TypeError("A clip without frame_indices has no length until it is read.")
         return len(self.frame_indices)
 
-    def read(self) -> Iterator[np.ndarray]:
+    def read(self, **read_options) -> Iterator[np.ndarray]:
         """Yield the clip's frames (augmented when the clip carries an augmentation).
+
+        Parameters
+        ----------
+        **read_options
+            ``reader``, ``seek`` and ``threads`` of :func:`~skvideo_clf.video.read_frames`.
 
         Yields
         ------
@@ -182,7 +187,7 @@ class Clip:
         # The reader needs the clip's source types, so it is imported here, not at the top.
         from ._reader import read_frames
 
-        frames = read_frames(self.source, self.frame_indices)
+        frames = read_frames(self.source, self.frame_indices, **read_options)
         if self.augmentation is None:
             yield from frames
         else:

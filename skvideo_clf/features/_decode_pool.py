@@ -1,0 +1,196 @@
+"""A decode pool: worker processes decode (and resize) frames for the one network process.
+
+A network on an accelerator eats thousands of frames per second; one decode thread feeds
+it ~100 (240p) or ~15 (720p at 1 FPS). Here ``n_decoders`` worker processes decode their
+share of the videos, each with a one-thread decoder, optionally resize to the network's
+input size, and hand the frames over as **uint8 in shared memory**
+(:mod:`multiprocessing.shared_memory`, one block per chunk of frames): nothing is pickled
+but a block's name and shape, and float conversion and normalisation stay with the
+network's owner (on the device). The network is built once, in the calling process.
+
+:func:`thread_budget` splits the cores between decoding and the network so that they do
+not fight over them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from multiprocessing import resource_tracker, shared_memory
+
+import numpy as np
+
+#: Frames per shared-memory block.
+_CHUNK = 16
+
+
+def thread_budget(n_decoders=1, n_cores=None):
+    """Decoder threads per decoder and torch threads, together no more than the cores.
+
+    Parameters
+    ----------
+    n_decoders : int, default=1
+        Decoders running at the same time (a decode thread, or pool workers).
+    n_cores : int, default=None
+        Cores to share (``os.cpu_count()``, or the process's affinity where known).
+
+    Returns
+    -------
+    decoder_threads : int
+        Threads each decoder may use.
+    torch_threads : int
+        Threads for the network (``torch.set_num_threads``).
+
+    Examples
+    --------
+    >>> from skvideo_clf.features._decode_pool import thread_budget
+    >>> thread_budget(1, n_cores=2), thread_budget(2, n_cores=16)
+    ((1, 1), (4, 8))
+    """
+    if n_cores is None:
+        try:
+            n_cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            n_cores = os.cpu_count() or 1
+    n_decoders = max(1, int(n_decoders))
+    # half of the cores for the network, the other half shared by the decoders, each at least 1
+    torch_threads = max(1, n_cores - max(n_decoders, n_cores // 2))
+    decoder_threads = max(1, (n_cores - torch_threads) // n_decoders)
+    return decoder_threads, torch_threads
+
+
+def _resize(frame, size):
+    import cv2
+
+    h, w = frame.shape[:2]
+    if (h, w) == (size, size):
+        return frame
+    # the same interpolation as the featurizers' own resize, so features do not change
+    interp = cv2.INTER_AREA if (h > size and w > size) else cv2.INTER_LINEAR
+    return cv2.resize(frame, (size, size), interpolation=interp)
+
+
+def _worker(jobs, out, size, read_options):
+    """Decode ``[(j, job), ...]``; post chunks of uint8 frames through shared memory."""
+    import cv2
+
+    cv2.setNumThreads(1)  # one core per worker: the pool scales by workers
+    from ..video import VideoReadError
+
+    def send(j, k0, frames):
+        arr = np.stack(frames)
+        shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
+        np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
+        # the parent owns the block from here (it unlinks it once copied): the tracker
+        # must not unlink it again at exit
+        resource_tracker.unregister(shm._name, "shared_memory")
+        out.put(("chunk", j, k0, shm.name, arr.shape))
+        shm.close()
+
+    for j, job in jobs:
+        frames, k0 = [], 0
+        try:
+            for frame in job.clip().read(**read_options):
+                frames.append(frame if size is None else _resize(frame, size))
+                if len(frames) == _CHUNK:
+                    send(j, k0, frames)
+                    k0 += len(frames)
+                    frames = []
+            if frames:
+                send(j, k0, frames)
+            out.put(("done", j, None, None, None))
+        except (VideoReadError, OSError, cv2.error) as exc:
+            msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
+            out.put(("error", j, msg, None, None))
+    out.put(("end", None, None, None, None))
+
+
+class DecodePool:
+    """Decode the frames of several jobs in ``n_decoders`` worker processes.
+
+    Parameters
+    ----------
+    n_decoders : int
+        Worker processes; each decodes its share of the jobs (round robin) with a
+        one-thread decoder.
+    size : int, default=None
+        Resize every frame to ``size x size`` in the workers (``None``: as decoded).
+    read_options : dict, default=None
+        Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.features._base import _Job
+    >>> from skvideo_clf.features._decode_pool import DecodePool
+    >>> from skvideo_clf.video import InMemoryVideo
+    >>> video = InMemoryVideo(np.full((4, 8, 8, 3), 7, np.uint8))
+    >>> events = list(DecodePool(1).run([_Job(video, None, (0, 3), "v")]))
+    >>> [(e[0], e[1], e[2]) for e in events], events[0][3].shape
+    ([('frames', 0, 0), ('done', 0, None)], (2, 8, 8, 3))
+    """
+
+    def __init__(self, n_decoders, *, size=None, read_options=None):
+        self.n_decoders = n_decoders
+        self.size = size
+        self.read_options = read_options
+
+    def run(self, jobs):
+        """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
+        ``("error", j, message, None)`` as the workers produce them (per job in order)."""
+        n = max(1, min(int(self.n_decoders), len(jobs)))
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        out = ctx.Queue(maxsize=8 * n)
+        shares = [[(j, jobs[j]) for j in range(w, len(jobs), n)] for w in range(n)]
+        procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
+                             args=(shares[w], out, self.size, self.read_options or {}))
+                 for w in range(n)]
+        for p in procs:
+            p.start()
+        running = n
+        try:
+            while running:
+                try:
+                    kind, j, a, b, shape = out.get(timeout=1.0)
+                except queue.Empty:
+                    if not any(p.is_alive() for p in procs):
+                        raise RuntimeError("a decode worker died without a word "
+                                           "(killed, or out of memory).") from None
+                    continue
+                if kind == "end":
+                    running -= 1
+                elif kind == "chunk":
+                    shm = shared_memory.SharedMemory(name=b)
+                    try:
+                        frames = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
+                    finally:
+                        shm.close()
+                        shm.unlink()
+                    yield ("frames", j, a, frames)
+                elif kind == "done":
+                    yield ("done", j, None, None)
+                else:
+                    yield ("error", j, a, None)
+        finally:
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+                p.join()
+            _drain(out)
+
+
+def _drain(out):
+    """Unlink the blocks of chunks never collected (the consumer stopped early)."""
+    while True:
+        try:
+            kind, _, _, name, _ = out.get_nowait()
+        except (queue.Empty, OSError, ValueError):
+            return
+        if kind == "chunk":
+            try:
+                shm = shared_memory.SharedMemory(name=name)
+                shm.close()
+                shm.unlink()
+            except FileNotFoundError:
+                pass

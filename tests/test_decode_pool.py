@@ -1,0 +1,86 @@
+"""The decode pool, the reading options of featurizers and the persisted counts."""
+
+import numpy as np
+import pytest
+
+from skvideo_clf.features import FunctionFrameTransformer
+from skvideo_clf.features._decode_pool import DecodePool, thread_budget
+from skvideo_clf.video import _reader, read_video, write_video
+
+
+def _colour(frames):
+    return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = []
+    for v in range(3):
+        frames = rng.integers(0, 255, size=(20 + 7 * v, 16, 24, 3), dtype=np.uint8)
+        paths.append(str(write_video(tmp_path / f"v{v}.avi", frames)))
+    return paths
+
+
+@pytest.mark.parametrize("n_decoders", [1, 2])
+def test_pool_gives_identical_features(files, n_decoders):
+    videos = files + [np.full((5, 8, 8, 3), 9, np.uint8)]
+    plain = FunctionFrameTransformer(_colour, sequence_length=6).fit_transform(videos)
+    pooled_tf = FunctionFrameTransformer(_colour, sequence_length=6, n_decoders=n_decoders)
+    pooled = pooled_tf.fit_transform(videos)
+    assert np.array_equal(plain, pooled)
+    assert pooled_tf.n_frames_computed_ == 6 * 3 + 5
+
+
+def test_pool_reports_bad_videos_by_name(files, tmp_path):
+    bad = tmp_path / "bad.avi"
+    bad.write_text("not a video" * 40)
+    from skvideo_clf.features._base import _Job
+
+    jobs = [_Job(files[0], None, (0, 19), "good"), _Job(str(bad), None, (0,), str(bad))]
+    events = list(DecodePool(2).run(jobs))
+    kinds = sorted((e[0], e[1]) for e in events)
+    assert kinds == [("done", 0), ("error", 1), ("frames", 0)]
+    assert "bad.avi" in next(e[2] for e in events if e[0] == "error")
+
+
+def test_pool_resizes_to_uint8_in_the_workers(files):
+    from skvideo_clf.features._base import _Job
+
+    events = list(DecodePool(1, size=10).run([_Job(files[1], None, tuple(range(27)), "v")]))
+    chunks = [e[3] for e in events if e[0] == "frames"]
+    assert [c.shape[0] for c in chunks] == [16, 11]
+    assert all(c.dtype == np.uint8 and c.shape[1:] == (10, 10, 3) for c in chunks)
+
+
+def test_thread_budget_never_exceeds_the_cores():
+    for cores in (1, 2, 3, 8, 16):
+        for n_dec in (1, 2, 4):
+            dec, net = thread_budget(n_dec, n_cores=cores)
+            assert dec >= 1 and net >= 1
+            assert dec * n_dec + net <= max(cores, n_dec + 1)
+
+
+def test_counts_are_kept_in_the_frame_cache(files, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    FunctionFrameTransformer(_colour, sequence_length=4, memory=str(cache)).fit_transform(files)
+    _reader._INFO_CACHE.clear()  # as a new process would start
+
+    def no_counting(*args, **kwargs):
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr("skvideo_clf.features._base.video_info", no_counting)
+    tf = FunctionFrameTransformer(_colour, sequence_length=3, memory=str(cache))
+    assert tf.fit_transform(files).shape == (3, 3, 3)  # new frames, counts from the cache
+
+
+def test_keyframe_mode_reads_keyframes_only(tmp_path):
+    from test_decode_seek import _h264
+
+    path = _h264(tmp_path / "k.mp4", n=100, gop=25)
+    tf = FunctionFrameTransformer(_colour, sequence_length=5, seek="keyframe")
+    # uniform 5 of 100 -> 0, 25, 50, 74, 99 -> nearest keyframes 0, 25, 50, 75, 75
+    expected = _colour(read_video(path, [0, 25, 50, 75, 75]))
+    assert np.allclose(tf.fit_transform([path])[0], expected)
+    exact = FunctionFrameTransformer(_colour, sequence_length=5).fit_transform([path])[0]
+    assert not np.allclose(exact, expected)
