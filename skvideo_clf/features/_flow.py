@@ -136,8 +136,9 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     }
 
     def __init__(self, n_stack=10, *, method="farneback", output="histogram", flow_size=64,
-                 subtract_mean=False, grid=3, n_bins=8, sequence_length=40, frame_sampling="uniform",
-                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+                 subtract_mean=False, grid=3, n_bins=8, sequence_length=40,
+                 frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
+                 verbose=0, random_state=None):
         self.n_stack = n_stack
         self.method = method
         self.output = output
