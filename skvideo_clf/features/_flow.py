@@ -77,6 +77,13 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     the video, and a video shorter than the window repeats its last frame, i.e. adds zero
     flow), on frames converted to grey and resized to ``flow_size x flow_size``.
 
+    Seed 004's motion CNN takes "a 2L-channel stacked optical flow image" (line 341) without
+    giving L, the size or any normalisation; its reference [33] (Simonyan and Zisserman's
+    two-stream networks) uses L = 10, 224x224 inputs and subtracts from each flow field its
+    mean displacement (a crude camera-motion compensation). That input is
+    ``OpticalFlowTransformer(n_stack=10, output="stack", flow_size=224,
+    subtract_mean=True)``; [33] crops 224x224 from larger flow, this resizes the frames.
+
     Parameters
     ----------
     n_stack : int, default=10
@@ -89,6 +96,10 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         motion CNN. ``"histogram"``: a flow histogram (see :func:`flow_histogram`) over the
         L flows, ``(n_videos, T, grid * grid * (n_bins + 1))``, for SVM and LSTM baselines.
     flow_size : int, default=64
+        Side of the square grey frames the flow is computed on (224 in [33]).
+    subtract_mean : bool, default=False
+        Subtract from each flow field its mean x and mean y displacement (over the pixels
+        of that field) before stacking or histogramming ([33]'s mean flow subtraction).
     grid : int, default=3
     n_bins : int, default=8
     sequence_length, frame_sampling, padding, memory, n_jobs, verbose, random_state
@@ -119,17 +130,20 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         "method": [StrOptions({"farneback", "dis"})],
         "output": [StrOptions({"stack", "histogram"})],
         "flow_size": [Interval(Integral, 8, None, closed="left")],
+        "subtract_mean": ["boolean"],
         "grid": [Interval(Integral, 1, None, closed="left")],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(self, n_stack=10, *, method="farneback", output="histogram", flow_size=64,
-                 grid=3, n_bins=8, sequence_length=40, frame_sampling="uniform",
-                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+                 subtract_mean=False, grid=3, n_bins=8, sequence_length=40,
+                 frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
+                 verbose=0, random_state=None):
         self.n_stack = n_stack
         self.method = method
         self.output = output
         self.flow_size = flow_size
+        self.subtract_mean = subtract_mean
         self.grid = grid
         self.n_bins = n_bins
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
@@ -166,6 +180,8 @@ class OpticalFlowTransformer(BaseFrameTransformer):
                     flows[(a, b)] = _flow(grey[a], grey[b], self.method)
                 stack.append(flows[(a, b)])
             stack = np.stack(stack)  # (L, s, s, 2)
+            if self.subtract_mean:
+                stack = stack - stack.mean(axis=(1, 2), keepdims=True)
             if self.output == "stack":
                 out.append(stack.transpose(0, 3, 1, 2).reshape(2 * self.n_stack, s, s))
             else:

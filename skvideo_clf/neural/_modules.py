@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 __all__ = [
+    "CNNM2048",
     "FeatureMapCNN",
     "FrameMLP",
     "FusionModule",
@@ -218,6 +219,80 @@ class MotionCNN(nn.Module):
         return self.head(self.dropout(self.embed(x)))
 
 
+def _pooled_side(side, kernel, stride, padding=0, ceil=False):
+    span = side + 2 * padding - kernel
+    if span < 0:
+        return 0
+    return (-(-span // stride) if ceil else span // stride) + 1
+
+
+def _cnn_m_side(side):
+    """Side of CNN-M's pool5 maps: conv1 7/2, pool 3/2, conv2 5/2 pad 1, pool 3/2, pool 3/2."""
+    for kernel, stride, padding, ceil in ((7, 2, 0, False), (3, 2, 0, True), (5, 2, 1, False),
+                                          (3, 2, 0, True), (3, 2, 0, True)):
+        side = _pooled_side(side, kernel, stride, padding, ceil) if side > 0 else 0
+    return side
+
+
+class CNNM2048(nn.Module):
+    """CNN-M-2048 on stacked optical flow: seed 004's motion CNN, as its reference [33] has it.
+
+    Seed 004 names only "the CNN M [33]" with "13.5% [33] top-5 error" (lines 850-853) and a
+    "2L-channel stacked optical flow image" input (340-342); the layer list is Chatfield et
+    al.'s CNN-M-2048 as Simonyan and Zisserman's temporal stream uses it (the paper's
+    reference [33]):
+
+    =====  ====================================================  ==========================
+    conv1  96 @ 7x7 stride 2, pad 0, ReLU, LRN, max-pool 3x3/2   224 -> 109 -> 54
+    conv2  256 @ 5x5 stride 2, pad 1, ReLU, max-pool 3x3/2       54 -> 26 -> 13
+           (no LRN: the temporal net drops conv2's normalisation)
+    conv3  512 @ 3x3, pad 1, ReLU                                13
+    conv4  512 @ 3x3, pad 1, ReLU                                13
+    conv5  512 @ 3x3, pad 1, ReLU, max-pool 3x3/2                13 -> 6
+    fc6    4096, ReLU (``self.fc``: the motion features), dropout
+    fc7    2048, ReLU, dropout
+    head   class layer
+    =====  ====================================================  ==========================
+
+    Pooling rounds up (Caffe's rule, ``ceil_mode=True``): with torch's default floor the
+    maps would be 12x12 after conv2 and 5x5 after conv5, and fc6 would have 12,800 inputs
+    instead of 6 x 6 x 512 = 18,432. LRN is Caffe's (size 5, alpha 1e-4, beta 0.75, k 1;
+    torch divides alpha by the size as Caffe does). On 224x224x20 input the layers hold
+    94,176 / 614,656 / 1,180,160 / 2,359,808 / 2,359,808 / 75,501,568 / 8,390,656
+    parameters and, with 101 classes, the head 206,949: 90,707,781 in all.
+    """
+
+    def __init__(self, in_channels, n_classes, input_size=(224, 224), dropout=0.5):
+        super().__init__()
+        h, w = (_cnn_m_side(int(s)) for s in input_size)
+        if h < 1 or w < 1:
+            raise ValueError(
+                f"CNN-M-2048 needs flow maps of at least 57x57 (its 7x7/2 conv, three "
+                f"3x3/2 pools and a 5x5/2 conv); got {tuple(input_size)} (224x224 in [33]).")
+        self.body = nn.Sequential(
+            nn.Conv2d(int(in_channels), 96, 7, stride=2), nn.ReLU(),
+            nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0),
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Conv2d(96, 256, 5, stride=2, padding=1), nn.ReLU(),
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Conv2d(256, 512, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(3, 2, ceil_mode=True),
+            nn.Flatten(),
+        )
+        self.fc = nn.Sequential(nn.Linear(512 * h * w, 4096), nn.ReLU())
+        self.dropout = nn.Dropout(dropout)
+        self.fc7 = nn.Sequential(nn.Linear(4096, 2048), nn.ReLU(), nn.Dropout(dropout))
+        self.head = nn.Linear(2048, n_classes)
+
+    def embed(self, x):
+        return self.fc(self.body(x))
+
+    def forward(self, x):
+        return self.head(self.fc7(self.dropout(self.embed(x))))
+
+
 class FusionModule(nn.Module):
     """Seed 004's feature fusion network (Fig. 1, section 3.3).
 
@@ -246,16 +321,25 @@ class FusionModule(nn.Module):
 
 
 @torch.no_grad()
-def prox_l21_l11(weight, lambda2, lambda3, step=1.0):
-    """Proximal operator of ``step * (lambda2/2 ||W||_{2,1} + lambda3 ||W||_{1,1})``.
+def prox_l21_l11(weight, lambda2, lambda3, step=1.0, *, mode="exact"):
+    """Proximal step on the fusion weights of seed 004 (Eq. 3 and Eq. 4), row by row.
 
-    Returns ``argmin_W 1/2 ||W - V||_F^2 + step * (lambda2/2 sum_r ||W_r||_2
-    + lambda3 sum_rj |W_rj|)`` for ``V = weight``, row by row (Eq. 4 of seed 004):
-    ``U_r = sign(V_r) max(|V_r| - step*lambda3, 0)``, then
-    ``W_r = (1 - step*lambda2/2 / ||U_r||_2)_+ U_r``. Eq. 4 of the paper writes the
-    thresholds as ``lambda3`` and ``lambda2``, i.e. it folds the step size and the 1/2 into
-    them; a gradient step of size ``lr`` must be followed by the prox of ``lr`` times the
-    penalty, which is what ``step`` is for.
+    ``mode="exact"`` (default): the proximal operator of ``step`` times the penalty of
+    Eq. 3, ``argmin_W 1/2 ||W - V||_F^2 + step * (lambda2/2 sum_r ||W_r||_2 + lambda3
+    sum_rj |W_rj|)`` for ``V = weight``::
+
+        U_r = sign(V_r) max(|V_r| - step*lambda3, 0)
+        W_r = max(1 - (step*lambda2/2) / ||U_r||_2, 0) U_r
+
+    A gradient step of size ``lr`` must be followed by the prox of ``lr`` times the
+    penalty: at the paper's lr 0.7 the thresholds are ``0.7 lambda3`` and ``0.35 lambda2``.
+
+    ``mode="as_printed"``: Eq. 4 as the paper prints it (seed 004 lines 717-728,
+    ``W_r = (1 - lambda2 / ||U_r||_2) U_r`` with ``U_r = [|V_r| - lambda3]_+ sign(V_r)``):
+    thresholds ``lambda3`` and ``lambda2`` whatever the step (``step`` is ignored), i.e.
+    the step size and Eq. 3's 1/2 folded into the lambdas. The printed group factor has
+    no ``(.)_+``; both modes clamp it at 0, as the arg-min requires (without the clamp a
+    row whose norm is below the threshold would flip sign instead of vanishing).
 
     Parameters
     ----------
@@ -263,8 +347,9 @@ def prox_l21_l11(weight, lambda2, lambda3, step=1.0):
         Rows are the fusion layer's units (``nn.Linear.weight`` layout).
     lambda2, lambda3 : float
         Weights of the l2,1 and l1,1 norms in Eq. 3.
-    step : float
-        Step size of the gradient step just taken.
+    step : float, default=1.0
+        Step size of the gradient step just taken (``mode="exact"`` only).
+    mode : {"exact", "as_printed"}, default="exact"
 
     Returns
     -------
@@ -276,9 +361,15 @@ def prox_l21_l11(weight, lambda2, lambda3, step=1.0):
     >>> V = torch.tensor([[3.0, -4.0], [0.1, 0.1]])
     >>> prox_l21_l11(V, lambda2=2.0, lambda3=0.0).tolist()
     [[2.4000000953674316, -3.200000047683716], [0.0, 0.0]]
+    >>> prox_l21_l11(V, lambda2=2.0, lambda3=0.0, mode="as_printed").tolist()
+    [[1.8000000715255737, -2.4000000953674316], [0.0, 0.0]]
     """
-    t1 = step * lambda3
-    t2 = step * lambda2 / 2.0
+    if mode == "exact":
+        t1, t2 = step * lambda3, step * lambda2 / 2.0
+    elif mode == "as_printed":
+        t1, t2 = lambda3, lambda2
+    else:
+        raise ValueError(f"mode must be 'exact' or 'as_printed', got {mode!r}.")
     u = torch.sign(weight) * torch.clamp(weight.abs() - t1, min=0.0)
     if t2 <= 0:
         return u

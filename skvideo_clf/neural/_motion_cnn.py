@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
+from skorch.callbacks import LRScheduler
 
 from ..utils import Substitution
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._batching import _writable
-from ._modules import MotionCNN
+from ._modules import CNNM2048, MotionCNN
 from ._skorch_compat import resolved_device
 
 __all__ = ["MotionCNNClassifier"]
@@ -28,15 +30,36 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     ``L`` flows). A video with several stacks is several samples; average their
     ``predict_proba`` (or their ``transform``) per video. A 2-D ``(n, D)`` input is read as
     ``D`` channels of 1x1 maps. ``transform`` returns the first FC layer's activations,
-    the motion features that seed 004 feeds to its LSTM, SVM and fusion network.
+    the motion features that seed 004 feeds to its LSTM, SVM and fusion network ("we adopt
+    the output of the first FC layer of the two CNNs as the spatial and the short-term
+    motion features", seed 004 lines 347-349).
+
+    The defaults are a small CNN that trains in seconds on a CPU.
+    ``MotionCNNClassifier.from_preset("seed004")`` is the paper's motion CNN: "the CNN M
+    [33]" (line 851) trained from scratch (858) by SGD with momentum 0.9, lr 1e-2, reduced
+    to 1e-3 after 100K iterations and to 1e-4 after 200K (869-872; an ``LRScheduler``
+    callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
+    (:class:`~skvideo_clf.neural._modules.CNNM2048`: conv 96@7x7/2, 256@5x5/2, three
+    512@3x3, fc6 4096, fc7 2048), ``transform`` returns fc6 (4096-d). Its input, L = 10
+    flows at 224x224 with the mean flow subtracted, is ``OpticalFlowTransformer(n_stack=10,
+    output="stack", flow_size=224, subtract_mean=True)``. The layer list, L = 10, 224 px and
+    the mean-flow subtraction come from the paper's reference [33] (Simonyan and Zisserman,
+    two-stream networks), not from seed 004's text, which says only "2L-channel" (341);
+    the CNN batch size and iteration budget are not stated (the preset keeps the library's
+    ``batch_size`` and ``max_epochs``: set ``max_epochs`` to reach 200K+ iterations).
 
     Parameters
     ----------
+    architecture : {{"small", "cnn_m_2048"}}, default="small"
+        ``"small"``: the blocks of ``channels`` and one FC layer of ``fc_size``.
+        ``"cnn_m_2048"``: CNN-M-2048 (``channels`` and ``fc_size`` are not used; fc6 is
+        4096 wide); flow maps must be at least 57x57 (224x224 in [33]).
     channels : tuple of int, default=(16, 32)
-        Conv 3x3 + ReLU + 2x2 max-pool blocks.
+        Conv 3x3 + ReLU + 2x2 max-pool blocks (``architecture="small"``).
     fc_size : int, default=64
-        Width of the first FC layer (the ``transform`` output).
+        Width of the first FC layer (the ``transform`` output) (``architecture="small"``).
     dropout : float, default=0.5
+        After the FC layers (fc6 and fc7 in CNN-M-2048; 0.5 is the library's choice).
     {base_parameters}
 
     Attributes
@@ -62,15 +85,30 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     """
 
     _input_kind = "image"
+
+    PRESETS = {
+        # seed 004, lines 850-872: CNN M [33] on 2L-channel flow, trained from scratch, SGD
+        # momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K.
+        "seed004": dict(
+            architecture="cnn_m_2048", dropout=0.5, optimizer=torch.optim.SGD, lr=1e-2,
+            optimizer__momentum=0.9,
+            callbacks=[("lr_schedule", LRScheduler(
+                torch.optim.lr_scheduler.MultiStepLR, milestones=[100_000, 200_000],
+                gamma=0.1, step_every="batch"))]),
+    }
+
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
+        "architecture": [StrOptions({"small", "cnn_m_2048"})],
         "channels": [tuple, list],
         "fc_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, *, channels=(16, 32), fc_size=64, dropout=0.5, **kwargs):
+    def __init__(self, *, architecture="small", channels=(16, 32), fc_size=64, dropout=0.5,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.architecture = architecture
         self.channels = channels
         self.fc_size = fc_size
         self.dropout = dropout
@@ -88,7 +126,35 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     def _to_model_input(self, X):
         return X[:, :, None, None] if X.ndim == 2 else X
 
+    @classmethod
+    def from_preset(cls, name, **overrides):
+        """An instance configured as a paper configures it (see ``PRESETS``).
+
+        The preset's callbacks are copied, so that two instances never share their state.
+
+        Parameters
+        ----------
+        name : str
+            A key of ``cls.PRESETS``.
+        **overrides
+            Parameters that replace the preset's.
+
+        Returns
+        -------
+        estimator
+        """
+        est = super().from_preset(name, **overrides)
+        if "callbacks" not in overrides and est.callbacks is not None:
+            est.callbacks = copy.deepcopy(est.callbacks)
+        return est
+
     def _build_module(self, **kwargs):
+        if self.architecture == "cnn_m_2048":
+            shape = self.input_shape_
+            params = dict(in_channels=shape[0], n_classes=len(self.classes_),
+                          input_size=shape[1:] if len(shape) == 3 else (1, 1),
+                          dropout=self.dropout)
+            return CNNM2048(**{**params, **kwargs})
         params = dict(in_channels=self.input_shape_[0], n_classes=len(self.classes_),
                       channels=tuple(int(c) for c in self.channels), fc_size=self.fc_size,
                       dropout=self.dropout)
@@ -113,6 +179,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
         Returns
         -------
         ndarray of shape (n, fc_size), float32
+            ``(n, 4096)`` (fc6) with ``architecture="cnn_m_2048"``.
         """
         data = self._check_fitted_X(X)
         features = []
