@@ -1,0 +1,6 @@
+class ConfigError(ValueError):
+    pass
+
+
+def load_config(path):
+    raise NotImplementedError
