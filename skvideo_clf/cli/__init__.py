@@ -40,6 +40,7 @@ from ._common import (  # noqa: F401  (exit codes: importable for scripts and te
     EXIT_WEIGHTS,
     CLIError,
 )
+from ._compare import cmd_compare
 from ._demo import cmd_demo
 from ._extract import cmd_extract
 from ._model_commands import cmd_evaluate, cmd_fit, cmd_predict
@@ -57,7 +58,7 @@ __all__ = [
     "save_model",
 ]
 
-_COMMANDS = {"demo": cmd_demo, "fit": cmd_fit, "predict": cmd_predict,
+_COMMANDS = {"compare": cmd_compare, "demo": cmd_demo, "fit": cmd_fit, "predict": cmd_predict,
              "evaluate": cmd_evaluate, "extract": cmd_extract}
 
 

@@ -116,6 +116,47 @@ def _add_demo_options(p):
     p.add_argument("--epochs", type=int, default=None)
 
 
+def _add_compare_options(p):
+    from ..protocols._protocols import PROTOCOLS
+
+    p.add_argument("data_dir", metavar="DATA_DIR",
+                   help="folder of class folders of videos (UCF101 / HMDB51 layout)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--protocol", choices=sorted(PROTOCOLS), metavar="NAME",
+                      help="a paper's comparison: " + ", ".join(sorted(PROTOCOLS)))
+    what.add_argument("--config", metavar="FILE.toml", default=None,
+                      help="your own rows (featurizer / sampler / classifier and their "
+                           "parameters, or a grid search) from a TOML file")
+    p.add_argument("-o", "--out", default="skvideo_clf_compare", metavar="REPORT_DIR",
+                   help="report folder; finished rows are kept there, so rerunning the "
+                        "same command resumes (default: %(default)s)")
+    p.add_argument("--split-dir", metavar="DIR", default=None,
+                   help="folder with UCF101 split files (classInd.txt, trainlist0N.txt, "
+                        "testlist0N.txt); without it, group-aware stratified "
+                        "cross-validation on the v_X_gY_cZ groups")
+    p.add_argument("--split", type=int, choices=(1, 2, 3), nargs="+", default=[1],
+                   metavar="K", help="official split(s), e.g. --split 1 2 3 for the mean of "
+                                     "the three (default: 1)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true",
+                      help="the papers' configuration (299 px, 40 frames, paper widths, 5 "
+                           "folds): meant for a GPU")
+    size.add_argument("--quick", action="store_true",
+                      help="the smallest configuration (a smoke test)")
+    p.add_argument("--folds", type=_positive, default=None,
+                   help="cross-validation folds without split files")
+    p.add_argument("--rows", default=None, metavar="I,J,...",
+                   help="run only these rows (1-based); the baseline row always runs")
+    p.add_argument("--backbone", default="inception_v3", metavar="NAME",
+                   help="frame network of the spatial stream (see fit --backbone) "
+                        "(default: %(default)s)")
+    p.add_argument("--input-size", type=int, default=None, metavar="PX")
+    p.add_argument("--sequence-length", type=int, default=None, metavar="T")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--n-bootstrap", type=_positive, default=2000, metavar="B",
+                   help="resamples of the paired bootstrap (default: %(default)s)")
+
+
 def build_parser():
     """The ``skvideo-clf`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -141,6 +182,16 @@ def build_parser():
         "oversampling, ResBiLSTM with both, and kernel / fusion baselines; prints the table "
         "and writes a report folder.", networks=True)
     _add_demo_options(p)
+
+    p = command(
+        "compare", "a paper's comparison (or your own grid) on your videos",
+        "Run the rows of a paper's table (--protocol) or of your TOML file (--config) on "
+        "DATA_DIR/<class>/<video> with the same splits for every row, resampling inside "
+        "training folds only and one shared frame cache; print mean ± std per metric, the "
+        "paper's numbers and a paired comparison of each row with the baseline, and write "
+        "a report folder. Finished (row, fold) results are saved at once: rerunning a "
+        "killed command resumes it.", networks=True)
+    _add_compare_options(p)
 
     p = command(
         "fit", "fit a pipeline on a class-folder dataset and save it",

@@ -7,19 +7,46 @@ the same rows serve cross-validation, a single fit, or a later comparison comman
   ``skvideo-clf demo`` (seed 000's Table I, then seed 004's baselines);
 * :func:`demo_dataset`: the synthetic imbalanced videos the demo runs on;
 * :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
-* :data:`PAPER_TABLE_I` and :func:`paper_table_i`: what seed 000 reports, for reference.
+* :data:`PAPER_TABLE_I` and :func:`paper_table_i`: what seed 000 reports, for reference;
+* :data:`PROTOCOLS`, :func:`get_protocol`, :class:`Protocol`, :class:`RowParts` and
+  :func:`compare_config`: the papers' comparisons of ``skvideo-clf compare``;
+* :func:`run_rows`, :func:`group_splits`, :func:`paired_comparison`,
+  :func:`summarize_rows`: the resumable runner and the paired comparisons;
+* :func:`load_config`, :class:`ConfigError`: a user's own grid from a TOML file.
 """
 
 from ._compare import cross_validate_presets
+from ._config import ConfigError, load_config
 from ._demo import DEMO_SIZES, demo_config, demo_dataset, demo_presets
+from ._protocols import (
+    COMPARE_SIZES,
+    PROTOCOLS,
+    Protocol,
+    RowParts,
+    compare_config,
+    get_protocol,
+)
 from ._reference import PAPER_TABLE_I, paper_table_i
+from ._runner import group_splits, paired_comparison, run_rows, summarize_rows
 
 __all__ = [
+    "COMPARE_SIZES",
+    "ConfigError",
     "DEMO_SIZES",
     "PAPER_TABLE_I",
+    "PROTOCOLS",
+    "Protocol",
+    "RowParts",
+    "compare_config",
     "cross_validate_presets",
     "demo_config",
     "demo_dataset",
     "demo_presets",
+    "get_protocol",
+    "group_splits",
+    "load_config",
+    "paired_comparison",
     "paper_table_i",
+    "run_rows",
+    "summarize_rows",
 ]

@@ -1,0 +1,333 @@
+"""``compare``: a paper's comparison (or the user's own grid) on a class-folder dataset.
+
+Every row sees the same splits (official split files, else group-aware stratified folds),
+resamples inside its training folds only (imblearn Pipelines), and reads one shared frame
+cache, so each unique frame is featurized once for all rows and folds. Each finished
+``(row, fold)`` is written to the report folder at once: a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+
+from ..utils import atomic_write_text
+from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, load_folder, log
+from ._common import progress as progress_bar
+from ._pipeline import cache_memory, check_featurizer_options
+
+#: Metric key -> column title.
+TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "weighted F1",
+          "balanced_accuracy": "bal. Acc", "hit@1": "hit@1", "mAP": "mAP"}
+
+
+def _pick(rows, spec):
+    """The rows ``--rows I,J`` names (1-based), or every row."""
+    if not spec:
+        return rows
+    try:
+        picked = [int(i) for i in spec.split(",")]
+        if not all(1 <= i <= len(rows) for i in picked):
+            raise ValueError
+    except ValueError:
+        raise CLIError(f"--rows takes row numbers 1..{len(rows)} separated by commas, got "
+                       f"{spec!r}.", EXIT_USAGE) from None
+    return [rows[i - 1] for i in picked]
+
+
+def _load_data(args):
+    """``(videos, y, splits, description)``: official splits, else group-aware folds."""
+    import numpy as np
+
+    from ..protocols._runner import group_splits
+
+    if args.split_dir is None:
+        videos, y, groups = load_folder(args.data_dir, argparse_split(args, 1), "train")
+        videos, y, groups = list(videos), np.asarray(y), np.asarray(groups)
+        if len(np.unique(y)) < 2:
+            raise CLIError(f"{args.data_dir!r} holds one class; a comparison needs two or "
+                           "more class folders.")
+        splits = group_splits(y, groups, args.cfg["folds"], random_state=args.seed)
+        how = (f"{len(splits)}-fold group-aware stratified cross-validation "
+               f"(StratifiedGroupKFold on {len(np.unique(groups))} groups)")
+        return videos, y, splits, how
+    paths, labels, index = [], [], {}
+    splits = []
+    for k in args.split:
+        sides = []
+        for subset in ("train", "test"):
+            vids, ys, _ = load_folder(args.data_dir, argparse_split(args, k), subset)
+            idx = []
+            for v, c in zip(vids, ys, strict=True):
+                if v not in index:
+                    index[v] = len(paths)
+                    paths.append(v)
+                    labels.append(c)
+                idx.append(index[v])
+            sides.append(np.asarray(idx))
+        splits.append(tuple(sides))
+    how = "official split" + ("s " if len(args.split) > 1 else " ") + ", ".join(
+        map(str, args.split)) + f" of {args.split_dir}"
+    return paths, np.asarray(labels), splits, how
+
+
+def argparse_split(args, k):
+    import argparse
+
+    return argparse.Namespace(split_dir=args.split_dir, split=k)
+
+
+def _imbalance(splits, y, cfg, seed):
+    """Seed 000's imbalanced-UCF101 rule, applied to each training split only."""
+    from ..datasets import make_imbalanced
+
+    return [(train[make_imbalanced(y[train], min_count=cfg["imbalance_min_count"],
+                                   random_state=seed)], test) for train, test in splits]
+
+
+def cmd_compare(args):
+    import numpy as np
+
+    from ..protocols import RowParts, compare_config, get_protocol
+    from ..protocols._runner import run_rows
+    from ..utils import object_array
+
+    start = time.perf_counter()
+    size = "full" if args.full else "quick" if args.quick else "default"
+    cfg = compare_config(size, input_size=args.input_size,
+                         sequence_length=args.sequence_length, epochs=args.epochs,
+                         folds=args.folds)
+    settings = None
+    if args.config is not None:
+        from ..protocols._config import ConfigError, load_config
+
+        try:
+            settings = load_config(args.config)
+        except ConfigError as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+        cfg.update(settings.overrides)
+        protocol = settings.protocol
+    else:
+        protocol = get_protocol(args.protocol)
+    args.cfg = cfg
+    if args.backbone == "inception_v3":
+        check_featurizer_options(input_size=cfg["input_size"],
+                                 sequence_length=cfg["sequence_length"])
+    if args.backbone.startswith("lowlevel"):
+        weights = None
+    else:
+        weights = _resolve_weights(args.weights, args.backbone)
+    videos, y, splits, how = _load_data(args)
+    if protocol.imbalance:
+        splits = _imbalance(splits, y, cfg, args.seed)
+    labels = np.unique(y)
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
+    parts = RowParts(cfg, backbone=args.backbone, weights=weights, device=device(args.device),
+                     memory=cache_memory(args, cache), random_state=args.seed)
+    rows = (settings.rows(parts) if settings is not None else protocol.rows(parts))
+    rows = _pick(rows, args.rows)
+    names = [n for n, _ in rows]
+    if protocol.baseline not in names:
+        rows = [r for r in protocol.rows(parts) if r[0] == protocol.baseline] + rows
+    counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+    log(args, f"compare {protocol.name}: {len(y)} videos, {len(labels)} classes "
+              f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); {how}; "
+              f"{len(rows)} rows; {size} configuration ({args.backbone} at "
+              f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
+              f"epochs); frame cache {cache}.")
+    context = {"protocol": protocol.name, "config": cfg, "backbone": args.backbone,
+               "weights": str(weights), "seed": args.seed, "videos": list(map(str, videos)),
+               "y": [str(c) for c in y],
+               "rows_config": settings.digest if settings is not None else None}
+    bar = progress_bar(total=len(rows) * len(splits), enabled=not args.quiet, unit="fit",
+                       desc=f"compare {protocol.name}")
+    with warnings.catch_warnings():
+        # small folds make every MLP stop early; say it once, not once per fit
+        warnings.simplefilter("once")
+        results = run_rows(rows, object_array(videos), y, splits, out_dir=out,
+                           context=context, labels=labels, progress=bar,
+                           log=lambda m: None if args.quiet else bar.write(m))
+    bar.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # t-test on near-equal differences
+        tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap,
+                              seed=args.seed)
+    print()
+    print(tables["text"])
+    print()
+    total = time.perf_counter() - start
+    meta = dict(protocol=protocol.name, title=protocol.title, data_dir=str(args.data_dir),
+                n_videos=len(y), classes=counts, splits=how, n_splits=len(splits),
+                config=cfg, backbone=args.backbone, weights=str(weights), seed=args.seed,
+                seconds=total, cache=str(cache), command="skvideo-clf " + " ".join(
+                    getattr(args, "argv", [])))
+    paths = write_report(out, protocol, results, tables, meta)
+    resumed = sum(f["resumed"] for r in results for f in r["folds"])
+    note = f" ({resumed} fold results kept from an earlier run)" if resumed else ""
+    print(f"Mean ± std over {len(splits)} folds; Δ and p against {protocol.baseline!r}. "
+          f"Report written to {out}/ ({len(paths)} files) in {total:.0f} s{note}.")
+    return EXIT_OK
+
+
+def _pm(mean, std):
+    return "" if mean is None else f"{mean:.3f} ± {std:.3f}"
+
+
+def _p(value):
+    return "" if value is None else f"{value:.3f}"
+
+
+def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
+    """The printed table, the CSV rows and the paired comparisons of one run."""
+    from ..metrics import format_table
+    from ..protocols._runner import METRICS, paired_comparison, summarize_rows
+
+    metrics = list(METRICS) + ([protocol.metric] if protocol.metric else [])
+    summary = summarize_rows(results, metrics=metrics)
+    base = next(r for r in results if r["name"] == protocol.baseline)
+    paired = {}
+    for res in results:
+        if res["name"] != protocol.baseline:
+            paired[res["name"]] = paired_comparison(
+                base, res, metric=protocol.paired_metric, n_bootstrap=n_bootstrap,
+                random_state=seed)
+    delta = f"Δ {TITLES[protocol.paired_metric]}"
+    shown = []
+    for row in summary:
+        name = row["name"]
+        line = {"model": name + (" (baseline)" if name == protocol.baseline else "")}
+        for m in metrics:
+            line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
+        paper = protocol.paper.get(name)
+        for j, col in enumerate(protocol.paper_columns):
+            line[f"paper {col}"] = "" if paper is None else f"{paper[j]:.3f}"
+        cmp = paired.get(name)
+        if cmp is not None:
+            lo, hi = cmp["bootstrap_ci"]
+            line[delta] = f"{cmp['diff']:+.3f}"
+            line["95% CI"] = f"[{lo:+.3f}, {hi:+.3f}]"
+            line["p (boot)"] = _p(cmp["p_bootstrap"])
+            line["p (folds)"] = _p(cmp["p_sign_flip"])
+            line["beyond noise"] = "yes" if cmp["beyond_noise"] else "no"
+        shown.append(line)
+    csv_rows = []
+    for row in summary:
+        flat = {"model": row["name"], **{k: v for k, v in row.items() if k != "name"}}
+        for j, col in enumerate(protocol.paper_columns):
+            paper = protocol.paper.get(row["name"])
+            flat[f"paper_{col}"] = None if paper is None else paper[j]
+        cmp = paired.get(row["name"])
+        if cmp is not None:
+            flat.update({f"diff_{cmp['metric']}": cmp["diff"],
+                         "ci_low": cmp["bootstrap_ci"][0], "ci_high": cmp["bootstrap_ci"][1],
+                         "p_bootstrap": cmp["p_bootstrap"], "p_sign_flip": cmp["p_sign_flip"],
+                         "p_t": cmp["p_t"]})
+        csv_rows.append(flat)
+    per_fold = [{"model": r["name"], "fold": f["fold"], "n_train": f["n_train"],
+                 "n_test": len(f["test"]), **{m: f["metrics"].get(m) for m in metrics},
+                 "seconds": f["seconds"]} for r in results for f in r["folds"]]
+    columns = list(shown[0])
+    for line in shown[1:]:
+        columns += [c for c in line if c not in columns]
+    return {"shown": shown, "columns": columns, "text": format_table(shown, columns),
+            "csv": csv_rows, "per_fold": per_fold, "paired": paired, "summary": summary,
+            "metrics": metrics}
+
+
+def write_report(out, protocol, results, tables, meta):
+    """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
+    import numpy as np
+
+    from ..metrics import evaluate, format_table, new_figure, save_figure
+    from ..protocols._runner import row_slug
+
+    paths = []
+
+    def write(name, text):
+        target = os.path.join(out, name)
+        atomic_write_text(target, text)
+        paths.append(target)
+
+    write("comparison.csv", format_table(tables["csv"], fmt="csv"))
+    write("per_fold.csv", format_table(tables["per_fold"], fmt="csv"))
+    write("comparison.json", json.dumps({"meta": meta, "rows": tables["csv"],
+                                         "paired": tables["paired"],
+                                         "per_fold": tables["per_fold"]},
+                                        indent=2, default=str))
+    links = []
+    for res in results:
+        folds = res["folds"]
+        labels = folds[0]["labels"]
+        report = evaluate(np.concatenate([f["y_true"] for f in folds]),
+                          np.concatenate([f["y_pred"] for f in folds]),
+                          y_score=np.concatenate([np.asarray(f["y_score"]) for f in folds]),
+                          labels=labels)
+        slug = row_slug(res["name"])
+        saved = report.save(os.path.join(out, "rows", slug))
+        paths.extend(saved.values())
+        links.append(f"- [{res['name']}](rows/{slug}/report.md): pooled test predictions, "
+                     f"macro F1 {report.f1_macro:.3f}; [confusion matrix]"
+                     f"(rows/{slug}/confusion_matrix_normalized.png)")
+
+    fig, ax = new_figure((8, 0.5 * len(results) + 1.5))
+    names = [r["name"] for r in tables["summary"]]
+    ypos = np.arange(len(names))
+    shown = ("accuracy", "f1_macro", "f1_weighted")
+    for j, metric in enumerate(shown):
+        means = [r[f"{metric}_mean"] or 0.0 for r in tables["summary"]]
+        stds = [r[f"{metric}_std"] or 0.0 for r in tables["summary"]]
+        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
+    ax.set_yticks(ypos, names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("score (mean ± std over folds)")
+    ax.legend(loc="lower right", fontsize="small")
+    target = os.path.join(out, "comparison.png")
+    save_figure(fig, target)
+    paths.append(target)
+
+    cfg = meta["config"]
+    md = [
+        f"# {meta['title']}",
+        "",
+        f"`{meta['command']}`",
+        "",
+        f"{meta['n_videos']} videos of {len(meta['classes'])} classes under "
+        f"`{meta['data_dir']}` ({', '.join(f'{c}: {n}' for c, n in meta['classes'].items())});"
+        f" {meta['splits']}. Configuration `{cfg['size']}`: {meta['backbone']} "
+        f"({meta['weights']}) at {cfg['input_size']} px, {cfg['sequence_length']} frames, "
+        f"{cfg['epochs']} epochs, seed {meta['seed']}.",
+        "",
+        "Mean ± standard deviation over folds. Paper columns: what the paper reports on "
+        "its own data; compare the ordering of the rows, not the numbers. "
+        f"Δ: the row minus the baseline ({protocol.baseline}) in "
+        f"{TITLES[protocol.paired_metric]}, mean of the per-fold differences; 95% CI and "
+        "p (boot): paired bootstrap over the pooled test videos; p (folds): exact sign-flip "
+        "test of the per-fold differences (with k folds it cannot go below 2/2^k). "
+        "'beyond noise': the bootstrap interval excludes 0.",
+        "",
+        format_table(tables["shown"], tables["columns"], fmt="markdown"),
+        "",
+        "![comparison](comparison.png)",
+        "",
+        "## Per fold / split",
+        "",
+        format_table(tables["per_fold"], fmt="markdown"),
+        "",
+        "## How this differs from the paper",
+        "",
+        protocol.notes or "(a user-defined grid)",
+        "",
+        "## Per-row reports",
+        "",
+        *links,
+        "",
+        f"Total time: {meta['seconds']:.0f} s. Frame cache: `{meta['cache']}`.",
+        "",
+    ]
+    write("README.md", "\n".join(md))
+    return paths

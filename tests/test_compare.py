@@ -1,0 +1,228 @@
+"""``skvideo-clf compare``: protocols, the resumable runner, paired comparisons, configs."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from skvideo_clf.cli import EXIT_OK, EXIT_USAGE, main
+from skvideo_clf.protocols import (
+    PROTOCOLS,
+    RowParts,
+    compare_config,
+    group_splits,
+    load_config,
+    paired_comparison,
+    run_rows,
+)
+from skvideo_clf.protocols._config import ConfigError, key_line
+
+# a network-free spatial stream: the tests exercise the runner, not InceptionV3
+FAST = ["--quick", "--backbone", "lowlevel:hsv", "--epochs", "1", "--device", "cpu",
+        "--n-bootstrap", "100"]
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory):
+    from skvideo_clf.datasets import make_video_classification
+
+    root = tmp_path_factory.mktemp("classes")
+    make_video_classification(4, n_classes=3, n_frames=8, frame_size=(32, 32),
+                              clips_per_group=1, output_dir=root, random_state=0)
+    return root
+
+
+# --- fast: the pieces ----------------------------------------------------------------------
+
+def test_every_protocol_builds_fresh_rows_with_its_baseline_first():
+    parts = RowParts(compare_config("quick"), backbone="lowlevel:hsv")
+    for proto in PROTOCOLS.values():
+        rows = proto.rows(parts)
+        names = [n for n, _ in rows]
+        assert names[0] == proto.baseline and len(set(names)) == len(names)
+        a, b = rows[-1][1](), rows[-1][1]()
+        assert a is not b
+        assert set(proto.paper) <= set(names)  # paper numbers are keyed by real rows
+    assert len(PROTOCOLS["seed000-table1"].rows(parts)) == 6
+    assert len(PROTOCOLS["seed004-table2"].rows(parts)) == 10
+
+
+def test_every_featurizer_of_a_row_shares_the_one_cache_folder(tmp_path):
+    parts = RowParts(compare_config("quick"), memory=str(tmp_path), backbone="lowlevel:hsv")
+    rows = PROTOCOLS["seed004-table2"].rows(parts)
+    pipe = dict(rows)["Hybrid (fusion net + spatial & motion LSTMs, CV weights)"]()
+    from skvideo_clf.features import BaseFrameTransformer
+
+    featurizers = [v for v in pipe.get_params().values() if isinstance(v, BaseFrameTransformer)]
+    assert len(featurizers) == 4  # the fusion net's two streams, and one per LSTM
+    assert {f.memory for f in featurizers} == {str(tmp_path)}
+
+
+def test_group_splits_never_share_a_group_and_cover_every_video():
+    y = np.repeat(["a", "b", "c"], 6)
+    groups = np.array([f"{c}{i // 2}" for c, i in zip(y, range(18), strict=True)])
+    splits = group_splits(y, groups, 3, random_state=0)
+    assert len(splits) == 3
+    for train, test in splits:
+        assert not set(groups[train]) & set(groups[test])
+    assert sorted(np.concatenate([te for _, te in splits]).tolist()) == list(range(18))
+
+
+def _result(preds, truth="aabb"):
+    folds = []
+    for pred in preds:
+        acc = float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
+        folds.append({"y_true": list(truth), "y_pred": list(pred), "labels": ["a", "b"],
+                      "metrics": {"accuracy": acc}})
+    return {"folds": folds}
+
+
+def test_paired_comparison_sign_flip_and_bootstrap():
+    base = _result(["abab", "abab", "abab"])
+    better = _result(["aabb", "aabb", "aaba"])
+    cmp = paired_comparison(base, better, n_bootstrap=500)
+    assert cmp["fold_diffs"] == [0.5, 0.5, 0.25]
+    assert cmp["diff"] == pytest.approx(5 / 12)
+    # all three differences positive: 2 of the 8 sign patterns are as extreme
+    assert cmp["p_sign_flip"] == pytest.approx(0.25)
+    lo, hi = cmp["bootstrap_ci"]
+    assert lo <= 5 / 12 <= hi
+    same = paired_comparison(base, base, n_bootstrap=100)
+    assert same["diff"] == 0 and same["p_sign_flip"] == 1.0 and not same["beyond_noise"]
+
+
+def test_run_rows_writes_one_file_per_fold_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 10)
+    X = rng.normal(size=(20, 3)) + (y == "b")[:, None] * 3
+    splits = [(np.arange(0, 20, 2), np.arange(1, 20, 2)),
+              (np.arange(1, 20, 2), np.arange(0, 20, 2))]
+    fits = []
+
+    def factory():
+        fits.append(1)
+        return LogisticRegression()
+
+    first = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
+    assert len(fits) == 2 and first[0]["folds"][1]["metrics"]["accuracy"] == 1.0
+    assert sorted(os.listdir(tmp_path / "runs" / "lr")) == ["fold1.json", "fold2.json"]
+    again = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
+    assert len(fits) == 2 and all(f["resumed"] for f in again[0]["folds"])
+    # another setting is another result: recomputed, not reused
+    run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path, context={"epochs": 3})
+    assert len(fits) == 4
+
+
+def test_key_line_finds_keys_of_the_nth_row():
+    text = ('[settings]\nfolds = 2\n\n[[rows]]\nname = "a"\nclassifier = "lstm"\n\n'
+            '[[rows]]\nname = "b"\nclassifier = "chi2svc"\n[rows.params]\nC = 1\n')
+    assert key_line(text, ("settings", "folds")) == 2
+    assert key_line(text, ("rows", 0, "classifier")) == 6
+    assert key_line(text, ("rows", 1, "classifier")) == 10
+    assert key_line(text, ("rows", 1, "params", "C")) == 12
+
+
+@pytest.mark.parametrize("body, key, line, words", [
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nlayers = 2\n', "rows[0].layers", 4,
+     "unknown key"),
+    ('[settings]\nfolds = 2\nepochz = 3\n[[rows]]\nname = "a"\nclassifier = "lstm"\n',
+     "settings.epochz", 3, "unknown key"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[[rows]]\nname = "b"\n'
+     'classifier = "svm9000"\n', "rows[1].classifier", 6, "unknown estimator"),
+    ('[[rows]]\nname = "a"\nclassifier = "chi2svc"\n[rows.params]\nC = -1.0\n',
+     "rows[0].params.C", 5, "bad value"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\nhidden = 3\n',
+     "rows[0].params.hidden", 5, "unknown parameter"),
+    ('[settings]\nfolds = "three"\n[[rows]]\nname = "a"\nclassifier = "lstm"\n',
+     "settings.folds", 2, "must be a int"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nsampler = "smote"\n', "rows[0].sampler",
+     4, "unknown value"),
+])
+def test_config_errors_exit_2_naming_the_key_and_line(tmp_path, capsys, body, key, line,
+                                                      words):
+    path = tmp_path / "grid.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=re.escape(f"line {line}: {key}: {words}")):
+        load_config(path)
+    code = main(["compare", str(tmp_path), "--config", str(path), "-o", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert f"line {line}: {key}" in err
+
+
+def test_config_file_that_is_not_toml_exits_2(tmp_path, capsys):
+    path = tmp_path / "grid.toml"
+    path.write_text("[[rows]\nname = \n")
+    assert main(["compare", str(tmp_path), "--config", str(path)]) == EXIT_USAGE
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+# --- slow: end to end ----------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_every_protocol_runs_end_to_end(class_folder, tmp_path, capsys, protocol):
+    out = tmp_path / "report"
+    assert main(["compare", str(class_folder), "--protocol", protocol, "-o", str(out),
+                 "--quiet", *FAST]) == EXIT_OK
+    printed = capsys.readouterr().out
+    proto = PROTOCOLS[protocol]
+    assert f"{proto.baseline} (baseline)" in printed and "95% CI" in printed
+    for name in ("README.md", "comparison.csv", "per_fold.csv", "comparison.json",
+                 "comparison.png"):
+        assert (out / name).is_file(), name
+    report = json.loads((out / "comparison.json").read_text())
+    rows = report["rows"]
+    assert [r["model"] for r in rows] == [n for n, _ in proto.rows(
+        RowParts(compare_config("quick"), backbone="lowlevel:hsv"))]
+    for row in rows:
+        assert 0 <= row["accuracy_mean"] <= 1
+        if proto.metric:
+            assert row[f"{proto.metric}_mean"] is not None
+    assert set(report["paired"]) == {r["model"] for r in rows} - {proto.baseline}
+    n_folds = report["meta"]["n_splits"]
+    assert len(list((out / "runs").glob("*/fold*.json"))) == len(rows) * n_folds
+    if protocol == "seed000-table2":  # imbalanced training sides, untouched test sides
+        folds = report["per_fold"]
+        assert all(f["n_train"] <= 12 - f["n_test"] for f in folds)
+
+
+def _cache_entries(folder):
+    return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in Path(folder).rglob("*.npy")}
+
+
+@pytest.mark.slow
+def test_a_killed_compare_resumes_keeping_rows_and_cached_frames(class_folder, tmp_path):
+    out = tmp_path / "report"
+    cmd = [sys.executable, "-m", "skvideo_clf.cli", "compare", str(class_folder),
+           "--protocol", "seed000-table1", "-o", str(out), "--quiet", *FAST]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list(out.glob("runs/*/fold*.json")):
+        assert proc.poll() is None, "compare ended before writing a row"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = {p: p.read_bytes() for p in out.glob("runs/*/fold*.json")}
+    cached = _cache_entries(out / "frame_cache")
+    assert finished and cached
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert f"{len(finished)} fold results kept" in done.stdout
+    for path, data in finished.items():  # finished rows were kept, not recomputed
+        assert path.read_bytes() == data
+    after = _cache_entries(out / "frame_cache")
+    # no cached frame was computed (and so rewritten) again
+    assert {p: after[p] for p in cached} == cached
+    assert len(list(out.glob("runs/*/fold*.json"))) == 6 * 2
