@@ -328,6 +328,15 @@ def test_version_is_recorded(cheap_model):
     assert len(header["payload_blake2b"]) == 64
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own SIGINT handler, whatever an earlier test or plugin left installed (an
+    ignored SIGINT would make the Ctrl-C below a no-op and the fit run to its end)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 class _CtrlCAt:
     """A skorch callback that presses Ctrl-C at the end of epoch ``epoch``."""
 
@@ -359,7 +368,7 @@ for _hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_batch_begi
 
 
 @pytest.mark.parametrize("on_interrupt", ["raise", "stop"])
-def test_ctrl_c_during_training_aborts_unless_asked_to_stop(on_interrupt):
+def test_ctrl_c_during_training_aborts_unless_asked_to_stop(on_interrupt, python_sigint):
     from skvideo_clf.neural import LSTMClassifier
 
     X = np.random.default_rng(0).random((8, 3, 4)).astype(np.float32)
@@ -374,7 +383,7 @@ def test_ctrl_c_during_training_aborts_unless_asked_to_stop(on_interrupt):
 
 
 def test_ctrl_c_during_fit_command_exits_130_and_writes_nothing(folder, tmp_path, monkeypatch,
-                                                                capsys):
+                                                                capsys, python_sigint):
     from skvideo_clf.cli import EXIT_INTERRUPTED, _model_commands
     from skvideo_clf.neural import LSTMClassifier
 
