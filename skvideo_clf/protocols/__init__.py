@@ -3,23 +3,26 @@
 A *preset row* is ``(name, factory)``: ``factory()`` returns a fresh, unfitted estimator, so
 the same rows serve cross-validation, a single fit, or a later comparison command.
 
-* :func:`demo_config` and :func:`demo_presets`: the configuration and the seven rows of
+* :func:`demo_config` and :func:`demo_presets`: the configuration and the nine rows of
   ``skvideo-clf demo`` (seed 000's Table I, then seed 004's baselines);
 * :func:`demo_dataset`: the synthetic imbalanced videos the demo runs on;
 * :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
-* :data:`PAPER_TABLE_I` and :func:`paper_table_i`: what seed 000 reports, for reference.
+* :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i` and
+  :func:`paper_table_ii`: what seed 000 reports (disaster set, imbalanced UCF101).
 """
 
 from ._compare import cross_validate_presets
 from ._demo import DEMO_SIZES, demo_config, demo_dataset, demo_presets
-from ._reference import PAPER_TABLE_I, paper_table_i
+from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
 
 __all__ = [
     "DEMO_SIZES",
     "PAPER_TABLE_I",
+    "PAPER_TABLE_II",
     "cross_validate_presets",
     "demo_config",
     "demo_dataset",
     "demo_presets",
     "paper_table_i",
+    "paper_table_ii",
 ]
