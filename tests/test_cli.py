@@ -212,7 +212,7 @@ def test_bad_arguments_exit_2(capsys):
 @pytest.mark.slow
 def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     out = tmp_path / "report"
-    res = run("demo", "--quick", "--scale", "0.03", "--models", "4,5", "--epochs", "3",
+    res = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
               "--out", out)
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
