@@ -212,7 +212,7 @@ def test_bad_arguments_exit_2(capsys):
 @pytest.mark.slow
 def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     out = tmp_path / "report"
-    res = run("demo", "--quick", "--scale", "0.03", "--models", "4,5", "--epochs", "3",
+    res = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
               "--out", out)
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
@@ -249,7 +249,7 @@ def test_demo_presets_build_fresh_pipelines_from_the_config():
 
     cfg = demo_config("quick", sequence_length=6)
     presets = demo_presets(cfg, weights="tf2015", device="cpu", random_state=3)
-    assert [name for name, _ in presets][:4] == list(PAPER_TABLE_I)
+    assert [name for name, _ in presets][:6] == list(PAPER_TABLE_I)
     first, second = presets[3][1](), presets[3][1]()
     assert first is not second and first.named_steps["clf"] is not second.named_steps["clf"]
     assert first.named_steps["features"].sequence_length == 6

@@ -11,6 +11,7 @@ import sys
 import time
 
 from ..persistence import save_model
+from ..protocols._compare import _fit_params
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,
@@ -38,7 +39,8 @@ def cmd_fit(args):
               f"({', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))}).")
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
-        pipe.fit(videos, y)
+        # --class-weight balanced behind the oversampler counts the classes before it
+        pipe.fit(videos, y, **_fit_params(pipe, y))
     elapsed = time.perf_counter() - start
     meta = {
         "command": "skvideo-clf " + " ".join(shlex.quote(a) for a in args.argv),

@@ -76,9 +76,35 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     Parameters
     ----------
     class_weight : None, "balanced" or dict, default=None
-        Weights of the classes in the cross-entropy loss (seed 000's class weighting).
-        ``"balanced"`` weights class ``c`` by ``n_samples / (n_classes * n_c)``; a dict maps
-        labels (as in ``y``) to weights, missing labels weigh 1.
+        Weights of the classes in the cross-entropy loss (seed 000's class weighting:
+        "the class weighting is added to automatically assign higher weights to the
+        minority classes", line 520-521; the formula is not stated, ``"balanced"`` is
+        scikit-learn's and Keras' usual one). ``"balanced"`` weights class ``c`` by
+        ``n_samples / (n_classes * n_c)``, counted on ``y`` or, when ``fit`` is given
+        ``y_before_resampling``, on those labels; a dict maps labels (as in ``y``) to
+        weights, missing labels weigh 1.
+
+        Behind an over-sampler the labels that reach ``fit`` are nearly balanced, so
+        ``"balanced"`` alone weighs every class about 1 (0.83 to 1.16 for seed 000's
+        400..40 videos, against 0.42 to 4.18 before resampling). To weight by the counts
+        *before* resampling, route the labels past the sampler as the fit parameter
+        ``y_before_resampling``; imbalanced-learn's Pipeline hands a fit parameter to its
+        last step as given, not resampled, and a cross-validation splits it with ``X``,
+        so each training fold counts its own videos::
+
+            pipe = Pipeline([("resample", SpatioTemporalOversampler()),
+                             ("features", InceptionFrameTransformer()),
+                             ("clf", ResBiLSTMClassifier(class_weight="balanced"))])
+            pipe.fit(X, y, clf__y_before_resampling=y)
+            GridSearchCV(pipe, grid).fit(X, y, clf__y_before_resampling=y)
+            cross_validate(pipe, X, y, params={"clf__y_before_resampling": y})
+
+        With ``sklearn.set_config(enable_metadata_routing=True)``, request it instead:
+        ``ResBiLSTMClassifier(class_weight="balanced").set_fit_request(
+        y_before_resampling=True)``, then ``pipe.fit(X, y, y_before_resampling=y)``.
+        (A fit parameter rather than a sampler attribute: a Pipeline gives its last step
+        nothing of the earlier steps but ``X`` and ``y``, and a routed array is split per
+        fold by scikit-learn's own cross-validation, with no extra machinery.)
     optimizer : torch optimizer class, default=torch.optim.Adam
         Its options as ``optimizer__momentum=0.9``, ``optimizer__weight_decay=3e-4`` (L2).
     lr : float
@@ -272,7 +298,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, y_before_resampling=None, **fit_params):
         """Validate, (re-)initialize unless ``warm_start``, and train for ``max_epochs``.
 
         Parameters
@@ -281,6 +307,12 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             See the class docstring for the accepted shapes.
         y : array-like of shape (n_samples,)
             Labels of any type.
+        y_before_resampling : array-like of shape (n_original,) or None, default=None
+            The training labels as they were before a sampler changed them: with
+            ``class_weight="balanced"``, the class weights count these instead of ``y``
+            (seed 000's weighting behind its over-sampler; see ``class_weight``). Every
+            class of ``y`` must occur in it. Ignored when ``class_weight`` is None or a
+            dict.
         **fit_params : dict
             Passed to skorch's ``fit_loop``.
 
@@ -289,9 +321,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self
         """
         warm = self.warm_start and self.initialized_
-        return self._fit(X, y, start="continue" if warm else "new", **fit_params)
+        return self._fit(X, y, start="continue" if warm else "new",
+                         y_before_resampling=y_before_resampling, **fit_params)
 
-    def partial_fit(self, X, y, classes=None, **fit_params):
+    def partial_fit(self, X, y, classes=None, y_before_resampling=None, **fit_params):
         """One call of ``max_epochs`` epochs that keeps the current weights.
 
         Parameters
@@ -299,6 +332,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         X, y : see :meth:`fit`
         classes : array-like or None
             Every label of the problem, needed on the first call when ``y`` lacks some.
+        y_before_resampling : array-like or None, default=None
+            See :meth:`fit`; read on the first call only (the class weights are set with
+            the labels).
         **fit_params : dict
 
         Returns
@@ -306,31 +342,75 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self
         """
         start = "continue" if self.initialized_ else "new"
-        return self._fit(X, y, start=start, classes=classes, **fit_params)
+        return self._fit(X, y, start=start, classes=classes,
+                         y_before_resampling=y_before_resampling, **fit_params)
 
-    def refit_head(self, X, y, max_epochs=None, **fit_params):
-        """Transfer learning (seed 003): new class layer for the classes of ``y``, trained with
-        every other layer frozen.
+    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
+                   y_before_resampling=None, **fit_params):
+        """Transfer learning (seed 003): a new class layer, trained with every other layer
+        frozen.
 
-        The frozen layers keep their weights and batch-norm statistics; ``classes_`` becomes
-        the labels of ``y``. A later ``fit`` (without ``warm_start``) trains everything again.
-        The freezing is the ``head_only`` default callback (:class:`HeadOnlyTraining`).
+        Seed 003: "the network is initially trained using data from 5 categories and then
+        fine-tuned using the data from the remaining 5 categories. In the fine-tuning
+        stage, the fully-connected layer is trained." (line 35), and "we performed transfer
+        learning from 5 to 10 categories" (line 43): the refitted head scores the old five
+        and the new five. ``keep_classes=True`` is that case; ``keep_classes=False`` (the
+        default) gives a head over the labels of ``y`` only.
+
+        The frozen layers keep their weights and batch-norm statistics. A later ``fit``
+        (without ``warm_start``) trains everything again. The freezing is the ``head_only``
+        default callback (:class:`HeadOnlyTraining`).
 
         Parameters
         ----------
         X, y : see :meth:`fit`
         max_epochs : int or None
             Epochs for the head; ``None`` uses ``self.max_epochs``.
+        keep_classes : bool, default=False
+            If False, ``classes_`` becomes the labels of ``y`` and the new class layer is
+            initialized afresh. If True, ``classes_`` becomes the old classes and the labels
+            of ``y`` together (sorted), the rows of the old classes start from the old
+            class layer's weights and biases, and the rows of new classes afresh; ``y`` may
+            hold new classes only (the paper's fine-tuning data), old ones, or both. Then
+            ``class_weight="balanced"`` needs every class in ``y`` (or in
+            ``y_before_resampling``): use a dict, or None, otherwise.
+        y_before_resampling : array-like or None, default=None
+            See :meth:`fit`.
         **fit_params : dict
 
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvideo_clf.neural import LSTMClassifier
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(60, 4, 3).astype("float32")
+        >>> y = np.array(list("abcdef"))[X[:, -1, 0].argsort().argsort() // 10]
+        >>> old = np.isin(y, ["a", "b", "c"])
+        >>> clf = LSTMClassifier(max_epochs=5, random_state=0).fit(X[old], y[old])
+        >>> w_old = clf.module_.head.weight.detach().clone()
+        >>> _ = clf.refit_head(X[~old], y[~old], max_epochs=0, keep_classes=True)
+        >>> clf.classes_.tolist(), clf.predict_proba(X).shape
+        (['a', 'b', 'c', 'd', 'e', 'f'], (60, 6))
+        >>> bool((clf.module_.head.weight[:3] == w_old).all())
+        True
+        >>> _ = clf.refit_head(X[~old], y[~old], max_epochs=0, keep_classes=False)
+        >>> clf.classes_.tolist()
+        ['d', 'e', 'f']
         """
         self.check_is_fitted()
-        return self._fit(X, y, start="head", epochs=max_epochs, **fit_params)
+        classes = None
+        if keep_classes:
+            classes = np.union1d(self.classes_, np.unique(self._check_y(y, len(y))))
+        return self._fit(X, y, start="head", classes=classes, epochs=max_epochs,
+                         keep_classes=keep_classes, y_before_resampling=y_before_resampling,
+                         **fit_params)
 
-    def _fit(self, X, y, *, start, classes=None, epochs=None, **fit_params):
+    def _fit(self, X, y, *, start, classes=None, epochs=None, keep_classes=False,
+             y_before_resampling=None, **fit_params):
         """Validate, start as ``start`` says, and train through skorch's ``partial_fit``.
 
         ``start`` is ``"new"`` (new labels, network initialized), ``"continue"`` (labels
@@ -340,7 +420,13 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         data = self._check_X(X, reset=start == "new")
         y = self._check_y(y, self._n_samples(data))
         if start != "continue":
-            self._set_labels(y, classes, loss_labels=self._loss_labels(data, y))
+            old_classes = self.classes_ if start == "head" and keep_classes else None
+            if y_before_resampling is not None:
+                # Count the classes as they were before resampling (see class_weight).
+                loss_labels = self._check_y(y_before_resampling, len(y_before_resampling))
+            else:
+                loss_labels = self._loss_labels(data, y)
+            self._set_labels(y, classes, loss_labels=loss_labels)
         Xt, yt = self._training_data(data, self._encode(y))
         if epochs is not None:
             fit_params["epochs"] = epochs  # read by skorch's fit_loop
@@ -348,18 +434,28 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             if start == "new":
                 self.initialize()
             elif start == "head":
-                self._new_head()
+                self._new_head(old_classes)
             super().partial_fit(Xt, yt, **fit_params)
         return self
 
-    def _new_head(self):
+    def _new_head(self, old_classes):
         if not any(isinstance(cb, HeadOnlyTraining) for _, cb in self.callbacks_):
             raise ValueError(
                 "refit_head freezes the network through the 'head_only' callback, which "
                 "callbacks='disable' or callbacks__head_only=None removes.")
         old = self.module_.head
-        self.module_.head = nn.Linear(old.in_features, len(self.classes_)).to(
-            old.weight.device)
+        head = nn.Linear(old.in_features, len(self.classes_)).to(old.weight.device)
+        # A class the old head scored keeps its row (keep_classes=True): the head starts
+        # from what the network already knows about it.
+        kept = np.flatnonzero(np.isin(self.classes_, old_classes)) if (
+            old_classes is not None) else []
+        if len(kept):
+            src = torch.as_tensor(np.searchsorted(old_classes, self.classes_[kept]))
+            dst = torch.as_tensor(kept)
+            with torch.no_grad():
+                head.weight[dst] = old.weight[src.to(old.weight.device)]
+                head.bias[dst] = old.bias[src.to(old.weight.device)]
+        self.module_.head = head
         self.head_only_ = True
         # skorch's initialize() would also reset the history and callbacks: renew just these
         self.initialize_criterion()

@@ -124,6 +124,9 @@ class ResBiLSTMModule(nn.Module):
     ``h_0 = BiLSTM_0(x)``, ``h_l = BiLSTM_l(h_{l-1}) + h_{l-1}`` for ``l >= 1`` (the shortcut
     adds the previous BiLSTM output to the output, not to the memory cell), then the last
     element, batch normalization, FC ``fc_size`` + ReLU, dropout ``fc_dropout``, class layer.
+    ``dropout`` acts on each BiLSTM layer's output, after its shortcut sum, so the next
+    layer and the next shortcut read the dropped-out sequence: "Dropout is also directly
+    added to each bidirectional LSTM layer" (seed 000, lines 465-466).
     """
 
     def __init__(self, n_features, n_classes, hidden_size=64, n_layers=2, dropout=0.0,

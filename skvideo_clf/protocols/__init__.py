@@ -3,11 +3,12 @@
 A *preset row* is ``(name, factory)``: ``factory()`` returns a fresh, unfitted estimator, so
 the same rows serve cross-validation, a single fit, or a later comparison command.
 
-* :func:`demo_config` and :func:`demo_presets`: the configuration and the seven rows of
+* :func:`demo_config` and :func:`demo_presets`: the configuration and the nine rows of
   ``skvideo-clf demo`` (seed 000's Table I, then seed 004's baselines);
 * :func:`demo_dataset`: the synthetic imbalanced videos the demo runs on;
 * :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
-* :data:`PAPER_TABLE_I` and :func:`paper_table_i`: what seed 000 reports, for reference;
+* :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i` and
+  :func:`paper_table_ii`: what seed 000 reports (disaster set, imbalanced UCF101);
 * :data:`PROTOCOLS`, :func:`get_protocol`, :class:`Protocol`, :class:`RowParts` and
   :func:`compare_config`: the papers' comparisons of ``skvideo-clf compare``;
 * :func:`run_rows`, :func:`group_splits`, :func:`paired_comparison`,
@@ -26,7 +27,7 @@ from ._protocols import (
     compare_config,
     get_protocol,
 )
-from ._reference import PAPER_TABLE_I, paper_table_i
+from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
 from ._runner import group_splits, paired_comparison, run_rows, summarize_rows
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ConfigError",
     "DEMO_SIZES",
     "PAPER_TABLE_I",
+    "PAPER_TABLE_II",
     "PROTOCOLS",
     "Protocol",
     "RowParts",
@@ -47,6 +49,7 @@ __all__ = [
     "load_config",
     "paired_comparison",
     "paper_table_i",
+    "paper_table_ii",
     "run_rows",
     "summarize_rows",
 ]

@@ -17,6 +17,31 @@ def _scores(estimator, X):
     return np.asarray(getattr(estimator, method)(X), dtype=float)
 
 
+def _fit_params(estimator, y):
+    """The labels before resampling, for a pipeline whose classifier weights behind a sampler.
+
+    Seed 000's class weighting counts the classes before oversampling; a Pipeline hands
+    its last step only the resampled ``y``, so the original labels travel as the fit
+    parameter ``y_before_resampling`` (cross_validate splits them with ``X``).
+    """
+    import inspect
+
+    from sklearn import get_config
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    steps = getattr(estimator, "steps", None)
+    if not steps or not any(hasattr(step, "fit_resample") for _, step in steps[:-1]):
+        return {}
+    name, clf = steps[-1]
+    if get_config().get("enable_metadata_routing", False):
+        routed = get_routing_for_object(estimator).consumes("fit", ["y_before_resampling"])
+        return {"y_before_resampling": y} if routed else {}
+    fit = getattr(clf, "fit", None)
+    if fit is None or "y_before_resampling" not in inspect.signature(fit).parameters:
+        return {}
+    return {f"{name}__y_before_resampling": y}
+
+
 def cross_validate_presets(presets, X, y, *, cv, progress=None):
     """Cross-validate every ``(name, factory)`` row on the same folds.
 
@@ -24,6 +49,12 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     fold scores are scikit-learn's; the out-of-fold class scores of all folds are pooled
     into one :func:`~skvideo_clf.metrics.evaluate` report per row (per-class recall,
     confusion matrix, precision-recall curves of the whole dataset).
+
+    A row that is a Pipeline with a sampler before a classifier whose ``fit`` takes
+    ``y_before_resampling`` (the neural classifiers) gets the training fold's labels as
+    that parameter, so its ``class_weight="balanced"`` counts the classes before
+    resampling (seed 000). With metadata routing enabled, only a row whose classifier
+    requests it (``set_fit_request(y_before_resampling=True)``) gets it.
 
     Parameters
     ----------
@@ -79,6 +110,7 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
             if progress is not None:
                 progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
             res = cross_validate(estimator, X, y, cv=[(train, test)], scoring=SCORING,
+                                 params=_fit_params(estimator, y) or None,
                                  return_estimator=True, error_score="raise")
             for m in SCORING:
                 fold_scores[m].append(float(res[f"test_{m}"][0]))

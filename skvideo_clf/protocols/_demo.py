@@ -97,10 +97,24 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
     1. CNN-LSTM;
     2. CNN-LSTM + class weighting;
     3. CNN-LSTM + oversampling (:class:`~skvideo_clf.sampling.SpatioTemporalOversampler`);
-    4. ResBiLSTM + oversampling + weighting;
-    5. a chi2-kernel SVM on mean-pooled InceptionV3 features;
-    6. an SVM on the early fusion of the spatial and optical-flow streams;
-    7. the regularized fusion network on the same two streams.
+    4. CNN-LSTM + oversampling + weighting;
+    5. ResBiLSTM + oversampling;
+    6. ResBiLSTM + oversampling + weighting;
+    7. a chi2-kernel SVM on mean-pooled InceptionV3 features;
+    8. an SVM on the early fusion of the spatial and optical-flow streams;
+    9. the regularized fusion network on the same two streams.
+
+    Rows 1-6 are seed 000's Table I, named as :data:`PAPER_TABLE_I`. They differ only in
+    what the table says: the CNN-LSTM rows share one network and the ResBiLSTM rows another,
+    and all six share one optimiser ("the same CNN-LSTM architecture", lines 519-524): with
+    ``hidden=None`` the seed000 presets of :class:`~skvideo_clf.neural.LSTMClassifier` and
+    :class:`~skvideo_clf.neural.ResBiLSTMClassifier` (Adam, lr 1e-6, L2 3e-4, width 1024),
+    otherwise small nets of width ``hidden`` with the library's default optimiser. The
+    weighted rows use ``class_weight="balanced"``; behind the over-sampler (rows 4 and 6)
+    the weights count the training fold's classes *before* resampling, as the paper gives
+    "higher weights to the minority classes" (line 520-521): :func:`cross_validate_presets`
+    passes the fold's labels as the classifier's ``y_before_resampling``. To fit such a row
+    yourself, do the same: ``pipe.fit(X, y, clf__y_before_resampling=y)``.
 
     Parameters
     ----------
@@ -126,9 +140,9 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
     --------
     >>> from skvideo_clf.protocols import demo_config, demo_presets
     >>> presets = demo_presets(demo_config("quick"), weights="tf2015")
-    >>> len(presets), presets[3][0]
-    (7, 'ResBiLSTM + oversampling + weighting')
-    >>> [name for name, _ in presets[3][1]().steps]
+    >>> len(presets), presets[5][0]
+    (9, 'ResBiLSTM + oversampling + weighting')
+    >>> [name for name, _ in presets[5][1]().steps]
     ['resample', 'features', 'clf']
     """
     from imblearn.pipeline import Pipeline
@@ -156,8 +170,8 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
     common = dict(max_epochs=config["epochs"], device=device, random_state=seed)
 
     def lstm(**kw):
-        if h is None:  # the papers' own configurations
-            return LSTMClassifier.from_preset("seed002", **common, **kw)
+        if h is None:  # seed 000's configurations: one optimiser for every row
+            return LSTMClassifier.from_preset("seed000", **common, **kw)
         return LSTMClassifier(hidden_sizes=(h,), **common, **kw)
 
     def resbilstm(**kw):
@@ -194,6 +208,12 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
         ("CNN-LSTM + oversampling",
          lambda: Pipeline([("resample", oversampler()), ("features", features()),
                            ("clf", lstm())])),
+        ("CNN-LSTM + oversampling + weighting",
+         lambda: Pipeline([("resample", oversampler()), ("features", features()),
+                           ("clf", lstm(class_weight="balanced"))])),
+        ("ResBiLSTM + oversampling",
+         lambda: Pipeline([("resample", oversampler()), ("features", features()),
+                           ("clf", resbilstm(class_weight=None))])),
         ("ResBiLSTM + oversampling + weighting",
          lambda: Pipeline([("resample", oversampler()), ("features", features()),
                            ("clf", resbilstm(class_weight="balanced"))])),

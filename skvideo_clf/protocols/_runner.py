@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from ._compare import _fit_params
+
 __all__ = ["group_splits", "paired_comparison", "row_slug", "run_rows", "summarize_rows"]
 
 #: The scores of every fold, in table order.
@@ -178,7 +180,9 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                 if progress is not None:
                     progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
                 t0 = time.perf_counter()
-                estimator = clone(factory()).fit(X[train], y[train])
+                estimator = clone(factory())
+                # seed 000's class weighting counts the training fold before resampling
+                estimator.fit(X[train], y[train], **_fit_params(estimator, y[train]))
                 score = _scores(estimator, X[test], labels)
                 pred = np.asarray(estimator.predict(X[test]))
                 report = evaluate(y[test], pred, y_score=score, labels=labels, k=(1,))
