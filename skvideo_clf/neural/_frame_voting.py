@@ -210,7 +210,7 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
                 seq[:n] = acts[end - n:end]
                 out.append(seq)
             return object_array(out)
-        if np.ndim(X) == 2:
+        if np.asarray(X).ndim == 2:  # asarray: array-likes without ndim
             return acts
         out = np.zeros((len(lengths), seqs.shape[1], acts.shape[1]), np.float32)
         out[np.arange(seqs.shape[1]) < lengths[:, None]] = acts
