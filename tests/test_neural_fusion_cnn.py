@@ -143,7 +143,7 @@ def test_motion_cnn_transform_gives_first_fc_activations():
 
 def test_frame_voting_is_a_majority_vote():
     clf = FrameVotingClassifier(hidden_size=4, max_epochs=1, random_state=0)
-    X = np.zeros((4, 3, 2), np.float32)
+    X = np.ones((4, 3, 2), np.float32)  # all-zero steps at the end would be padding
     clf.fit(X, ["a", "b", "a", "b"])
 
     # Frame probabilities that disagree with the average: 2 frames weakly "b", 1 frame

@@ -153,7 +153,9 @@ def test_presets_follow_the_papers():
     p = LSTMClassifier.from_preset("seed003")
     assert p.bidirectional and p.optimizer is torch.optim.SGD and p.batch_size == 50
     p = LSTMClassifier.from_preset("seed002")
-    assert p.hidden_sizes == (1024,) and (p.dropout, p.head_dropout) == (0.2, 0.5)
+    # Keras LSTM(dropout=0.2) drops the inputs (issue 12): input_dropout, not the
+    # between-layer dropout that one layer never runs
+    assert p.hidden_sizes == (1024,) and (p.input_dropout, p.head_dropout) == (0.2, 0.5)
     with pytest.raises(ValueError, match="Unknown preset"):
         LSTMClassifier.from_preset("seed999")
     # A preset's dunder parameters survive clone().

@@ -1,4 +1,4 @@
-"""InceptionV3 frame features (the 2048-d output of the last pooling layer)."""
+"""InceptionV3 frame features: the 2048-d output of the last pooling layer, or the maps."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _load_state(source, stamp, sha256):
     return state, fid, _weights.state_digest(state)
 
 
-def _build_network(source, stamp, sha256, seed, device, half):
+def _build_network(source, stamp, sha256, seed, device, half, output="pooled"):
     """(network, TF-2015 variant?, weights digest or None for random weights)."""
     import torch
 
@@ -60,6 +60,10 @@ def _build_network(source, stamp, sha256, seed, device, half):
         except RuntimeError as exc:
             raise ValueError(f"weights={source!r} do not fit InceptionV3 (torchvision "
                              f"Inception3 names expected): {exc}") from exc
+    if output == "maps":
+        # forward() flattens avgpool's output: without the pooling, the flattened maps of
+        # Mixed_7c, channel-major (2048, h, w), what seed 002 flattens into its head
+        net.avgpool = torch.nn.Identity()
     net.eval()
     if half:
         net = net.half()
@@ -71,7 +75,8 @@ _worker_network = functools.lru_cache(maxsize=2)(_build_network)
 
 
 class InceptionFrameTransformer(NetworkFrameTransformer):
-    """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 002, 003).
+    """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 003) or its last
+    feature maps (seed 002).
 
     The default frame featurizer; :class:`FrameFeatureTransformer` runs any other backbone
     (``FrameFeatureTransformer("inception_v3")`` gives the same features).
@@ -96,6 +101,16 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         Expected sha256 of a ``weights`` path; a mismatch is refused.
     input_size : int, default=299
         Frames are resized (aspect not kept) to ``input_size x input_size``; >= 75.
+    output : {"pooled", "maps"}, default="pooled"
+        ``"pooled"``: the 2048-d output of the last (average) pooling layer.
+        ``"maps"``: the last feature maps (``Mixed_7c``, 2048 x h x w before that pooling)
+        flattened channel-major into ``2048 * h * w`` features per frame; reshape a step to
+        ``(2048, h, w)`` for the maps. At ``input_size=224``, h = w = 5: the 51,200
+        features seed 002 flattens into its frame classifier ("add a flattening layer to
+        flatten the InceptionV3 feature maps", line 2013 of
+        ``shared/seeds/002_cbef759d1f9019de.txt``; its 52,533,349 trainable parameters,
+        line 2029, imply 5 x 5 x 2048 maps, i.e. inputs of 203 to 234 px). Part of the cache
+        identity.
     batch_size : int, default=32
         Frames per forward pass; frames of many videos share a batch.
     device : {"cpu", "cuda", "auto"}, default="cpu"
@@ -103,7 +118,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         Run the network in float16 (CUDA only).
     sequence_length : int or None, default=40
         Time steps per video (seed 000's alpha = 40). ``None`` returns the variable-length
-        form: a 1-D object array of float32 ``(T_i, 2048)`` arrays.
+        form: a 1-D object array of float32 ``(T_i, D)`` arrays.
     frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
         Strategy for videos and clips without frame indices (see
         :func:`skvideo_clf.video.sample_frame_indices`).
@@ -144,6 +159,10 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
     >>> X = tf.fit_transform(videos)
     >>> X.shape, str(X.dtype), tf.weights_, tf.n_frames_computed_
     ((2, 2, 2048), 'float32', 'tf2015', 4)
+    >>> maps = InceptionFrameTransformer(weights="tf2015", input_size=107, output="maps",
+    ...                                  sequence_length=2).fit_transform(videos)
+    >>> maps.shape, maps.reshape(2, 2, 2048, 2, 2).shape  # 2x2 maps at 107 px
+    ((2, 2, 8192), (2, 2, 2048, 2, 2))
     """
 
     _parameter_constraints: dict = {
@@ -155,14 +174,17 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "half": ["boolean"],
+        "output": [StrOptions({"pooled", "maps"})],
     }
 
-    def __init__(self, weights="auto", *, weights_sha256=None, input_size=299, batch_size=32,
-                 device="cpu", half=False, sequence_length=40, frame_sampling="uniform",
-                 padding="upsample", memory=None, n_jobs=None, verbose=0, random_state=None):
+    def __init__(self, weights="auto", *, weights_sha256=None, input_size=299,
+                 output="pooled", batch_size=32, device="cpu", half=False, sequence_length=40,
+                 frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
+                 verbose=0, random_state=None):
         self.weights = weights
         self.weights_sha256 = weights_sha256
         self.input_size = input_size
+        self.output = output
         self.batch_size = batch_size
         self.device = device
         self.half = half
@@ -185,7 +207,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
             stamp = (st.st_size, st.st_mtime_ns)
         # what a worker process needs to rebuild the same network (see _task_copy)
         self._network_args = (source, stamp, self.weights_sha256, seed,
-                              resolve_device(self.device), bool(self.half))
+                              resolve_device(self.device), bool(self.half), self.output)
         net, fid, self._weights_digest = _build_network(*self._network_args)
         self.weights_ = "random" if source is None else source
         spec = inception_preprocessing(self.input_size, fid)

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from ..utils import check_sequences
+from ..utils import check_sequences, unpadded_lengths
 
 
 def as_sequences(X):
@@ -42,9 +42,9 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
     method : {"mean", "max", "mean_max"}, default="mean"
         ``"mean_max"`` concatenates the mean and the max.
     mask_padding : bool, default=True
-        Leave out time steps whose features are all exactly zero (the zero padding of
-        fixed-length sequences), so padding does not drag the mean towards zero. A sequence
-        that is all zeros pools to zeros.
+        Leave out the zero padding of fixed-length sequences (the all-zero steps at the end
+        of a sequence, see :func:`skvideo_clf.utils.unpadded_lengths`), so padding does not
+        drag the mean towards zero. A sequence that is all zeros pools to zeros.
 
     Attributes
     ----------
@@ -122,10 +122,9 @@ class TemporalPooling(TransformerMixin, BaseEstimator):
             raise ValueError(f"X has {seqs[0].shape[1]} features, but TemporalPooling is "
                              f"expecting {self.n_features_in_} features as input (per step).")
         out = []
-        for s in seqs:
-            if self.mask_padding:
-                keep = np.any(s != 0, axis=1)
-                s = s[keep] if keep.any() else s[:1] * 0
+        lengths = unpadded_lengths(seqs) if self.mask_padding else [len(s) for s in seqs]
+        for s, n in zip(seqs, lengths):
+            s = s[:n]
             parts = []
             if self.method in ("mean", "mean_max"):
                 parts.append(s.mean(axis=0))

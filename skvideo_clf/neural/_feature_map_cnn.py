@@ -5,13 +5,14 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from ..features._maps import square_side, to_square_maps
 from ..utils import Substitution
 from ._base import SHARED_DOCS, NeuralClassifierBase
-from ._batching import _writable
-from ._modules import FeatureMapCNN
+from ._batching import BalancedDataLoader, _writable
+from ._modules import ACTIVATIONS, FeatureMapCNN
 
 __all__ = ["FeatureMapCNNClassifier"]
 
@@ -25,12 +26,33 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     ``ceil(sqrt(D))`` (at least 5), zero-padded (``D = 324`` gives the paper's 18x18);
     ``(n, H, W)`` single-channel maps; or ``(n, C, H, W)``. It is meant to train on the
     balanced batches of :class:`skvideo_clf.sampling.BootstrapSampler` (pass a batch sampler
-    as ``iterator_train__batch_sampler``).
+    as ``iterator_train__batch_sampler``, or use ``iterator_train=BalancedDataLoader``).
+
+    ``PRESETS["seed001"]`` follows the paper (lines of
+    ``shared/seeds/001_5708b8065ba1023e.txt``):
+
+    - Table III, "Convolution 1 / Convolution 2 / Output", "6*3*3 / 9*3*3", "6*16*16 /
+      9*14*14 / 2" (377-395): ``channels=(6, 9)``; on 18x18 maps and 2 classes the network
+      has 60 + 495 + 3,530 = 4,085 parameters.
+    - "the pooling layers are removed because the / low-level features are not always
+      stationary" (400-401): no pooling.
+    - "the activation function f is / commonly chosen to be the logistic (sigmoid)
+      function" (196-197): ``activation="sigmoid"``. The sentence describes CNNs in
+      general (Sec. III.A.1); Table III names no activation.
+    - "we set the batch / size twice bigger than the number of positive training
+      instances." (429-430) and the bootstrapped balanced batches (Sec. III.B, 246-288):
+      ``iterator_train=BalancedDataLoader, iterator_train__batch_size=None``, new batches
+      every epoch (one pass ``I = 1`` per epoch; the paper does not state ``I``).
+
+    The optimizer, learning rate, epochs and weight initialisation are not stated in the
+    paper: the preset keeps the library's defaults (Adam, lr 1e-2, 30 epochs).
 
     Parameters
     ----------
     channels : tuple of int, default=(6, 9)
         Output channels of the two 3x3 convolutions.
+    activation : {{"relu", "sigmoid", "tanh"}}, default="relu"
+        After each convolution (seed 001: the logistic sigmoid).
     {base_parameters}
 
     Attributes
@@ -52,15 +74,24 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     [(6, 1, 3, 3), (9, 6, 3, 3)]
     """
 
+    PRESETS = {
+        # shared/seeds/001_5708b8065ba1023e.txt: Table III (377-395), sigmoid (196-197),
+        # batch of twice the positives (429-430)
+        "seed001": dict(channels=(6, 9), activation="sigmoid",
+                        iterator_train=BalancedDataLoader, iterator_train__batch_size=None),
+    }
+
     _input_kind = "image"
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
         "channels": [tuple, list],
+        "activation": [StrOptions(set(ACTIVATIONS))],
     }
 
-    def __init__(self, *, channels=(6, 9), **kwargs):
+    def __init__(self, *, channels=(6, 9), activation="relu", **kwargs):
         super().__init__(**kwargs)
         self.channels = channels
+        self.activation = activation
 
     def _prepare_X(self, X):
         X = check_array(X, dtype=np.float32, allow_nd=True)
@@ -95,5 +126,5 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
         if not all(isinstance(ch, Integral) and ch > 0 for ch in self.channels):
             raise ValueError(f"channels must be positive integers, got {self.channels!r}.")
         params = dict(n_classes=len(self.classes_), map_size=h, in_channels=c,
-                      channels=channels)
+                      channels=channels, activation=self.activation)
         return FeatureMapCNN(**{**params, **kwargs})

@@ -5,39 +5,77 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import torch
+from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
-from ..utils import Substitution
+from ..utils import Substitution, check_sequences, is_ragged, object_array, unpadded_lengths
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import FrameMLP
+from ._skorch_compat import resolved_device
 
 __all__ = ["FrameVotingClassifier"]
 
 
 def _frames(data):
+    """The real frames of validated ``(seqs, lengths)``, stacked: ``(sum(lengths), D)``."""
     seqs, lengths = data
     if isinstance(seqs, np.ndarray):
-        return seqs.reshape(-1, seqs.shape[2]), lengths
-    return np.concatenate(seqs), lengths
+        if bool((lengths == seqs.shape[1]).all()):
+            return seqs.reshape(-1, seqs.shape[2])
+        return seqs[np.arange(seqs.shape[1]) < lengths[:, None]]
+    return np.concatenate([s[:n] for s, n in zip(seqs, lengths)])
 
 
 @Substitution(**SHARED_DOCS)
-class FrameVotingClassifier(NeuralClassifierBase):
+class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     """Seed 002's first approach: classify every frame, then let the frames vote.
 
     Training labels every frame with its video's label and fits a frame-level head
-    (dropout 0.5, FC + ReLU, dropout 0.5, class layer) on all frames. ``predict`` returns
-    the majority vote of a video's frames (ties go to the class of highest averaged
-    probability); ``predict_proba`` the frames' averaged probabilities. Frame order is
-    ignored, which is what the sequence classifiers improve on.
+    (dropout, FC + ReLU, dropout, class layer) on all frames. ``predict`` returns the
+    majority vote of a video's frames (ties go to the class of highest averaged
+    probability); ``predict_proba`` the frames' averaged probabilities; ``transform`` the
+    FC layer's activations per frame, the features of seed 002's second approach (its
+    LSTM). Frame order is ignored, which is what the sequence classifiers improve on.
 
     Input ``X`` is as for :class:`LSTMClassifier`: ``(n, T, D)``, the ragged form, or
-    ``(n, D)`` (one frame per video).
+    ``(n, D)`` (one frame per video). **Padding is no frame**: the all-zero steps at the end
+    of a sequence (what a featurizer's ``padding="zeros"`` appends; the rule of
+    :func:`skvideo_clf.utils.unpadded_lengths`) neither train nor vote, so a video gives the
+    same predictions zero-padded to any length as in the ragged form. An all-zero frame
+    followed by a real one counts as a frame; a video of zeros only is one frame.
+
+    ``PRESETS["seed002"]`` is the thesis' head over InceptionV3's flattened last feature
+    maps (``InceptionFrameTransformer(output="maps", input_size=224)``, 5 x 5 x 2048 =
+    51,200 features per frame). Lines of ``shared/seeds/002_cbef759d1f9019de.txt``:
+
+    - "add a flattening layer to flatten the InceptionV3 feature maps, then add one fully
+      con- / nected layer to reduce the size of the flat feature maps and finally, add a
+      softmax / layer with 101 units." (2013-2016); "Each time / step is a feature vector
+      which contains 1024 features." (2118-2119): ``hidden_size=1024``.
+    - "we added two dropout layers / between the three layers of the appended FFNN with a
+      rate of 50%." (2017-2018): ``dropout=0.5`` before and after the FC layer.
+    - "Number of trainable parameters 52,533,349" (2029) = 51,200 x 1024 + 1024 +
+      1024 x 101 + 101: the preset's network over 224 px maps and 101 classes.
+    - "Optimizer SGD(learning rate=0.001, / momentum=0.6, nesterov=False)" (2034-2035).
+    - "Loss function Categorical crossentropy" (2032): the library's loss.
+    - "The general class for the video is the class that was most repeated among the
+      frames / predictions." (1981-1982): ``predict``.
+    - "we removed its last softmax and dropout layers, / because we need the new CNN to
+      output feature vectors" (2098-2099): ``transform``.
+
+    Not stated, hence library choices: the FC activation (ReLU), the batch size (32
+    frames) and the number of passes over the frames (the thesis' "223" epochs of 26 s
+    each, lines 2040-2042, cannot be full passes over its 598,363 frames, line 2037).
+    InceptionV3 is frozen in the thesis (2010-2011), so training this head on the
+    featurizer's maps is the same network.
 
     Parameters
     ----------
     hidden_size : int, default=64
+        Width of the FC layer (the ``transform`` output).
     dropout : float, default=0.5
+        Before and after the FC layer.
     {base_parameters} ``batch_size`` counts frames.
 
     Attributes
@@ -53,7 +91,17 @@ class FrameVotingClassifier(NeuralClassifierBase):
     >>> clf = FrameVotingClassifier(max_epochs=10, random_state=0).fit(X, y)
     >>> clf.predict(X[[0, -1]]).tolist()
     ['a', 'b']
+    >>> clf.transform(X).shape  # FC activations per frame: an LSTM's input
+    (20, 4, 64)
+    >>> FrameVotingClassifier.from_preset("seed002").hidden_size
+    1024
     """
+
+    PRESETS = {
+        # shared/seeds/002_cbef759d1f9019de.txt lines 2013-2018 (head), 2034-2035 (SGD)
+        "seed002": dict(hidden_size=1024, dropout=0.5, optimizer=torch.optim.SGD, lr=1e-3,
+                        optimizer__momentum=0.6, optimizer__nesterov=False),
+    }
 
     _parameter_constraints = {
         **NeuralClassifierBase._parameter_constraints,
@@ -66,14 +114,23 @@ class FrameVotingClassifier(NeuralClassifierBase):
         self.hidden_size = hidden_size
         self.dropout = dropout
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def _prepare_X(self, X):
+        # Every later step (training frames, loss labels, votes) reads the real lengths.
+        seqs, lengths = check_sequences(X)
+        return seqs, unpadded_lengths(seqs, lengths)
+
     def _build_module(self, **kwargs):
         params = dict(n_features=self.n_features_in_, n_classes=len(self.classes_),
                       hidden_size=self.hidden_size, dropout=self.dropout)
         return FrameMLP(**{**params, **kwargs})
 
     def _training_data(self, data, y_enc):
-        frames, lengths = _frames(data)
-        return frames, np.repeat(y_enc, lengths)
+        return _frames(data), np.repeat(y_enc, data[1])
 
     def _loss_labels(self, data, y):
         # the loss sums over frames: with videos of different lengths, "balanced" weighs
@@ -81,8 +138,7 @@ class FrameVotingClassifier(NeuralClassifierBase):
         return np.repeat(np.asarray(y), data[1])
 
     def _frame_proba(self, data):
-        frames, lengths = _frames(data)
-        return super()._forward_proba(frames), lengths
+        return super()._forward_proba(_frames(data)), data[1]
 
     def _forward_proba(self, data):
         proba, lengths = self._frame_proba(data)
@@ -90,7 +146,7 @@ class FrameVotingClassifier(NeuralClassifierBase):
         return np.add.reduceat(proba, starts, axis=0) / lengths[:, None]
 
     def predict(self, X):
-        """Majority vote of each video's frames.
+        """Majority vote of each video's frames (padding steps do not vote).
 
         Parameters
         ----------
@@ -111,3 +167,51 @@ class FrameVotingClassifier(NeuralClassifierBase):
         # Ties between the most-voted classes go to the higher mean probability.
         score = np.where(votes == votes.max(axis=1, keepdims=True), mean, -1.0)
         return self.classes_[score.argmax(axis=1)]
+
+    def fit_transform(self, X, y, **fit_params):
+        """Fit, then return the FC layer's activations on ``X`` (see :meth:`transform`)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def transform(self, X):
+        """The FC layer's activations of every frame, in the form of ``X``.
+
+        Seed 002's second approach feeds these to its LSTM (lines 2097-2099, 2118-2119).
+        Padding steps stay all-zero steps, so the output is padded as the input was.
+
+        Parameters
+        ----------
+        X : array-like
+            ``(n, T, D)`` gives ``(n, T, hidden_size)``; the ragged form gives a ragged
+            object array of ``(T_i, hidden_size)``; ``(n, D)`` gives ``(n, hidden_size)``.
+
+        Returns
+        -------
+        float32 ndarray
+        """
+        data = self._check_fitted_X(X)
+        features = []
+        # forward_iter runs the batches (eval mode: no dropout, no gradients); the FC
+        # layer's output is caught on its way to the class layer.
+        hook = self.module_.body.register_forward_hook(
+            lambda module, args, out: features.append(out.cpu()))
+        try:
+            with resolved_device(self):
+                for _ in self.forward_iter(_frames(data)):
+                    pass
+        finally:
+            hook.remove()
+        acts = torch.cat(features).numpy().astype(np.float32, copy=False)
+        seqs, lengths = data
+        ends = np.cumsum(lengths)
+        if is_ragged(X):
+            out = []
+            for s, n, end in zip(seqs, lengths, ends):
+                seq = np.zeros((len(s), acts.shape[1]), np.float32)
+                seq[:n] = acts[end - n:end]
+                out.append(seq)
+            return object_array(out)
+        if np.asarray(X).ndim == 2:  # asarray: array-likes without ndim
+            return acts
+        out = np.zeros((len(lengths), seqs.shape[1], acts.shape[1]), np.float32)
+        out[np.arange(seqs.shape[1]) < lengths[:, None]] = acts
+        return out

@@ -80,11 +80,16 @@ class SequenceLSTMModule(nn.Module):
         A ReLU layer of this width before the class layer.
     head_dropout : float or None
         Dropout before the class layer; ``None`` uses ``dropout``.
+    input_dropout : float
+        Dropout on the inputs of the first LSTM, as Keras' ``LSTM(dropout=...)`` (seed 002:
+        0.2): one mask per sequence, shared by all its steps, so a dropped feature is
+        dropped for the whole sequence and zero padding stays zero.
     """
 
     def __init__(self, n_features, n_classes, hidden_sizes=(64,), bidirectional=False,
-                 dropout=0.0, fc_size=None, head_dropout=None):
+                 dropout=0.0, fc_size=None, head_dropout=None, input_dropout=0.0):
         super().__init__()
+        self.input_dropout = float(input_dropout)
         self.bidirectional = bool(bidirectional)
         mult = 2 if self.bidirectional else 1
         layers, width = [], n_features
@@ -103,6 +108,9 @@ class SequenceLSTMModule(nn.Module):
         self.head = nn.Linear(width, n_classes)
 
     def features(self, x, lengths):
+        if self.training and self.input_dropout > 0:
+            mask = x.new_ones(x.shape[0], 1, x.shape[2])
+            x = x * nn.functional.dropout(mask, self.input_dropout, training=True)
         seq, lengths_cpu = _pack(x, lengths)
         h_n = None
         for i, lstm in enumerate(self.lstms):
@@ -176,17 +184,23 @@ class FrameMLP(nn.Module):
         return self.head(self.body(x))
 
 
+#: The activations FeatureMapCNN offers, by name.
+ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+
+
 class FeatureMapCNN(nn.Module):
     """Seed 001 Table III: conv 6@3x3, conv 9@3x3, no pooling, class layer.
 
-    On an 18x18 map the feature maps are 6x16x16 then 9x14x14, as the table lists.
+    On an 18x18 map the feature maps are 6x16x16 then 9x14x14, as the table lists. Each
+    convolution is followed by ``activation`` (a key of :data:`ACTIVATIONS`).
     """
 
-    def __init__(self, n_classes, map_size=18, in_channels=1, channels=(6, 9), kernel_size=3):
+    def __init__(self, n_classes, map_size=18, in_channels=1, channels=(6, 9), kernel_size=3,
+                 activation="relu"):
         super().__init__()
         layers, c, side = [], int(in_channels), int(map_size)
         for out in channels:
-            layers += [nn.Conv2d(c, int(out), kernel_size), nn.ReLU()]
+            layers += [nn.Conv2d(c, int(out), kernel_size), ACTIVATIONS[activation]()]
             c, side = int(out), side - kernel_size + 1
         self.body = nn.Sequential(*layers, nn.Flatten())
         self.head = nn.Linear(c * side * side, n_classes)

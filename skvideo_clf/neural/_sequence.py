@@ -48,6 +48,9 @@ class LSTMClassifier(NeuralClassifierBase):
         Between LSTM layers.
     head_dropout : float, default=0.0
         Before the class layer (seed 002: 0.5).
+    input_dropout : float, default=0.0
+        On the inputs of the first LSTM, one mask per sequence shared by its steps: Keras'
+        ``LSTM(dropout=...)`` (seed 002: 0.2).
     fc_size : int or None, default=None
         A ReLU layer before the class layer.
     sort_by_length : bool, default=True
@@ -75,8 +78,16 @@ class LSTMClassifier(NeuralClassifierBase):
         # seed 000's CNN-LSTM baseline with the ResBiLSTM's optimiser (lines 505-510, 519-524)
         "seed000": dict(hidden_sizes=(1024,), fc_size=1024, head_dropout=0.5,
                         optimizer=torch.optim.Adam, lr=1e-6, optimizer__weight_decay=3e-4),
-        # seed 002: LSTM 1024, dropout 0.2, dropout 0.5 before softmax, 80 steps.
-        "seed002": dict(hidden_sizes=(1024,), dropout=0.2, head_dropout=0.5, fc_size=None),
+        # seed 002 (shared/seeds/002_cbef759d1f9019de.txt): "The / first layer contains
+        # 1024 LSTM cells with the dropout parameter set to 20%. The / output layer is a
+        # softmax layer with 101 units. A dropout of rate of 50% was / applied between
+        # layers" (2130-2132): Keras LSTM(1024, dropout=0.2) drops the LSTM's inputs.
+        # "Optimizer Adam()" (2145): Keras' default lr 1e-3. "Number of epochs (Splits 01,
+        # 02, 03) 20, 21, 18" (2150): split 01's 20. Its input: the 1024 FC activations of
+        # FrameVotingClassifier.from_preset("seed002").transform (2097-2099, 2118-2119);
+        # 8,496,229 parameters in Keras (2142), 8,500,325 in torch (b_hh: 4 x 1024 more).
+        "seed002": dict(hidden_sizes=(1024,), input_dropout=0.2, head_dropout=0.5,
+                        fc_size=None, optimizer=torch.optim.Adam, lr=1e-3, max_epochs=20),
         # seed 003: BiLSTM 2x1024, SGD momentum 0.9, lr 0.01, batch 50, sorted by length.
         "seed003": dict(hidden_sizes=(1024, 1024), bidirectional=True,
                         optimizer=torch.optim.SGD, lr=0.01, optimizer__momentum=0.9,
@@ -95,17 +106,20 @@ class LSTMClassifier(NeuralClassifierBase):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "head_dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "fc_size": [Interval(Integral, 1, None, closed="left"), None],
         "sort_by_length": ["boolean"],
     }
 
     def __init__(self, *, hidden_sizes=(32,), bidirectional=False, dropout=0.0,
-                 head_dropout=0.0, fc_size=None, sort_by_length=True, **kwargs):
+                 head_dropout=0.0, input_dropout=0.0, fc_size=None, sort_by_length=True,
+                 **kwargs):
         super().__init__(**kwargs)
         self.hidden_sizes = hidden_sizes
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.head_dropout = head_dropout
+        self.input_dropout = input_dropout
         self.fc_size = fc_size
         self.sort_by_length = sort_by_length
 
@@ -115,7 +129,7 @@ class LSTMClassifier(NeuralClassifierBase):
         params = dict(n_features=self.n_features_in_, n_classes=len(self.classes_),
                       hidden_sizes=sizes, bidirectional=self.bidirectional,
                       dropout=self.dropout, fc_size=self.fc_size,
-                      head_dropout=self.head_dropout)
+                      head_dropout=self.head_dropout, input_dropout=self.input_dropout)
         return SequenceLSTMModule(**{**params, **kwargs})
 
 

@@ -9,7 +9,7 @@ from ._devices import resolve_device
 from ._discovery import all_estimators
 from ._docstring import Substitution, shared_docs
 from ._io import atomic_open, atomic_path, atomic_write_text
-from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged
+from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged, unpadded_lengths
 
 __all__ = [
     "SEQUENCE_FORMS",
@@ -23,4 +23,5 @@ __all__ = [
     "object_array",
     "resolve_device",
     "shared_docs",
+    "unpadded_lengths",
 ]

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils import check_array
 
-__all__ = ["SEQUENCE_FORMS", "check_sequences", "is_ragged"]
+__all__ = ["SEQUENCE_FORMS", "check_sequences", "is_ragged", "unpadded_lengths"]
 
 #: What every sequence error ends with: the forms the library accepts.
 SEQUENCE_FORMS = (
@@ -143,3 +143,41 @@ def check_sequences(X, input_name="X", *, dtype=np.float32, ensure_all_finite=Tr
         raise ValueError(f"{input_name} has sequences of 0 steps; at least 1 is required.")
     _refuse_zero_features(X.shape, input_name)
     return X, np.full(X.shape[0], X.shape[1], dtype=np.int64)
+
+
+def unpadded_lengths(sequences, lengths=None):
+    """Lengths of feature sequences without their zero padding: all-zero steps at the end.
+
+    The library's one rule for recognising padding (a featurizer's ``padding="zeros"``, the
+    zero-padding of ragged batches): the trailing steps whose features are all exactly zero.
+    A zero step followed by a non-zero one is a frame, not padding. A sequence of zeros
+    only keeps its first step, so that every sequence keeps at least one.
+
+    Parameters
+    ----------
+    sequences : ndarray of shape (n, T, D) or sequence of ndarray of shape (T_i, D)
+        As :func:`check_sequences` returns them.
+    lengths : array-like of shape (n,) or None, default=None
+        Steps of each sequence to look at (``None``: all of them).
+
+    Returns
+    -------
+    lengths : ndarray of shape (n,), dtype int64
+        At least 1 for every sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvideo_clf.utils import unpadded_lengths
+    >>> X = np.array([[[1.0], [0.0], [2.0], [0.0]], [[0.0], [0.0], [0.0], [0.0]]])
+    >>> unpadded_lengths(X).tolist()
+    [3, 1]
+    """
+    if lengths is None:
+        lengths = [len(s) for s in sequences]
+    out = np.asarray(lengths, dtype=np.int64).copy()
+    for i, s in enumerate(sequences):
+        steps = np.asarray(s[:out[i]])
+        nonzero = np.flatnonzero(np.any(steps.reshape(len(steps), -1) != 0, axis=1))
+        out[i] = nonzero[-1] + 1 if nonzero.size else 1
+    return out
