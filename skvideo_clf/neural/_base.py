@@ -18,12 +18,14 @@ public hooks.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils._param_validation import (
     Interval,
     Options,
@@ -32,6 +34,7 @@ from sklearn.utils._param_validation import (
 )
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
+from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -39,6 +42,7 @@ from ..utils import resolve_device
 from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
+    WeightedDataset,
     make_iterator,
     pad_collate,  # noqa: F401  (importable from here, as it was)
 )
@@ -105,6 +109,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         (A fit parameter rather than a sampler attribute: a Pipeline gives its last step
         nothing of the earlier steps but ``X`` and ``y``, and a routed array is split per
         fold by scikit-learn's own cross-validation, with no extra machinery.)
+
+        ``fit(X, y, sample_weight=w)`` multiplies the two, as scikit-learn does: video
+        ``i`` of class ``c`` weighs ``w[i] * class_weight_[c]`` in the loss, a weighted
+        mean normalized by the sum of these weights (for ``sample_weight=None`` that is
+        torch's own class-weighted mean).
     optimizer : torch optimizer class, default=torch.optim.Adam
         Its options as ``optimizer__momentum=0.9``, ``optimizer__weight_decay=3e-4`` (L2).
     lr : float
@@ -276,6 +285,33 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             if param.requires_grad and not (self.head_only_ and not name.startswith("head.")):
                 yield name, param
 
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(y_true, Mapping):
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        # Weighted training batch (WeightedDataset): one loss term per sample (per frame
+        # for frame voting), weighted mean. Zero weights drop a sample exactly and integer
+        # weights repeat it, since the normalizer counts them the same way.
+        y = to_tensor(y_true["y"], device=self.device)
+        w = to_tensor(y_true["sample_weight"], device=self.device).to(y_pred.dtype)
+        reduction = self.criterion_.reduction
+        if reduction != "mean":
+            raise ValueError(
+                f"{type(self).__name__} weighs samples in a mean loss; it got "
+                f"criterion__reduction={reduction!r} with sample_weight.")
+        self.criterion_.reduction = "none"
+        try:
+            terms = self.criterion_(y_pred, y)
+        finally:
+            self.criterion_.reduction = reduction
+        if terms.ndim > 1:  # multi-label: one term per label, averaged as torch's mean does
+            terms = terms.flatten(1).mean(dim=1)
+        norm = w
+        class_w = getattr(self.criterion_, "weight", None)
+        if class_w is not None and y.ndim == 1:
+            # CrossEntropyLoss already multiplied each term by its class weight
+            norm = w * class_w.to(w.dtype)[y]
+        return (w * terms).sum() / norm.sum().clamp_min(torch.finfo(w.dtype).tiny)
+
     def check_data(self, X, y=None):
         # Data were validated (and labels encoded) before skorch sees them.
         pass
@@ -298,7 +334,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X, y, y_before_resampling=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, y_before_resampling=None, **fit_params):
         """Validate, (re-)initialize unless ``warm_start``, and train for ``max_epochs``.
 
         Parameters
@@ -307,6 +343,13 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             See the class docstring for the accepted shapes.
         y : array-like of shape (n_samples,)
             Labels of any type.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Non-negative weight of each video in the loss, multiplied by its class weight
+            (see ``class_weight``). A weight of 0 drops the video, an integer weight ``k``
+            counts it ``k`` times (exactly so within a batch; with mini-batches the
+            batches differ). Frame voting gives each frame its video's weight. With
+            ``train_split``, the validation loss is weighted too. Routed by metadata
+            routing once requested (``set_fit_request(sample_weight=True)``).
         y_before_resampling : array-like of shape (n_original,) or None, default=None
             The training labels as they were before a sampler changed them: with
             ``class_weight="balanced"``, the class weights count these instead of ``y``
@@ -322,9 +365,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         """
         warm = self.warm_start and self.initialized_
         return self._fit(X, y, start="continue" if warm else "new",
+                         sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def partial_fit(self, X, y, classes=None, y_before_resampling=None, **fit_params):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, y_before_resampling=None,
+                    **fit_params):
         """One call of ``max_epochs`` epochs that keeps the current weights.
 
         Parameters
@@ -332,6 +377,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         X, y : see :meth:`fit`
         classes : array-like or None
             Every label of the problem, needed on the first call when ``y`` lacks some.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
             See :meth:`fit`; read on the first call only (the class weights are set with
             the labels).
@@ -342,10 +389,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self
         """
         start = "continue" if self.initialized_ else "new"
-        return self._fit(X, y, start=start, classes=classes,
+        return self._fit(X, y, start=start, classes=classes, sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
+    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False, sample_weight=None,
                    y_before_resampling=None, **fit_params):
         """Transfer learning (seed 003): a new class layer, trained with every other layer
         frozen.
@@ -374,6 +421,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             hold new classes only (the paper's fine-tuning data), old ones, or both. Then
             ``class_weight="balanced"`` needs every class in ``y`` (or in
             ``y_before_resampling``): use a dict, or None, otherwise.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
             See :meth:`fit`.
         **fit_params : dict
@@ -406,11 +455,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         if keep_classes:
             classes = np.union1d(self.classes_, np.unique(self._check_y(y, len(y))))
         return self._fit(X, y, start="head", classes=classes, epochs=max_epochs,
-                         keep_classes=keep_classes, y_before_resampling=y_before_resampling,
-                         **fit_params)
+                         keep_classes=keep_classes, sample_weight=sample_weight,
+                         y_before_resampling=y_before_resampling, **fit_params)
 
     def _fit(self, X, y, *, start, classes=None, epochs=None, keep_classes=False,
-             y_before_resampling=None, **fit_params):
+             sample_weight=None, y_before_resampling=None, **fit_params):
         """Validate, start as ``start`` says, and train through skorch's ``partial_fit``.
 
         ``start`` is ``"new"`` (new labels, network initialized), ``"continue"`` (labels
@@ -418,16 +467,31 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         """
         self._check_params()
         data = self._check_X(X, reset=start == "new")
-        y = self._check_y(y, self._n_samples(data))
+        n_samples = self._n_samples(data)
+        y = self._check_y(y, n_samples)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(n_samples), dtype=np.float32,
+                ensure_non_negative=True)
+        # one weight per loss term: _loss_labels spreads per-video values over the terms
+        # (a video's frames, for frame voting) as it does the labels
+        term_weight = None
+        if sample_weight is not None:
+            term_weight = self._loss_labels(data, sample_weight)
+            term_weight = sample_weight if term_weight is None else term_weight
         if start != "continue":
             old_classes = self.classes_ if start == "head" and keep_classes else None
             if y_before_resampling is not None:
                 # Count the classes as they were before resampling (see class_weight).
                 loss_labels = self._check_y(y_before_resampling, len(y_before_resampling))
+                self._set_labels(y, classes, loss_labels=loss_labels)
             else:
-                loss_labels = self._loss_labels(data, y)
-            self._set_labels(y, classes, loss_labels=loss_labels)
+                # "balanced" counts weighted samples, so weights and repetition agree
+                self._set_labels(y, classes, loss_labels=self._loss_labels(data, y),
+                                 loss_weight=term_weight)
         Xt, yt = self._training_data(data, self._encode(y))
+        if term_weight is not None:
+            Xt = WeightedDataset(self.get_dataset(Xt, yt), term_weight)
         if epochs is not None:
             fit_params["epochs"] = epochs  # read by skorch's fit_loop
         with self._seed_context(continuing=start == "continue"), self._interruptible():

@@ -73,7 +73,7 @@ class InputValidationMixin:
             )
         return y
 
-    def _set_labels(self, y, classes=None, loss_labels=None):
+    def _set_labels(self, y, classes=None, loss_labels=None, loss_weight=None):
         # loss_labels: the label of every loss term, when the loss is not one per sample
         # (frame voting trains on frames): "balanced" must balance what the loss sums
         self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
@@ -87,7 +87,8 @@ class InputValidationMixin:
         else:
             self.class_weight_ = compute_class_weight(
                 self.class_weight, classes=self.classes_,
-                y=y if loss_labels is None else loss_labels).astype(np.float32)
+                y=y if loss_labels is None else loss_labels,
+                sample_weight=loss_weight).astype(np.float32)
 
     def _encode(self, y):
         unseen = np.setdiff1d(np.unique(y), self.classes_)
