@@ -25,19 +25,20 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight
 from sklearn.utils._param_validation import (
     Interval,
     Options,
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
+from ..fusion._kernels import _check_weight_length
 from ..utils import resolve_device
 from . import _skorch_compat as compat
 from ._batching import (
@@ -470,6 +471,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         n_samples = self._n_samples(data)
         y = self._check_y(y, n_samples)
         if sample_weight is not None:
+            _check_weight_length(self, sample_weight, n_samples)
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty(n_samples), dtype=np.float32,
                 ensure_non_negative=True)
