@@ -78,6 +78,15 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     Subclasses give their architecture parameters in their own ``__init__`` and build the
     module in :meth:`_build_module`; the parameters below are shared.
 
+    Multi-label videos: ``y`` as a binary indicator matrix of shape
+    ``(n_videos, n_labels)`` (lists of label lists become one through
+    ``sklearn.preprocessing.MultiLabelBinarizer``) trains one sigmoid per label with
+    ``BCEWithLogitsLoss``; ``classes_`` is then ``arange(n_labels)``, ``predict_proba``
+    gives each label's probability and ``predict`` the indicator matrix thresholded at
+    0.5. ``class_weight="balanced"`` becomes each label's ``pos_weight``, ``n_neg / n_pos``
+    (a dict maps column indices to positive weights). Classifiers with their own
+    ``predict`` (frame voting) refuse such ``y``.
+
     Parameters
     ----------
     class_weight : None, "balanced" or dict, default=None
@@ -276,10 +285,22 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     def initialize_criterion(self):
         kwargs = self.get_params_for("criterion")
+        if getattr(self, "multilabel_", False):
+            # multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
+            if self.class_weight_ is not None and "pos_weight" not in kwargs:
+                kwargs["pos_weight"] = torch.as_tensor(self.class_weight_)
+            kwargs.pop("weight", None)
+            self.criterion_ = nn.BCEWithLogitsLoss(**kwargs)
+            return self
         if self.class_weight_ is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_)
         self.criterion_ = self.criterion(**kwargs)
         return self
+
+    def _get_predict_nonlinearity(self):
+        if getattr(self, "multilabel_", False):
+            return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
+        return super()._get_predict_nonlinearity()
 
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
@@ -342,8 +363,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ----------
         X : array-like
             See the class docstring for the accepted shapes.
-        y : array-like of shape (n_samples,)
-            Labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels of any type, or a multi-label indicator matrix (see the class
+            docstring).
         sample_weight : array-like of shape (n_samples,) or None, default=None
             Non-negative weight of each video in the loss, multiplied by its class weight
             (see ``class_weight``). A weight of 0 drops the video, an integer weight ``k``
@@ -550,6 +572,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Multi-label: the probability of each label (column ``j`` of ``y``),
+            independent sigmoids that need not sum to 1.
         """
         return self._forward_proba(self._check_fitted_X(X))
 
@@ -562,9 +586,12 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Multi-label: the indicator matrix of the labels of probability >= 0.5.
         """
         proba = self.predict_proba(X)
+        if getattr(self, "multilabel_", False):
+            return (proba >= 0.5).astype(np.int64)
         return self.classes_[proba.argmax(axis=1)]
 
     @classmethod
