@@ -370,7 +370,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             Non-negative weight of each video in the loss, multiplied by its class weight
             (see ``class_weight``). A weight of 0 drops the video, an integer weight ``k``
             counts it ``k`` times (exactly so within a batch; with mini-batches the
-            batches differ). Frame voting gives each frame its video's weight. With
+            batches differ; batch normalization, as in ``ResBiLSTMClassifier``, still
+            computes its statistics over every video of the batch). Frame voting gives
+            each frame its video's weight. With
             ``train_split``, the validation loss is weighted too. Routed by metadata
             routing once requested (``set_fit_request(sample_weight=True)``).
         y_before_resampling : array-like of shape (n_original,) or None, default=None

@@ -62,7 +62,7 @@ class InputValidationMixin:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        if np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:
             return self._check_multilabel_y(y, n_samples)
         y = column_or_1d(y, warn=True)
         if y.dtype.kind in "fc":
