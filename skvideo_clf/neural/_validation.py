@@ -83,7 +83,7 @@ class InputValidationMixin:
                 "LSTMClassifier, ResBiLSTMClassifier or another classifier with sigmoid "
                 "outputs, or sklearn.multiclass.OneVsRestClassifier around this one.")
         y = check_array(y, ensure_2d=True, dtype=None, input_name="y")
-        if type_of_target(y) != "multilabel-indicator":
+        if type_of_target(y) != "multilabel-indicator" or not np.isin(y, (0, 1)).all():
             raise ValueError(
                 f"{type(self).__name__}: a 2-D y must be a binary indicator matrix (one "
                 "column per label, 0/1); turn lists of labels into one with "
