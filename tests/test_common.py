@@ -85,6 +85,7 @@ def _tested_instances(cls):
 
 
 _LIBSVM_TOL = "libsvm solves to tol; repetition matches integer weights to ~1e-4"
+_FLOAT32_NET = "float32 training: weights equal repetition to ~2e-7, the check wants 1e-7"
 _CHI2_NEGATIVE = ("feeds negative features to a chi2 kernel estimator despite its "
                   "positive_only tag (passes with negative='shift')")
 
@@ -103,6 +104,16 @@ EXPECTED_FAILED = {
     **{(label, "check_sample_weight_equivalence_on_dense_data"): _LIBSVM_TOL
        for label in ("Chi2SVC", "Chi2SVC[1]", "EarlyFusionSVC", "EarlyFusionSVC[1]",
                      "MKLClassifier", "MKLClassifier[1]")},
+    # The nets train in float32: weighted and repeated fits agree to ~2e-7 in probability
+    # (summation order), the check wants rtol=1e-7. tests/test_sample_weight.py checks the
+    # equivalence of loss and gradients at rtol=1e-5.
+    **{(label, "check_sample_weight_equivalence_on_dense_data"): _FLOAT32_NET
+       for label in ("LSTMClassifier", "FrameVotingClassifier", "FeatureMapCNNClassifier",
+                     "MotionCNNClassifier", "FusionNetClassifier")},
+    # Batch normalization's statistics count every video of the batch, zero-weight and
+    # repeated ones alike: weights are not repetition for it (documented in fit).
+    ("ResBiLSTMClassifier", "check_sample_weight_equivalence_on_dense_data"): (
+        "batch normalization statistics are unweighted"),
 }
 
 _LABELED = [pair for _, cls in all_estimators() for pair in _tested_instances(cls)]

@@ -1,8 +1,10 @@
-"""sample_weight in the kernel and fusion classifiers and the samplers, and its routing."""
+"""sample_weight in the kernel, fusion and neural classifiers and the samplers, and its
+routing."""
 
 import numpy as np
 import pytest
 import sklearn
+import torch
 from imblearn.pipeline import Pipeline as ImbPipeline
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
@@ -13,6 +15,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skvideo_clf.fusion import Chi2SVC, EarlyFusionSVC, LateFusionClassifier, MKLClassifier
+from skvideo_clf.neural import (
+    FeatureMapCNNClassifier,
+    FrameVotingClassifier,
+    LSTMClassifier,
+    ResBiLSTMClassifier,
+)
 from skvideo_clf.sampling import BootstrapSampler, SpatioTemporalOversampler
 
 STREAMS = {"a": slice(0, 3), "b": slice(3, 6)}
@@ -182,3 +190,131 @@ def test_pipeline_user_resamples_then_fits_with_carried_weights():
     X_res, y_res = sampler.fit_resample(X, y, sample_weight=w)
     clf = Chi2SVC().fit(X_res, y_res, sample_weight=sampler.sample_weight_)
     assert clf.n_train_ == len(y_res) == 18
+
+
+# ----------------------------------------------------------------------------- neural
+# One full-batch SGD epoch: the parameters after it are the initial ones minus lr times
+# the gradient, so equal parameters mean equal gradients; the history holds the loss.
+_ONE_STEP = dict(max_epochs=1, batch_size=-1, optimizer=torch.optim.SGD, lr=0.5,
+                 random_state=0)
+# ResBiLSTMClassifier is left out: batch normalization computes its statistics over the
+# whole batch, zero-weight videos included, so there weights only approximate dropping.
+NEURAL = [
+    (LSTMClassifier, dict(hidden_sizes=(8,))),
+    (FrameVotingClassifier, dict(hidden_size=8, dropout=0.0)),
+    (FeatureMapCNNClassifier, {}),  # 2-D rows read as 6x6 maps: the tabular dataset path
+]
+
+
+@pytest.fixture
+def videos():
+    rng = np.random.RandomState(0)
+    X = rng.randn(24, 4, 9).astype(np.float32)
+    y = np.array(list("aabbbbbbcccc") * 2)
+    return X, y, rng.randint(0, 4, 24)
+
+
+def _step(cls, params, X, y, **fit):
+    if cls is FeatureMapCNNClassifier and not isinstance(X, list):
+        X = X.reshape(len(X), -1)
+    clf = cls(**params, **_ONE_STEP).fit(X, y, **fit)
+    return clf.history[-1, "train_loss"], [p.detach().clone() for p in
+                                           clf.module_.parameters()]
+
+
+def _assert_same_step(a, b):
+    assert a[0] == pytest.approx(b[0], rel=1e-5)
+    for pa, pb in zip(a[1], b[1], strict=True):
+        torch.testing.assert_close(pa, pb, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced", {"a": 3.0, "b": 0.5}])
+@pytest.mark.parametrize("cls, params", NEURAL, ids=lambda p: getattr(p, "__name__", ""))
+def test_neural_zero_weights_equal_dropping(cls, params, class_weight, videos):
+    X, y, w = videos
+    params = {**params, "class_weight": class_weight}
+    keep = w > 0
+    _assert_same_step(_step(cls, params, X, y, sample_weight=keep * 1.0),
+                      _step(cls, params, X[keep], y[keep]))
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced", {"a": 3.0, "b": 0.5}])
+@pytest.mark.parametrize("cls, params", NEURAL, ids=lambda p: getattr(p, "__name__", ""))
+def test_neural_integer_weights_equal_repetition(cls, params, class_weight, videos):
+    X, y, w = videos
+    params = {**params, "class_weight": class_weight}
+    weighted = _step(cls, params, X, y, sample_weight=w)
+    _assert_same_step(weighted, _step(cls, params, X.repeat(w, 0), y.repeat(w)))
+    # guards against weights accepted and ignored: the gradient differs
+    plain = _step(cls, params, X, y)
+    assert max(float((a - b).abs().max()) for a, b in zip(weighted[1], plain[1])) > 1e-4
+
+
+def test_neural_weights_multiply_class_weights(videos):
+    # class_weight and sample_weight multiply: weights doubled on class "a" equal a class
+    # weight of 2 on "a" (the weighted mean normalizes both the same way)
+    X, y, _ = videos
+    params = dict(hidden_sizes=(8,))
+    _assert_same_step(
+        _step(LSTMClassifier, {**params, "class_weight": {"a": 2.0}}, X, y),
+        _step(LSTMClassifier, params, X, y, sample_weight=1.0 + (y == "a")))
+
+
+def test_neural_frame_voting_weights_each_frame_by_its_video():
+    # ragged videos: frame voting's loss sums frames, so a video of weight 2 counts as
+    # its frames twice
+    rng = np.random.RandomState(1)
+    X = [rng.randn(n, 3).astype(np.float32) for n in (2, 5, 3, 4, 6, 1)]
+    y = np.array([0, 1, 0, 1, 0, 1])
+    w = np.array([2, 1, 0, 3, 1, 1])
+    params = dict(hidden_size=8, dropout=0.0, class_weight="balanced")
+    rep = np.repeat(np.arange(6), w)
+    _assert_same_step(_step(FrameVotingClassifier, params, X, y, sample_weight=w),
+                      _step(FrameVotingClassifier, params, [X[i] for i in rep], y[rep]))
+
+
+def test_neural_minibatches_and_partial_fit_take_weights(videos):
+    X, y, w = videos
+    clf = LSTMClassifier(hidden_sizes=(8,), max_epochs=2, batch_size=5, random_state=0)
+    clf.fit(X, y, sample_weight=w)
+    clf.partial_fit(X, y, sample_weight=w)
+    clf.refit_head(X, y, sample_weight=w, max_epochs=1)
+    assert np.isfinite(clf.history[:, "train_loss"]).all() and len(clf.history) == 5
+    # batch normalization: weights are accepted (they weigh the loss, not the statistics)
+    ResBiLSTMClassifier(hidden_size=4, fc_size=4, max_epochs=1).fit(X, y, sample_weight=w)
+
+
+def test_neural_sample_weight_errors(videos):
+    X, y, w = videos
+    clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1)
+    with pytest.raises(ValueError, match="LSTMClassifier.fit got 23 sample weights for 24"):
+        clf.fit(X, y, sample_weight=w[1:])
+    with pytest.raises(ValueError, match="Negative values.*sample_weight"):
+        clf.fit(X, y, sample_weight=-w)
+    with pytest.raises(ValueError, match="criterion__reduction='sum' with sample_weight"):
+        LSTMClassifier(hidden_sizes=(4,), max_epochs=1, criterion__reduction="sum").fit(
+            X, y, sample_weight=w)
+
+
+def test_neural_routing_pipeline_and_grid_search(videos):
+    X, y, w = videos
+    keep = w > 0
+    params = dict(hidden_sizes=(8,), **_ONE_STEP)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = LSTMClassifier(**params).set_fit_request(sample_weight=True).set_score_request(
+            sample_weight=True)
+        pipe = make_pipeline(FunctionTransformer(lambda Z: Z * 2), clf)
+        pipe.fit(X, y, sample_weight=keep * 1.0)
+        with pytest.raises(UnsetMetadataPassedError, match=r"LSTMClassifier\.fit"):
+            make_pipeline(LSTMClassifier(**params)).fit(X, y, sample_weight=w)
+        search = GridSearchCV(pipe, {"lstmclassifier__lr": [0.1, 0.5]}, cv=2)
+        search.fit(X, y, sample_weight=w)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    direct = LSTMClassifier(**params).fit(X[keep] * 2, y[keep])
+    assert pipe[-1].history[-1, "train_loss"] == pytest.approx(
+        direct.history[-1, "train_loss"], rel=1e-5)
+    # without routing, the step__param form reaches the classifier too
+    pipe = make_pipeline(FunctionTransformer(lambda Z: Z * 2), LSTMClassifier(**params))
+    pipe.fit(X, y, lstmclassifier__sample_weight=keep * 1.0)
+    assert pipe[-1].history[-1, "train_loss"] == pytest.approx(
+        direct.history[-1, "train_loss"], rel=1e-5)

@@ -17,7 +17,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..streams import resolve_streams
-from ._kernels import _check_weight_length, _gamma_from_distances, chi2_distances
+from ._kernels import (
+    _check_weight_length,
+    _gamma_from_distances,
+    _refuse_multilabel,
+    chi2_distances,
+)
 
 __all__ = ["Chi2SVC"]
 
@@ -139,6 +144,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
+        _refuse_multilabel(self, y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         if sample_weight is not None:

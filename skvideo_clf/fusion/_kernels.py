@@ -140,3 +140,16 @@ def _check_weight_length(estimator, sample_weight, n_samples):
             "the Pipeline with sampler.fit_resample(X, y, sample_weight=w) and fit the rest "
             "with sample_weight=sampler.sample_weight_."
         )
+
+
+def _refuse_multilabel(estimator, y):
+    """A 2-D ``y`` (multi-label indicator matrix), refused with the way to fit it."""
+    if np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:
+        name = type(estimator).__name__
+        raise ValueError(
+            f"{name} takes one label per video; got a 2-D y of shape {np.shape(y)}. For "
+            f"multi-label videos fit one {name} per label: "
+            f"sklearn.multiclass.OneVsRestClassifier({name}(...)).fit(X, Y) with Y the "
+            "indicator matrix (sklearn.preprocessing.MultiLabelBinarizer makes one from "
+            "lists of labels)."
+        )

@@ -37,7 +37,7 @@ from sklearn.utils.validation import (
 
 from ..streams import normalize_weights, resolve_streams
 from ..utils import check_sequences
-from ._kernels import _check_weight_length
+from ._kernels import _check_weight_length, _refuse_multilabel
 
 __all__ = ["LateFusionClassifier"]
 
@@ -302,6 +302,7 @@ or list
             raise ValueError(
                 "LateFusionClassifier requires y to be passed, but the target y is None."
             )
+        _refuse_multilabel(self, y)
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         check_classification_targets(y)

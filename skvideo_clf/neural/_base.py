@@ -18,6 +18,7 @@ public hooks.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -30,15 +31,19 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset as SkorchDataset
+from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
+from ..fusion._kernels import _check_weight_length
 from ..utils import resolve_device
 from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
+    WeightedDataset,
     make_iterator,
     pad_collate,  # noqa: F401  (importable from here, as it was)
 )
@@ -73,6 +78,15 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     Subclasses give their architecture parameters in their own ``__init__`` and build the
     module in :meth:`_build_module`; the parameters below are shared.
 
+    Multi-label videos: ``y`` as a binary indicator matrix of shape
+    ``(n_videos, n_labels)`` (lists of label lists become one through
+    ``sklearn.preprocessing.MultiLabelBinarizer``) trains one sigmoid per label with
+    ``BCEWithLogitsLoss``; ``classes_`` is then ``arange(n_labels)``, ``predict_proba``
+    gives each label's probability and ``predict`` the indicator matrix thresholded at
+    0.5. ``class_weight="balanced"`` becomes each label's ``pos_weight``, ``n_neg / n_pos``
+    (a dict maps column indices to positive weights). Classifiers with their own
+    ``predict`` (frame voting) refuse such ``y``.
+
     Parameters
     ----------
     class_weight : None, "balanced" or dict, default=None
@@ -105,6 +119,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         (A fit parameter rather than a sampler attribute: a Pipeline gives its last step
         nothing of the earlier steps but ``X`` and ``y``, and a routed array is split per
         fold by scikit-learn's own cross-validation, with no extra machinery.)
+
+        ``fit(X, y, sample_weight=w)`` multiplies the two, as scikit-learn does: video
+        ``i`` of class ``c`` weighs ``w[i] * class_weight_[c]`` in the loss, a weighted
+        mean normalized by the sum of these weights (for ``sample_weight=None`` that is
+        torch's own class-weighted mean).
     optimizer : torch optimizer class, default=torch.optim.Adam
         Its options as ``optimizer__momentum=0.9``, ``optimizer__weight_decay=3e-4`` (L2).
     lr : float
@@ -266,15 +285,54 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     def initialize_criterion(self):
         kwargs = self.get_params_for("criterion")
+        if getattr(self, "multilabel_", False):
+            # multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
+            if self.class_weight_ is not None and "pos_weight" not in kwargs:
+                kwargs["pos_weight"] = torch.as_tensor(self.class_weight_)
+            kwargs.pop("weight", None)
+            self.criterion_ = nn.BCEWithLogitsLoss(**kwargs)
+            return self
         if self.class_weight_ is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_)
         self.criterion_ = self.criterion(**kwargs)
         return self
 
+    def _get_predict_nonlinearity(self):
+        if getattr(self, "multilabel_", False):
+            return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
+        return super()._get_predict_nonlinearity()
+
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
             if param.requires_grad and not (self.head_only_ and not name.startswith("head.")):
                 yield name, param
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(y_true, Mapping):
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        # Weighted training batch (WeightedDataset): one loss term per sample (per frame
+        # for frame voting), weighted mean. Zero weights drop a sample exactly and integer
+        # weights repeat it, since the normalizer counts them the same way.
+        y = to_tensor(y_true["y"], device=self.device)
+        w = to_tensor(y_true["sample_weight"], device=self.device).to(y_pred.dtype)
+        reduction = self.criterion_.reduction
+        if reduction != "mean":
+            raise ValueError(
+                f"{type(self).__name__} weighs samples in a mean loss; it got "
+                f"criterion__reduction={reduction!r} with sample_weight.")
+        self.criterion_.reduction = "none"
+        try:
+            terms = self.criterion_(y_pred, y)
+        finally:
+            self.criterion_.reduction = reduction
+        if terms.ndim > 1:  # multi-label: one term per label, averaged as torch's mean does
+            terms = terms.flatten(1).mean(dim=1)
+        norm = w
+        class_w = getattr(self.criterion_, "weight", None)
+        if class_w is not None and y.ndim == 1:
+            # CrossEntropyLoss already multiplied each term by its class weight
+            norm = w * class_w.to(w.dtype)[y]
+        return (w * terms).sum() / norm.sum().clamp_min(torch.finfo(w.dtype).tiny)
 
     def check_data(self, X, y=None):
         # Data were validated (and labels encoded) before skorch sees them.
@@ -298,15 +356,25 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X, y, y_before_resampling=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, y_before_resampling=None, **fit_params):
         """Validate, (re-)initialize unless ``warm_start``, and train for ``max_epochs``.
 
         Parameters
         ----------
         X : array-like
             See the class docstring for the accepted shapes.
-        y : array-like of shape (n_samples,)
-            Labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels of any type, or a multi-label indicator matrix (see the class
+            docstring).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Non-negative weight of each video in the loss, multiplied by its class weight
+            (see ``class_weight``). A weight of 0 drops the video, an integer weight ``k``
+            counts it ``k`` times (exactly so within a batch; with mini-batches the
+            batches differ; batch normalization, as in ``ResBiLSTMClassifier``, still
+            computes its statistics over every video of the batch). Frame voting gives
+            each frame its video's weight. With
+            ``train_split``, the validation loss is weighted too. Routed by metadata
+            routing once requested (``set_fit_request(sample_weight=True)``).
         y_before_resampling : array-like of shape (n_original,) or None, default=None
             The training labels as they were before a sampler changed them: with
             ``class_weight="balanced"``, the class weights count these instead of ``y``
@@ -322,9 +390,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         """
         warm = self.warm_start and self.initialized_
         return self._fit(X, y, start="continue" if warm else "new",
+                         sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def partial_fit(self, X, y, classes=None, y_before_resampling=None, **fit_params):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, y_before_resampling=None,
+                    **fit_params):
         """One call of ``max_epochs`` epochs that keeps the current weights.
 
         Parameters
@@ -332,6 +402,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         X, y : see :meth:`fit`
         classes : array-like or None
             Every label of the problem, needed on the first call when ``y`` lacks some.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
             See :meth:`fit`; read on the first call only (the class weights are set with
             the labels).
@@ -342,10 +414,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self
         """
         start = "continue" if self.initialized_ else "new"
-        return self._fit(X, y, start=start, classes=classes,
+        return self._fit(X, y, start=start, classes=classes, sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
+    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False, sample_weight=None,
                    y_before_resampling=None, **fit_params):
         """Transfer learning (seed 003): a new class layer, trained with every other layer
         frozen.
@@ -374,6 +446,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             hold new classes only (the paper's fine-tuning data), old ones, or both. Then
             ``class_weight="balanced"`` needs every class in ``y`` (or in
             ``y_before_resampling``): use a dict, or None, otherwise.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
             See :meth:`fit`.
         **fit_params : dict
@@ -406,11 +480,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         if keep_classes:
             classes = np.union1d(self.classes_, np.unique(self._check_y(y, len(y))))
         return self._fit(X, y, start="head", classes=classes, epochs=max_epochs,
-                         keep_classes=keep_classes, y_before_resampling=y_before_resampling,
-                         **fit_params)
+                         keep_classes=keep_classes, sample_weight=sample_weight,
+                         y_before_resampling=y_before_resampling, **fit_params)
 
     def _fit(self, X, y, *, start, classes=None, epochs=None, keep_classes=False,
-             y_before_resampling=None, **fit_params):
+             sample_weight=None, y_before_resampling=None, **fit_params):
         """Validate, start as ``start`` says, and train through skorch's ``partial_fit``.
 
         ``start`` is ``"new"`` (new labels, network initialized), ``"continue"`` (labels
@@ -418,16 +492,32 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         """
         self._check_params()
         data = self._check_X(X, reset=start == "new")
-        y = self._check_y(y, self._n_samples(data))
+        n_samples = self._n_samples(data)
+        y = self._check_y(y, n_samples)
+        if sample_weight is not None:
+            _check_weight_length(self, sample_weight, n_samples)
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty(n_samples), dtype=np.float32,
+                ensure_non_negative=True)
+        # one weight per loss term: _loss_labels spreads per-video values over the terms
+        # (a video's frames, for frame voting) as it does the labels
+        term_weight = None
+        if sample_weight is not None:
+            term_weight = self._loss_labels(data, sample_weight)
+            term_weight = sample_weight if term_weight is None else term_weight
         if start != "continue":
             old_classes = self.classes_ if start == "head" and keep_classes else None
             if y_before_resampling is not None:
                 # Count the classes as they were before resampling (see class_weight).
                 loss_labels = self._check_y(y_before_resampling, len(y_before_resampling))
+                self._set_labels(y, classes, loss_labels=loss_labels)
             else:
-                loss_labels = self._loss_labels(data, y)
-            self._set_labels(y, classes, loss_labels=loss_labels)
+                # "balanced" counts weighted samples, so weights and repetition agree
+                self._set_labels(y, classes, loss_labels=self._loss_labels(data, y),
+                                 loss_weight=term_weight)
         Xt, yt = self._training_data(data, self._encode(y))
+        if term_weight is not None:
+            Xt = WeightedDataset(self.get_dataset(Xt, yt), term_weight)
         if epochs is not None:
             fit_params["epochs"] = epochs  # read by skorch's fit_loop
         with self._seed_context(continuing=start == "continue"), self._interruptible():
@@ -484,6 +574,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Multi-label: the probability of each label (column ``j`` of ``y``),
+            independent sigmoids that need not sum to 1.
         """
         return self._forward_proba(self._check_fitted_X(X))
 
@@ -496,9 +588,12 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Multi-label: the indicator matrix of the labels of probability >= 0.5.
         """
         proba = self.predict_proba(X)
+        if getattr(self, "multilabel_", False):
+            return (proba >= 0.5).astype(np.int64)
         return self.classes_[proba.argmax(axis=1)]
 
     @classmethod

@@ -32,6 +32,7 @@ __all__ = [
     "BalancedDataLoader",
     "LengthBucketBatchSampler",
     "SequenceDataset",
+    "WeightedDataset",
     "make_iterator",
     "pad_collate",
 ]
@@ -69,7 +70,44 @@ def pad_collate(batch):
         x = torch.stack(xs)
     else:
         x = torch.nn.utils.rnn.pad_sequence(xs, batch_first=True)
-    return {"x": x, "lengths": lengths}, torch.stack(ys)
+    # default_collate: a target is a label tensor, or {"y", "sample_weight"} when weighted
+    return {"x": x, "lengths": lengths}, torch.utils.data.default_collate(ys)
+
+
+class WeightedDataset(torch.utils.data.Dataset):
+    """A training dataset whose targets carry each sample's weight.
+
+    Item ``i`` is ``(x_i, {"y": y_i, "sample_weight": w_i})``, which batches into
+    ``{"y": (b,), "sample_weight": (b,)}``: the classifier's ``get_loss`` weighs each term
+    by it. ``y`` (the plain labels, for batch samplers and skorch's stratified splits) and
+    ``lengths`` (for length bucketing) are those of ``dataset``.
+
+    Parameters
+    ----------
+    dataset : torch Dataset with a ``y`` attribute
+    sample_weight : array-like of shape (len(dataset),)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = SequenceDataset(np.zeros((3, 2, 1), np.float32), [2, 2, 2], [0, 1, 1])
+    >>> x, target = WeightedDataset(data, [1.0, 0.0, 2.0])[2]
+    >>> int(target["y"]), float(target["sample_weight"])
+    (1, 2.0)
+    """
+
+    def __init__(self, dataset, sample_weight):
+        self.dataset = dataset
+        self.sample_weight = torch.as_tensor(np.asarray(sample_weight, dtype=np.float32))
+        self.y = dataset.y
+        self.lengths = getattr(dataset, "lengths", None)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        x, y = self.dataset[i]
+        return x, {"y": y, "sample_weight": self.sample_weight[i]}
 
 
 class LengthBucketBatchSampler(Sampler):
@@ -314,7 +352,10 @@ def make_iterator(iterator, dataset, kwargs, *, batch_size, training, sort_by_le
     -------
     iterator instance
     """
-    if isinstance(dataset, SequenceDataset):
+    inner = dataset
+    while isinstance(inner, (WeightedDataset, Subset)):  # skorch's split gives Subsets
+        inner = inner.dataset
+    if isinstance(inner, SequenceDataset):
         kwargs.setdefault("collate_fn", pad_collate)
     if training:
         kwargs.setdefault("shuffle", True)

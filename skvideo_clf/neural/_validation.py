@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _assert_all_finite, check_array, column_or_1d
 
 from ..utils import check_sequences
@@ -62,6 +62,8 @@ class InputValidationMixin:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:
+            return self._check_multilabel_y(y, n_samples)
         y = column_or_1d(y, warn=True)
         if y.dtype.kind in "fc":
             _assert_all_finite(y, input_name="y")
@@ -73,7 +75,39 @@ class InputValidationMixin:
             )
         return y
 
-    def _set_labels(self, y, classes=None, loss_labels=None):
+    def _check_multilabel_y(self, y, n_samples):
+        if not self._supports_multilabel():
+            raise ValueError(
+                f"{type(self).__name__} does not support multi-label y (a {np.shape(y)} "
+                "indicator matrix): its prediction picks one class per video. Use "
+                "LSTMClassifier, ResBiLSTMClassifier or another classifier with sigmoid "
+                "outputs, or sklearn.multiclass.OneVsRestClassifier around this one.")
+        y = check_array(y, ensure_2d=True, dtype=None, input_name="y")
+        if type_of_target(y) != "multilabel-indicator" or not np.isin(y, (0, 1)).all():
+            raise ValueError(
+                f"{type(self).__name__}: a 2-D y must be a binary indicator matrix (one "
+                "column per label, 0/1); turn lists of labels into one with "
+                "sklearn.preprocessing.MultiLabelBinarizer.")
+        if len(y) != n_samples:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {n_samples} videos in X, "
+                f"{len(y)} label rows in y.")
+        if getattr(self, "multilabel_", False) and y.shape[1] != len(self.classes_):
+            raise ValueError(f"y has {y.shape[1]} labels, {type(self).__name__} was fitted "
+                             f"on {len(self.classes_)}.")
+        return y.astype(np.float32)
+
+    def _supports_multilabel(self):
+        # A subclass with its own predict (frame voting's vote) decides one class per
+        # video; the base's sigmoid outputs and 0.5 threshold would be silently bypassed.
+        from ._base import NeuralClassifierBase
+        return type(self).predict is NeuralClassifierBase.predict
+
+    def _set_labels(self, y, classes=None, loss_labels=None, loss_weight=None):
+        self.multilabel_ = y.ndim == 2
+        if self.multilabel_:
+            self._set_multilabel(y, loss_labels, loss_weight)
+            return
         # loss_labels: the label of every loss term, when the loss is not one per sample
         # (frame voting trains on frames): "balanced" must balance what the loss sums
         self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
@@ -87,9 +121,34 @@ class InputValidationMixin:
         else:
             self.class_weight_ = compute_class_weight(
                 self.class_weight, classes=self.classes_,
-                y=y if loss_labels is None else loss_labels).astype(np.float32)
+                y=y if loss_labels is None else loss_labels,
+                sample_weight=loss_weight).astype(np.float32)
+
+    def _set_multilabel(self, y, loss_labels=None, loss_weight=None):
+        # classes_ are the column indices; the loss is one sigmoid per label and
+        # class_weight_ holds the positive weight of each label (BCEWithLogitsLoss)
+        n_labels = y.shape[1]
+        self.label_encoder_ = LabelEncoder().fit(np.arange(n_labels))
+        if self.class_weight is None:
+            self.class_weight_ = None
+        elif self.class_weight == "balanced":
+            Y = y if loss_labels is None else np.asarray(loss_labels, dtype=np.float64)
+            w = np.ones(len(Y)) if loss_weight is None or loss_labels is not None \
+                else np.asarray(loss_weight, dtype=np.float64)
+            n_pos = w @ Y
+            n_neg = w.sum() - n_pos
+            if (n_pos <= 0).any():
+                raise ValueError(
+                    f"class_weight='balanced' needs a positive video of every label; "
+                    f"labels {np.flatnonzero(n_pos <= 0).tolist()} have none.")
+            self.class_weight_ = (n_neg / n_pos).astype(np.float32)
+        else:
+            self.class_weight_ = np.array(
+                [self.class_weight.get(j, 1.0) for j in range(n_labels)], dtype=np.float32)
 
     def _encode(self, y):
+        if y.ndim == 2:
+            return y
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(

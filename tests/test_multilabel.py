@@ -1,0 +1,95 @@
+"""Multi-label videos: y as a binary indicator matrix."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from skvideo_clf.fusion import Chi2SVC, EarlyFusionSVC, LateFusionClassifier, MKLClassifier
+from skvideo_clf.neural import FrameVotingClassifier, LSTMClassifier
+
+STREAMS = {"a": slice(0, 3), "b": slice(3, 6)}
+
+
+@pytest.fixture
+def videos():
+    rng = np.random.RandomState(0)
+    X = rng.randn(80, 4, 3).astype(np.float32)
+    # label j is on when feature j's mean is high; label 2 is rare
+    Y = (X.mean(axis=1) > [0.0, 0.2, 0.6]).astype(int)
+    return X, Y
+
+
+def test_neural_multilabel_sigmoid_outputs(videos):
+    X, Y = videos
+    clf = LSTMClassifier(hidden_sizes=(16,), max_epochs=40, lr=0.05, random_state=0)
+    clf.fit(X, Y)
+    assert clf.multilabel_ and clf.classes_.tolist() == [0, 1, 2]
+    assert isinstance(clf.criterion_, torch.nn.BCEWithLogitsLoss)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (80, 3) and not np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.predict(X), (proba >= 0.5).astype(int))
+    assert (clf.predict(X) == Y).mean(axis=0).min() > 0.8
+
+
+def test_neural_multilabel_balanced_is_pos_weight(videos):
+    X, Y = videos
+    clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, class_weight="balanced",
+                         random_state=0).fit(X, Y)
+    n_pos = Y.sum(axis=0)
+    np.testing.assert_allclose(clf.class_weight_, (80 - n_pos) / n_pos, rtol=1e-6)
+    np.testing.assert_allclose(clf.criterion_.pos_weight.numpy(), clf.class_weight_)
+    # sample weights count in the positives and negatives, as repetition would
+    w = np.arange(80) % 3
+    weighted = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, batch_size=-1,
+                              class_weight="balanced", random_state=0).fit(
+        X, Y, sample_weight=w)
+    rep = np.repeat(np.arange(80), w)
+    repeated = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, batch_size=-1,
+                              class_weight="balanced", random_state=0).fit(X[rep], Y[rep])
+    np.testing.assert_allclose(weighted.class_weight_, repeated.class_weight_, rtol=1e-6)
+    assert weighted.history[-1, "train_loss"] == pytest.approx(
+        repeated.history[-1, "train_loss"], rel=1e-5)
+
+
+def test_multilabel_binarizer_lists_of_labels(videos):
+    X, _ = videos
+    labels = [["run"], ["jump", "run"], [], ["swim"]] * 20
+    Y = MultiLabelBinarizer().fit_transform(labels)
+    clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, random_state=0).fit(X, Y)
+    assert clf.predict(X).shape == (80, 3)
+
+
+def test_multilabel_errors(videos):
+    X, Y = videos
+    with pytest.raises(ValueError, match="binary indicator matrix.*MultiLabelBinarizer"):
+        LSTMClassifier(max_epochs=1).fit(X, Y * 2 + 1)
+    clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1).fit(X, Y)
+    with pytest.raises(ValueError, match="y has 2 labels, LSTMClassifier was fitted on 3"):
+        clf.partial_fit(X, Y[:, :2])
+    with pytest.raises(ValueError, match="labels \\[2\\] have none"):
+        LSTMClassifier(max_epochs=1, class_weight="balanced").fit(X, Y * [1, 1, 0])
+
+
+@pytest.mark.parametrize("est", [
+    FrameVotingClassifier(max_epochs=1),
+    Chi2SVC(), EarlyFusionSVC(streams=STREAMS), MKLClassifier(streams=STREAMS),
+    LateFusionClassifier([("lr", LogisticRegression(), None)]),
+], ids=lambda e: type(e).__name__)
+def test_unsupported_estimators_name_themselves(est, videos):
+    X, Y = videos
+    X2 = np.abs(X.reshape(80, -1)[:, :6])
+    with pytest.raises(ValueError, match=f"^{type(est).__name__} (does not support|takes one)"):
+        est.fit(X if isinstance(est, FrameVotingClassifier) else X2, Y)
+
+
+def test_kernel_baselines_one_vs_rest(videos):
+    # what the refusal tells users to do, and that it gives one SVM per label
+    X, Y = videos
+    X2 = np.abs(X.reshape(80, -1)[:, :6])
+    ovr = OneVsRestClassifier(Chi2SVC()).fit(X2, Y)
+    assert len(ovr.estimators_) == 3 and ovr.predict(X2).shape == (80, 3)
+    np.testing.assert_array_equal(ovr.estimators_[1].predict(X2),
+                                  Chi2SVC().fit(X2, Y[:, 1]).predict(X2))
