@@ -17,8 +17,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..streams import resolve_streams
+from ..utils import check_sample_weight_length
 from ._kernels import (
-    _check_weight_length,
     _gamma_from_distances,
     _refuse_multilabel,
     chi2_distances,
@@ -148,7 +148,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         if sample_weight is not None:
-            _check_weight_length(self, sample_weight, X.shape[0])
+            check_sample_weight_length(self, sample_weight, X.shape[0])
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )

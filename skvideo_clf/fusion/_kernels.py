@@ -129,19 +129,6 @@ def _gamma_from_distances(D, sample_weight=None):
     return 1.0 / mean if mean > 0 else 1.0
 
 
-def _check_weight_length(estimator, sample_weight, n_samples):
-    """A length mismatch, the usual sign of weights routed past a sampler, named."""
-    n_weights = len(sample_weight) if hasattr(sample_weight, "__len__") else None
-    if n_weights is not None and n_weights != n_samples:
-        raise ValueError(
-            f"{type(estimator).__name__}.fit got {n_weights} sample weights for {n_samples} "
-            "samples. A sampler step before it changes the number of samples and "
-            "imbalanced-learn's Pipeline does not resample the weights: resample outside "
-            "the Pipeline with sampler.fit_resample(X, y, sample_weight=w) and fit the rest "
-            "with sample_weight=sampler.sample_weight_."
-        )
-
-
 def _refuse_multilabel(estimator, y):
     """A 2-D ``y`` (multi-label indicator matrix), refused with the way to fit it."""
     if np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:

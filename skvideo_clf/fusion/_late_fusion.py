@@ -36,8 +36,8 @@ from sklearn.utils.validation import (
 )
 
 from ..streams import normalize_weights, resolve_streams
-from ..utils import check_sequences
-from ._kernels import _check_weight_length, _refuse_multilabel
+from ..utils import check_sample_weight_length, check_sequences
+from ._kernels import _refuse_multilabel
 
 __all__ = ["LateFusionClassifier"]
 
@@ -316,7 +316,7 @@ or list
         )
         names = [name for name, _, _ in self.members]
         if sample_weight is not None:
-            _check_weight_length(self, sample_weight, len(y))
+            check_sample_weight_length(self, sample_weight, len(y))
             sample_weight = _check_sample_weight(sample_weight, X if hasattr(X, "shape")
                                                  else np.empty((len(y), 0)),
                                                  ensure_non_negative=True)

@@ -38,8 +38,7 @@ from skorch.utils import to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..fusion._kernels import _check_weight_length
-from ..utils import resolve_device
+from ..utils import check_sample_weight_length, resolve_device
 from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
@@ -495,7 +494,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         n_samples = self._n_samples(data)
         y = self._check_y(y, n_samples)
         if sample_weight is not None:
-            _check_weight_length(self, sample_weight, n_samples)
+            check_sample_weight_length(self, sample_weight, n_samples)
             sample_weight = _check_sample_weight(
                 sample_weight, np.empty(n_samples), dtype=np.float32,
                 ensure_non_negative=True)

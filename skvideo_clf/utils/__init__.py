@@ -9,7 +9,13 @@ from ._devices import resolve_device
 from ._discovery import all_estimators
 from ._docstring import Substitution, shared_docs
 from ._io import atomic_open, atomic_path, atomic_write_text
-from ._validation import SEQUENCE_FORMS, check_sequences, is_ragged, unpadded_lengths
+from ._validation import (
+    SEQUENCE_FORMS,
+    check_sample_weight_length,
+    check_sequences,
+    is_ragged,
+    unpadded_lengths,
+)
 
 __all__ = [
     "SEQUENCE_FORMS",
@@ -18,6 +24,7 @@ __all__ = [
     "atomic_open",
     "atomic_path",
     "atomic_write_text",
+    "check_sample_weight_length",
     "check_sequences",
     "is_ragged",
     "object_array",

@@ -11,7 +11,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils import check_array
 
-__all__ = ["SEQUENCE_FORMS", "check_sequences", "is_ragged", "unpadded_lengths"]
+__all__ = [
+    "SEQUENCE_FORMS",
+    "check_sample_weight_length",
+    "check_sequences",
+    "is_ragged",
+    "unpadded_lengths",
+]
 
 #: What every sequence error ends with: the forms the library accepts.
 SEQUENCE_FORMS = (
@@ -181,3 +187,44 @@ def unpadded_lengths(sequences, lengths=None):
         nonzero = np.flatnonzero(np.any(steps.reshape(len(steps), -1) != 0, axis=1))
         out[i] = nonzero[-1] + 1 if nonzero.size else 1
     return out
+
+
+def check_sample_weight_length(estimator, sample_weight, n_samples):
+    """Refuse ``sample_weight`` of the wrong length, naming the estimator and the fix.
+
+    A length mismatch is the usual sign of weights routed past a sampler, which
+    imbalanced-learn's Pipeline does not resample; scikit-learn's own check says only the
+    two shapes.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator being fitted (named in the error).
+    sample_weight : array-like or None
+        The weights.
+    n_samples : int
+        The number of samples they must match.
+
+    Raises
+    ------
+    ValueError
+        When the lengths differ.
+
+    Examples
+    --------
+    >>> from skvideo_clf.utils import check_sample_weight_length
+    >>> check_sample_weight_length(object(), [1.0, 2.0], 2)
+    >>> check_sample_weight_length(object(), [1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: object.fit got 1 sample weights for 2 samples. ...
+    """
+    n_weights = len(sample_weight) if hasattr(sample_weight, "__len__") else None
+    if n_weights is not None and n_weights != n_samples:
+        raise ValueError(
+            f"{type(estimator).__name__}.fit got {n_weights} sample weights for {n_samples} "
+            "samples. A sampler step before it changes the number of samples and "
+            "imbalanced-learn's Pipeline does not resample the weights: resample outside "
+            "the Pipeline with sampler.fit_resample(X, y, sample_weight=w) and fit the rest "
+            "with sample_weight=sampler.sample_weight_."
+        )

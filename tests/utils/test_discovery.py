@@ -27,8 +27,10 @@ def test_type_filter():
                                 "OpticalFlowTransformer", "FrameFeatureTransformer",
                                 "FunctionFrameTransformer"}
     transformers = dict(all_estimators("transformer"))
-    # MotionCNNClassifier is both: it also maps flow stacks to its penultimate features
-    assert set(featurizers) | {"TemporalPooling", "MotionCNNClassifier"} == set(transformers)
+    # MotionCNNClassifier and FrameVotingClassifier are both: they also map their input to
+    # their hidden features (fc6 of the motion CNN, seed 002's FC-1024 activations)
+    assert set(featurizers) | {"TemporalPooling", "MotionCNNClassifier",
+                               "FrameVotingClassifier"} == set(transformers)
     union = dict(all_estimators(["sampler", "featurizer"]))
     assert set(union) == set(featurizers) | {"BootstrapSampler", "SpatioTemporalOversampler"}
 
