@@ -87,19 +87,21 @@ def _imbalance(splits, y, cfg, seed):
                                    random_state=seed)], test) for train, test in splits]
 
 
-def cmd_compare(args):
-    import numpy as np
+def comparison_setup(args):
+    """``(protocol, config_file, cfg, size, backbone)`` of ``--protocol`` / ``--config``.
 
-    from ..protocols import RowParts, compare_config, get_protocol
-    from ..protocols._runner import run_rows
-    from ..utils import object_array
+    Shared by ``compare`` and ``fit --row``, so a fitted row is built exactly as compare
+    builds it: the size (``--quick``, ``--full``), then the options that override one value,
+    then the config file's ``[settings]``.
+    """
+    from ..protocols import compare_config, get_protocol
 
-    start = time.perf_counter()
     size = "full" if args.full else "quick" if args.quick else "default"
     cfg = compare_config(size, input_size=args.input_size,
                          sequence_length=args.sequence_length, epochs=args.epochs,
-                         folds=args.folds)
+                         folds=getattr(args, "folds", None))
     settings = None
+    backbone = args.backbone
     if args.config is not None:
         from ..protocols._config import ConfigError, load_config
 
@@ -109,16 +111,36 @@ def cmd_compare(args):
             raise CLIError(str(exc), EXIT_USAGE) from None
         cfg.update(settings.overrides)
         protocol = settings.protocol
+        backbone = settings.backbone or backbone
     else:
         protocol = get_protocol(args.protocol)
-    args.cfg = cfg
-    if args.backbone == "inception_v3":
+    return protocol, settings, cfg, size, backbone
+
+
+def make_row_parts(args, cfg, backbone, memory):
+    """``(RowParts, weights)``: the featurizer options checked, the weights resolved."""
+    from ..protocols import RowParts
+
+    if backbone == "inception_v3":
         check_featurizer_options(input_size=cfg["input_size"],
                                  sequence_length=cfg["sequence_length"])
-    if args.backbone.startswith("lowlevel"):
-        weights = None
-    else:
-        weights = _resolve_weights(args.weights, args.backbone)
+    weights = None if backbone.startswith("lowlevel") else _resolve_weights(args.weights,
+                                                                            backbone)
+    parts = RowParts(cfg, backbone=backbone, weights=weights, device=device(args.device),
+                     memory=memory, random_state=args.seed)
+    return parts, weights
+
+
+def cmd_compare(args):
+    import numpy as np
+
+    from ..protocols._runner import run_rows
+    from ..utils import object_array
+
+    start = time.perf_counter()
+    protocol, settings, cfg, size, backbone = comparison_setup(args)
+    args.cfg = cfg
+    parts, weights = make_row_parts(args, cfg, backbone, None)
     videos, y, splits, how = _load_data(args)
     if protocol.imbalance:
         splits = _imbalance(splits, y, cfg, args.seed)
@@ -126,8 +148,7 @@ def cmd_compare(args):
     out = args.out
     os.makedirs(out, exist_ok=True)
     cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
-    parts = RowParts(cfg, backbone=args.backbone, weights=weights, device=device(args.device),
-                     memory=cache_memory(args, cache), random_state=args.seed)
+    parts.memory = cache_memory(args, cache)
     rows = (settings.rows(parts) if settings is not None else protocol.rows(parts))
     rows = _pick(rows, args.rows)
     names = [n for n, _ in rows]
@@ -136,10 +157,10 @@ def cmd_compare(args):
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
     log(args, f"compare {protocol.name}: {len(y)} videos, {len(labels)} classes "
               f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); {how}; "
-              f"{len(rows)} rows; {size} configuration ({args.backbone} at "
+              f"{len(rows)} rows; {size} configuration ({backbone} at "
               f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
               f"epochs); frame cache {cache}.")
-    context = {"protocol": protocol.name, "config": cfg, "backbone": args.backbone,
+    context = {"protocol": protocol.name, "config": cfg, "backbone": backbone,
                "weights": str(weights), "seed": args.seed, "videos": list(map(str, videos)),
                "y": [str(c) for c in y],
                "rows_config": settings.digest if settings is not None else None}
@@ -162,7 +183,7 @@ def cmd_compare(args):
     total = time.perf_counter() - start
     meta = dict(protocol=protocol.name, title=protocol.title, data_dir=str(args.data_dir),
                 n_videos=len(y), classes=counts, splits=how, n_splits=len(splits),
-                config=cfg, backbone=args.backbone, weights=str(weights), seed=args.seed,
+                config=cfg, backbone=backbone, weights=str(weights), seed=args.seed,
                 seconds=total, cache=str(cache), command="skvideo-clf " + " ".join(
                     getattr(args, "argv", [])))
     paths = write_report(out, protocol, results, tables, meta)
