@@ -259,11 +259,49 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             "metrics": metrics}
 
 
-def write_report(out, protocol, results, tables, meta):
-    """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
+def save_row_report(result, folder):
+    """The evaluation report of a row's pooled test predictions, with its training curves.
+
+    Returns ``(report, paths)``; the curves are the first fold's that has a history.
+    """
     import numpy as np
 
-    from ..metrics import evaluate, format_table, new_figure, save_figure
+    from ..metrics import evaluate
+
+    folds = result["folds"]
+    report = evaluate(np.concatenate([f["y_true"] for f in folds]),
+                      np.concatenate([f["y_pred"] for f in folds]),
+                      y_score=np.concatenate([np.asarray(f["y_score"]) for f in folds]),
+                      labels=folds[0]["labels"])
+    history = next((f["history"] for f in folds if f.get("history")), None)
+    saved = report.save(folder, training_history=history)
+    return report, list(saved.values())
+
+
+def plot_comparison(summary, target):
+    """Bars of mean ± std over folds of Acc, macro and weighted F1 per row; returns target."""
+    import numpy as np
+
+    from ..metrics import new_figure, save_figure
+
+    fig, ax = new_figure((8, 0.5 * len(summary) + 1.5))
+    ypos = np.arange(len(summary))
+    for j, metric in enumerate(("accuracy", "f1_macro", "f1_weighted")):
+        means = [r[f"{metric}_mean"] or 0.0 for r in summary]
+        stds = [r[f"{metric}_std"] or 0.0 for r in summary]
+        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
+    ax.set_yticks(ypos, [r["name"] for r in summary])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("score (mean ± std over folds)")
+    ax.legend(loc="lower right", fontsize="small")
+    save_figure(fig, target)
+    return target
+
+
+def write_report(out, protocol, results, tables, meta):
+    """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
+    from ..metrics import format_table
     from ..protocols._runner import row_slug
 
     paths = []
@@ -281,35 +319,13 @@ def write_report(out, protocol, results, tables, meta):
                                         indent=2, default=str))
     links = []
     for res in results:
-        folds = res["folds"]
-        labels = folds[0]["labels"]
-        report = evaluate(np.concatenate([f["y_true"] for f in folds]),
-                          np.concatenate([f["y_pred"] for f in folds]),
-                          y_score=np.concatenate([np.asarray(f["y_score"]) for f in folds]),
-                          labels=labels)
         slug = row_slug(res["name"])
-        saved = report.save(os.path.join(out, "rows", slug))
-        paths.extend(saved.values())
+        report, saved = save_row_report(res, os.path.join(out, "rows", slug))
+        paths.extend(saved)
         links.append(f"- [{res['name']}](rows/{slug}/report.md): pooled test predictions, "
                      f"macro F1 {report.f1_macro:.3f}; [confusion matrix]"
                      f"(rows/{slug}/confusion_matrix_normalized.png)")
-
-    fig, ax = new_figure((8, 0.5 * len(results) + 1.5))
-    names = [r["name"] for r in tables["summary"]]
-    ypos = np.arange(len(names))
-    shown = ("accuracy", "f1_macro", "f1_weighted")
-    for j, metric in enumerate(shown):
-        means = [r[f"{metric}_mean"] or 0.0 for r in tables["summary"]]
-        stds = [r[f"{metric}_std"] or 0.0 for r in tables["summary"]]
-        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
-    ax.set_yticks(ypos, names)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("score (mean ± std over folds)")
-    ax.legend(loc="lower right", fontsize="small")
-    target = os.path.join(out, "comparison.png")
-    save_figure(fig, target)
-    paths.append(target)
+    paths.append(plot_comparison(tables["summary"], os.path.join(out, "comparison.png")))
 
     cfg = meta["config"]
     md = [
