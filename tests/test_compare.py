@@ -319,3 +319,45 @@ def test_config_backbone_errors_name_the_key(tmp_path):
     path.write_text('[settings]\nbackbone = ""\n[[rows]]\nname = "a"\nclassifier = "lstm"\n')
     with pytest.raises(ConfigError, match=re.escape("line 2: settings.backbone")):
         load_config(path)
+
+
+# --- seed 003's class transfer -------------------------------------------------------------
+
+def test_head_transfer_trains_on_source_classes_then_scores_every_class():
+    from skvideo_clf.neural import LSTMClassifier
+    from skvideo_clf.protocols._transfer import HeadTransferClassifier, source_classes
+
+    assert source_classes(list("abcdefghij")).tolist() == list("abcde")  # seed 003: 5 of 10
+    assert source_classes(list("abc")).tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="at least 3 classes"):
+        source_classes(["a", "b"])
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3, 2).astype("float32")
+    y = np.repeat(list("abcd"), 10)
+    clf = HeadTransferClassifier(LSTMClassifier(max_epochs=2, random_state=0),
+                                 head_epochs=1).fit(X, y)
+    assert clf.source_classes_.tolist() == ["a", "b"]
+    assert clf.classes_.tolist() == list("abcd")
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 4) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert set(clf.predict(X)) <= set("abcd")
+
+
+@pytest.mark.slow
+def test_seed003_transfer_runs_on_four_classes(tmp_path, capsys):
+    from skvideo_clf.datasets import make_video_classification
+
+    root = tmp_path / "four"
+    make_video_classification(4, n_classes=4, n_frames=8, frame_size=(32, 32),
+                              clips_per_group=1, output_dir=root, random_state=0)
+    out = tmp_path / "report"
+    assert main(["compare", str(root), "--protocol", "seed003-transfer", "-o", str(out),
+                 "--quiet", *FAST]) == EXIT_OK
+    report = json.loads((out / "comparison.json").read_text())
+    assert len(report["rows"]) == 3 and len(report["paired"]) == 2
+    for fold in report["per_fold"]:  # every row scores all four classes
+        assert fold["hit@1"] is not None
+    record = json.loads(next((out / "runs").glob("transfer_head_refit_on_the_new*/"
+                                                 "fold1.json")).read_text())
+    assert record["labels"] == sorted(set(record["y_true"]) | set(record["labels"]))
+    assert len(record["y_score"][0]) == 4
