@@ -226,3 +226,138 @@ def test_a_killed_compare_resumes_keeping_rows_and_cached_frames(class_folder, t
     # no cached frame was computed (and so rewritten) again
     assert {p: after[p] for p in cached} == cached
     assert len(list(out.glob("runs/*/fold*.json"))) == 6 * 2
+
+
+# --- fit: one row of a comparison ----------------------------------------------------------
+
+FIT_FAST = ["--quick", "--backbone", "lowlevel:hsv", "--epochs", "2", "--device", "cpu",
+            "--quiet"]
+
+
+def _predict_lines(model, videos, capsys):
+    capsys.readouterr()  # what fit printed
+    assert main(["predict", str(model), *map(str, videos)]) == EXIT_OK
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_fit_a_two_stream_protocol_row_saves_a_model_predict_uses(class_folder, tmp_path,
+                                                                  capsys):
+    from skvideo_clf.cli import load_model, read_model_header
+    from skvideo_clf.features import LowLevelFrameTransformer, OpticalFlowTransformer
+    from skvideo_clf.neural import FusionNetClassifier
+
+    model = tmp_path / "fusion.skvc"
+    assert main(["fit", str(class_folder), "--protocol", "seed004-table2", "--row",
+                 "regularized fusion network", "-o", str(model), *FIT_FAST]) == EXIT_OK
+    header = read_model_header(model)
+    assert header["config"]["protocol"] == "seed004-table2"
+    assert header["config"]["row"] == "Regularized fusion network"
+    assert header["config"]["input_size"] == 75 and header["config"]["epochs"] == 2
+    pipe, _ = load_model(model)
+    # the same pipeline compare builds: both streams, then the fusion network
+    assert [n for n, _ in pipe.steps] == ["streams", "scale", "clf"]
+    union = dict(pipe.named_steps["streams"].transformer_list)
+    assert isinstance(union["motion"].named_steps["features"], OpticalFlowTransformer)
+    assert isinstance(union["spatial"].named_steps["features"], LowLevelFrameTransformer)
+    clf = pipe.named_steps["clf"]
+    assert isinstance(clf, FusionNetClassifier) and clf.max_epochs == 2
+    videos = sorted(class_folder.rglob("*.avi"))[::4]
+    lines = _predict_lines(model, videos, capsys)
+    assert [line.split()[0] for line in lines] == [str(v) for v in videos]
+    assert all(line.split()[1] in {"grow", "move_left", "move_right"} for line in lines)
+
+
+def test_fit_a_config_row_with_its_own_backbone(class_folder, tmp_path, capsys):
+    from skvideo_clf.cli import load_model
+    from skvideo_clf.features import InceptionFrameTransformer, LowLevelFrameTransformer
+
+    config = tmp_path / "grid.toml"
+    config.write_text('[settings]\nbackbone = "inception_v3"\n\n'
+                      '[[rows]]\nname = "inception svm"\nclassifier = "chi2svc"\n\n'
+                      '[[rows]]\nname = "ycbcr svm"\nbackbone = "lowlevel:ycbcr"\n'
+                      'classifier = "chi2svc"\n[rows.params]\nC = 2.0\n')
+    settings = load_config(config)
+    assert settings.backbone == "inception_v3"
+    rows = dict(settings.rows(RowParts(compare_config("quick"), backbone="inception_v3")))
+    assert isinstance(rows["inception svm"]().named_steps["features"],
+                      InceptionFrameTransformer)
+    model = tmp_path / "svm.skvc"
+    # the row's own backbone wins over the settings' (no network: fast)
+    assert main(["fit", str(class_folder), "--config", str(config), "--row", "2", "-o",
+                 str(model), "--weights", "none", "--quick", "--device", "cpu",
+                 "--quiet"]) == EXIT_OK
+    pipe, header = load_model(model)
+    assert header["config"]["row"] == "ycbcr svm"
+    features = pipe.named_steps["features"]
+    assert isinstance(features, LowLevelFrameTransformer)
+    assert features.descriptors == ("ycbcr",)
+    assert pipe.named_steps["clf"].C == 2.0
+    assert len(_predict_lines(model, sorted(class_folder.rglob("*.avi"))[:2], capsys)) == 2
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--row", "SVM-EF"], "--row needs --protocol"),
+    (["--protocol", "seed004-table2"], "need --row"),
+    (["--protocol", "seed004-table2", "--row", "SVM-XX"], "not a row of seed004-table2"),
+    (["--protocol", "seed004-table2", "--row", "SVM-EF", "--classifier", "lstm"],
+     "--classifier: the row defines"),
+    (["--quick"], "--full / --quick size a --row"),
+])
+def test_fit_row_option_errors_exit_2(class_folder, tmp_path, capsys, args, words):
+    code = main(["fit", str(class_folder), "-o", str(tmp_path / "m.skvc"), "--backbone",
+                 "lowlevel:hsv", *args])
+    assert code == EXIT_USAGE
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "m.skvc").exists()
+
+
+def test_config_backbone_errors_name_the_key(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text('[[rows]]\nname = "a"\nclassifier = "lstm"\nbackbone = 3\n')
+    with pytest.raises(ConfigError, match=re.escape("line 4: rows[0].backbone: must be")):
+        load_config(path)
+    path.write_text('[settings]\nbackbone = ""\n[[rows]]\nname = "a"\nclassifier = "lstm"\n')
+    with pytest.raises(ConfigError, match=re.escape("line 2: settings.backbone")):
+        load_config(path)
+
+
+# --- seed 003's class transfer -------------------------------------------------------------
+
+def test_head_transfer_trains_on_source_classes_then_scores_every_class():
+    from skvideo_clf.neural import LSTMClassifier
+    from skvideo_clf.protocols._transfer import HeadTransferClassifier, source_classes
+
+    assert source_classes(list("abcdefghij")).tolist() == list("abcde")  # seed 003: 5 of 10
+    assert source_classes(list("abc")).tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="at least 3 classes"):
+        source_classes(["a", "b"])
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3, 2).astype("float32")
+    y = np.repeat(list("abcd"), 10)
+    clf = HeadTransferClassifier(LSTMClassifier(max_epochs=2, random_state=0),
+                                 head_epochs=1).fit(X, y)
+    assert clf.source_classes_.tolist() == ["a", "b"]
+    assert clf.classes_.tolist() == list("abcd")
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 4) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert set(clf.predict(X)) <= set("abcd")
+
+
+@pytest.mark.slow
+def test_seed003_transfer_runs_on_four_classes(tmp_path, capsys):
+    from skvideo_clf.datasets import make_video_classification
+
+    root = tmp_path / "four"
+    make_video_classification(4, n_classes=4, n_frames=8, frame_size=(32, 32),
+                              clips_per_group=1, output_dir=root, random_state=0)
+    out = tmp_path / "report"
+    assert main(["compare", str(root), "--protocol", "seed003-transfer", "-o", str(out),
+                 "--quiet", *FAST]) == EXIT_OK
+    report = json.loads((out / "comparison.json").read_text())
+    assert len(report["rows"]) == 3 and len(report["paired"]) == 2
+    for fold in report["per_fold"]:  # every row scores all four classes
+        assert fold["hit@1"] is not None
+    record = json.loads(next((out / "runs").glob("transfer_head_refit_on_the_new*/"
+                                                 "fold1.json")).read_text())
+    assert record["labels"] == sorted(set(record["y_true"]) | set(record["labels"]))
+    assert len(record["y_score"][0]) == 4

@@ -87,19 +87,21 @@ def _imbalance(splits, y, cfg, seed):
                                    random_state=seed)], test) for train, test in splits]
 
 
-def cmd_compare(args):
-    import numpy as np
+def comparison_setup(args):
+    """``(protocol, config_file, cfg, size, backbone)`` of ``--protocol`` / ``--config``.
 
-    from ..protocols import RowParts, compare_config, get_protocol
-    from ..protocols._runner import run_rows
-    from ..utils import object_array
+    Shared by ``compare`` and ``fit --row``, so a fitted row is built exactly as compare
+    builds it: the size (``--quick``, ``--full``), then the options that override one value,
+    then the config file's ``[settings]``.
+    """
+    from ..protocols import compare_config, get_protocol
 
-    start = time.perf_counter()
     size = "full" if args.full else "quick" if args.quick else "default"
     cfg = compare_config(size, input_size=args.input_size,
                          sequence_length=args.sequence_length, epochs=args.epochs,
-                         folds=args.folds)
+                         folds=getattr(args, "folds", None))
     settings = None
+    backbone = args.backbone
     if args.config is not None:
         from ..protocols._config import ConfigError, load_config
 
@@ -109,16 +111,36 @@ def cmd_compare(args):
             raise CLIError(str(exc), EXIT_USAGE) from None
         cfg.update(settings.overrides)
         protocol = settings.protocol
+        backbone = settings.backbone or backbone
     else:
         protocol = get_protocol(args.protocol)
-    args.cfg = cfg
-    if args.backbone == "inception_v3":
+    return protocol, settings, cfg, size, backbone
+
+
+def make_row_parts(args, cfg, backbone, memory):
+    """``(RowParts, weights)``: the featurizer options checked, the weights resolved."""
+    from ..protocols import RowParts
+
+    if backbone == "inception_v3":
         check_featurizer_options(input_size=cfg["input_size"],
                                  sequence_length=cfg["sequence_length"])
-    if args.backbone.startswith("lowlevel"):
-        weights = None
-    else:
-        weights = _resolve_weights(args.weights, args.backbone)
+    weights = None if backbone.startswith("lowlevel") else _resolve_weights(args.weights,
+                                                                            backbone)
+    parts = RowParts(cfg, backbone=backbone, weights=weights, device=device(args.device),
+                     memory=memory, random_state=args.seed)
+    return parts, weights
+
+
+def cmd_compare(args):
+    import numpy as np
+
+    from ..protocols._runner import run_rows
+    from ..utils import object_array
+
+    start = time.perf_counter()
+    protocol, settings, cfg, size, backbone = comparison_setup(args)
+    args.cfg = cfg
+    parts, weights = make_row_parts(args, cfg, backbone, None)
     videos, y, splits, how = _load_data(args)
     if protocol.imbalance:
         splits = _imbalance(splits, y, cfg, args.seed)
@@ -126,8 +148,7 @@ def cmd_compare(args):
     out = args.out
     os.makedirs(out, exist_ok=True)
     cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
-    parts = RowParts(cfg, backbone=args.backbone, weights=weights, device=device(args.device),
-                     memory=cache_memory(args, cache), random_state=args.seed)
+    parts.memory = cache_memory(args, cache)
     rows = (settings.rows(parts) if settings is not None else protocol.rows(parts))
     rows = _pick(rows, args.rows)
     names = [n for n, _ in rows]
@@ -136,10 +157,10 @@ def cmd_compare(args):
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
     log(args, f"compare {protocol.name}: {len(y)} videos, {len(labels)} classes "
               f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); {how}; "
-              f"{len(rows)} rows; {size} configuration ({args.backbone} at "
+              f"{len(rows)} rows; {size} configuration ({backbone} at "
               f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
               f"epochs); frame cache {cache}.")
-    context = {"protocol": protocol.name, "config": cfg, "backbone": args.backbone,
+    context = {"protocol": protocol.name, "config": cfg, "backbone": backbone,
                "weights": str(weights), "seed": args.seed, "videos": list(map(str, videos)),
                "y": [str(c) for c in y],
                "rows_config": settings.digest if settings is not None else None}
@@ -162,7 +183,7 @@ def cmd_compare(args):
     total = time.perf_counter() - start
     meta = dict(protocol=protocol.name, title=protocol.title, data_dir=str(args.data_dir),
                 n_videos=len(y), classes=counts, splits=how, n_splits=len(splits),
-                config=cfg, backbone=args.backbone, weights=str(weights), seed=args.seed,
+                config=cfg, backbone=backbone, weights=str(weights), seed=args.seed,
                 seconds=total, cache=str(cache), command="skvideo-clf " + " ".join(
                     getattr(args, "argv", [])))
     paths = write_report(out, protocol, results, tables, meta)
@@ -238,11 +259,49 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             "metrics": metrics}
 
 
-def write_report(out, protocol, results, tables, meta):
-    """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
+def save_row_report(result, folder):
+    """The evaluation report of a row's pooled test predictions, with its training curves.
+
+    Returns ``(report, paths)``; the curves are the first fold's that has a history.
+    """
     import numpy as np
 
-    from ..metrics import evaluate, format_table, new_figure, save_figure
+    from ..metrics import evaluate
+
+    folds = result["folds"]
+    report = evaluate(np.concatenate([f["y_true"] for f in folds]),
+                      np.concatenate([f["y_pred"] for f in folds]),
+                      y_score=np.concatenate([np.asarray(f["y_score"]) for f in folds]),
+                      labels=folds[0]["labels"])
+    history = next((f["history"] for f in folds if f.get("history")), None)
+    saved = report.save(folder, training_history=history)
+    return report, list(saved.values())
+
+
+def plot_comparison(summary, target):
+    """Bars of mean ± std over folds of Acc, macro and weighted F1 per row; returns target."""
+    import numpy as np
+
+    from ..metrics import new_figure, save_figure
+
+    fig, ax = new_figure((8, 0.5 * len(summary) + 1.5))
+    ypos = np.arange(len(summary))
+    for j, metric in enumerate(("accuracy", "f1_macro", "f1_weighted")):
+        means = [r[f"{metric}_mean"] or 0.0 for r in summary]
+        stds = [r[f"{metric}_std"] or 0.0 for r in summary]
+        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
+    ax.set_yticks(ypos, [r["name"] for r in summary])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("score (mean ± std over folds)")
+    ax.legend(loc="lower right", fontsize="small")
+    save_figure(fig, target)
+    return target
+
+
+def write_report(out, protocol, results, tables, meta):
+    """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
+    from ..metrics import format_table
     from ..protocols._runner import row_slug
 
     paths = []
@@ -260,35 +319,13 @@ def write_report(out, protocol, results, tables, meta):
                                         indent=2, default=str))
     links = []
     for res in results:
-        folds = res["folds"]
-        labels = folds[0]["labels"]
-        report = evaluate(np.concatenate([f["y_true"] for f in folds]),
-                          np.concatenate([f["y_pred"] for f in folds]),
-                          y_score=np.concatenate([np.asarray(f["y_score"]) for f in folds]),
-                          labels=labels)
         slug = row_slug(res["name"])
-        saved = report.save(os.path.join(out, "rows", slug))
-        paths.extend(saved.values())
+        report, saved = save_row_report(res, os.path.join(out, "rows", slug))
+        paths.extend(saved)
         links.append(f"- [{res['name']}](rows/{slug}/report.md): pooled test predictions, "
                      f"macro F1 {report.f1_macro:.3f}; [confusion matrix]"
                      f"(rows/{slug}/confusion_matrix_normalized.png)")
-
-    fig, ax = new_figure((8, 0.5 * len(results) + 1.5))
-    names = [r["name"] for r in tables["summary"]]
-    ypos = np.arange(len(names))
-    shown = ("accuracy", "f1_macro", "f1_weighted")
-    for j, metric in enumerate(shown):
-        means = [r[f"{metric}_mean"] or 0.0 for r in tables["summary"]]
-        stds = [r[f"{metric}_std"] or 0.0 for r in tables["summary"]]
-        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
-    ax.set_yticks(ypos, names)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("score (mean ± std over folds)")
-    ax.legend(loc="lower right", fontsize="small")
-    target = os.path.join(out, "comparison.png")
-    save_figure(fig, target)
-    paths.append(target)
+    paths.append(plot_comparison(tables["summary"], os.path.join(out, "comparison.png")))
 
     cfg = meta["config"]
     md = [

@@ -1,4 +1,9 @@
-"""``demo``: the protocols' demo rows, cross-validated, printed and written as a report."""
+"""``demo``: the protocols' demo rows on the embedded synthetic set, through compare's runner.
+
+The rows run through :func:`~skvideo_clf.protocols.run_rows` (every row on the same folds,
+each finished ``(row, fold)`` kept under ``OUT/runs/``, so a rerun of the same command
+resumes) and are reported with compare's row reports and plot.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,22 @@ import contextlib
 import os
 import tempfile
 import time
+import warnings
 
 from ..utils import atomic_write_text
 from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, log, progress
+from ._compare import plot_comparison, save_row_report
 from ._pipeline import cache_memory, check_featurizer_options
 
 #: Score name -> column title of the printed table.
 _TITLES = {"model": "model", "accuracy": "Acc", "f1_macro": "F1 (macro)",
            "f1_weighted": "weighted F1", "seconds": "time (s)"}
+#: The demo's scores: the three numbers of seed 000's tables.
+_SCORES = ("accuracy", "f1_macro", "f1_weighted")
 
 
 def _titled(rows):
     return [{_TITLES[k]: v for k, v in row.items() if k in _TITLES} for row in rows]
-
-
-def _slug(name):
-    keep = [c.lower() if c.isalnum() else "_" for c in name]
-    return "_".join(filter(None, "".join(keep).split("_")))
 
 
 def _pick(presets, models):
@@ -44,7 +48,7 @@ def cmd_demo(args):
     from sklearn.model_selection import StratifiedKFold
 
     from ..metrics import format_table
-    from ..protocols import cross_validate_presets, demo_config, demo_dataset, demo_presets
+    from ..protocols import demo_config, demo_dataset, demo_presets, run_rows, summarize_rows
 
     start = time.perf_counter()
     size = "full" if args.full else "quick" if args.quick else "default"
@@ -57,6 +61,9 @@ def cmd_demo(args):
     X, y, sizes = demo_dataset(cfg, random_state=args.seed)
     labels = np.unique(y)
     cv = StratifiedKFold(cfg["folds"], shuffle=True, random_state=args.seed)
+    splits = list(cv.split(np.zeros(len(y)), y))
+    # what defines a result besides the row and the fold: a changed setting recomputes
+    context = {"command": "demo", "config": cfg, "weights": str(weights), "seed": args.seed}
     with contextlib.ExitStack() as stack:
         cache = args.cache
         if cache is None:
@@ -70,43 +77,51 @@ def cmd_demo(args):
                   f"{cfg['folds']}-fold stratified CV; {len(presets)} models.")
         bar = progress(total=len(presets) * cfg["folds"], enabled=not args.quiet, unit="fit",
                        desc="demo")
-        results = cross_validate_presets(presets, X, y, cv=cv, progress=bar)
+        with warnings.catch_warnings():
+            warnings.simplefilter("once")  # small folds: say a repeated warning once
+            results = run_rows(presets, X, y, splits, out_dir=args.out, context=context,
+                               labels=labels, progress=bar)
         bar.close()
+    summary = summarize_rows(results, metrics=_SCORES)
     table = [{"model": r["name"],
-              **{m: f"{np.mean(v):.3f} ± {np.std(v):.3f}" for m, v in r["scores"].items()},
-              "seconds": f"{r['seconds']:.1f}"} for r in results]
+              **{m: f"{r[f'{m}_mean']:.3f} ± {r[f'{m}_std']:.3f}" for m in _SCORES},
+              "seconds": f"{r['seconds']:.1f}"} for r in summary]
     print()
     print(format_table(_titled(table)))
     print()
     total = time.perf_counter() - start
-    paths = _write_demo_report(args.out, cfg, sizes, weights, table, results, total)
+    paths = _write_demo_report(args.out, cfg, sizes, weights, table, results, summary, total)
     print(f"Mean ± std over {cfg['folds']} folds. Report written to {args.out}/ "
           f"({len(paths)} files) in {total:.0f} s.")
     return EXIT_OK
 
 
-def _write_demo_report(out, cfg, sizes, weights, table, results, total):
-    import numpy as np
-
-    from ..metrics import format_table, new_figure, save_figure
+def _write_demo_report(out, cfg, sizes, weights, table, results, summary, total):
+    from ..metrics import format_table
     from ..protocols import paper_table_i
+    from ..protocols._runner import row_slug
 
     os.makedirs(out, exist_ok=True)
     paths = []
-    csv_rows = []
-    for row, res in zip(table, results, strict=True):
-        flat = {"model": row["model"]}
-        for m, v in res["scores"].items():
-            flat[f"{m}_mean"] = float(np.mean(v))
-            flat[f"{m}_std"] = float(np.std(v))
-        flat["seconds"] = float(row["seconds"])
-        csv_rows.append(flat)
+    csv_rows = [{"model": r["name"], **{f"{m}_{s}": r[f"{m}_{s}"] for m in _SCORES
+                                        for s in ("mean", "std")},
+                 "seconds": float(row["seconds"])} for r, row in zip(summary, table,
+                                                                      strict=True)]
     target = os.path.join(out, "comparison.csv")
     atomic_write_text(target, format_table(csv_rows, fmt="csv"))
     paths.append(target)
 
-    recall_rows = [{"model": r["name"], **{str(c): r["report"].per_class[c]["recall"]
-                                           for c in r["report"].labels}} for r in results]
+    links, recall_rows = [], []
+    for res in results:
+        name, slug = res["name"], row_slug(res["name"])
+        report, saved = save_row_report(res, os.path.join(out, slug))
+        paths.extend(saved)
+        recall_rows.append({"model": name, **{str(c): report.per_class[c]["recall"]
+                                              for c in report.labels}})
+        links.append(f"- [{name}]({slug}/report.md): out-of-fold macro F1 "
+                     f"{report.f1_macro:.3f}, mAP {report.mean_average_precision:.3f}; "
+                     f"[confusion matrix]({slug}/confusion_matrix_normalized.png)")
+    paths.append(plot_comparison(summary, os.path.join(out, "comparison.png")))
     md = [
         "# skvideo-clf demo: imbalance methods compared",
         "",
@@ -118,6 +133,7 @@ def _write_demo_report(out, cfg, sizes, weights, table, results, total):
         "",
         format_table(_titled(table), fmt="markdown"),
         "",
+        "![comparison](comparison.png)\n",
         "## Recall per class (pooled out-of-fold predictions)",
         "",
         "Classes are listed largest first in the data; the last ones are the minority.",
@@ -133,33 +149,11 @@ def _write_demo_report(out, cfg, sizes, weights, table, results, total):
         "",
         "## Per-model reports",
         "",
+        *links,
+        "",
+        f"Total time: {total:.0f} s.",
+        "",
     ]
-    for res in results:
-        name, report = res["name"], res["report"]
-        slug = _slug(name)
-        saved = report.save(os.path.join(out, slug), training_history=res["history"])
-        paths.extend(saved.values())
-        md.append(f"- [{name}]({slug}/report.md): out-of-fold macro F1 "
-                  f"{report.f1_macro:.3f}, mAP {report.mean_average_precision:.3f}; "
-                  f"[confusion matrix]({slug}/confusion_matrix_normalized.png)")
-    md += ["", f"Total time: {total:.0f} s.", ""]
-
-    fig, ax = new_figure((8, 0.5 * len(results) + 1.5))
-    names = [r["name"] for r in results]
-    ypos = np.arange(len(names))
-    for j, metric in enumerate(("accuracy", "f1_macro", "f1_weighted")):
-        means = [np.mean(r["scores"][metric]) for r in results]
-        stds = [np.std(r["scores"][metric]) for r in results]
-        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=_TITLES[metric])
-    ax.set_yticks(ypos, names)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("score (mean ± std over folds)")
-    ax.legend(loc="lower right", fontsize="small")
-    target = os.path.join(out, "comparison.png")
-    save_figure(fig, target)
-    paths.append(target)
-    md.insert(8, "![comparison](comparison.png)\n")
     target = os.path.join(out, "README.md")
     atomic_write_text(target, "\n".join(md))
     paths.append(target)

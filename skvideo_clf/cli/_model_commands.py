@@ -15,6 +15,7 @@ from ..protocols._compare import _fit_params
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,
+    EXIT_USAGE,
     CLIError,
     _resolve_weights,
     check_output_path,
@@ -23,33 +24,105 @@ from ._common import (
     open_model,
     write_error,
 )
-from ._pipeline import build_pipeline, check_featurizer_options, featurizer_params
+from ._pipeline import (
+    build_pipeline,
+    cache_memory,
+    check_featurizer_options,
+    featurizer_params,
+)
+
+
+def _row_options(args):
+    """Refuse a half-given row (exit 2); fill the classic defaults when there is none."""
+    from ._pipeline import FIT_DEFAULTS
+
+    source = args.protocol is not None or args.config is not None
+    if args.row is not None and not source:
+        raise CLIError("--row needs --protocol NAME or --config FILE.toml: the comparison "
+                       "the row belongs to.", EXIT_USAGE)
+    if source and args.row is None:
+        raise CLIError("--protocol / --config need --row NAME: the row to fit.", EXIT_USAGE)
+    if args.row is None:
+        if args.full or args.quick:
+            raise CLIError("--full / --quick size a --row; without one, set --input-size, "
+                           "--sequence-length and --epochs.", EXIT_USAGE)
+        for key, value in FIT_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
+        return False
+    given = [f"--{k.replace('_', '-')}" for k in ("sampler", "classifier", "class_weight",
+                                                   "hidden_size") if getattr(args, k) is not None]
+    if given:
+        raise CLIError(f"{', '.join(given)}: the row defines its sampler and classifier; "
+                       "drop the option(s), or fit without --row.", EXIT_USAGE)
+    return True
+
+
+def _pick_row(rows, wanted, source):
+    """The ``(name, factory)`` named ``wanted`` (exact, any case, or 1-based number)."""
+    from ..protocols._runner import row_slug
+
+    names = [n for n, _ in rows]
+    for match in (lambda n: n == wanted, lambda n: n.lower() == wanted.lower(),
+                  lambda n: row_slug(n) == row_slug(wanted)):
+        hits = [r for r in rows if match(r[0])]
+        if len(hits) == 1:
+            return hits[0]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(rows):
+        return rows[int(wanted) - 1]
+    listing = "\n".join(f"  {i}. {n}" for i, n in enumerate(names, 1))
+    raise CLIError(f"--row {wanted!r} is not a row of {source}; its rows are:\n{listing}",
+                   EXIT_USAGE)
+
+
+def _row_pipeline(args):
+    """``(pipeline, meta config, weights)`` of ``--protocol/--config`` ``--row``."""
+    from ._compare import comparison_setup, make_row_parts
+
+    protocol, settings, cfg, size, backbone = comparison_setup(args)
+    parts, weights = make_row_parts(args, cfg, backbone, cache_memory(args))
+    rows = settings.rows(parts) if settings is not None else protocol.rows(parts)
+    name, factory = _pick_row(rows, args.row, protocol.name)
+    config = {"protocol": protocol.name, "row": name, "size": size, "backbone": backbone,
+              "seed": args.seed, **{k: v for k, v in cfg.items() if k != "size"}}
+    if settings is not None:
+        config["config_digest"] = settings.digest
+    return factory(), config, weights
 
 
 def cmd_fit(args):
     import numpy as np
 
-    check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
+    row = _row_options(args)
+    if not row:
+        check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     check_output_path(args.output)
+    if row:
+        pipe, config, weights = _row_pipeline(args)
     videos, y, _ = load_folder(args.data_dir, args, "train")
-    weights = _resolve_weights(args.weights, args.backbone)
-    pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
+    if not row:
+        weights = _resolve_weights(args.weights, args.backbone)
+        pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
+        config = {k: getattr(args, k) for k in ("features", "sampler", "classifier",
+                                                "class_weight", "sequence_length",
+                                                "input_size", "epochs", "seed")}
     classes, counts = np.unique(y, return_counts=True)
-    log(args, f"Fitting on {len(videos)} videos of {len(classes)} classes "
+    what = f" the row {config['row']!r} of {config['protocol']}" if row else ""
+    log(args, f"Fitting{what} on {len(videos)} videos of {len(classes)} classes "
               f"({', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))}).")
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
         # --class-weight balanced behind the oversampler counts the classes before it
         pipe.fit(videos, y, **_fit_params(pipe, y))
     elapsed = time.perf_counter() - start
+    if not row:  # the weights the featurizer actually loaded
+        weights = getattr(pipe.named_steps["features"], "weights_", None)
     meta = {
         "command": "skvideo-clf " + " ".join(shlex.quote(a) for a in args.argv),
         "data_dir": os.path.abspath(args.data_dir),
         "n_videos": len(videos),
-        "config": {k: getattr(args, k) for k in ("features", "sampler", "classifier",
-                                                    "class_weight", "sequence_length",
-                                                    "input_size", "epochs", "seed")},
-        "weights": getattr(pipe.named_steps["features"], "weights_", None),
+        "config": config,
+        "weights": weights if weights is None or not row else str(weights),
     }
     try:
         save_model(args.output, pipe, meta)

@@ -7,7 +7,7 @@ import argparse
 import skvideo_clf
 
 from ._common import EXIT_USAGE, CLIError
-from ._pipeline import CLASSIFIERS, FEATURES, SAMPLERS
+from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS, SAMPLERS
 
 EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line,
 3 bad input data or a full / read-only disk, 4 bad, damaged or incompatible model file,
@@ -67,25 +67,55 @@ def _add_featurizer_options(p, *, classifier=True):
                    help="frames are resized to PX x PX (InceptionV3: >= 75); smaller is "
                         "faster (default: the backbone's own, 299 for InceptionV3, 224 for "
                         "EfficientNet-Lite0)")
-    g.add_argument("--sequence-length", type=int, default=16, metavar="T",
-                   help="frames per video (seed 000 uses 40) (default: %(default)s)")
+    # fit: None, so that an option left unset gives way to a --row's configuration
+    g.add_argument("--sequence-length", type=int, default=None if classifier else 16,
+                   metavar="T", help="frames per video (seed 000 uses 40) (default: 16; "
+                                     "with --row: the row's configuration)")
     g.add_argument("--batch-size-frames", type=int, default=32, metavar="N",
                    help="frames per forward pass of the featurizer (default: %(default)s)")
     if classifier:
         g = p.add_argument_group("model")
-        g.add_argument("--sampler", choices=SAMPLERS, default="oversample",
+        d = FIT_DEFAULTS
+        g.add_argument("--sampler", choices=SAMPLERS, default=None,
                        help="imbalance handling applied while fitting: the spatio-temporal "
-                            "oversampler of seed 000, or none (default: %(default)s)")
-        g.add_argument("--classifier", choices=CLASSIFIERS, default="resbilstm",
+                            f"oversampler of seed 000, or none (default: {d['sampler']})")
+        g.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                        help="classifier on the feature sequences; chi2svc pools them over "
-                            "time first (default: %(default)s)")
-        g.add_argument("--class-weight", choices=("balanced", "none"), default="balanced",
-                       help="class weighting of the loss (default: %(default)s)")
-        g.add_argument("--epochs", type=int, default=30, help="training epochs "
-                                                              "(default: %(default)s)")
-        g.add_argument("--hidden-size", type=int, default=64,
+                            f"time first (default: {d['classifier']})")
+        g.add_argument("--class-weight", choices=("balanced", "none"), default=None,
+                       help=f"class weighting of the loss (default: {d['class_weight']})")
+        g.add_argument("--epochs", type=int, default=None,
+                       help=f"training epochs (default: {d['epochs']}; with --row: the "
+                            "row's configuration)")
+        g.add_argument("--hidden-size", type=int, default=None,
                        help="recurrent / FC width of the neural classifiers "
-                            "(default: %(default)s)")
+                            f"(default: {d['hidden_size']})")
+        _add_row_options(p)
+
+
+def _add_row_options(p):
+    """fit --protocol NAME --row ROW / --config FILE --row ROW: any row of a comparison."""
+    from ..protocols._protocols import PROTOCOLS
+
+    g = p.add_argument_group(
+        "a row of a comparison", "fit exactly the pipeline a compare row builds (any "
+        "featurizer, both streams, fusion, frame voting, either sampler); the row defines "
+        "the sampler, featurizer and classifier, so --sampler, --classifier, --class-weight "
+        "and --hidden-size do not apply; --backbone, --input-size, --sequence-length and "
+        "--epochs override the configuration as in compare")
+    what = g.add_mutually_exclusive_group()
+    what.add_argument("--protocol", choices=sorted(PROTOCOLS), metavar="NAME", default=None,
+                      help="a paper's comparison: " + ", ".join(sorted(PROTOCOLS)))
+    what.add_argument("--config", metavar="FILE.toml", default=None,
+                      help="a comparison config file (see compare --config)")
+    g.add_argument("--row", metavar="NAME", default=None,
+                   help="the row to fit, by name (e.g. \"Regularized fusion network\") or "
+                        "1-based number")
+    size = g.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true",
+                      help="the row's paper-sized configuration (meant for a GPU)")
+    size.add_argument("--quick", action="store_true",
+                      help="the row's smallest configuration (a smoke test)")
 
 
 def _add_split_options(p):
@@ -196,7 +226,9 @@ def build_parser():
     p = command(
         "fit", "fit a pipeline on a class-folder dataset and save it",
         "Fit featurizer -> [oversampler] -> classifier on DATA_DIR/<class>/<video> and save "
-        "the fitted pipeline (with the library version) to --output.", networks=True)
+        "the fitted pipeline (with the library version) to --output; or, with --protocol "
+        "NAME --row ROW (or --config FILE.toml --row ROW), the pipeline of one row of a "
+        "comparison, built as compare builds it.", networks=True)
     p.add_argument("data_dir", metavar="DATA_DIR", help="folder of class folders of videos")
     p.add_argument("-o", "--output", default="model.skvc", metavar="MODEL",
                    help="where to save the fitted pipeline (default: %(default)s)")

@@ -7,6 +7,9 @@ from ._common import EXIT_USAGE, CLIError, device
 FEATURES = ("inception",)
 SAMPLERS = ("none", "oversample")
 CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "chi2svc")
+#: ``fit``'s options without --row; None in the parser, so a --row's configuration holds.
+FIT_DEFAULTS = dict(sampler="oversample", classifier="resbilstm", class_weight="balanced",
+                    epochs=30, hidden_size=64, sequence_length=16)
 
 #: Featurizer parameter -> the option that sets it, for the featurizer's own errors.
 _OPTIONS = {"input_size": "--input-size", "sequence_length": "--sequence-length",

@@ -10,10 +10,12 @@
     epochs = 10
     input_size = 75
     sequence_length = 8
+    backbone = "efficientnet_lite0"  # the spatial stream's network (default: --backbone)
 
     [[rows]]
     name = "LSTM"
     features = "spatial"       # spatial, motion, spatial+motion
+    backbone = "lowlevel:hsv"  # this row's frame network (default: the settings' one)
     sampler = "oversample"     # none, oversample
     classifier = "lstm"
     [rows.params]              # the classifier's parameters
@@ -41,8 +43,10 @@ import tomllib
 __all__ = ["CLASSIFIERS", "ConfigError", "CompareConfig", "load_config"]
 
 _SETTINGS = {"baseline": str, "paired_metric": str, "metric": str, "folds": int,
-             "epochs": int, "input_size": int, "sequence_length": int, "grid_cv": int}
-_ROW_KEYS = {"name", "features", "sampler", "classifier", "params", "grid", "pool"}
+             "epochs": int, "input_size": int, "sequence_length": int, "grid_cv": int,
+             "backbone": str}
+_ROW_KEYS = {"name", "features", "sampler", "classifier", "params", "grid", "pool",
+             "backbone"}
 _FEATURES = ("spatial", "motion", "spatial+motion")
 _SAMPLERS = ("none", "oversample")
 _PAIRED = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy")
@@ -135,6 +139,9 @@ class CompareConfig:
         Settings that replace those of :func:`compare_config`.
     digest : str
         Of the file's text: part of every result's signature.
+    backbone : str or None
+        ``[settings] backbone``: the spatial stream's network of every row (None: the
+        command line's ``--backbone``); a row's own ``backbone`` wins.
     """
 
     def __init__(self, path, text, data):
@@ -146,6 +153,7 @@ class CompareConfig:
         self.overrides = {k: settings[k] for k in ("folds", "epochs", "input_size",
                                                    "sequence_length") if k in settings}
         self.grid_cv = settings.get("grid_cv")  # None: the configuration's inner_cv
+        self.backbone = settings.get("backbone")  # None: the command line's --backbone
         names = [r["name"] for r in data["rows"]]
         self.protocol = Protocol(
             f"config:{self.path}", f"Your comparison ({self.path})", self._build,
@@ -183,7 +191,21 @@ def _tuple(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def _row_parts(row, parts):
+    """``parts`` with the row's own ``backbone``, if it names one."""
+    import dataclasses
+
+    backbone = row.get("backbone", parts.backbone)
+    if backbone == parts.backbone:
+        return parts
+    # resolved weights belong to the command's backbone: another one takes its own
+    weights = None if parts.weights is None or backbone.startswith("lowlevel") else "auto"
+    return dataclasses.replace(parts, backbone=backbone, weights=weights)
+
+
 def _row_factory(row, parts, grid_cv):
+    parts = _row_parts(row, parts)
+
     def factory():
         from imblearn.pipeline import Pipeline
         from sklearn.model_selection import GridSearchCV
@@ -272,6 +294,8 @@ def load_config(path):
         if _SETTINGS[key] is int and value < (2 if key in ("folds", "grid_cv") else 1):
             fail(("settings", key), f"must be at least {2 if key in ('folds', 'grid_cv') else 1}"
                                     f", got {value}.")
+    if not settings.get("backbone", "x").strip():
+        fail(("settings", "backbone"), "must be a backbone name, got an empty string.")
     if settings.get("paired_metric", "accuracy") not in _PAIRED:
         fail(("settings", "paired_metric"), f"must be one of {_PAIRED}.")
     if settings.get("metric", "mAP") not in _OWN:
@@ -287,6 +311,10 @@ def load_config(path):
         for key in ("name", "classifier"):
             if key not in row:
                 fail(("rows", i), f"the row has no {key!r}.")
+        if "backbone" in row and (not isinstance(row["backbone"], str)
+                                  or not row["backbone"].strip()):
+            fail(("rows", i, "backbone"), f"must be a backbone name (e.g. \"inception_v3\", "
+                                          f"\"lowlevel:hsv\"), got {row['backbone']!r}.")
         if not isinstance(row["name"], str) or row["name"] in seen:
             fail(("rows", i, "name"), f"must be a unique string, got {row['name']!r}.")
         seen.add(row["name"])

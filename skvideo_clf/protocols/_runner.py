@@ -135,7 +135,8 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
     -------
     results : list of dict
         Per row: ``name``, ``folds`` (the records: ``metrics``, ``test``, ``y_true``,
-        ``y_pred``, ``y_score``, ``seconds``, ``resumed``), ``seconds``.
+        ``y_pred``, ``y_score``, ``seconds``, ``resumed``, ``history``: the scalar
+        entries of the final step's skorch history, or None), ``seconds``.
 
     Examples
     --------
@@ -194,6 +195,7 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                     "y_score": np.round(score, 6).tolist(),
                     "metrics": {m: _float(v) for m, v in report.summary().items()},
                     "seconds": time.perf_counter() - t0,
+                    "history": _history(estimator),
                 }
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 atomic_write_text(path, json.dumps(record))
@@ -205,6 +207,19 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                         "seconds": sum(r["seconds"] for r in records),
                         "wall_seconds": time.perf_counter() - t_row})
     return results
+
+
+def _history(estimator):
+    """The per-epoch scalars of a fitted skorch net (the last step), for training curves."""
+    clf = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    history = getattr(clf, "history_", None)
+    if history is None:
+        return None
+
+    def scalar(v):
+        return isinstance(v, (bool, int)) or isinstance(v, float) and bool(np.isfinite(v))
+
+    return [{k: v for k, v in epoch.items() if scalar(v)} for epoch in history]
 
 
 def _float(v):
