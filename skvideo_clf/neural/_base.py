@@ -17,6 +17,7 @@ public hooks.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -599,6 +600,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     def from_preset(cls, name, **overrides):
         """An instance configured as a paper configures it (see ``PRESETS``).
 
+        The preset's callbacks are copied, so that two instances never share their state
+        (a learning-rate schedule's step count, for instance).
+
         Parameters
         ----------
         name : str
@@ -614,7 +618,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         if name not in presets:
             raise ValueError(f"Unknown preset {name!r} for {cls.__name__}; "
                              f"choose one of {sorted(presets)}.")
-        return cls(**{**presets[name], **overrides})
+        params = {**copy.deepcopy(presets[name]), **overrides}
+        return cls(**params)
 
     def __repr__(self):
         # skorch's repr lists the modules; scikit-learn's lists the changed parameters.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -125,28 +124,6 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
 
     def _to_model_input(self, X):
         return X[:, :, None, None] if X.ndim == 2 else X
-
-    @classmethod
-    def from_preset(cls, name, **overrides):
-        """An instance configured as a paper configures it (see ``PRESETS``).
-
-        The preset's callbacks are copied, so that two instances never share their state.
-
-        Parameters
-        ----------
-        name : str
-            A key of ``cls.PRESETS``.
-        **overrides
-            Parameters that replace the preset's.
-
-        Returns
-        -------
-        estimator
-        """
-        est = super().from_preset(name, **overrides)
-        if "callbacks" not in overrides and est.callbacks is not None:
-            est.callbacks = copy.deepcopy(est.callbacks)
-        return est
 
     def _build_module(self, **kwargs):
         if self.architecture == "cnn_m_2048":
