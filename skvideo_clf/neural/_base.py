@@ -12,7 +12,9 @@ The pieces live one concept to a module: input validation in ``_validation``, da
 batch samplers in ``_batching``, head-only training in ``_head_only``, and what depends
 on skorch's internals in ``_skorch_compat``; this module holds parameters, the training
 entry points (one ``_fit`` behind ``fit``, ``partial_fit`` and ``refit_head``) and skorch's
-public hooks.
+public hooks. It passes 500 lines because the loss those entry points train with (class
+weights counted before resampling, sample weights, multi-label targets) is one concept:
+how each video counts in training, decided once for every classifier.
 """
 
 from __future__ import annotations

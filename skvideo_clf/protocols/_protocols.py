@@ -5,6 +5,10 @@ preset as in :func:`~skvideo_clf.protocols.demo_presets`), the row the others ar
 with, the protocol's own metric (hit@1, mAP) and what the paper reports. The rows are built
 from a configuration (:func:`compare_config`): ``"quick"`` and ``"default"`` are sized for a
 CPU, ``"full"`` is the papers' configuration.
+
+One concept although it passes 500 lines: the table of protocols, each a short list of rows
+built from the same :class:`RowParts`; split per paper, the rows would lose the one place
+where their shared parts are defined.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Reading videos: frame counts from the container, and the streaming, seeking frame reader."""
+"""Reading videos: frame counts from the container, and the streaming, seeking frame reader.
+
+One concept although it passes 500 lines: where a frame index is in a file. Counting (from
+the container, checked against its packets) and seeking (to the keyframe before a target,
+confirmed by the landed timestamp) rely on the same index of keyframes and timestamps.
+"""
 
 from __future__ import annotations
 
