@@ -9,7 +9,7 @@ blocks come out in order), and either give the block sizes to :func:`streams_fro
 or let the names do it: ``FeatureUnion`` prefixes every output column with its branch
 name (``spatial__mean_x0``), so with the union's output as a DataFrame
 (``union.set_output(transform="pandas")``) every estimator takes ``streams="prefix"``
-(see :func:`streams_from_feature_names`).
+(see :func:`streams_from_feature_names`). :func:`make_stream_union` builds such a union.
 """
 
 from __future__ import annotations
@@ -21,11 +21,63 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = [
+    "make_stream_union",
     "normalize_weights",
     "resolve_streams",
     "streams_from_feature_names",
     "streams_from_sizes",
 ]
+
+
+def make_stream_union(transformers, *, n_jobs=None, verbose=False):
+    """A :class:`~sklearn.pipeline.FeatureUnion` whose branch names become stream names.
+
+    The union writes its output as a DataFrame (``set_output(transform="pandas")``) with
+    the column names ``<branch>__<feature>``, so the fusion estimator after it takes
+    ``streams="prefix"`` and no column has to be counted by hand. Every branch must name
+    its output columns (``get_feature_names_out``), as the library's 2-D transformers do.
+
+    Parameters
+    ----------
+    transformers : list of (str, transformer)
+        ``(stream name, transformer)`` pairs, in column order. Names may not contain
+        ``"__"`` (it separates the stream from the feature name).
+    n_jobs : int, default=None
+        Passed to :class:`~sklearn.pipeline.FeatureUnion`.
+    verbose : bool, default=False
+        Passed to :class:`~sklearn.pipeline.FeatureUnion`.
+
+    Returns
+    -------
+    union : FeatureUnion
+        Unfitted, with pandas output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    >>> from skvideo_clf.streams import make_stream_union, streams_from_feature_names
+    >>> identity = FunctionTransformer(feature_names_out="one-to-one")
+    >>> union = make_stream_union([("spatial", StandardScaler()), ("motion", identity)])
+    >>> Xu = union.fit_transform(np.arange(6.0).reshape(3, 2))
+    >>> list(Xu.columns)
+    ['spatial__x0', 'spatial__x1', 'motion__x0', 'motion__x1']
+    >>> {k: v.tolist() for k, v in streams_from_feature_names(Xu.columns).items()}
+    {'spatial': [0, 1], 'motion': [2, 3]}
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    transformers = list(transformers)
+    for item in transformers:
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):
+            raise ValueError("make_stream_union takes a list of (stream name, transformer) "
+                             f"pairs, e.g. [('spatial', t1), ('motion', t2)]; got {item!r}.")
+        if "__" in item[0] or not item[0]:
+            raise ValueError(f"Stream name {item[0]!r} must be non-empty and free of '__': "
+                             "it is the prefix streams='prefix' reads.")
+    union = FeatureUnion(transformers, n_jobs=n_jobs, verbose=verbose,
+                         verbose_feature_names_out=True)
+    return union.set_output(transform="pandas")
 
 
 # No validate_params: scikit-learn's decorator skips **kwargs, and each size is checked

@@ -66,6 +66,7 @@ def _tested_instances(cls):
         "TemporalPooling": [{}],
         "SpatioTemporalOversampler": [dict(random_state=0)],
         "BootstrapSampler": [dict(random_state=0)],
+        "MLROSSampler": [dict(random_state=0)],
         # featurizers: random weights, tiny frames, short sequences
         "InceptionFrameTransformer": [dict(weights=None, input_size=75, sequence_length=2,
                                            random_state=0)],
@@ -110,6 +111,9 @@ EXPECTED_FAILED = {
     **{(label, "check_sample_weight_equivalence_on_dense_data"): _FLOAT32_NET
        for label in ("LSTMClassifier", "FrameVotingClassifier", "FeatureMapCNNClassifier",
                      "MotionCNNClassifier", "FusionNetClassifier")},
+    # ML-ROS is multi-label: it takes the indicator matrix imbalanced-learn's check
+    # expects every sampler to refuse.
+    ("MLROSSampler", "check_target_type"): "multi-label sampler: takes an indicator y",
     # Batch normalization's statistics count every video of the batch, zero-weight and
     # repeated ones alike: weights are not repetition for it (documented in fit).
     ("ResBiLSTMClassifier", "check_sample_weight_equivalence_on_dense_data"): (
@@ -138,7 +142,7 @@ def test_discovery_finds_every_kind():
     assert {"LSTMClassifier", "Chi2SVC", "LateFusionClassifier", "TemporalPooling",
             "BootstrapSampler", "SpatioTemporalOversampler", "InceptionFrameTransformer",
             "LowLevelFrameTransformer", "OpticalFlowTransformer"} <= names
-    assert len(TWO_D) + len(FEATURIZERS) == len(_LABELED) and len(SAMPLERS) == 2
+    assert len(TWO_D) + len(FEATURIZERS) == len(_LABELED) and len(SAMPLERS) == 3
     # an expected failure must name a tested instance, or it would never apply
     assert {lab for lab, _ in EXPECTED_FAILED} <= names
 

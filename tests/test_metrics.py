@@ -249,3 +249,90 @@ def test_bad_parameter_types_are_named():
         evaluate_estimator(object(), [[0]], ["a"])
     with pytest.raises(ValueError, match="'fig' parameter of save_figure"):
         save_figure("not a figure", "x.png")
+
+
+# Multi-label: 4 videos, 3 labels (columns 0, 1, 2).
+ML_TRUE = [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]]
+ML_SCORE = [[.9, .2, .4], [.3, .8, .85], [.6, .25, .5], [.1, .3, .7]]
+# AP by hand, each column ranked by score (+ a true label, - not):
+#   label 0: .9+ .6+ .3- .1-          -> (1/1 + 2/2) / 2       = 1
+#   label 1: .8+ .3- .25+ .2-         -> (1/1 + 2/3) / 2       = 5/6
+#   label 2: .85- .7+ .5- .4+         -> (1/2 + 2/4) / 2       = 1/2
+# hit@1: the top label of video 1 (2, at .85) is wrong, the others right -> 3/4; hit@2 -> 1.
+# GAP@20 keeps all 3 scores per video; the 12 pooled, ranked: .9+ .85- .8+ .7+ .6+ .5- .4+
+#   .3- .3- .25+ .2- .1-, 6 true labels -> (1 + 2/3 + 3/4 + 4/5 + 5/7 + 6/10) / 6.
+# Predictions at 0.5: [1,0,0] [0,1,1] [1,0,1] [0,0,1]:
+#   label 0: TP 2 FP 0 FN 0 -> F1 1; label 1: TP 1 FN 1 -> P 1 R 1/2 F1 2/3;
+#   label 2: TP 1 FP 2 FN 1 -> P 1/3 R 1/2 F1 2/5; micro: TP 4, 6 predicted, 6 true -> 2/3.
+
+
+def test_multilabel_hand_computed_scores():
+    r = evaluate(ML_TRUE, y_score=ML_SCORE, labels=["run", "jump", "swim"], k=(1, 2))
+    assert type(r).__name__ == "MultiLabelVideoReport"
+    ap = r.average_precision
+    assert [ap["run"], ap["jump"], ap["swim"]] == pytest.approx([1, 5 / 6, 1 / 2])
+    assert r.mean_average_precision == pytest.approx((1 + 5 / 6 + 1 / 2) / 3)
+    assert r.hit_at_k == {1: 0.75, 2: 1.0}
+    assert r.global_average_precision == pytest.approx(
+        (1 + 2 / 3 + 3 / 4 + 4 / 5 + 5 / 7 + 6 / 10) / 6)
+    assert r.y_pred.tolist() == [[1, 0, 0], [0, 1, 1], [1, 0, 1], [0, 0, 1]]
+    assert r.per_class["jump"] == pytest.approx(
+        {"precision": 1, "recall": 0.5, "f1": 2 / 3, "support": 2})
+    assert r.per_class["swim"]["precision"] == pytest.approx(1 / 3)
+    assert r.per_class["swim"]["f1"] == pytest.approx(2 / 5)
+    assert r.f1_macro == pytest.approx((1 + 2 / 3 + 2 / 5) / 3)
+    assert r.f1_micro == pytest.approx(2 / 3)
+    assert r.subset_accuracy == pytest.approx(1 / 4)
+
+
+def test_gap_truncates_to_the_top_k_per_video():
+    from skvideo_clf.metrics import global_average_precision
+
+    # top-1 per video: .9+ .85- .6+ .7+ -> ranked .9+ .85- .7+ .6+, still over 6 true labels
+    assert global_average_precision(ML_TRUE, ML_SCORE, top_k=1) == pytest.approx(
+        (1 + 2 / 3 + 3 / 4) / 6)
+    assert global_average_precision([[0, 0]], [[.5, .5]]) == 0.0
+
+
+def test_multilabel_report_tables_and_dict(tmp_path):
+    r = evaluate(ML_TRUE, y_score=ML_SCORE, threshold=0.8)
+    assert r.y_pred.sum() == 3  # .9, .8 and .85 only
+    assert set(r.summary()) == {"subset_accuracy", "f1_micro", "f1_macro", "hit@1", "hit@3",
+                                "mAP", "GAP@20"}
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["multilabel"] and d["labels"] == ["0", "1", "2"]
+    assert d["per_class"]["2"]["average_precision"] == pytest.approx(0.5)
+    rows = list(csv.DictReader(io.StringIO(r.to_csv())))
+    assert [row["label"] for row in rows] == ["0", "1", "2"]
+    assert "## Per label" in r.to_markdown() and "GAP@20" in str(r)
+    paths = r.save(tmp_path)
+    assert all(os.path.getsize(p) > 0 for p in paths.values())
+    assert "precision_recall" in paths
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(y_score=np.ones((4, 2))), r"y_score has shape \(4, 2\).*multi-label y_true"),
+    (dict(y_pred=[0, 1, 1, 0]), r"y_pred has shape \(4,\).*multi-label"),
+    (dict(y_score=ML_SCORE, labels=["a", "b"]), "3 columns"),
+    (dict(), "y_pred, y_score"),
+])
+def test_multilabel_bad_shapes_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        evaluate(ML_TRUE, **kwargs)
+
+
+def test_multilabel_y_true_must_be_an_indicator():
+    with pytest.raises(ValueError, match="binary indicator"):
+        evaluate([[0, 2], [1, 0]], y_score=np.ones((2, 2)))
+
+
+def test_evaluate_estimator_multilabel():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    Y = (X > 0).astype(int)
+    clf = OneVsRestClassifier(LogisticRegression()).fit(X, Y)
+    r = evaluate_estimator(clf, X, Y)
+    assert r.mean_average_precision > 0.95 and r.f1_micro > 0.9

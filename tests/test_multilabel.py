@@ -93,3 +93,40 @@ def test_kernel_baselines_one_vs_rest(videos):
     assert len(ovr.estimators_) == 3 and ovr.predict(X2).shape == (80, 3)
     np.testing.assert_array_equal(ovr.estimators_[1].predict(X2),
                                   Chi2SVC().fit(X2, Y[:, 1]).predict(X2))
+
+
+def test_ml_ros_brings_irlbl_towards_one():
+    from skvideo_clf.sampling import MLROSSampler, imbalance_ratio_per_label
+
+    rng = np.random.RandomState(0)
+    # label 0 on 90% of videos, label 1 on 30%, label 2 on 5%
+    Y = (rng.rand(200, 3) < [0.9, 0.3, 0.05]).astype(int)
+    Y[Y.sum(axis=1) == 0, 0] = 1
+    X = rng.randn(200, 4, 2).astype(np.float32)
+    sampler = MLROSSampler(percentage=25, random_state=0)
+    X_res, Y_res = sampler.fit_resample(X, Y)
+    before, after = imbalance_ratio_per_label(Y), imbalance_ratio_per_label(Y_res)
+    np.testing.assert_allclose(sampler.irlbl_, before)
+    assert sampler.minority_labels_.tolist() == [2]
+    assert after.mean() < before.mean() - 1 and after[2] < before[2]
+    # label 2 reached MeanIR before the 50 allowed clones ran out, and stopped there
+    n_clones = sampler.sampling_strategy_[2]
+    assert len(Y_res) == 200 + n_clones and n_clones < 50
+    assert after[2] <= sampler.mean_ir_ < imbalance_ratio_per_label(Y_res[:-1])[2]
+    # clones are exact copies of a video carrying the rare label
+    idx = sampler.sample_indices_[200:]
+    assert Y[idx, 2].all()
+    np.testing.assert_array_equal(X_res[200:], X[idx])
+    np.testing.assert_array_equal(Y_res[200:], Y[idx])
+
+
+def test_ml_ros_stops_a_label_at_mean_ir_and_refuses_bad_y():
+    from skvideo_clf.sampling import MLROSSampler
+
+    Y = np.array([[1, 0]] * 16 + [[0, 1]] * 4)  # IRLbl [1, 4], MeanIR 2.5
+    sampler = MLROSSampler(percentage=100, random_state=0).fit_resample(
+        np.zeros((20, 1)), Y)[1]
+    # label 1 leaves once 16 / count <= 2.5, i.e. at 7 videos: 3 clones, not 20
+    assert len(sampler) == 23
+    with pytest.raises(ValueError, match="MLROSSampler takes y as a binary indicator"):
+        MLROSSampler().fit_resample(np.zeros((3, 1)), np.array([[0, 2], [1, 0], [1, 1]]))

@@ -101,3 +101,26 @@ def test_fusion_estimators_take_streams_from_prefixes():
     assert pipe[-1].stream_columns_["motion"].tolist() == [2, 3, 4, 5]
     with pytest.raises(ValueError, match="DataFrame"):
         EarlyFusionSVC(streams="prefix").fit(Xu, y)
+
+
+def test_make_stream_union_feeds_prefix_streams_to_fusion():
+    from sklearn.pipeline import make_pipeline
+
+    from skvideo_clf.fusion import EarlyFusionSVC
+    from skvideo_clf.streams import make_stream_union
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 10)
+    X = rng.rand(20, 4, 2).astype(np.float32) + y[:, None, None] * [0.5, 0.0]
+    ref = _two_branch_union()
+    union = make_stream_union(ref.transformer_list)
+    pipe = make_pipeline(union, EarlyFusionSVC(streams="prefix")).fit(X, y)
+    assert list(pipe[-1].stream_columns_) == [name for name, _ in ref.transformer_list]
+    Xu = ref.fit_transform(X)
+    manual = EarlyFusionSVC(streams={"spatial": slice(0, 2), "motion": slice(2, 6)})
+    np.testing.assert_allclose(pipe.decision_function(X),
+                               manual.fit(Xu, y).decision_function(Xu), atol=1e-6)
+    with pytest.raises(ValueError, match="free of '__'"):
+        make_stream_union([("a__b", ref.transformer_list[0][1])])
+    with pytest.raises(ValueError, match="pairs"):
+        make_stream_union([ref.transformer_list[0][1]])

@@ -8,21 +8,27 @@
   :func:`sklearn.metrics.average_precision_score`;
 * balanced accuracy (the mean per-class recall), the usual single number on imbalanced data.
 
+A 2-D ``y_true`` (multi-label indicator matrix) gives a :class:`MultiLabelVideoReport`
+instead (``_multilabel``): mAP, per-label AP, hit@k, YouTube-8M's GAP@20 and label-wise F1.
+
 Every number comes from :mod:`sklearn.metrics` or :mod:`imblearn.metrics`; this package only
 gathers them (``_report``), formats them (``_table``: text, Markdown, CSV; no pandas needed)
 and draws them (``_plots``). Figures are drawn on :class:`matplotlib.figure.Figure` objects
 with the Agg canvas when saved to files, so no screen is ever needed.
 """
 
+from ._multilabel import MultiLabelVideoReport, global_average_precision
 from ._plots import new_figure, plot_training_curves, save_figure
 from ._report import VideoReport, evaluate, evaluate_estimator
 from ._table import format_table
 
 __all__ = [
+    "MultiLabelVideoReport",
     "VideoReport",
     "evaluate",
     "evaluate_estimator",
     "format_table",
+    "global_average_precision",
     "new_figure",
     "plot_training_curves",
     "save_figure",

@@ -7,7 +7,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from imblearn.metrics import classification_report_imbalanced
@@ -25,8 +25,9 @@ from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.multiclass import unique_labels
 
 from ..utils import atomic_write_text
+from ._multilabel import MultiLabelVideoReport, evaluate_multilabel
 from ._plots import new_figure, plot_training_curves, save_figure
-from ._table import _plain, format_table
+from ._table import _plain, _ReportTables
 
 __all__ = ["VideoReport", "evaluate", "evaluate_estimator"]
 
@@ -36,7 +37,7 @@ _PER_CLASS = {"pre": "precision", "rec": "recall", "spe": "specificity", "f1": "
 
 
 @dataclass
-class VideoReport:
+class VideoReport(_ReportTables):
     """The scores of one set of predictions; build it with :func:`evaluate`.
 
     Attributes
@@ -125,28 +126,6 @@ class VideoReport:
                 row["average_precision"] = self.average_precision[label]
             rows.append(row)
         return rows
-
-    def _summary_rows(self):
-        return [{"metric": k, "value": v} for k, v in self.summary().items()]
-
-    def to_markdown(self, digits=3) -> str:
-        """The summary and the per-class table as Markdown."""
-        return ("## Summary\n\n" + format_table(self._summary_rows(), fmt="markdown",
-                                                digits=digits)
-                + "\n\n## Per class\n\n"
-                + format_table(self._per_class_rows(), fmt="markdown", digits=digits) + "\n")
-
-    def to_csv(self, table="per_class") -> str:
-        """One table as CSV at full precision: ``"per_class"`` or ``"summary"``."""
-        if table == "per_class":
-            return format_table(self._per_class_rows(), fmt="csv")
-        if table == "summary":
-            return format_table(self._summary_rows(), fmt="csv")
-        raise ValueError(f"table must be 'per_class' or 'summary', got {table!r}.")
-
-    def __str__(self) -> str:
-        return (format_table(self._summary_rows(), fmt="text") + "\n\n"
-                + format_table(self._per_class_rows(), fmt="text"))
 
     # -- plots -----------------------------------------------------------------------------
     def plot_confusion_matrix(self, ax=None, *, normalize=None, **kwargs):
@@ -274,16 +253,24 @@ def _check_k(k):
         "labels": ["array-like", None],
         # no bounds here: _check_k names a bad k in its own words
         "k": [Integral, "array-like"],
+        "threshold": [Real],
     },
     prefer_skip_nested_validation=True,
 )
-def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> VideoReport:
+def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3),
+             threshold=0.5) -> VideoReport | MultiLabelVideoReport:
     """Score predictions of a video classifier: every metric the five papers report.
+
+    A 2-D ``y_true`` is a multi-label binary indicator matrix (one column per label, as
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` makes it): the report is then a
+    :class:`MultiLabelVideoReport` (mAP, per-label AP, hit@k, YouTube-8M's GAP@20,
+    label-wise precision/recall/F1, micro and macro F1), and ``y_pred`` and ``y_score``
+    must have the shape of ``y_true``.
 
     Parameters
     ----------
-    y_true : array-like of shape (n_videos,)
-        True labels (any type).
+    y_true : array-like of shape (n_videos,) or (n_videos, n_labels)
+        True labels (any type), or a binary indicator matrix for multi-label videos.
     y_pred : array-like of shape (n_videos,), default=None
         Predicted labels. When None, the label of the highest score in ``y_score``.
     y_score : array-like of shape (n_videos, n_classes), default=None
@@ -296,11 +283,14 @@ def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> Vid
         the evaluated videos do not cover every class the model knows.
     k : int or sequence of int, default=(1, 3)
         The ``k`` of hit@k. ``k`` at or above the number of classes counts as 1.0.
+    threshold : float, default=0.5
+        Multi-label only: without ``y_pred``, a label is predicted where its score is at
+        least ``threshold`` (0.5 for probabilities; use 0 for decision scores).
 
     Returns
     -------
-    report : VideoReport
-        The scores, the confusion matrix and what they were computed from.
+    report : VideoReport or MultiLabelVideoReport
+        The scores, the confusion matrix (single-label) and what they were computed from.
 
     Examples
     --------
@@ -313,10 +303,12 @@ def evaluate(y_true, y_pred=None, *, y_score=None, labels=None, k=(1, 3)) -> Vid
     (0.5, 1.0)
     """
     y_true = np.asarray(y_true)
+    ks = _check_k(k)
+    if y_true.ndim == 2 and y_true.size:
+        return evaluate_multilabel(y_true, y_pred, y_score, labels, ks, threshold)
     if y_true.ndim != 1 or y_true.size == 0:
         raise ValueError(f"y_true must be a non-empty 1-D array of labels, got shape "
                          f"{y_true.shape}.")
-    ks = _check_k(k)
     if y_score is not None:
         y_score = np.asarray(y_score, dtype=float)
         if y_score.shape[0] != y_true.shape[0]:
@@ -440,14 +432,14 @@ def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
         A classifier or a Pipeline ending in one.
     X : videos or features accepted by ``estimator``
         What ``estimator.predict`` reads.
-    y : array-like of shape (n_videos,)
-        True labels.
+    y : array-like of shape (n_videos,) or (n_videos, n_labels)
+        True labels, or a binary indicator matrix for a multi-label classifier.
     k : int or sequence of int, default=(1, 3)
         The ``k`` of hit@k.
 
     Returns
     -------
-    report : VideoReport
+    report : VideoReport or MultiLabelVideoReport
         Every score of :func:`evaluate`, with ``labels`` in ``estimator.classes_`` order.
 
     Examples

@@ -102,3 +102,31 @@ def format_table(rows, columns=None, *, fmt="text", digits=3) -> str:
         out.append("  ".join("-" * w for w in widths))
     out.extend(line(r) for r in cells)
     return "\n".join(s.rstrip() for s in out)
+
+
+class _ReportTables:
+    """Text, Markdown and CSV from ``_summary_rows`` and ``_per_class_rows``."""
+
+    _rows_title = "Per class"
+
+    def _summary_rows(self):
+        return [{"metric": k, "value": v} for k, v in self.summary().items()]
+
+    def to_markdown(self, digits=3) -> str:
+        """The summary and the per-class (per-label) table as Markdown."""
+        return ("## Summary\n\n" + format_table(self._summary_rows(), fmt="markdown",
+                                                digits=digits)
+                + f"\n\n## {self._rows_title}\n\n"
+                + format_table(self._per_class_rows(), fmt="markdown", digits=digits) + "\n")
+
+    def to_csv(self, table="per_class") -> str:
+        """One table as CSV at full precision: ``"per_class"`` or ``"summary"``."""
+        if table == "per_class":
+            return format_table(self._per_class_rows(), fmt="csv")
+        if table == "summary":
+            return format_table(self._summary_rows(), fmt="csv")
+        raise ValueError(f"table must be 'per_class' or 'summary', got {table!r}.")
+
+    def __str__(self) -> str:
+        return (format_table(self._summary_rows(), fmt="text") + "\n\n"
+                + format_table(self._per_class_rows(), fmt="text"))

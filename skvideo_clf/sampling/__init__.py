@@ -4,6 +4,8 @@
   random frame selection in time and one random augmentation per clip.
 - :class:`BootstrapSampler` (seed 001, Table I): balanced pseudo-batches, negatives split
   into batches and positives drawn with replacement.
+- :class:`MLROSSampler` (Charte et al., 2015): multi-label random oversampling, cloning
+  videos that carry labels rarer than the mean imbalance ratio.
 - :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: the same batches for torch
   and skorch, redrawn every epoch (``iterator_train=BalancedDataLoader``).
 
@@ -14,6 +16,7 @@ arrays, clips), feature sequences ``(n, T, D)`` and plain 2-D rows.
 
 from ._base import BaseVideoSampler
 from ._bootstrap import BootstrapSampler, bootstrap_batches
+from ._ml_ros import MLROSSampler, imbalance_ratio_per_label
 from ._spatio_temporal import SpatioTemporalOversampler
 
 __all__ = [
@@ -21,8 +24,10 @@ __all__ = [
     "BalancedDataLoader",
     "BaseVideoSampler",
     "BootstrapSampler",
+    "MLROSSampler",
     "SpatioTemporalOversampler",
     "bootstrap_batches",
+    "imbalance_ratio_per_label",
 ]
 
 _TORCH_NAMES = ("BalancedBatchSampler", "BalancedDataLoader")
