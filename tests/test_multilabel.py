@@ -130,3 +130,38 @@ def test_ml_ros_stops_a_label_at_mean_ir_and_refuses_bad_y():
     assert len(sampler) == 23
     with pytest.raises(ValueError, match="MLROSSampler takes y as a binary indicator"):
         MLROSSampler().fit_resample(np.zeros((3, 1)), np.array([[0, 2], [1, 0], [1, 1]]))
+
+
+def _tiny_frame_features(videos):
+    """Per-frame 4x4 grey thumbnails: a feature sequence that keeps where things are."""
+    import cv2
+
+    return np.stack([
+        np.stack([cv2.resize(f, (4, 4), interpolation=cv2.INTER_AREA).ravel()
+                  for f in v.mean(axis=-1)]) / 255 for v in videos
+    ]).astype(np.float32)
+
+
+def test_make_video_classification_multilabel():
+    from skvideo_clf.datasets import make_video_classification
+
+    kwargs = dict(n_classes=3, n_frames=8, frame_size=(16, 16), multilabel=True)
+    videos, Y, groups = make_video_classification(16, return_groups=True, random_state=0,
+                                                  **kwargs)
+    assert len(videos) == 48 and videos[0].shape == (8, 16, 16, 3)
+    assert Y.shape == (48, 3) and set(np.unique(Y)) == {0, 1}
+    per_video = Y.sum(axis=1)
+    assert per_video.min() == 1 and per_video.max() == 3 and (per_video > 1).mean() > 0.4
+    # each video carries its own class, the one its group is named after
+    own = np.repeat(np.arange(3), 16)
+    assert Y[np.arange(48), own].all()
+    assert groups[0].startswith("move_right_g") and groups[-1].startswith("grow_g")
+    again, Y2 = make_video_classification(16, random_state=0, **kwargs)
+    np.testing.assert_array_equal(Y, Y2)
+    np.testing.assert_array_equal(videos[5], again[5])
+    assert not np.array_equal(Y, make_video_classification(16, random_state=1, **kwargs)[1])
+    X = _tiny_frame_features(videos)
+    clf = LSTMClassifier(hidden_sizes=(16,), max_epochs=60, batch_size=-1, lr=0.05,
+                         random_state=0).fit(X, Y)
+    assert clf.multilabel_
+    assert (clf.predict(X) == Y).mean(axis=0).min() >= 0.9

@@ -130,6 +130,17 @@ def _render(label, n_frames, h, w, rng, background, noise):
     return np.clip(frames, 0, 255).astype(np.uint8)
 
 
+def _render_several(classes, n_frames, h, w, rng, background, noise):
+    """One video showing every class index in ``classes``, merged by the maximum."""
+    # Rendered noise-free so the noise is added once, not maximized (which would brighten).
+    scenes = [_render(SYNTHETIC_CLASSES[c], n_frames, h, w, rng, background, 0)
+              for c in classes]
+    frames = np.maximum.reduce(scenes).astype(np.float32)
+    if noise:
+        frames += rng.normal(0.0, noise, size=frames.shape).astype(np.float32)
+    return np.clip(frames, 0, 255).astype(np.uint8)
+
+
 @validate_params(
     {
         "class_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
@@ -141,6 +152,7 @@ def _render(label, n_frames, h, w, rng, background, noise):
         "output_dir": [str, os.PathLike, None],
         "fps": [Interval(Real, 0, None, closed="neither")],
         "return_groups": ["boolean"],
+        "multilabel": ["boolean"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -148,7 +160,7 @@ def _render(label, n_frames, h, w, rng, background, noise):
 def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
                               frame_size=(32, 32), noise=8.0, clips_per_group=4,
                               output_dir=None, fps=25.0, return_groups=False,
-                              random_state=None):
+                              multilabel=False, random_state=None):
     """Small real videos of synthetic scenes, for demos, examples and tests.
 
     Classes come in two kinds (see :data:`SYNTHETIC_CLASSES`):
@@ -188,6 +200,12 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
         Frame rate written into the files.
     return_groups : bool, default=False
         Also return the group of each video.
+    multilabel : bool, default=False
+        Multi-label videos: each video shows its own class (the one ``class_sizes``
+        counts) and, with probability 1/3 each, 0, 1 or 2 other classes drawn uniformly
+        among the rest, every scene rendered over the same background and merged by the
+        pixel-wise maximum (noise added once, after). ``y`` is then the indicator matrix.
+        The classes of a temporal pair may share a video (a square crossing both ways).
     random_state : int, RandomState instance or None, default=None
         Draws every video (colours, positions, sizes, noise).
 
@@ -195,10 +213,13 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     -------
     videos : list of ndarray of shape (n_frames, height, width, 3), or list of str
         uint8 RGB videos, or paths to the written files.
-    y : ndarray of str of shape (n_videos,)
-        Class names.
+    y : ndarray of str of shape (n_videos,), or ndarray of int of shape \
+(n_videos, n_classes)
+        Class names; with ``multilabel=True`` the binary indicator matrix whose columns are
+        the first ``n_classes`` of :data:`SYNTHETIC_CLASSES`, in that order.
     groups : ndarray of str of shape (n_videos,)
-        Only with ``return_groups=True``: ``"<class>_gYY"`` ids.
+        Only with ``return_groups=True``: ``"<class>_gYY"`` ids, ``<class>`` being the
+        video's own class when ``multilabel=True``. Files are written under it too.
 
     Examples
     --------
@@ -206,6 +227,13 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     >>> videos, y = make_video_classification([6, 3], n_frames=8, random_state=0)
     >>> len(videos), videos[0].shape, videos[0].dtype, sorted(set(y.tolist()))
     (9, (8, 32, 32, 3), dtype('uint8'), ['move_left', 'move_right'])
+
+    Multi-label: each video carries 1 to 3 of the classes.
+
+    >>> videos, Y = make_video_classification(4, n_classes=5, n_frames=8, multilabel=True,
+    ...                                       random_state=0)
+    >>> Y.shape, int(Y.sum(axis=1).min()) >= 1, int(Y.sum(axis=1).max()) <= 3
+    ((20, 5), True, True)
     """
     if isinstance(class_sizes, Integral):
         n_classes = len(SYNTHETIC_CLASSES) if n_classes is None else n_classes
@@ -225,15 +253,25 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
         raise ValueError(f"frame_size must be at least (8, 8), got {frame_size}.")
 
     rng = check_random_state(random_state)
-    videos, labels, groups = [], [], []
-    for label, size in zip(SYNTHETIC_CLASSES, sizes):
+    n_labels = len(sizes)
+    videos, labels, groups, rows = [], [], [], []
+    for c, (label, size) in enumerate(zip(SYNTHETIC_CLASSES, sizes)):
         background = None
         for k in range(size):
             group, clip = divmod(k, clips_per_group)
             if clip == 0:
                 background = rng.uniform(0, 90, size=3)
             video_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
-            frames = _render(label, n_frames, h, w, video_rng, background, noise)
+            if multilabel:
+                n_extra = min(rng.randint(3), n_labels - 1)
+                others = np.delete(np.arange(n_labels), c)
+                on = np.sort(np.r_[c, rng.choice(others, n_extra, replace=False)])
+                frames = _render_several(on, n_frames, h, w, video_rng, background, noise)
+                row = np.zeros(n_labels, dtype=int)
+                row[on] = 1
+                rows.append(row)
+            else:
+                frames = _render(label, n_frames, h, w, video_rng, background, noise)
             gid = f"{label}_g{group + 1:02d}"
             if output_dir is not None:
                 folder = os.path.join(os.fspath(output_dir), label)
@@ -244,7 +282,7 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
                 videos.append(frames)
             labels.append(label)
             groups.append(gid)
-    y = np.asarray(labels)
+    y = np.asarray(rows) if multilabel else np.asarray(labels)
     if return_groups:
         return videos, y, np.asarray(groups)
     return videos, y
