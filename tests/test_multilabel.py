@@ -165,3 +165,39 @@ def test_make_video_classification_multilabel():
                          random_state=0).fit(X, Y)
     assert clf.multilabel_
     assert (clf.predict(X) == Y).mean(axis=0).min() >= 0.9
+
+
+def _labelled_sequences(n, rates, random_state, signal=2.0):
+    """Sequences (n, 6, 3) whose feature j is shifted up by ``signal`` where label j is on."""
+    rng = np.random.RandomState(random_state)
+    Y = np.zeros((n, len(rates)), dtype=int)
+    for j, rate in enumerate(rates):
+        Y[rng.permutation(n)[:round(rate * n)], j] = 1
+    X = rng.randn(n, 6, len(rates)).astype(np.float32) + signal * Y[:, None, :]
+    return X, Y
+
+
+def test_ml_ros_raises_rare_label_recall_in_pipeline():
+    from imblearn.pipeline import make_pipeline
+    from sklearn.metrics import recall_score
+
+    from skvideo_clf.sampling import MLROSSampler
+
+    X, Y = _labelled_sequences(80, [0.5, 0.4, 0.05], 0)
+    assert Y[:, 2].sum() == 4
+    X_test, Y_test = _labelled_sequences(60, [0.5, 0.5, 0.5], 1)
+    gains = []
+    for seed in range(3):  # three nets, so one lucky initialization cannot decide it
+        recall = {}
+        for with_sampler in (False, True):
+            net = LSTMClassifier(hidden_sizes=(8,), max_epochs=20, batch_size=-1, lr=0.05,
+                                 random_state=seed)
+            sampler = MLROSSampler(percentage=50, random_state=0)
+            pipe = make_pipeline(sampler, net) if with_sampler else make_pipeline(net)
+            pipe.fit(X, Y)
+            recall[with_sampler] = recall_score(Y_test[:, 2], pipe.predict(X_test)[:, 2])
+        # only the rare label is a minority label: 40 / 4 > MeanIR = (1 + 1.25 + 10) / 3,
+        # cloned until 40 / count <= MeanIR, i.e. 12 videos
+        assert sampler.sampling_strategy_ == {2: 8}
+        gains.append(recall[True] - recall[False])
+    assert min(gains) > 0 and np.mean(gains) >= 0.2
