@@ -201,3 +201,48 @@ def test_ml_ros_raises_rare_label_recall_in_pipeline():
         assert sampler.sampling_strategy_ == {2: 8}
         gains.append(recall[True] - recall[False])
     assert min(gains) > 0 and np.mean(gains) >= 0.2
+
+
+def test_late_fusion_multilabel_averages_per_label_probabilities():
+    from sklearn.metrics import log_loss
+
+    from skvideo_clf.fusion._late_fusion import _multilabel_log_loss
+
+    X, Y = _labelled_sequences(60, [0.5, 0.4, 0.3], 0)
+    X = np.concatenate([X, np.random.RandomState(1).randn(60, 6, 3)], axis=2)  # noise
+    streams = {"good": slice(0, 3), "noise": slice(3, 6)}
+    members = [
+        (name, LSTMClassifier(hidden_sizes=(8,), max_epochs=15, batch_size=-1, lr=0.05,
+                              random_state=0), name)
+        for name in streams
+    ]
+    lf = LateFusionClassifier(members, streams=streams).fit(X, Y)
+    assert lf.multilabel_ and lf.classes_.tolist() == [0, 1, 2]
+    good, noise = lf.estimators_
+    expected = 0.5 * good.predict_proba(X[..., :3]) + 0.5 * noise.predict_proba(X[..., 3:])
+    np.testing.assert_allclose(lf.predict_proba(X), expected, rtol=1e-6)
+    np.testing.assert_array_equal(lf.predict(X), (expected >= 0.5).astype(int))
+
+    hybrid = LateFusionClassifier(members, streams=streams, weights="cv", cv=3,
+                                  n_weight_steps=4).fit(X, Y)
+    # the noise stream explains nothing, so the per-label log-loss weighs it down
+    assert hybrid.weights_[0] > 0.5
+    assert hybrid.cv_log_loss_ <= min(hybrid.cv_member_log_loss_.values())
+    assert hybrid.cv_member_log_loss_["good"] < hybrid.cv_member_log_loss_["noise"]
+    # the loss is the sum over labels of each label's binary log-loss
+    P = np.random.RandomState(2).rand(60, 3)
+    assert _multilabel_log_loss(Y, P) == pytest.approx(
+        sum(log_loss(Y[:, j], P[:, j]) for j in range(3)))
+
+
+def test_late_fusion_multilabel_one_vs_rest_svm_and_refusing_member():
+    X, Y = _labelled_sequences(40, [0.5, 0.5], 0)
+    X2 = np.abs(X.mean(axis=1))
+    ovr = OneVsRestClassifier(Chi2SVC(probability=True, random_state=0))
+    lf = LateFusionClassifier([("svm", ovr, None)]).fit(X2, Y)
+    np.testing.assert_allclose(lf.predict_proba(X2), lf.estimators_[0].predict_proba(X2))
+    with pytest.raises(ValueError, match="^LateFusionClassifier does not support a multi-label"
+                                         " y with member 'svm' \\(Chi2SVC\\)"):
+        LateFusionClassifier([("svm", Chi2SVC(probability=True), None)]).fit(X2, Y)
+    with pytest.raises(ValueError, match="binary indicator matrix"):
+        LateFusionClassifier([("svm", ovr, None)]).fit(X2, Y + Y[:, ::-1])

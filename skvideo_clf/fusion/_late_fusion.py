@@ -9,6 +9,7 @@ stream selection and the cross-validated weights are written here.
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -25,7 +26,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -37,9 +38,17 @@ from sklearn.utils.validation import (
 
 from ..streams import normalize_weights, resolve_streams
 from ..utils import check_sample_weight_length, check_sequences
-from ._kernels import _refuse_multilabel
 
 __all__ = ["LateFusionClassifier"]
+
+
+def _multilabel_log_loss(Y, P, sample_weight=None):
+    """Binary log-loss of every label, summed over labels, averaged over samples."""
+    # Each label's probability is a Bernoulli of its own, as the members' sigmoids (or
+    # one-vs-rest SVMs) model it; summing over labels is the log-likelihood of the row.
+    P = np.clip(P, 1e-15, 1 - 1e-15)
+    per_sample = -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
 
 
 def _simplex_grid(n_members, n_steps):
@@ -68,6 +77,16 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     log-loss of the fused out-of-fold probabilities and the best is kept (ties go to
     the first in grid order). The members are then refitted on all the training data.
     This is how seed 004 fuses its hybrid framework's networks.
+
+    **Multi-label** ``y`` (a binary indicator matrix ``(n_samples, n_labels)``): every
+    member must give one probability per label (the classifiers of
+    :mod:`skvideo_clf.neural` do, and so does
+    ``OneVsRestClassifier(Chi2SVC(probability=True))``); they are averaged label by label
+    with the same weights, and ``predict`` thresholds the fused probabilities at 0.5.
+    ``weights="cv"`` then scores a weight vector by the binary log-loss of each label,
+    summed over the labels (the log-likelihood of independent per-label Bernoullis, which
+    is what sigmoid outputs model), with plain k-fold splits. A member whose ``fit``
+    refuses a 2-D ``y`` makes ``fit`` raise an error naming it.
 
     Parameters
     ----------
@@ -98,6 +117,10 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+        Class labels, or the label column indices ``0..n_labels - 1`` for a multi-label
+        ``y``.
+    multilabel_ : bool
+        Whether ``y`` was a multi-label indicator matrix.
     estimators_ : list of estimators
         The fitted members, in order.
     named_estimators_ : Bunch
@@ -105,7 +128,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     weights_ : ndarray of shape (n_members,)
         Fusion weights, summing to 1.
     cv_log_loss_ : float
-        Log-loss of the fused out-of-fold probabilities at ``weights_`` (``weights="cv"``).
+        Log-loss of the fused out-of-fold probabilities at ``weights_`` (``weights="cv"``;
+        per-label binary log-loss summed over labels for a multi-label ``y``).
     cv_member_log_loss_ : dict of str to float
         Out-of-fold log-loss of each member alone (``weights="cv"``).
     stream_columns_ : dict of str to ndarray
@@ -279,7 +303,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
 or list
             Features (streams are column blocks of the last axis), or any input that the
             members read themselves when no member names a stream.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label binary indicator matrix.
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group-aware ``cv`` splitter (``weights="cv"`` only).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -302,11 +327,21 @@ or list
             raise ValueError(
                 "LateFusionClassifier requires y to be passed, but the target y is None."
             )
-        _refuse_multilabel(self, y)
-        y = column_or_1d(y, warn=True)
+        self.multilabel_ = np.ndim(y) == 2 and np.shape(y)[1] > 1
+        if self.multilabel_:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "LateFusionClassifier takes a 2-D y as a binary indicator matrix of 0/1 "
+                    f"(sklearn.preprocessing.MultiLabelBinarizer makes one); got "
+                    f"{type_of_target(y)!r} of shape {np.shape(y)}."
+                )
+            y = np.asarray(y).astype(int)
+            self.classes_ = np.arange(y.shape[1])
+        else:
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+            self.classes_ = unique_labels(y)
         check_consistent_length(X, y)
-        check_classification_targets(y)
-        self.classes_ = unique_labels(y)
         n_features = X.shape[-1] if hasattr(X, "shape") and len(X.shape) >= 2 else None
         uses_streams = any(stream is not None for _, _, stream in self.members)
         self.stream_columns_ = (
@@ -327,12 +362,29 @@ or list
             self.weights_ = self._cv_weights(X, y, groups, sample_weight, member_params)
         else:
             self.weights_ = normalize_weights(self.weights, names, what="members")
-        self.estimators_ = [
-            clone(est).fit(self._member_input(X, stream), y, **member_params[name])
-            for name, est, stream in self.members
-        ]
+        self.estimators_ = []
+        for name, est, stream in self.members:
+            with self._naming_member_that_refuses_multilabel(name, est):
+                self.estimators_.append(
+                    clone(est).fit(self._member_input(X, stream), y, **member_params[name]))
         self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
         return self
+
+    @contextmanager
+    def _naming_member_that_refuses_multilabel(self, name, est):
+        """A member's own refusal of a 2-D ``y``, re-raised naming this estimator."""
+        try:
+            yield
+        except ValueError as exc:
+            if not self.multilabel_:
+                raise
+            raise ValueError(
+                f"LateFusionClassifier does not support a multi-label y with member "
+                f"{name!r} ({type(est).__name__}), whose fit failed on it: {exc} Give "
+                "members with one probability per label: a classifier of "
+                "skvideo_clf.neural, or sklearn.multiclass.OneVsRestClassifier(...) around a "
+                "single-label one (with probability=True for SVMs)."
+            ) from exc
 
     def _route_fit_params(self, groups, sample_weight, fit_params):
         """The ``fit`` metadata of each member, by member name."""
@@ -393,37 +445,53 @@ or list
 
         # cross_val_predict orders predict_proba columns by np.unique(y) = classes_ and
         # cuts each member's metadata (its sample weights) along with the folds.
-        oof = [
-            cross_val_predict(
-                clone(est), self._member_input(X, stream), y,
-                groups=None if routing else groups, cv=cv, method="predict_proba",
-                n_jobs=self.n_jobs, verbose=self.verbose, params=split_params(name),
-            )
-            for name, est, stream in self.members
-        ]
-        # Rows of float32 (skorch) or rounded probabilities sum to 1 only approximately;
-        # log_loss warns on that, so make them exact.
-        oof = [P / P.sum(axis=1, keepdims=True) for P in oof]
+        oof = []
+        for name, est, stream in self.members:
+            with self._naming_member_that_refuses_multilabel(name, est):
+                P = cross_val_predict(
+                    clone(est), self._member_input(X, stream), y,
+                    groups=None if routing else groups, cv=cv, method="predict_proba",
+                    n_jobs=self.n_jobs, verbose=self.verbose, params=split_params(name),
+                )
+            oof.append(self._check_member_proba(name, est, P))
+        if self.multilabel_:
+            def loss_of(P):
+                return _multilabel_log_loss(y, P, sample_weight)
+        else:
+            # Rows of float32 (skorch) or rounded probabilities sum to 1 only
+            # approximately; log_loss warns on that, so make them exact.
+            oof = [P / P.sum(axis=1, keepdims=True) for P in oof]
+
+            def loss_of(P):
+                return float(log_loss(y, P / P.sum(axis=1, keepdims=True),
+                                      labels=self.classes_, sample_weight=sample_weight))
         names = [name for name, _, _ in self.members]
-        self.cv_member_log_loss_ = {
-            name: float(log_loss(y, P, labels=self.classes_, sample_weight=sample_weight))
-            for name, P in zip(names, oof)
-        }
+        self.cv_member_log_loss_ = {name: loss_of(P) for name, P in zip(names, oof)}
         best, best_loss = None, np.inf
         for steps in _simplex_grid(len(oof), self.n_weight_steps):
             w = steps / self.n_weight_steps
             fused = sum(wm * P for wm, P in zip(w, oof) if wm > 0)
-            fused /= fused.sum(axis=1, keepdims=True)
-            loss = log_loss(y, fused, labels=self.classes_, sample_weight=sample_weight)
+            loss = loss_of(fused)
             if loss < best_loss - 1e-12:
                 best, best_loss = w, loss
         self.cv_log_loss_ = float(best_loss)
         return best
 
-    def _member_proba(self, est, X):
-        P = np.asarray(est.predict_proba(X), dtype=float)
+    def _check_member_proba(self, name, est, P):
+        P = np.asarray(P, dtype=float)
+        if self.multilabel_ and (P.ndim != 2 or P.shape[1] != len(self.classes_)):
+            raise ValueError(
+                f"LateFusionClassifier needs one probability per label from every member "
+                f"with a multi-label y; member {name!r} ({type(est).__name__}) gave "
+                f"predict_proba of shape {P.shape} for {len(self.classes_)} labels."
+            )
+        return P
+
+    def _member_proba(self, name, est, X):
+        P = self._check_member_proba(name, est, est.predict_proba(X))
         member_classes = getattr(est, "classes_", None)
-        if member_classes is None or np.array_equal(member_classes, self.classes_):
+        if (self.multilabel_ or member_classes is None
+                or np.array_equal(member_classes, self.classes_)):
             return P
         # A member that saw the labels in another order (or not all of them).
         out = np.zeros((P.shape[0], len(self.classes_)))
@@ -440,13 +508,15 @@ or list
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
+            Class probabilities, or each label's probability for a multi-label fit.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         return sum(
-            w * self._member_proba(est, self._member_input(X, stream))
-            for w, est, (_, _, stream) in zip(self.weights_, self.estimators_, self.members)
+            w * self._member_proba(name, est, self._member_input(X, stream))
+            for w, est, (name, _, stream) in zip(self.weights_, self.estimators_,
+                                                 self.members)
             if w > 0
         )
 
@@ -460,7 +530,11 @@ or list
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Classes, or the indicator matrix of the labels whose fused probability is at
+            least 0.5 for a multi-label fit.
         """
         proba = self.predict_proba(X)
+        if self.multilabel_:
+            return (proba >= 0.5).astype(int)
         return self.classes_[np.argmax(proba, axis=1)]
