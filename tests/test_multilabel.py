@@ -246,3 +246,14 @@ def test_late_fusion_multilabel_one_vs_rest_svm_and_refusing_member():
         LateFusionClassifier([("svm", Chi2SVC(probability=True), None)]).fit(X2, Y)
     with pytest.raises(ValueError, match="binary indicator matrix"):
         LateFusionClassifier([("svm", ovr, None)]).fit(X2, Y + Y[:, ::-1])
+
+
+@pytest.mark.parametrize("sampler_name", ["SpatioTemporalOversampler", "BootstrapSampler"])
+def test_single_label_samplers_refuse_multilabel_naming_themselves(sampler_name, videos):
+    from skvideo_clf import sampling
+
+    X, Y = videos
+    sampler = getattr(sampling, sampler_name)(random_state=0)
+    with pytest.raises(ValueError, match=f"^{sampler_name} does not support a multi-label y"
+                                         ".*MLROSSampler"):
+        sampler.fit_resample(X, Y)

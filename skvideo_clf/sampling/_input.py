@@ -16,6 +16,7 @@ import numpy as np
 from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.utils import _safe_indexing, check_array, check_consistent_length
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from ..utils import check_sequences, object_array
@@ -116,7 +117,18 @@ def check_sampler_input(sampler, X, y):
     ``n_features_in_`` and ``feature_names_in_``; video and sequence input have no feature
     columns, so those attributes are removed.
     """
-    y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+    try:
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+    except ValueError as exc:
+        if type_of_target(y) != "multilabel-indicator":
+            raise
+        # imblearn's message names neither the sampler nor the one that does take it.
+        name = type(sampler).__name__
+        raise ValueError(
+            f"{name} does not support a multi-label y (an indicator matrix with several "
+            "labels per video); skvideo_clf.sampling.MLROSSampler oversamples multi-label "
+            "videos."
+        ) from exc
     kind = _input_kind(X)
     if kind == "rows":
         if not hasattr(X, "iloc"):
