@@ -336,3 +336,22 @@ def test_evaluate_estimator_multilabel():
     clf = OneVsRestClassifier(LogisticRegression()).fit(X, Y)
     r = evaluate_estimator(clf, X, Y)
     assert r.mean_average_precision > 0.95 and r.f1_micro > 0.9
+
+
+def test_evaluate_estimator_skips_a_sampler_as_predict_does():
+    # a sub-pipeline ending in a sampler has no transform: the sampler must be skipped
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from skvideo_clf.metrics import evaluate_estimator
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = np.array([0] * 30 + [1] * 10)
+    X[y == 1] += 2
+    pipe = Pipeline([("scale", StandardScaler()), ("over", RandomOverSampler(random_state=0)),
+                     ("clf", LogisticRegression())]).fit(X, y)
+    report = evaluate_estimator(pipe, X, y)
+    assert report.accuracy == pytest.approx(np.mean(pipe.predict(X) == y))

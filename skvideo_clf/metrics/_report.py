@@ -456,8 +456,11 @@ def evaluate_estimator(estimator, X, y, *, k=(1, 3)) -> VideoReport:
         raise ValueError("estimator must be a fitted classifier with classes_.")
     final = estimator
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
-        # samplers are skipped by an imblearn Pipeline's transform, as at predict time
-        X = estimator[:-1].transform(X)
+        # samplers run in fit only: skipped here as an imblearn Pipeline skips them at
+        # predict time (a sub-pipeline ending in a sampler has no transform of its own)
+        for _, step in estimator.steps[:-1]:
+            if step not in (None, "passthrough") and not hasattr(step, "fit_resample"):
+                X = step.transform(X)
         final = estimator.steps[-1][1]
     y_pred = final.predict(X)
     for method in ("predict_proba", "decision_function"):
