@@ -95,7 +95,6 @@ def _worker(jobs, out, size, read_options):
         transform = size
     else:
         transform = functools.partial(_resize, size=size)
-    read_options = {"threads": 1, **read_options}
     for j, job in jobs:
         frames, k0 = [], 0
         try:
@@ -127,8 +126,7 @@ class DecodePool:
         each decoded uint8 frame to the uint8 frame to hand over (a network's resize and
         crop, see ``NetworkFrameTransformer``); ``None``: as decoded.
     read_options : dict, default=None
-        Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``, ``threads``;
-        ``threads`` defaults to 1).
+        Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
 
     Examples
     --------

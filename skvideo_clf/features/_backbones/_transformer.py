@@ -109,9 +109,8 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         decoder_threads, torch_threads = thread_budget(n_decoders)
         on_cpu = self.device_ == "cpu"
         if self.n_decoders:
-            # each worker's decoder holds one thread: the pool scales by workers, and
-            # n_decoders + torch threads stay within the cores (see thread_budget)
-            options["threads"] = 1
+            # each worker holds OpenCV to one thread (see DecodePool): the pool scales by
+            # workers, and n_decoders + torch threads stay within the cores
             events = DecodePool(n_decoders, size=geometry, read_options=options).run(jobs)
         else:
             if on_cpu:
