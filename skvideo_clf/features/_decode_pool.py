@@ -149,7 +149,10 @@ class DecodePool:
         """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
         ``("error", j, message, None)`` as the workers produce them (per job in order)."""
         n = max(1, min(int(self.n_decoders), len(jobs)))
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        # forkserver: a fork of this process could inherit locks held by decoder or
+        # encoder threads (FFmpeg, PyAV) and hang; the server is forked from a clean state
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
+                             else "spawn")
         out = ctx.Queue(maxsize=8 * n)
         shares = [[(j, jobs[j]) for j in range(w, len(jobs), n)] for w in range(n)]
         procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
