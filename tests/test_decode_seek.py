@@ -144,3 +144,70 @@ def test_pyav_reader_reads_variable_frame_rate_exactly(tmp_path):
     assert len(every) == 80
     picks = [5, 33, 79]
     assert np.array_equal(read_video(path, picks, reader="pyav"), every[picks])
+
+
+def _mean_rgb(frames):
+    return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+
+def test_keyframe_mode_has_cache_entries_of_its_own(tmp_path):
+    from skvideo_clf.features import FunctionFrameTransformer
+
+    path = _h264(tmp_path / "k.mp4", n=100, gop=25)
+    cache = tmp_path / "cache"
+
+    def run(seek, memory=cache):
+        tf = FunctionFrameTransformer(_mean_rgb, sequence_length=4, seek=seek, memory=memory)
+        return tf.fit_transform([path])[0], tf.n_frames_computed_
+
+    exact_alone, _ = run("exact", memory=None)
+    key_feats, n_key = run("keyframe")  # uniform 0, 33, 66, 99 -> keyframes 0, 25, 75, 75
+    assert n_key == 3
+    assert not np.allclose(key_feats, exact_alone)  # frames 0, 33, 66, 99 differ from those
+    exact_feats, n_exact = run("exact")
+    # nothing served from the keyframe run's entries, not even frame 0 which both read
+    assert n_exact == 4
+    np.testing.assert_array_equal(exact_feats, exact_alone)
+    assert run("keyframe")[1] == 0 and run("exact")[1] == 0  # each finds its own entries
+
+
+@pytest.mark.parametrize("memory", [False, True])
+def test_header_count_that_lies_is_recounted_and_read_again(tmp_path, capsys, memory):
+    import cv2
+    from test_bad_input import _mjpg, _patch_avi
+
+    from skvideo_clf.features import FunctionFrameTransformer
+
+    liar = str(_patch_avi(_mjpg(tmp_path / "ten.avi", n=10), tmp_path / "liar.avi",
+                          total_frames=500))
+    assert cv2.VideoCapture(liar).get(cv2.CAP_PROP_FRAME_COUNT) == 500
+    _reader._INFO_CACHE.clear()
+    cache = str(tmp_path / "cache") if memory else None
+    tf = FunctionFrameTransformer(_mean_rgb, sequence_length=4, count="header", verbose=1,
+                                  memory=cache)
+    X = tf.fit_transform([liar])
+    said = capsys.readouterr().out
+    assert "header claims 500 frames but a read ended" in said and "10 frames" in said
+    exact = FunctionFrameTransformer(_mean_rgb, sequence_length=4, count="exact")
+    np.testing.assert_array_equal(X, exact.fit_transform([liar]))  # frames 0, 3, 6, 9
+    assert tf.n_frames_computed_ == 4
+    if memory:  # the exact count replaced the header's in the cache: no second failure
+        _reader._INFO_CACHE.clear()
+        again = FunctionFrameTransformer(_mean_rgb, sequence_length=4, count="header",
+                                         verbose=1, memory=cache)
+        np.testing.assert_array_equal(again.fit_transform([liar]), X)
+        assert "read ended" not in capsys.readouterr().out and again.n_frames_computed_ == 0
+
+
+def test_header_count_of_a_clip_index_beyond_the_end_is_refused(tmp_path):
+    from test_bad_input import _mjpg, _patch_avi
+
+    from skvideo_clf.features import FunctionFrameTransformer
+    from skvideo_clf.video import Clip, VideoReadError
+
+    liar = str(_patch_avi(_mjpg(tmp_path / "ten.avi", n=10), tmp_path / "liar.avi",
+                          total_frames=500))
+    _reader._INFO_CACHE.clear()
+    tf = FunctionFrameTransformer(_mean_rgb, sequence_length=2, count="header")
+    with pytest.raises(VideoReadError, match=r"frame 200 requested but only 10 frames"):
+        tf.fit_transform([Clip(liar, (0, 200))])

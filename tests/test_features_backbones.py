@@ -385,3 +385,19 @@ def test_absent_package_says_so(monkeypatch):
     with pytest.raises(ImportError, match="not a dependency"):
         get_backbone("timm:resnet18")
     assert _external.hf_cache_dir()
+
+
+@pytest.mark.parametrize("n_decoders", [1, 2])
+@pytest.mark.parametrize("spec", [None, {"input_size": 20, "resize": "stretch",
+                                         "channel_order": "BGR", "interpolation": "auto"}])
+def test_decode_pool_gives_the_same_features(video_folder, tiny_videos, n_decoders, spec):
+    """Workers resize and crop as the backbone's preprocessing says; values on the device."""
+    videos = list(video_folder[1][:2]) + [_video(5, 3, size=50)[:, :, 5:]]  # 50x45: a crop
+    params = dict(weights=None, random_state=0, sequence_length=3, batch_size=4,
+                  preprocessing=spec or {"input_size": 40})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ref = FrameFeatureTransformer("efficientnet_lite0", **params).fit_transform(videos)
+        pooled = FrameFeatureTransformer("efficientnet_lite0", n_decoders=n_decoders,
+                                         **params).fit_transform(videos)
+    np.testing.assert_allclose(pooled, ref, rtol=0, atol=1e-6)

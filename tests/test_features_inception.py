@@ -336,3 +336,42 @@ def test_identity_ignores_batch_size_and_device_not_input_size(fitted_random):
     identity = tf._cache_identity()
     assert identity["weights"] == _weights.state_digest(tf.module_.state_dict())
     assert identity["fid_variant"] is False
+
+
+@pytest.mark.parametrize("n_decoders", [1, 2])
+def test_decode_pool_gives_the_same_features(fitted_random, tiny_videos, video_folder,
+                                             n_decoders):
+    videos = list(tiny_videos[0][:2]) + list(video_folder[1][:2])
+    ref = fitted_random.transform(videos)
+    pooled = copy.deepcopy(fitted_random).set_params(n_decoders=n_decoders, batch_size=3)
+    pooled.n_frames_computed_ = 0
+    np.testing.assert_allclose(pooled.transform(videos), ref, rtol=0, atol=1e-6)
+    assert pooled.n_frames_computed_ == 8  # 4 videos x sequence_length 2
+
+
+def test_thread_budget_while_the_network_runs(fitted_random, video_folder, monkeypatch):
+    from skvideo_clf.features._decode_pool import thread_budget
+    from skvideo_clf.video import _reader
+
+    seen = {"torch": set(), "decoder": set()}
+    read = _reader.read_frames
+
+    def reading(*args, **kwargs):
+        seen["decoder"].add(kwargs.get("threads"))
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(_reader, "read_frames", reading)
+    tf = copy.deepcopy(fitted_random)
+    forward = tf._forward
+
+    def counting(batch):
+        seen["torch"].add(torch.get_num_threads())
+        return forward(batch)
+
+    tf._forward = counting
+    before = torch.get_num_threads()
+    tf.transform(video_folder[1][:1])
+    decoder, net = thread_budget(1)
+    assert seen == {"torch": {net}, "decoder": {decoder}}
+    assert decoder + net <= max(2, len(os.sched_getaffinity(0)))
+    assert torch.get_num_threads() == before  # given back afterwards

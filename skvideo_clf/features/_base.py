@@ -11,6 +11,7 @@ truncated to ``sequence_length``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -44,6 +45,7 @@ from ..video import (
     up_sample_indices,
     video_info,
 )
+from ..video._reader import remember_info
 from ._cache import (
     FrameCache,
     augmentation_token,
@@ -63,6 +65,7 @@ class _Job:
     augmentation: object
     indices: tuple  # sorted, distinct
     name: str
+    seek: str = "exact"  # the cache keys' frame choice (see BaseFrameTransformer._seek_token)
 
     def clip(self, indices=None) -> Clip:
         return Clip(self.source, tuple(self.indices if indices is None else indices),
@@ -166,10 +169,13 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     seek : {"exact", "keyframe"}, default="exact"
         ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
         replaced by its nearest keyframe (one decoded frame each; indices that do not
-        matter exactly). Cache entries are keyed by the frame actually read.
+        matter exactly). Such runs have cache entries of their own, apart from exact
+        runs.
     count : {"auto", "header", "exact"}, default="auto"
         How frames are counted (:func:`skvideo_clf.video.video_info`); counts are kept
-        in the cache when ``memory`` is set.
+        in the cache when ``memory`` is set. A ``"header"`` count that a read proves
+        wrong (the file ends before a requested frame) is replaced by an exact count for
+        that file, said at ``verbose``, and its videos are planned and read again.
     n_decoders : int or None, default=None
         Decode in this many worker processes that hand uint8 frames over in shared
         memory (:class:`~skvideo_clf.features._decode_pool.DecodePool`); ``None``: in
@@ -411,73 +417,93 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             seed = int(check_random_state(self.random_state).randint(2**31))
         errors = {}
         plans = {}
-        for pos, clip in enumerate(clips):
-            try:
-                plans[pos] = self._plan(clip, seed)
-            except (VideoReadError, OSError) as exc:
-                errors[pos] = str(exc)
-
         root = cache_root(self.memory)
         cache = FrameCache(root, self._cache_identity()) if root is not None else None
-
-        # distinct frames per (video fingerprint, augmentation), minus the cached ones
         found = {}  # frame key -> features
-        wanted = {}  # (fingerprint, aug token) -> [source, augmentation, set(indices)]
         keys = {}
-        for pos, (idx, _) in plans.items():
-            clip = clips[pos]
-            try:
-                fp = source_fingerprint(clip.source, fingerprint_mode(self.memory))
-            except OSError as exc:
-                errors[pos] = str(exc)
-                continue
-            token = augmentation_token(clip.augmentation)
-            ks = [frame_key(fp, i, clip.augmentation) for i in idx]
-            keys[pos] = ks
-            for i, k in zip(idx, ks):
-                if k in found:
+
+        def compute(positions):
+            """Plan, look up and compute the frames of ``clips[positions]``; returns the
+            positions whose frames a computation failed to produce."""
+            for pos in positions:
+                try:
+                    plans[pos] = self._plan(clips[pos], seed)
+                except (VideoReadError, OSError) as exc:
+                    errors[pos] = str(exc)
+            # distinct frames per (video fingerprint, augmentation), minus the cached ones
+            wanted = {}  # (fingerprint, aug token, seek) -> [source, augmentation, indices]
+            for pos in positions:
+                if pos not in plans:
                     continue
-                value = cache.get(k) if cache is not None else None
-                if value is not None:
-                    found[k] = value
-                else:
-                    entry = wanted.setdefault((fp, token),
-                                              [clip.source, clip.augmentation, set()])
-                    entry[2].add(int(i))
-        jobs, job_fp = [], []
-        for (fp, _), (source, aug, idx_set) in wanted.items():
-            jobs.append(_Job(source, aug, tuple(sorted(idx_set)), str(source)))
-            job_fp.append(fp)
+                idx = plans[pos][0]
+                clip = clips[pos]
+                try:
+                    fp = source_fingerprint(clip.source, fingerprint_mode(self.memory))
+                except OSError as exc:
+                    errors[pos] = str(exc)
+                    continue
+                token = augmentation_token(clip.augmentation)
+                seek = self._seek_token(clip)
+                ks = [frame_key(fp, i, clip.augmentation, seek) for i in idx]
+                keys[pos] = ks
+                for i, k in zip(idx, ks):
+                    if k in found:
+                        continue
+                    value = cache.get(k) if cache is not None else None
+                    if value is not None:
+                        found[k] = value
+                    else:
+                        entry = wanted.setdefault((fp, token, seek),
+                                                  [clip.source, clip.augmentation, set()])
+                        entry[2].add(int(i))
+            jobs, job_fp = [], []
+            for (fp, _, seek), (source, aug, idx_set) in wanted.items():
+                jobs.append(_Job(source, aug, tuple(sorted(idx_set)), str(source), seek))
+                job_fp.append(fp)
 
-        n_new = sum(len(j.indices) for j in jobs)
-        if jobs:
-            self._say(f"{len(clips)} videos: {len(found)} frames cached, {n_new} to compute.")
+            n_new = sum(len(j.indices) for j in jobs)
+            if jobs:
+                self._say(f"{len(positions)} videos: {len(found)} frames cached, {n_new} to "
+                          "compute.")
 
-        def store(j, feats):
-            # Called as each video finishes, so the cache keeps every finished video of a
-            # run that is killed later on.
-            job = jobs[j]
-            for i, f in zip(job.indices, feats):
-                if not np.all(np.isfinite(f)):
-                    raise ValueError(
-                        f"{job.name}: the features of frame {i} contain NaN or infinity "
-                        f"({type(self).__name__}); the frame or the weights are broken."
-                    )
-            for i, f in zip(job.indices, feats):
-                k = frame_key(job_fp[j], i, job.augmentation)
-                found[k] = f
-                if cache is not None:
-                    cache.put(k, f)
-            self.n_frames_computed_ += len(job.indices)
-            FRAMES_COMPUTED[type(self).__name__] += len(job.indices)
+            def store(j, feats):
+                # Called as each video finishes, so the cache keeps every finished video of
+                # a run that is killed later on.
+                job = jobs[j]
+                for i, f in zip(job.indices, feats):
+                    if not np.all(np.isfinite(f)):
+                        raise ValueError(
+                            f"{job.name}: the features of frame {i} contain NaN or infinity "
+                            f"({type(self).__name__}); the frame or the weights are broken."
+                        )
+                for i, f in zip(job.indices, feats):
+                    k = frame_key(job_fp[j], i, job.augmentation, job.seek)
+                    found[k] = f
+                    if cache is not None:
+                        cache.put(k, f)
+                self.n_frames_computed_ += len(job.indices)
+                FRAMES_COMPUTED[type(self).__name__] += len(job.indices)
 
-        job_errors = self._run_jobs(jobs, store)
-        bad_fps = {job_fp[j]: msg for j, msg in job_errors.items()}
+            job_errors = self._run_jobs(jobs, store)
+            bad_fps = {job_fp[j]: msg for j, msg in job_errors.items()}
+            failed = []
+            for pos in positions:
+                ks = keys.get(pos)
+                if ks is not None and any(k not in found for k in ks):
+                    fp = source_fingerprint(clips[pos].source, fingerprint_mode(self.memory))
+                    errors.setdefault(pos, bad_fps.get(fp, f"{clips[pos].source}: not "
+                                                           "computed"))
+                    failed.append(pos)
+            return failed
 
-        for pos, ks in keys.items():
-            if any(k not in found for k in ks):
-                fp = source_fingerprint(clips[pos].source, fingerprint_mode(self.memory))
-                errors.setdefault(pos, bad_fps.get(fp, f"{clips[pos].source}: not computed"))
+        failed = compute(range(len(clips)))
+        # A header count is checked by reading: a file that ends before a requested frame
+        # is counted exactly and its videos are planned and read again, once.
+        retry = [pos for pos in failed if self._recount(clips[pos].source)]
+        if retry:
+            for pos in retry:
+                del errors[pos], plans[pos], keys[pos]
+            compute(retry)
         if errors:
             lines = "\n".join(f"  - video {pos}: {msg}" for pos, msg in sorted(errors.items()))
             raise VideoReadError(
@@ -608,6 +634,14 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         """What ``Clip.read`` is given: the decoder and verified seeking."""
         return {"reader": self.reader, "seek": "auto"}
 
+    def _seek_token(self, clip):
+        """How the cache keys this clip's frames: ``"keyframe"`` when ``seek`` moved its
+        sampled frames to keyframes (kept apart from exact runs), else ``"exact"``."""
+        if (self.seek == "keyframe" and clip.frame_indices is None
+                and self.frame_sampling in ("uniform", "fps")):
+            return "keyframe"
+        return "exact"
+
     def _decode_size(self):
         """Square size the decode pool resizes frames to (None: as decoded)."""
         return None
@@ -618,12 +652,9 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         Counts are stored next to the frames (one small entry per source fingerprint and
         count mode), so each file is counted once, not once per process.
         """
-        root = cache_root(self.memory) if isinstance(source, str) else None
-        if root is None:
+        store, key = self._count_entry(source)
+        if store is None:
             return video_info(source, self.count)
-        store = _CountStore(root, {"kind": "video_info", "opencv": cv2.__version__})
-        text = f"{source_fingerprint(source)}|{self.count}"
-        key = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
         hit = store.get(key)
         if hit is not None and hit.shape == (6,):
             n, fps, h, w, declared, how = hit.tolist()
@@ -632,10 +663,48 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         if info.counted == "exact" and info.declared_frames != info.n_frames:
             self._say(f"{source}: the header claims {info.declared_frames} frames, "
                       f"{info.n_frames} decode; counted exactly.")
+        self._keep_count(store, key, info)
+        return info
+
+    def _count_entry(self, source):
+        """(count store, key) of a file's count at this ``count``; (None, None) without
+        a cache or for in-memory videos."""
+        root = cache_root(self.memory) if isinstance(source, str) else None
+        if root is None:
+            return None, None
+        store = _CountStore(root, {"kind": "video_info", "opencv": cv2.__version__})
+        text = f"{source_fingerprint(source)}|{self.count}"
+        return store, hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+    @staticmethod
+    def _keep_count(store, key, info):
         store.put(key, np.array([info.n_frames, info.fps, info.height, info.width,
                                  info.declared_frames, _COUNTED.index(info.counted)],
                                 np.float64))
-        return info
+
+    def _recount(self, source):
+        """After a failed read: count a header-counted file exactly (kept in place of
+        its header count, here and in the cache); True when the count changed."""
+        if not isinstance(source, str):
+            return False
+        try:
+            info = self._video_info(source)
+            if info.counted != "header":
+                return False
+            exact = video_info(source, "exact")
+        except (VideoReadError, OSError):
+            return False
+        if exact.n_frames == info.n_frames:
+            return False
+        exact = dataclasses.replace(exact, counted="exact")
+        remember_info(source, self.count, exact)
+        store, key = self._count_entry(source)
+        if store is not None:
+            self._keep_count(store, key, exact)
+        self._say(f"{source}: the header claims {info.n_frames} frames but a read ended "
+                  f"before a requested one; counted exactly: {exact.n_frames} frames. "
+                  "Planned and read again.")
+        return True
 
     def _compute_pooled(self, jobs, on_done):
         """``_compute`` with frames decoded by ``n_decoders`` worker processes."""

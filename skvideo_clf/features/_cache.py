@@ -164,7 +164,7 @@ def augmentation_token(augmentation) -> str:
     return repr(augmentation)
 
 
-def frame_key(fingerprint: str, index: int, augmentation) -> str:
+def frame_key(fingerprint: str, index: int, augmentation, seek="exact") -> str:
     """The cache key of one frame of one video under one augmentation.
 
     Parameters
@@ -174,6 +174,10 @@ def frame_key(fingerprint: str, index: int, augmentation) -> str:
     index : int
         Frame index.
     augmentation : Augmentation or None
+    seek : {"exact", "keyframe"}, default="exact"
+        The featurizer's frame choice. Nearest-keyframe runs are kept apart from exact
+        ones (their sequences hold other frames); ``"exact"`` keeps the keys caches
+        always had.
 
     Returns
     -------
@@ -181,6 +185,8 @@ def frame_key(fingerprint: str, index: int, augmentation) -> str:
         40 hex characters.
     """
     text = f"{fingerprint}|{int(index)}|{augmentation_token(augmentation)}"
+    if seek != "exact":
+        text += f"|seek={seek}"
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 

@@ -14,6 +14,7 @@ not fight over them.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import queue
@@ -88,11 +89,17 @@ def _worker(jobs, out, size, read_options):
         out.put(("chunk", j, k0, shm.name, arr.shape))
         shm.close()
 
+    if size is None:
+        transform = None
+    elif callable(size):
+        transform = size
+    else:
+        transform = functools.partial(_resize, size=size)
     for j, job in jobs:
         frames, k0 = [], 0
         try:
             for frame in job.clip().read(**read_options):
-                frames.append(frame if size is None else _resize(frame, size))
+                frames.append(frame if transform is None else transform(frame))
                 if len(frames) == _CHUNK:
                     send(j, k0, frames)
                     k0 += len(frames)
@@ -114,8 +121,10 @@ class DecodePool:
     n_decoders : int
         Worker processes; each decodes its share of the jobs (round robin) with a
         one-thread decoder.
-    size : int, default=None
-        Resize every frame to ``size x size`` in the workers (``None``: as decoded).
+    size : int, callable or None, default=None
+        Resize every frame to ``size x size`` in the workers; a picklable callable maps
+        each decoded uint8 frame to the uint8 frame to hand over (a network's resize and
+        crop, see ``NetworkFrameTransformer``); ``None``: as decoded.
     read_options : dict, default=None
         Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
 
@@ -140,7 +149,10 @@ class DecodePool:
         """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
         ``("error", j, message, None)`` as the workers produce them (per job in order)."""
         n = max(1, min(int(self.n_decoders), len(jobs)))
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        # forkserver: a fork of this process could inherit locks held by decoder or
+        # encoder threads (FFmpeg, PyAV) and hang; the server is forked from a clean state
+        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
+                             else "spawn")
         out = ctx.Queue(maxsize=8 * n)
         shares = [[(j, jobs[j]) for j in range(w, len(jobs), n)] for w in range(n)]
         procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",

@@ -137,6 +137,21 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         Progress bar (videos, frames/s) and notes.
     random_state : int, RandomState or None, default=None
         Seeds ``frame_sampling="rand_down"`` and the random weights of ``weights=None``.
+    reader : {"opencv", "pyav"}, default="opencv"
+        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
+        unless it is the default.
+    seek : {"exact", "keyframe"}, default="exact"
+        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
+        replaced by its nearest keyframe (one decoded frame each, for strategies where
+        the exact index does not matter); its cache entries are kept apart.
+    count : {"auto", "header", "exact"}, default="auto"
+        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
+        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
+    n_decoders : int or None, default=None
+        Decode, resize and crop in this many worker processes that hand uint8 frames over
+        in shared memory; the values are normalised on ``device`` and the network is built
+        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
+        threads together stay within the cores (see the user guide's "Reading videos").
 
     Attributes
     ----------
@@ -167,6 +182,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "weights": [StrOptions(set(_weights.WEIGHTS_NAMES)), os.PathLike, _weights.WeightsPath(),
                     None],
         "weights_sha256": [str, None],
@@ -180,7 +196,8 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
     def __init__(self, weights="auto", *, weights_sha256=None, input_size=299,
                  output="pooled", batch_size=32, device="cpu", half=False, sequence_length=40,
                  frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, reader="opencv", seek="exact", count="auto",
+                 n_decoders=None):
         self.weights = weights
         self.weights_sha256 = weights_sha256
         self.input_size = input_size
@@ -188,6 +205,10 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         self.batch_size = batch_size
         self.device = device
         self.half = half
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)

@@ -231,6 +231,12 @@ def video_info(video, count="auto") -> VideoInfo:
     return info
 
 
+def remember_info(source, count, info: VideoInfo) -> None:
+    """Replace what :func:`video_info` answers for ``source`` at ``count`` in this process
+    (a featurizer found the header's count wrong by reading; not public API)."""
+    _INFO_CACHE[(source_fingerprint(_as_source(source)), count)] = info
+
+
 def _packets_agree(source, declared) -> bool:
     index = _packet_index(source)
     return index is not None and len(index) == declared

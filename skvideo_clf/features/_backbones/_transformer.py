@@ -19,6 +19,7 @@ from ...utils import resolve_device
 from ...video import VideoReadError
 from .._base import BaseFrameTransformer
 from .._cache import stable_value
+from .._decode_pool import DecodePool, thread_budget
 from ._backbone import Backbone
 from ._preprocessing import Preprocessing
 from ._registry import cached_backbone, get_backbone
@@ -29,9 +30,16 @@ class NetworkFrameTransformer(BaseFrameTransformer):
 
     Subclasses implement ``_load_backbone() -> (backbone, rebuild)``; ``rebuild`` is None
     or a zero-argument picklable callable that a joblib/dask worker calls to rebuild the
-    same backbone instead of receiving the pickled network. Frames are decoded and
-    preprocessed in a background thread while the network runs on batches that mix
-    frames of several videos.
+    same backbone instead of receiving the pickled network.
+
+    A frame goes through two stages. The *geometry* (decode, resize and crop to the
+    network's input, channel order; :class:`_Geometry`) yields uint8 and runs where the
+    frames are decoded: a background thread, or with ``n_decoders`` the worker processes
+    of a :class:`~skvideo_clf.features._decode_pool.DecodePool`, which hand the uint8
+    frames over in shared memory. The *values* (scaling, mean and std) run in
+    :meth:`_forward` on the network's device, on batches that mix frames of several
+    videos. On a CPU the cores are split between the decoders and torch
+    (:func:`~skvideo_clf.features._decode_pool.thread_budget`) while frames are computed.
     """
 
     def _load_backbone(self):
@@ -60,44 +68,66 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         light.module_ = light.backbone_ = None
         return light
 
+    def _preprocess(self, frame):
+        """The geometry stage of one decoded frame: uint8 ``(h, w, 3)`` network input."""
+        return _Geometry(self.backbone_.preprocessing)(frame)
+
     def _forward(self, batch):
-        return self.backbone_.forward(np.stack(batch), self.device_, bool(self.half))
+        """uint8 ``(h, w, 3)`` frames of :meth:`_preprocess` -> float32 features ``(n, D)``.
+
+        The value stage runs here, in torch on the network's device: the frames cross to
+        it as uint8 (a quarter of float32's bytes).
+        """
+        import torch
+
+        spec = self.backbone_.preprocessing
+        # (3, 1, 1) float32 factors: x * scale + offset in the float32 operations that
+        # Preprocessing uses on the CPU, so features do not depend on where this runs
+        scale = torch.from_numpy(spec._scale).to(self.device_)[None]
+        offset = torch.from_numpy(spec._offset).to(self.device_)[None]
+        x = torch.from_numpy(np.stack(batch)).to(self.device_)
+        x = x.permute(0, 3, 1, 2).float()  # NHWC memory: channels-last, as the network runs
+        x = (x * scale).add_(offset).contiguous(memory_format=torch.channels_last)
+        if self.half:
+            x = x.half()
+        with torch.inference_mode():
+            out = self.backbone_.module(x)
+        out = out.float().cpu().numpy()
+        return out.reshape(len(out), -1)
 
     def _compute(self, jobs, on_done):
+        import torch
+
         if self.backbone_ is None:  # a copy shipped to a worker (see _task_copy)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
                 self.backbone_ = self._rebuild().to(self.device_, bool(self.half))
             self.module_ = self.backbone_.module
-        preprocess = self.backbone_.preprocess
-        q: queue.Queue = queue.Queue(maxsize=2 * self.batch_size)
-        stop = threading.Event()
+        geometry = _Geometry(self.backbone_.preprocessing)
+        options = self._read_options()
+        n_decoders = int(self.n_decoders) if self.n_decoders else 1
+        decoder_threads, torch_threads = thread_budget(n_decoders)
+        on_cpu = self.device_ == "cpu"
+        if self.n_decoders:
+            # each worker holds OpenCV to one thread (see DecodePool): the pool scales by
+            # workers, and n_decoders + torch threads stay within the cores
+            events = DecodePool(n_decoders, size=geometry, read_options=options).run(jobs)
+        else:
+            if on_cpu:
+                options["threads"] = decoder_threads
+            events = _thread_events(jobs, geometry, options, 2 * self.batch_size)
+        before = torch.get_num_threads()
+        if on_cpu:  # an accelerator leaves the cores to the decoders
+            torch.set_num_threads(torch_threads)
+        try:
+            return self._consume(jobs, events, on_done)
+        finally:
+            events.close()
+            torch.set_num_threads(before)
 
-        def put(item):
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        def produce():
-            try:
-                for j, job in enumerate(jobs):
-                    try:
-                        for k, frame in enumerate(job.clip().read()):
-                            if stop.is_set():
-                                return
-                            put(("frame", j, k, preprocess(frame)))
-                        put(("done", j, None, None))
-                    except (VideoReadError, OSError, cv2.error) as exc:
-                        msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
-                        put(("error", j, msg, None))
-            except BaseException as exc:  # surfaced in the consumer
-                put(("crash", None, exc, None))
-            finally:
-                put(("end", None, None, None))
-
+    def _consume(self, jobs, events, on_done):
+        """Run the network on ``("frames"|"done"|"error", j, k0 or message, frames)``
+        events; returns ``({j: features}, {j: error message})``."""
         results: dict = {}  # allocated at the first batch, once the dimension is known
         errors: dict = {}
         pending = {j: len(job.indices) for j, job in enumerate(jobs)}
@@ -120,38 +150,101 @@ class NetworkFrameTransformer(BaseFrameTransformer):
                 for j in finished:
                     on_done(j, results[j])
 
-        thread = threading.Thread(target=produce, daemon=True, name="skvc-decode")
-        thread.start()
-        try:
-            while True:
-                kind, j, payload, x = q.get()
-                if kind == "end":
-                    break
-                if kind == "crash":
-                    raise payload
-                if kind == "frame":
-                    if j in errors:
-                        continue
-                    batch.append(x)
-                    where.append((j, payload))
+        for kind, j, payload, frames in events:
+            if kind == "frames":
+                if j in errors:
+                    continue
+                for k, frame in enumerate(frames, payload):
+                    batch.append(frame)
+                    where.append((j, k))
                     if len(batch) >= self.batch_size:
                         flush()
-                elif kind == "done":
-                    read_done.add(j)
-                    if pending[j] == 0 and on_done is not None:
-                        on_done(j, results[j])
-                else:  # error
-                    errors[j] = payload
-                    if on_done is not None:
-                        on_done(j, None)
-            if batch:
-                flush()
-        finally:
-            stop.set()
-            thread.join()
+            elif kind == "done":
+                read_done.add(j)
+                if pending[j] == 0 and on_done is not None:
+                    on_done(j, results[j])
+            else:  # error
+                errors[j] = payload
+                if on_done is not None:
+                    on_done(j, None)
+        if batch:
+            flush()
         for j in errors:
             results.pop(j, None)
         return results, errors
+
+
+class _Geometry:
+    """A :class:`Preprocessing`'s uint8 stage: resize, crop and channel order.
+
+    Picklable (it holds only the spec), so decode pool workers can run it; the float
+    stage is :meth:`NetworkFrameTransformer._forward`.
+    """
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def __call__(self, frame):
+        spec = self.spec
+        th, tw = spec.size_hw
+        h, w = frame.shape[:2]
+        if spec.resize == "stretch":
+            x = cv2.resize(frame, (tw, th), interpolation=spec._interp((h, w), (th, tw)))
+        else:
+            # the shorter side matches the crop's enlarged by 1 / crop_fraction
+            r = max(th / h, tw / w) / spec.crop_fraction
+            nh, nw = max(th, round(h * r)), max(tw, round(w * r))
+            x = cv2.resize(frame, (nw, nh), interpolation=spec._interp((h, w), (nh, nw)))
+            top, left = (nh - th) // 2, (nw - tw) // 2
+            x = x[top:top + th, left:left + tw]
+        if spec.channel_order == "BGR":
+            x = x[..., ::-1]
+        return np.ascontiguousarray(x)
+
+
+def _thread_events(jobs, geometry, read_options, maxsize):
+    """The decode pool's events, produced by one background thread of this process."""
+    q: queue.Queue = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce():
+        try:
+            for j, job in enumerate(jobs):
+                try:
+                    for k, frame in enumerate(job.clip().read(**read_options)):
+                        if stop.is_set():
+                            return
+                        put(("frames", j, k, geometry(frame)[None]))
+                    put(("done", j, None, None))
+                except (VideoReadError, OSError, cv2.error) as exc:
+                    msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
+                    put(("error", j, msg, None))
+        except BaseException as exc:  # surfaced in the consumer
+            put(("crash", None, exc, None))
+        finally:
+            put(("end", None, None, None))
+
+    thread = threading.Thread(target=produce, daemon=True, name="skvc-decode")
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item[0] == "end":
+                return
+            if item[0] == "crash":
+                raise item[2]
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _named_backbone(name, weights, weights_sha256, seed, overrides):
@@ -221,6 +314,21 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     verbose : int, default=0
     random_state : int, RandomState or None, default=None
         As :class:`InceptionFrameTransformer`.
+    reader : {"opencv", "pyav"}, default="opencv"
+        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
+        unless it is the default.
+    seek : {"exact", "keyframe"}, default="exact"
+        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
+        replaced by its nearest keyframe (one decoded frame each, for strategies where
+        the exact index does not matter); its cache entries are kept apart.
+    count : {"auto", "header", "exact"}, default="auto"
+        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
+        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
+    n_decoders : int or None, default=None
+        Decode, resize and crop in this many worker processes that hand uint8 frames over
+        in shared memory; the values are normalised on ``device`` and the network is built
+        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
+        threads together stay within the cores (see the user guide's "Reading videos").
 
     Attributes
     ----------
@@ -245,6 +353,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "backbone": [str, Backbone, HasMethods(["forward", "state_dict"])],
         "weights": [str, os.PathLike, None],
         "weights_sha256": [str, None],
@@ -257,7 +366,8 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     def __init__(self, backbone="inception_v3", *, weights="auto", weights_sha256=None,
                  preprocessing=None, batch_size=32, device="cpu", half=False,
                  sequence_length=40, frame_sampling="uniform", padding="upsample", memory=None,
-                 n_jobs=None, verbose=0, random_state=None):
+                 n_jobs=None, verbose=0, random_state=None, reader="opencv", seek="exact",
+                 count="auto", n_decoders=None):
         self.backbone = backbone
         self.weights = weights
         self.weights_sha256 = weights_sha256
@@ -265,6 +375,10 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
         self.batch_size = batch_size
         self.device = device
         self.half = half
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)
