@@ -10,7 +10,7 @@ points (``initialize_module``, ``initialize_criterion``, ``get_dataset``, ``get_
   itself, at every call, and has no hook to map a device name.
 
 Checked against skorch 1.4.0 (the installed version; pyproject allows skorch>=1.1).
-``tests/test_neural_skorch_compat.py`` exercises each assumption against the installed
+``tests/neural/test_skorch_compat.py`` exercises each assumption against the installed
 skorch, so an upgrade that breaks one fails there, by name.
 """
 

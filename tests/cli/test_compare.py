@@ -204,7 +204,7 @@ def test_a_killed_compare_resumes_keeping_rows_and_cached_frames(class_folder, t
     out = tmp_path / "report"
     cmd = [sys.executable, "-m", "skvideo_clf.cli", "compare", str(class_folder),
            "--protocol", "seed000-table1", "-o", str(out), "--quiet", *FAST]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

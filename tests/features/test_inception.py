@@ -44,7 +44,7 @@ def _reference_frames():
 def test_features_unchanged_since_the_backbone_refactor(weights):
     from skvideo_clf.features import FrameFeatureTransformer
 
-    ref = np.load(os.path.join(os.path.dirname(__file__), "data",
+    ref = np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                                "inception_v3_reference.npz"))["random" if weights is None
                                                               else weights]
     with warnings.catch_warnings():
