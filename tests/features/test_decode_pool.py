@@ -75,7 +75,7 @@ def test_counts_are_kept_in_the_frame_cache(files, tmp_path, monkeypatch):
 
 
 def test_keyframe_mode_reads_keyframes_only(tmp_path):
-    from test_decode_seek import _h264
+    from video.test_seek import _h264
 
     path = _h264(tmp_path / "k.mp4", n=100, gop=25)
     tf = FunctionFrameTransformer(_colour, sequence_length=5, seek="keyframe")

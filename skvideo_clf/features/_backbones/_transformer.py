@@ -107,7 +107,10 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         options = self._read_options()
         n_decoders = int(self.n_decoders) if self.n_decoders else 1
         decoder_threads, torch_threads = thread_budget(n_decoders)
-        on_cpu = self.device_ == "cpu"
+        # The budget applies with a decode pool; the in-process decode thread keeps the
+        # previous threads (torch's own), which suit short clips, where the network
+        # dominates, and keep features independent of how videos were grouped in batches.
+        on_cpu = self.device_ == "cpu" and bool(self.n_decoders)
         if self.n_decoders:
             # each worker holds OpenCV to one thread (see DecodePool): the pool scales by
             # workers, and n_decoders + torch threads stay within the cores
