@@ -134,7 +134,7 @@ def _refuse_multilabel(estimator, y):
     if np.asarray(y).ndim == 2 and np.asarray(y).shape[1] > 1:
         name = type(estimator).__name__
         raise ValueError(
-            f"{name} takes one label per video; got a 2-D y of shape {np.shape(y)}. For "
+            f"{name} takes one label per video; got a 2-D y of shape {np.asarray(y).shape}. For "
             f"multi-label videos fit one {name} per label: "
             f"sklearn.multiclass.OneVsRestClassifier({name}(...)).fit(X, Y) with Y the "
             "indicator matrix (sklearn.preprocessing.MultiLabelBinarizer makes one from "

@@ -327,13 +327,15 @@ or list
             raise ValueError(
                 "LateFusionClassifier requires y to be passed, but the target y is None."
             )
-        self.multilabel_ = np.ndim(y) == 2 and np.shape(y)[1] > 1
+        # np.asarray first: np.ndim / np.shape dispatch to array-likes that refuse it
+        y_shape = np.asarray(y).shape
+        self.multilabel_ = len(y_shape) == 2 and y_shape[1] > 1
         if self.multilabel_:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "LateFusionClassifier takes a 2-D y as a binary indicator matrix of 0/1 "
                     f"(sklearn.preprocessing.MultiLabelBinarizer makes one); got "
-                    f"{type_of_target(y)!r} of shape {np.shape(y)}."
+                    f"{type_of_target(y)!r} of shape {y_shape}."
                 )
             y = np.asarray(y).astype(int)
             self.classes_ = np.arange(y.shape[1])

@@ -69,7 +69,7 @@ def all_estimators(type_filter=None):
     --------
     >>> from skvideo_clf.utils import all_estimators
     >>> [name for name, _ in all_estimators("sampler")]
-    ['BootstrapSampler', 'SpatioTemporalOversampler']
+    ['BootstrapSampler', 'MLROSSampler', 'SpatioTemporalOversampler']
     >>> "TemporalPooling" in dict(all_estimators("transformer"))
     True
     >>> "TemporalPooling" in dict(all_estimators("featurizer"))

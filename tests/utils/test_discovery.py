@@ -32,7 +32,8 @@ def test_type_filter():
     assert set(featurizers) | {"TemporalPooling", "MotionCNNClassifier",
                                "FrameVotingClassifier"} == set(transformers)
     union = dict(all_estimators(["sampler", "featurizer"]))
-    assert set(union) == set(featurizers) | {"BootstrapSampler", "SpatioTemporalOversampler"}
+    assert set(union) == set(featurizers) | {"BootstrapSampler", "MLROSSampler",
+                                             "SpatioTemporalOversampler"}
 
 
 @pytest.mark.parametrize("bad", ["regressor", ["classifier", "cluster"]])
