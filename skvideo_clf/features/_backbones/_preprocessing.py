@@ -114,8 +114,13 @@ class Preprocessing:
             return cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
         return _INTERPOLATIONS[self.interpolation]
 
-    def __call__(self, frame):
-        """One uint8 RGB ``(H, W, 3)`` frame -> float32 ``(3, h, w)``."""
+    def geometry(self, frame):
+        """One uint8 RGB ``(H, W, 3)`` frame resized, cropped and ordered, still uint8.
+
+        The part of the preprocessing that runs where frames are decoded (a decode thread
+        or the decode pool's workers); the value scaling follows in :meth:`__call__` or on
+        the network's device.
+        """
         th, tw = self.size_hw
         h, w = frame.shape[:2]
         if self.resize == "stretch":
@@ -127,8 +132,11 @@ class Preprocessing:
             x = cv2.resize(frame, (nw, nh), interpolation=self._interp((h, w), (nh, nw)))
             top, left = (nh - th) // 2, (nw - tw) // 2
             x = x[top:top + th, left:left + tw]
-        if self.channel_order == "BGR":
-            x = x[..., ::-1]
+        return x[..., ::-1] if self.channel_order == "BGR" else x
+
+    def __call__(self, frame):
+        """One uint8 RGB ``(H, W, 3)`` frame -> float32 ``(3, h, w)``."""
+        x = self.geometry(frame)
         # CHW with (3, 1, 1) scalars: ~5x cheaper than broadcasting over HWC
         x = x.transpose(2, 0, 1).astype(np.float32)
         x *= self._scale

@@ -188,21 +188,7 @@ class _Geometry:
         self.spec = spec
 
     def __call__(self, frame):
-        spec = self.spec
-        th, tw = spec.size_hw
-        h, w = frame.shape[:2]
-        if spec.resize == "stretch":
-            x = cv2.resize(frame, (tw, th), interpolation=spec._interp((h, w), (th, tw)))
-        else:
-            # the shorter side matches the crop's enlarged by 1 / crop_fraction
-            r = max(th / h, tw / w) / spec.crop_fraction
-            nh, nw = max(th, round(h * r)), max(tw, round(w * r))
-            x = cv2.resize(frame, (nw, nh), interpolation=spec._interp((h, w), (nh, nw)))
-            top, left = (nh - th) // 2, (nw - tw) // 2
-            x = x[top:top + th, left:left + tw]
-        if spec.channel_order == "BGR":
-            x = x[..., ::-1]
-        return np.ascontiguousarray(x)
+        return np.ascontiguousarray(self.spec.geometry(frame))
 
 
 def _thread_events(jobs, geometry, read_options, maxsize):
