@@ -18,6 +18,7 @@ import functools
 import multiprocessing as mp
 import os
 import queue
+import time
 from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
@@ -72,19 +73,22 @@ def _resize(frame, size):
     return cv2.resize(frame, (size, size), interpolation=interp)
 
 
-def _worker(jobs, out, size, read_options):
-    """Decode ``[(j, job), ...]``; post chunks of uint8 frames through shared memory."""
+def _worker(jobs, out, stop, size, read_options):
+    """Decode ``(j, job)`` pairs taken from ``jobs`` until ``None`` (or until ``stop`` is
+    set); post chunks of uint8 frames through shared memory; always end with ``"end"``."""
     import cv2
 
     cv2.setNumThreads(1)  # one core per worker: the pool scales by workers
+    # the decoder's own threads too (FFmpeg's default is one per core)
+    read_options = {"threads": 1, **read_options}
     from ..video import VideoReadError
 
     def send(j, k0, frames):
         arr = np.stack(frames)
         shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
         np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
-        # the parent owns the block from here (it unlinks it once copied): the tracker
-        # must not unlink it again at exit
+        # the parent owns the block from here (it unlinks it once copied, or when it
+        # drains the queue after a stop): the tracker must not unlink it again at exit
         resource_tracker.unregister(shm._name, "shared_memory")
         out.put(("chunk", j, k0, shm.name, arr.shape))
         shm.close()
@@ -95,22 +99,28 @@ def _worker(jobs, out, size, read_options):
         transform = size
     else:
         transform = functools.partial(_resize, size=size)
-    for j, job in jobs:
-        frames, k0 = [], 0
-        try:
-            for frame in job.clip().read(**read_options):
-                frames.append(frame if transform is None else transform(frame))
-                if len(frames) == _CHUNK:
+    try:
+        for j, job in iter(jobs.get, None):
+            frames, k0 = [], 0
+            try:
+                for frame in job.clip().read(**read_options):
+                    if stop.is_set():
+                        return
+                    frames.append(frame if transform is None else transform(frame))
+                    if len(frames) == _CHUNK:
+                        send(j, k0, frames)
+                        k0 += len(frames)
+                        frames = []
+                if frames:
                     send(j, k0, frames)
-                    k0 += len(frames)
-                    frames = []
-            if frames:
-                send(j, k0, frames)
-            out.put(("done", j, None, None, None))
-        except (VideoReadError, OSError, cv2.error) as exc:
-            msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
-            out.put(("error", j, msg, None, None))
-    out.put(("end", None, None, None, None))
+                out.put(("done", j, None, None, None))
+            except (VideoReadError, OSError, cv2.error) as exc:
+                msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
+                out.put(("error", j, msg, None, None))
+            if stop.is_set():
+                return
+    finally:
+        out.put(("end", None, None, None, None))
 
 
 class DecodePool:
@@ -119,8 +129,9 @@ class DecodePool:
     Parameters
     ----------
     n_decoders : int
-        Worker processes; each decodes its share of the jobs (round robin) with a
-        one-thread decoder.
+        Worker processes; each takes the next job as soon as it is free (videos differ
+        in length and resolution: a fixed share would leave workers idle) and decodes it
+        with a one-thread decoder.
     size : int, callable or None, default=None
         Resize every frame to ``size x size`` in the workers; a picklable callable maps
         each decoded uint8 frame to the uint8 frame to hand over (a network's resize and
@@ -147,59 +158,101 @@ class DecodePool:
 
     def run(self, jobs):
         """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
-        ``("error", j, message, None)`` as the workers produce them (per job in order)."""
+        ``("error", j, message, None)`` as the workers produce them (in order within a
+        job; jobs interleave)."""
         n = max(1, min(int(self.n_decoders), len(jobs)))
-        # forkserver: a fork of this process could inherit locks held by decoder or
-        # encoder threads (FFmpeg, PyAV) and hang; the server is forked from a clean state
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
-                             else "spawn")
+        ctx = _context()
         out = ctx.Queue(maxsize=8 * n)
-        shares = [[(j, jobs[j]) for j in range(w, len(jobs), n)] for w in range(n)]
+        todo = ctx.Queue()
+        stop = ctx.Event()
+        for j, job in enumerate(jobs):
+            todo.put((j, job))
+        for _ in range(n):
+            todo.put(None)
         procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
-                             args=(shares[w], out, self.size, self.read_options or {}))
+                             args=(todo, out, stop, self.size, self.read_options or {}))
                  for w in range(n)]
         for p in procs:
             p.start()
-        running = n
+        running = [n]
         try:
-            while running:
-                try:
-                    kind, j, a, b, shape = out.get(timeout=1.0)
-                except queue.Empty:
-                    if not any(p.is_alive() for p in procs):
-                        raise RuntimeError("a decode worker died without a word "
-                                           "(killed, or out of memory).") from None
-                    continue
-                if kind == "end":
-                    running -= 1
-                elif kind == "chunk":
-                    shm = shared_memory.SharedMemory(name=b)
-                    try:
-                        frames = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
-                    finally:
-                        shm.close()
-                        shm.unlink()
-                    yield ("frames", j, a, frames)
-                elif kind == "done":
-                    yield ("done", j, None, None)
-                else:
-                    yield ("error", j, a, None)
+            while running[0]:
+                event = self._next_event(out, procs, running)
+                if event is not None:
+                    yield event
         finally:
+            # a consumer that stops early (an error, an interrupt, close()): the workers
+            # stop at their next frame and post "end"; every block they posted meanwhile
+            # is unlinked here (a terminated worker could leave one in flight)
+            stop.set()
+            _drain(out, procs, running)
             for p in procs:
+                p.join(timeout=5)
                 if p.is_alive():
                     p.terminate()
-                p.join()
-            _drain(out)
+                    p.join()
+            # jobs never taken stay in the queue's buffer: do not wait at exit to send them
+            todo.cancel_join_thread()
+            todo.close()
 
-
-def _drain(out):
-    """Unlink the blocks of chunks never collected (the consumer stopped early)."""
-    while True:
+    @staticmethod
+    def _next_event(out, procs, running):
         try:
-            kind, _, _, name, _ = out.get_nowait()
-        except (queue.Empty, OSError, ValueError):
-            return
+            kind, j, a, b, shape = out.get(timeout=1.0)
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs):
+                raise RuntimeError(
+                    "a decode worker died without a word: killed, out of memory, or the "
+                    "main script starts work without an `if __name__ == '__main__':` guard "
+                    "(workers start from a fresh interpreter, which imports the main script "
+                    "again).") from None
+            return None
+        if kind == "end":
+            running[0] -= 1
+            return None
         if kind == "chunk":
+            shm = shared_memory.SharedMemory(name=b)
+            try:
+                frames = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
+            finally:
+                shm.close()
+                shm.unlink()
+            return ("frames", j, a, frames)
+        return ("done", j, None, None) if kind == "done" else ("error", j, a, None)
+
+
+@functools.lru_cache(maxsize=1)
+def _context():
+    """The start method of the workers, with this module preloaded in the fork server.
+
+    forkserver, not fork: a fork of this process could inherit locks held by decoder or
+    encoder threads (FFmpeg, PyAV) and hang; the server is forked from a clean state.
+    Preloading imports the library (and scikit-learn, ~2 s) once per process in the
+    server instead of once per worker per run.
+    """
+    if "forkserver" not in mp.get_all_start_methods():  # Windows
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+def _drain(out, procs, running, timeout=10.0):
+    """Unlink the blocks of chunks never collected, until every worker said "end" (or
+    died, or ``timeout`` seconds passed)."""
+    deadline = time.monotonic() + timeout
+    while running[0] and time.monotonic() < deadline:
+        try:
+            kind, _, _, name, _ = out.get(timeout=0.2)
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs):
+                return
+            continue
+        except (OSError, ValueError):
+            return
+        if kind == "end":
+            running[0] -= 1
+        elif kind == "chunk":
             try:
                 shm = shared_memory.SharedMemory(name=name)
                 shm.close()

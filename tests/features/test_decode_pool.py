@@ -53,6 +53,36 @@ def test_pool_resizes_to_uint8_in_the_workers(files):
     assert all(c.dtype == np.uint8 and c.shape[1:] == (10, 10, 3) for c in chunks)
 
 
+def test_a_free_worker_takes_the_next_video(tmp_path):
+    # one long video and six one-frame ones on 2 workers: with fixed shares (round robin)
+    # the worker holding the long video would still owe videos 2, 4 and 6 after it
+    from skvideo_clf.features._base import _Job
+
+    long = write_video(tmp_path / "long.avi",
+                       np.random.default_rng(1).integers(0, 255, (400, 240, 320, 3),
+                                                         dtype=np.uint8))
+    short = write_video(tmp_path / "short.avi", np.zeros((1, 8, 8, 3), np.uint8))
+    jobs = [_Job(str(long), None, tuple(range(400)), "long")]
+    jobs += [_Job(str(short), None, (0,), f"short{i}") for i in range(6)]
+    done = [e[1] for e in DecodePool(2).run(jobs) if e[0] == "done"]
+    assert sorted(done) == list(range(7))
+    assert done[-1] == 0
+
+
+def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
+    import os
+
+    from skvideo_clf.features._base import _Job
+
+    before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else None
+    jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(300)]
+    events = DecodePool(2).run(jobs)
+    assert next(events)[0] == "frames"
+    events.close()  # must neither hang on the 300 queued jobs nor leak shared memory
+    if before is not None:
+        assert not {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("psm_")}
+
+
 def test_thread_budget_never_exceeds_the_cores():
     for cores in (1, 2, 3, 8, 16):
         for n_dec in (1, 2, 4):
