@@ -1,11 +1,13 @@
 """The decode pool, the reading options of featurizers and the persisted counts."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from skvideo_clf.features import FunctionFrameTransformer
 from skvideo_clf.features._decode_pool import DecodePool, thread_budget
-from skvideo_clf.video import _reader, read_video, write_video
+from skvideo_clf.video import _pyav, _reader, read_video, write_video
 
 
 def _colour(frames):
@@ -108,9 +110,26 @@ def test_keyframe_mode_reads_keyframes_only(tmp_path):
     from video.test_seek import _h264
 
     path = _h264(tmp_path / "k.mp4", n=100, gop=25)
-    tf = FunctionFrameTransformer(_colour, sequence_length=5, seek="keyframe")
     # uniform 5 of 100 -> 0, 25, 50, 74, 99 -> nearest keyframes 0, 25, 50, 75, 75
     expected = _colour(read_video(path, [0, 25, 50, 75, 75]))
-    assert np.allclose(tf.fit_transform([path])[0], expected)
+    tf = FunctionFrameTransformer(_colour, sequence_length=5, seek="keyframe")
+    with pytest.warns(UserWarning, match="reader='pyav'"):  # OpenCV: slow, says how not to be
+        assert np.allclose(tf.fit_transform([path])[0], expected)
+    decoded = []
+    real_next = _pyav.PyAVDecoder._next
+
+    def counting(self):
+        frame = real_next(self)
+        decoded.append(frame is not None)
+        return frame
+
+    tf.set_params(reader="pyav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_pyav.PyAVDecoder, "_next", counting)
+            assert np.allclose(tf.fit_transform([path])[0], expected)
+    # frame 0, then one frame per keyframe landed on: nothing of the intervals between
+    assert sum(decoded) == 4
     exact = FunctionFrameTransformer(_colour, sequence_length=5).fit_transform([path])[0]
     assert not np.allclose(exact, expected)
