@@ -82,11 +82,10 @@ def _embedded_data(protocol, cfg, seed):
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    X, y, sizes = protocol.dataset(cfg, random_state=seed)
+    X, y, _ = protocol.dataset(cfg, random_state=seed)
     cv = StratifiedKFold(cfg["folds"], shuffle=True, random_state=seed)
     splits = list(cv.split(np.zeros(len(y)), y))
-    where = (f"of the embedded synthetic set (make_video_classification, class sizes "
-             f"{', '.join(map(str, sizes))}, seed {seed})")
+    where = f"of the embedded synthetic set (make_video_classification, seed {seed})"
     return X, np.asarray(y), splits, f"{len(splits)}-fold stratified cross-validation", where
 
 
