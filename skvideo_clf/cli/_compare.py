@@ -4,6 +4,9 @@ Every row sees the same splits (official split files, else group-aware stratifie
 resamples inside its training folds only (imblearn Pipelines), and reads one shared frame
 cache, so each unique frame is featurized once for all rows and folds. Each finished
 ``(row, fold)`` is written to the report folder at once: a killed run resumes.
+
+A protocol with data of its own (``demo``: the embedded synthetic set) runs without
+``DATA_DIR``; ``skvideo-clf demo`` is that run.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "weighted 
           "balanced_accuracy": "bal. Acc", "hit@1": "hit@1", "mAP": "mAP"}
 
 
-def _pick(rows, spec):
+def _pick(rows, spec, flag="--rows"):
     """The rows ``--rows I,J`` names (1-based), or every row."""
     if not spec:
         return rows
@@ -32,7 +35,7 @@ def _pick(rows, spec):
         if not all(1 <= i <= len(rows) for i in picked):
             raise ValueError
     except ValueError:
-        raise CLIError(f"--rows takes row numbers 1..{len(rows)} separated by commas, got "
+        raise CLIError(f"{flag} takes row numbers 1..{len(rows)} separated by commas, got "
                        f"{spec!r}.", EXIT_USAGE) from None
     return [rows[i - 1] for i in picked]
 
@@ -73,6 +76,19 @@ def _load_data(args):
     return paths, np.asarray(labels), splits, how
 
 
+def _embedded_data(protocol, cfg, seed):
+    """``(X, y, splits, description, where)`` of a protocol's own data (the demo's
+    synthetic set): stratified folds, every video its own group."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y, _ = protocol.dataset(cfg, random_state=seed)
+    cv = StratifiedKFold(cfg["folds"], shuffle=True, random_state=seed)
+    splits = list(cv.split(np.zeros(len(y)), y))
+    where = f"of the embedded synthetic set (make_video_classification, seed {seed})"
+    return X, np.asarray(y), splits, f"{len(splits)}-fold stratified cross-validation", where
+
+
 def argparse_split(args, k):
     import argparse
 
@@ -94,12 +110,9 @@ def comparison_setup(args):
     builds it: the size (``--quick``, ``--full``), then the options that override one value,
     then the config file's ``[settings]``.
     """
-    from ..protocols import compare_config, get_protocol
+    from ..protocols import get_protocol
 
     size = "full" if args.full else "quick" if args.quick else "default"
-    cfg = compare_config(size, input_size=args.input_size,
-                         sequence_length=args.sequence_length, epochs=args.epochs,
-                         folds=getattr(args, "folds", None))
     settings = None
     backbone = args.backbone
     if args.config is not None:
@@ -109,11 +122,17 @@ def comparison_setup(args):
             settings = load_config(args.config)
         except ConfigError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from None
-        cfg.update(settings.overrides)
         protocol = settings.protocol
         backbone = settings.backbone or backbone
     else:
         protocol = get_protocol(args.protocol)
+    overrides = dict(input_size=args.input_size, sequence_length=args.sequence_length,
+                     epochs=args.epochs, folds=getattr(args, "folds", None))
+    if protocol.dataset is not None:  # the synthetic set's class sizes (demo --scale)
+        overrides["scale"] = getattr(args, "scale", None)
+    cfg = protocol.config(size, **overrides)
+    if settings is not None:
+        cfg.update(settings.overrides)
     return protocol, settings, cfg, size, backbone
 
 
@@ -134,6 +153,7 @@ def make_row_parts(args, cfg, backbone, memory):
 def cmd_compare(args):
     import numpy as np
 
+    from ..protocols import PROTOCOLS
     from ..protocols._runner import run_rows
     from ..utils import object_array
 
@@ -141,7 +161,17 @@ def cmd_compare(args):
     protocol, settings, cfg, size, backbone = comparison_setup(args)
     args.cfg = cfg
     parts, weights = make_row_parts(args, cfg, backbone, None)
-    videos, y, splits, how = _load_data(args)
+    if args.data_dir is not None:
+        videos, y, splits, how = _load_data(args)
+        X, where = object_array(videos), f"under {args.data_dir}"
+        data_id = list(map(str, videos))
+    elif protocol.dataset is not None:
+        X, y, splits, how, where = _embedded_data(protocol, cfg, args.seed)
+        data_id = "embedded"  # made from the configuration and the seed, both in context
+    else:
+        raise CLIError(f"compare --protocol {protocol.name} needs DATA_DIR (only "
+                       f"{', '.join(n for n, p in PROTOCOLS.items() if p.dataset)} has data "
+                       "of its own).", EXIT_USAGE)
     if protocol.imbalance:
         splits = _imbalance(splits, y, cfg, args.seed)
     labels = np.unique(y)
@@ -150,18 +180,18 @@ def cmd_compare(args):
     cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
     parts.memory = cache_memory(args, cache)
     rows = (settings.rows(parts) if settings is not None else protocol.rows(parts))
-    rows = _pick(rows, args.rows)
+    rows = _pick(rows, args.rows, getattr(args, "rows_flag", "--rows"))
     names = [n for n, _ in rows]
     if protocol.baseline not in names:
         rows = [r for r in protocol.rows(parts) if r[0] == protocol.baseline] + rows
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
-    log(args, f"compare {protocol.name}: {len(y)} videos, {len(labels)} classes "
+    log(args, f"compare {protocol.name}: {len(y)} videos {where}, {len(labels)} classes "
               f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); {how}; "
               f"{len(rows)} rows; {size} configuration ({backbone} at "
               f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
               f"epochs); frame cache {cache}.")
     context = {"protocol": protocol.name, "config": cfg, "backbone": backbone,
-               "weights": str(weights), "seed": args.seed, "videos": list(map(str, videos)),
+               "weights": str(weights), "seed": args.seed, "videos": data_id,
                "y": [str(c) for c in y],
                "rows_config": settings.digest if settings is not None else None}
     bar = progress_bar(total=len(rows) * len(splits), enabled=not args.quiet, unit="fit",
@@ -169,9 +199,8 @@ def cmd_compare(args):
     with warnings.catch_warnings():
         # small folds make every MLP stop early; say it once, not once per fit
         warnings.simplefilter("once")
-        results = run_rows(rows, object_array(videos), y, splits, out_dir=out,
-                           context=context, labels=labels, progress=bar,
-                           log=lambda m: None if args.quiet else bar.write(m))
+        results = run_rows(rows, X, y, splits, out_dir=out, context=context, labels=labels,
+                           progress=bar, log=lambda m: None if args.quiet else bar.write(m))
     bar.close()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # t-test on near-equal differences
@@ -181,11 +210,11 @@ def cmd_compare(args):
     print(tables["text"])
     print()
     total = time.perf_counter() - start
-    meta = dict(protocol=protocol.name, title=protocol.title, data_dir=str(args.data_dir),
-                n_videos=len(y), classes=counts, splits=how, n_splits=len(splits),
-                config=cfg, backbone=backbone, weights=str(weights), seed=args.seed,
-                seconds=total, cache=str(cache), command="skvideo-clf " + " ".join(
-                    getattr(args, "argv", [])))
+    data_dir = None if args.data_dir is None else str(args.data_dir)
+    meta = dict(protocol=protocol.name, title=protocol.title, data_dir=data_dir, data=where,
+                n_videos=len(y), classes=counts, splits=how, n_splits=len(splits), config=cfg,
+                backbone=backbone, weights=str(weights), seed=args.seed, seconds=total,
+                cache=str(cache), command="skvideo-clf " + " ".join(getattr(args, "argv", [])))
     paths = write_report(out, protocol, results, tables, meta)
     resumed = sum(f["resumed"] for r in results for f in r["folds"])
     note = f" ({resumed} fold results kept from an earlier run)" if resumed else ""
@@ -317,11 +346,13 @@ def write_report(out, protocol, results, tables, meta):
                                          "paired": tables["paired"],
                                          "per_fold": tables["per_fold"]},
                                         indent=2, default=str))
-    links = []
+    links, recall = [], []
     for res in results:
         slug = row_slug(res["name"])
         report, saved = save_row_report(res, os.path.join(out, "rows", slug))
         paths.extend(saved)
+        recall.append({"model": res["name"], **{str(c): report.per_class[c]["recall"]
+                                                for c in report.labels}})
         links.append(f"- [{res['name']}](rows/{slug}/report.md): pooled test predictions, "
                      f"macro F1 {report.f1_macro:.3f}; [confusion matrix]"
                      f"(rows/{slug}/confusion_matrix_normalized.png)")
@@ -333,8 +364,8 @@ def write_report(out, protocol, results, tables, meta):
         "",
         f"`{meta['command']}`",
         "",
-        f"{meta['n_videos']} videos of {len(meta['classes'])} classes under "
-        f"`{meta['data_dir']}` ({', '.join(f'{c}: {n}' for c, n in meta['classes'].items())});"
+        f"{meta['n_videos']} videos of {len(meta['classes'])} classes {meta['data']} "
+        f"({', '.join(f'{c}: {n}' for c, n in meta['classes'].items())});"
         f" {meta['splits']}. Configuration `{cfg['size']}`: {meta['backbone']} "
         f"({meta['weights']}) at {cfg['input_size']} px, {cfg['sequence_length']} frames, "
         f"{cfg['epochs']} epochs, seed {meta['seed']}.",
@@ -350,6 +381,12 @@ def write_report(out, protocol, results, tables, meta):
         format_table(tables["shown"], tables["columns"], fmt="markdown"),
         "",
         "![comparison](comparison.png)",
+        "",
+        "## Recall per class (pooled test predictions)",
+        "",
+        "What an imbalance method is for: the minority classes' recall.",
+        "",
+        format_table(recall, fmt="markdown"),
         "",
         "## Per fold / split",
         "",

@@ -45,7 +45,7 @@ def _model_options():
                    help="where networks run (default: %(default)s)")
     g.add_argument("--cache", metavar="DIR", default=None,
                    help="frame-feature cache folder, reused across runs, so that reruns are "
-                        "fast (default: none; demo: a temporary folder)")
+                        "fast (default: none; demo and compare: REPORT_DIR/frame_cache)")
     g.add_argument("--fingerprint", choices=("stat", "sample", "full"), default="stat",
                    help="how the cache and extract recognise a video file: stat (path, size, "
                         "mtime: free, but misses a same-size file whose mtime was restored, "
@@ -126,31 +126,45 @@ def _add_split_options(p):
                    help="which official split (default: %(default)s)")
 
 
-def _add_demo_options(p):
-    p.add_argument("--out", default="skvideo_clf_report", metavar="DIR",
-                   help="report folder (default: %(default)s)")
+def _add_run_options(p, *, full_help, rows_flags=("--rows",)):
+    """The options ``demo`` and ``compare`` share: the run's size and its rows."""
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true",
-                      help="paper-sized configuration (input 299, 40 frames, paper widths, "
-                           "full class sizes, 5 folds): meant for a GPU, hours on a CPU")
+    size.add_argument("--full", action="store_true", help=full_help)
     size.add_argument("--quick", action="store_true",
-                      help="the smallest configuration (a smoke test, about 30 s)")
-    p.add_argument("--scale", type=float, default=None,
-                   help="class sizes relative to the disaster set's 400..40 (default 0.1; "
-                        "1.0 with --full)")
-    p.add_argument("--folds", type=_positive, default=None, help="cross-validation folds")
-    p.add_argument("--models", default=None, metavar="I,J,...",
-                   help="run only these rows of the comparison (1-based, e.g. 1,4)")
+                      help="the smallest configuration (a smoke test)")
+    p.add_argument("--folds", type=_positive, default=None,
+                   help="cross-validation folds without split files")
+    p.add_argument(*rows_flags, dest="rows", default=None, metavar="I,J,...",
+                   help="run only these rows (1-based, e.g. 1,4); the baseline row always "
+                        "runs")
+    p.add_argument("--backbone", default="inception_v3", metavar="NAME",
+                   help="frame network of the spatial stream (see fit --backbone) "
+                        "(default: %(default)s)")
     p.add_argument("--input-size", type=int, default=None, metavar="PX")
     p.add_argument("--sequence-length", type=int, default=None, metavar="T")
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--n-bootstrap", type=_positive, default=2000, metavar="B",
+                   help="resamples of the paired bootstrap (default: %(default)s)")
+
+
+def _add_demo_options(p):
+    p.add_argument("-o", "--out", default="skvideo_clf_report", metavar="DIR",
+                   help="report folder; finished rows are kept there, so rerunning the "
+                        "same command resumes (default: %(default)s)")
+    _add_run_options(p, full_help="paper-sized configuration (input 299, 40 frames, paper "
+                                  "widths, full class sizes, 5 folds): meant for a GPU, "
+                                  "hours on a CPU", rows_flags=("--models", "--rows"))
+    p.add_argument("--scale", type=float, default=None,
+                   help="class sizes relative to the disaster set's 400..40 (default 0.1; "
+                        "1.0 with --full)")
 
 
 def _add_compare_options(p):
     from ..protocols._protocols import PROTOCOLS
 
-    p.add_argument("data_dir", metavar="DATA_DIR",
-                   help="folder of class folders of videos (UCF101 / HMDB51 layout)")
+    p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
+                   help="folder of class folders of videos (UCF101 / HMDB51 layout); "
+                        "without it, --protocol demo runs on the embedded synthetic set")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--protocol", choices=sorted(PROTOCOLS), metavar="NAME",
                       help="a paper's comparison: " + ", ".join(sorted(PROTOCOLS)))
@@ -167,24 +181,8 @@ def _add_compare_options(p):
     p.add_argument("--split", type=int, choices=(1, 2, 3), nargs="+", default=[1],
                    metavar="K", help="official split(s), e.g. --split 1 2 3 for the mean of "
                                      "the three (default: 1)")
-    size = p.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true",
-                      help="the papers' configuration (299 px, 40 frames, paper widths, 5 "
-                           "folds): meant for a GPU")
-    size.add_argument("--quick", action="store_true",
-                      help="the smallest configuration (a smoke test)")
-    p.add_argument("--folds", type=_positive, default=None,
-                   help="cross-validation folds without split files")
-    p.add_argument("--rows", default=None, metavar="I,J,...",
-                   help="run only these rows (1-based); the baseline row always runs")
-    p.add_argument("--backbone", default="inception_v3", metavar="NAME",
-                   help="frame network of the spatial stream (see fit --backbone) "
-                        "(default: %(default)s)")
-    p.add_argument("--input-size", type=int, default=None, metavar="PX")
-    p.add_argument("--sequence-length", type=int, default=None, metavar="T")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--n-bootstrap", type=_positive, default=2000, metavar="B",
-                   help="resamples of the paired bootstrap (default: %(default)s)")
+    _add_run_options(p, full_help="the papers' configuration (299 px, 40 frames, paper "
+                                  "widths, 5 folds): meant for a GPU")
 
 
 def build_parser():
@@ -207,10 +205,11 @@ def build_parser():
 
     p = command(
         "demo", "compare imbalance methods on synthetic videos (seed 000's Table I)",
-        "Synthetic imbalanced videos (7 classes, 40..400 spread scaled down), "
-        "cross-validated comparison of CNN-LSTM with and without class weighting and "
-        "oversampling, ResBiLSTM with both, and kernel / fusion baselines; prints the table "
-        "and writes a report folder.", networks=True)
+        "`compare --protocol demo` on the embedded synthetic set: imbalanced videos (7 "
+        "classes, 40..400 spread scaled down), cross-validated comparison of CNN-LSTM with "
+        "and without class weighting and oversampling, ResBiLSTM with both, and kernel / "
+        "fusion baselines; prints compare's table (the paper's numbers, paired comparisons "
+        "with CNN-LSTM) and writes its report folder.", networks=True)
     _add_demo_options(p)
 
     p = command(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -70,8 +71,17 @@ def _build_network(source, stamp, sha256, seed, device, half, output="pooled"):
     return net.to(device=device, memory_format=torch.channels_last), fid, digest
 
 
-#: Networks rebuilt in joblib/dask worker processes, at most two per process.
-_worker_network = functools.lru_cache(maxsize=2)(_build_network)
+#: Networks built in this process, at most two, shared read-only by every featurizer with
+#: the same construction arguments (the clones of a grid search, the rows and folds of a
+#: comparison, the copies a joblib/dask worker receives): random initialisation alone takes
+#: seconds, and a comparison fits a featurizer per row and fold, most of whose frames are
+#: cached. Device and float16 are part of the key, so ``Backbone.to`` leaves a shared
+#: network as it is.
+_shared_network = functools.lru_cache(maxsize=2)(_build_network)
+_worker_network = _shared_network  # the name joblib/dask workers have always used
+
+#: Digests of shared random-weight networks, computed once per network (not per fit).
+_random_digests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class InceptionFrameTransformer(NetworkFrameTransformer):
@@ -160,7 +170,10 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
     backbone_ : Backbone
         The network with its preprocessing (see :class:`Backbone`).
     module_ : torch.nn.Module
-        The network (:class:`~skvideo_clf.features._inception_v3.InceptionV3Features`).
+        The network (:class:`~skvideo_clf.features._inception_v3.InceptionV3Features`), in
+        eval mode. Featurizers of one process with the same weights, seed, ``device``,
+        ``half`` and ``output`` share it (it is built once): treat it as read-only, and
+        ``copy.deepcopy`` it before changing it.
     device_ : str
     n_frames_computed_ : int
         Frames actually run through the network since ``fit`` (cache hits excluded).
@@ -229,7 +242,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         # what a worker process needs to rebuild the same network (see _task_copy)
         self._network_args = (source, stamp, self.weights_sha256, seed,
                               resolve_device(self.device), bool(self.half), self.output)
-        net, fid, self._weights_digest = _build_network(*self._network_args)
+        net, fid, self._weights_digest = _shared_network(*self._network_args)
         self.weights_ = "random" if source is None else source
         spec = inception_preprocessing(self.input_size, fid)
         backbone = Backbone(net, spec, name="inception_v3", weights=self.weights_,
@@ -238,7 +251,10 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
 
     def _fitted_identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
-            self._weights_digest = _weights.state_digest(self.module_.state_dict())
+            net = self.module_
+            if net not in _random_digests:
+                _random_digests[net] = _weights.state_digest(net.state_dict())
+            self._weights_digest = _random_digests[net]
         return {"weights": self._weights_digest, "fid_variant": bool(self.module_.fid_variant)}
 
 

@@ -4,9 +4,11 @@ A *preset row* is ``(name, factory)``: ``factory()`` returns a fresh, unfitted e
 the same rows serve cross-validation, a single fit, or a later comparison command.
 
 * :func:`demo_config` and :func:`demo_presets`: the configuration and the nine rows of
-  ``skvideo-clf demo`` (seed 000's Table I, then seed 004's baselines);
+  the ``demo`` protocol (seed 000's Table I, then seed 004's baselines), which
+  ``skvideo-clf demo`` runs through ``compare``;
 * :func:`demo_dataset`: the synthetic imbalanced videos the demo runs on;
-* :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
+* :func:`cross_validate_presets`: fold scores and one out-of-fold report per row, from
+  :func:`run_rows`;
 * :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i` and
   :func:`paper_table_ii`: what seed 000 reports (disaster set, imbalanced UCF101);
 * :data:`PROTOCOLS`, :func:`get_protocol`, :class:`Protocol`, :class:`RowParts` and

@@ -1,8 +1,10 @@
-"""Cross-validate preset rows: fold scores, and one out-of-fold report per row."""
+"""Cross-validate preset rows: fold scores, and one out-of-fold report per row.
+
+A thin layer over the runner of ``skvideo-clf compare`` (:func:`run_rows`), which fits
+every row on every fold; here nothing is written to disk and the results are regrouped.
+"""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
@@ -10,11 +12,6 @@ __all__ = ["cross_validate_presets"]
 
 #: The fold scores of :func:`cross_validate_presets`: the three numbers of seed 000's tables.
 SCORING = ("accuracy", "f1_macro", "f1_weighted")
-
-
-def _scores(estimator, X):
-    method = "predict_proba" if hasattr(estimator, "predict_proba") else "decision_function"
-    return np.asarray(getattr(estimator, method)(X), dtype=float)
 
 
 def _fit_params(estimator, y):
@@ -45,10 +42,10 @@ def _fit_params(estimator, y):
 def cross_validate_presets(presets, X, y, *, cv, progress=None):
     """Cross-validate every ``(name, factory)`` row on the same folds.
 
-    Each fold runs :func:`sklearn.model_selection.cross_validate` on one split, so the
-    fold scores are scikit-learn's; the out-of-fold class scores of all folds are pooled
-    into one :func:`~skvideo_clf.metrics.evaluate` report per row (per-class recall,
-    confusion matrix, precision-recall curves of the whole dataset).
+    The folds run through :func:`run_rows` (as in ``skvideo-clf compare``, without its
+    files), so the fold scores are its :func:`~skvideo_clf.metrics.evaluate` scores; the
+    out-of-fold class scores of all folds are pooled into one report per row (per-class
+    recall, confusion matrix, precision-recall curves of the whole dataset).
 
     A row that is a Pipeline with a sampler before a classifier whose ``fit`` takes
     ``y_before_resampling`` (the neural classifiers) gets the training fold's labels as
@@ -75,8 +72,9 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     results : list of dict
         One per row, in order: ``name``, ``scores`` (``{"accuracy", "f1_macro",
         "f1_weighted"}`` -> list of fold values), ``report`` (out-of-fold
-        :class:`~skvideo_clf.metrics.VideoReport`), ``history`` (the first fold's skorch
-        history of the final step, or None) and ``seconds``.
+        :class:`~skvideo_clf.metrics.VideoReport`), ``history`` (the per-epoch scalars of
+        the final step's skorch history in the first fold that has one, a list of dicts,
+        or None) and ``seconds``.
 
     Examples
     --------
@@ -92,37 +90,24 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     >>> res[0]["name"], res[0]["scores"]["accuracy"], res[0]["report"].accuracy
     ('logistic', [1.0, 1.0], 1.0)
     """
-    from sklearn.model_selection import check_cv, cross_validate
+    from sklearn.model_selection import check_cv
 
     from ..metrics import evaluate
+    from ._runner import run_rows
 
     y = np.asarray(y)
     labels = np.unique(y)
     splits = list(check_cv(cv, y, classifier=True).split(X, y))
     results = []
-    for name, factory in presets:
-        estimator = factory()
-        fold_scores = {m: [] for m in SCORING}
+    for res in run_rows(presets, X, y, splits, out_dir=None, labels=labels,
+                        progress=progress):
         oof = np.zeros((len(y), len(labels)))
-        history = None
-        t0 = time.perf_counter()
-        for k, (train, test) in enumerate(splits):
-            if progress is not None:
-                progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
-            res = cross_validate(estimator, X, y, cv=[(train, test)], scoring=SCORING,
-                                 params=_fit_params(estimator, y) or None,
-                                 return_estimator=True, error_score="raise")
-            for m in SCORING:
-                fold_scores[m].append(float(res[f"test_{m}"][0]))
-            fitted = res["estimator"][0]
-            cols = np.searchsorted(labels, fitted.classes_)
-            oof[np.ix_(test, cols)] = _scores(fitted, X[test])
-            clf = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
-            if history is None and hasattr(clf, "history_"):
-                history = clf.history_
-            if progress is not None:
-                progress.update(1)
-        results.append({"name": name, "scores": fold_scores,
+        for fold in res["folds"]:
+            oof[fold["test"]] = fold["y_score"]
+        history = next((f["history"] for f in res["folds"] if f["history"]), None)
+        results.append({"name": res["name"],
+                        "scores": {m: [f["metrics"][m] for f in res["folds"]]
+                                   for m in SCORING},
                         "report": evaluate(y, y_score=oof, labels=labels),
-                        "history": history, "seconds": time.perf_counter() - t0})
+                        "history": history, "seconds": res["seconds"]})
     return results

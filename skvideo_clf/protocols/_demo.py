@@ -1,4 +1,9 @@
-"""The demo's configuration, data and model rows: seed 000's Table I, then seed 004."""
+"""The demo's configuration, data and model rows: seed 000's Table I, then seed 004.
+
+``skvideo-clf demo`` is ``skvideo-clf compare --protocol demo`` on the embedded synthetic
+set: the ``demo`` protocol (:data:`~skvideo_clf.protocols.PROTOCOLS`) is built from the
+functions here.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,19 @@ __all__ = ["DEMO_SIZES", "demo_config", "demo_dataset", "demo_presets"]
 #: The named configurations of :func:`demo_config`.
 DEMO_SIZES = ("quick", "default", "full")
 
+_SMALL_FLOW = dict(n_stack=2, flow_size=32, grid=2)
+
 _CONFIGS = {
     # paper-sized: full class sizes, 299 px, 40 frames, the papers' presets; meant for a GPU
     "full": dict(scale=1.0, n_frames=48, frame_size=(64, 64), input_size=299,
-                 sequence_length=40, epochs=100, folds=5, hidden=None),
+                 sequence_length=40, epochs=100, folds=5, hidden=None,
+                 flow=dict(n_stack=10, flow_size=64, grid=3)),
     # a smoke test, about 30 s on two CPU cores
     "quick": dict(scale=0.05, n_frames=8, frame_size=(32, 32), input_size=75,
-                  sequence_length=4, epochs=15, folds=2, hidden=32),
+                  sequence_length=4, epochs=15, folds=2, hidden=32, flow=_SMALL_FLOW),
     # a few minutes on two CPU cores
     "default": dict(scale=0.1, n_frames=16, frame_size=(32, 32), input_size=75,
-                    sequence_length=8, epochs=30, folds=3, hidden=64),
+                    sequence_length=8, epochs=30, folds=3, hidden=64, flow=_SMALL_FLOW),
 }
 
 
@@ -35,9 +43,12 @@ def demo_config(size="default", *, scale=None, input_size=None, sequence_length=
     Returns
     -------
     config : dict
-        ``scale`` (class sizes relative to 400..40), ``n_frames`` and ``frame_size`` (of the
-        synthetic videos), ``input_size``, ``sequence_length``, ``epochs``, ``folds`` and
-        ``hidden`` (network width; None for the papers' presets).
+        ``size``, ``scale`` (class sizes relative to 400..40), ``n_frames`` and
+        ``frame_size`` (of the synthetic videos), ``input_size``, ``sequence_length``,
+        ``epochs``, ``folds``, ``hidden`` (network width; None for the papers' presets)
+        and ``flow`` (optical-flow parameters of the motion stream): the keys
+        :class:`~skvideo_clf.protocols.RowParts` reads, as
+        :func:`~skvideo_clf.protocols.compare_config`'s.
 
     Examples
     --------
@@ -48,7 +59,8 @@ def demo_config(size="default", *, scale=None, input_size=None, sequence_length=
     """
     if size not in _CONFIGS:
         raise ValueError(f"size must be one of {DEMO_SIZES}, got {size!r}.")
-    cfg = dict(_CONFIGS[size])
+    cfg = {"size": size, **_CONFIGS[size]}
+    cfg["flow"] = dict(cfg["flow"])
     overrides = dict(scale=scale, input_size=input_size, sequence_length=sequence_length,
                      epochs=epochs, folds=folds)
     cfg.update({k: v for k, v in overrides.items() if v is not None})
@@ -112,9 +124,10 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
     otherwise small nets of width ``hidden`` with the library's default optimiser. The
     weighted rows use ``class_weight="balanced"``; behind the over-sampler (rows 4 and 6)
     the weights count the training fold's classes *before* resampling, as the paper gives
-    "higher weights to the minority classes" (line 520-521): :func:`cross_validate_presets`
-    passes the fold's labels as the classifier's ``y_before_resampling``. To fit such a row
-    yourself, do the same: ``pipe.fit(X, y, clf__y_before_resampling=y)``.
+    "higher weights to the minority classes" (line 520-521): the runner
+    (:func:`run_rows`) passes the fold's labels as the classifier's
+    ``y_before_resampling``. To fit such a row yourself, do the same:
+    ``pipe.fit(X, y, clf__y_before_resampling=y)``.
 
     Parameters
     ----------
@@ -145,86 +158,60 @@ def demo_presets(config, *, weights="auto", device="cpu", memory=None, random_st
     >>> [name for name, _ in presets[5][1]().steps]
     ['resample', 'features', 'clf']
     """
+    from ._protocols import RowParts
+
+    config = {"size": "default", "flow": dict(_CONFIGS["full" if config.get("hidden") is None
+                                                      else "default"]["flow"]), **config}
+    return _demo_rows(RowParts(config, weights=weights, device=device, memory=memory,
+                              random_state=random_state))
+
+
+def _demo_rows(p):
+    """The rows of :func:`demo_presets`, built from a :class:`RowParts` (the ``demo``
+    protocol's ``build``: the spatial stream is ``p``'s backbone)."""
     from imblearn.pipeline import Pipeline
-    from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import StandardScaler
 
-    from ..features import InceptionFrameTransformer, OpticalFlowTransformer, TemporalPooling
+    from ..features import TemporalPooling
     from ..fusion import Chi2SVC, EarlyFusionSVC
-    from ..neural import FusionNetClassifier, LSTMClassifier, ResBiLSTMClassifier
-    from ..sampling import SpatioTemporalOversampler
-    from ..streams import streams_from_sizes
 
-    T = config["sequence_length"]
-    h = config["hidden"]
-    seed = random_state
+    seed = p.random_state
 
-    def features():
-        return InceptionFrameTransformer(weights=weights, input_size=config["input_size"],
-                                         sequence_length=T, device=device, memory=memory,
-                                         random_state=seed)
+    def pipe(*steps):
+        return lambda: Pipeline([step() for step in steps])
 
-    def oversampler():
-        return SpatioTemporalOversampler(sequence_length=T, random_state=seed)
+    def feats():
+        return ("features", p.features())
 
-    common = dict(max_epochs=config["epochs"], device=device, random_state=seed)
+    def over():
+        return ("resample", p.oversampler())
 
+    def clf(make, **kw):
+        return lambda: ("clf", make(**kw))
+
+    # seed 000's configurations (hidden=None): one optimiser for every row
     def lstm(**kw):
-        if h is None:  # seed 000's configurations: one optimiser for every row
-            return LSTMClassifier.from_preset("seed000", **common, **kw)
-        return LSTMClassifier(hidden_sizes=(h,), **common, **kw)
-
-    def resbilstm(**kw):
-        if h is None:
-            return ResBiLSTMClassifier.from_preset("seed000", **common, **kw)
-        return ResBiLSTMClassifier(hidden_size=h, fc_size=h, **common, **kw)
-
-    # Seed 004's two streams: InceptionV3 frames (spatial) and optical-flow histograms
-    # (motion), each mean-pooled over time, side by side as named column blocks.
-    flow_kw = (dict(n_stack=10, flow_size=64, grid=3) if h is None
-               else dict(n_stack=2, flow_size=32, grid=2))
-    n_bins = 8
-    streams = streams_from_sizes(spatial=2048, motion=flow_kw["grid"] ** 2 * (n_bins + 1))
-
-    def two_streams():
-        motion = OpticalFlowTransformer(**flow_kw, n_bins=n_bins, sequence_length=T,
-                                        memory=memory, random_state=seed)
-        return FeatureUnion([
-            ("spatial", Pipeline([("features", features()), ("pool", TemporalPooling())])),
-            ("motion", Pipeline([("features", motion), ("pool", TemporalPooling())])),
-        ])
-
-    def fusion_net():
-        if h is None:
-            return FusionNetClassifier.from_preset("seed004", streams=streams, **common)
-        return FusionNetClassifier(streams=streams, stream_size=h, fusion_size=h,
-                                   lambda2=1e-3, lambda3=1e-3, **common)
+        return p.lstm("seed000", **kw)
 
     return [
-        ("CNN-LSTM", lambda: Pipeline([("features", features()), ("clf", lstm())])),
-        ("CNN-LSTM + class weighting",
-         lambda: Pipeline([("features", features()),
-                           ("clf", lstm(class_weight="balanced"))])),
-        ("CNN-LSTM + oversampling",
-         lambda: Pipeline([("resample", oversampler()), ("features", features()),
-                           ("clf", lstm())])),
+        ("CNN-LSTM", pipe(feats, clf(lstm))),
+        ("CNN-LSTM + class weighting", pipe(feats, clf(lstm, class_weight="balanced"))),
+        ("CNN-LSTM + oversampling", pipe(over, feats, clf(lstm))),
         ("CNN-LSTM + oversampling + weighting",
-         lambda: Pipeline([("resample", oversampler()), ("features", features()),
-                           ("clf", lstm(class_weight="balanced"))])),
-        ("ResBiLSTM + oversampling",
-         lambda: Pipeline([("resample", oversampler()), ("features", features()),
-                           ("clf", resbilstm(class_weight=None))])),
+         pipe(over, feats, clf(lstm, class_weight="balanced"))),
+        ("ResBiLSTM + oversampling", pipe(over, feats, clf(p.resbilstm, class_weight=None))),
         ("ResBiLSTM + oversampling + weighting",
-         lambda: Pipeline([("resample", oversampler()), ("features", features()),
-                           ("clf", resbilstm(class_weight="balanced"))])),
+         pipe(over, feats, clf(p.resbilstm, class_weight="balanced"))),
         ("Spatial SVM (chi2, mean-pooled)",
-         lambda: Pipeline([("features", features()), ("pool", TemporalPooling("mean")),
-                           ("clf", Chi2SVC(class_weight="balanced", random_state=seed))])),
+         pipe(feats, lambda: ("pool", TemporalPooling("mean")),
+              clf(Chi2SVC, class_weight="balanced", random_state=seed))),
+        # seed 004's two streams: optical-flow histograms (motion) and frame features
+        # (spatial), each mean-pooled over time, side by side as named column blocks
         ("SVM early fusion (spatial + motion)",
-         lambda: Pipeline([("streams", two_streams()),
-                           ("clf", EarlyFusionSVC(streams=streams, class_weight="balanced",
-                                                  random_state=seed))])),
+         pipe(lambda: ("streams", p.two_streams()),
+              clf(EarlyFusionSVC, streams=p.streams(), class_weight="balanced",
+                  random_state=seed))),
         ("Regularized fusion network (spatial + motion)",
-         lambda: Pipeline([("streams", two_streams()), ("scale", StandardScaler()),
-                           ("clf", fusion_net())])),
+         pipe(lambda: ("streams", p.two_streams()), lambda: ("scale", StandardScaler()),
+              clf(p.fusion_net))),
     ]

@@ -119,8 +119,9 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
     y : array-like of shape (n_videos,)
     splits : list of (train, test)
         Every row sees the same splits.
-    out_dir : str
-        One ``runs/<row>/fold<k>.json`` per finished ``(row, fold)``, written atomically.
+    out_dir : str or None
+        One ``runs/<row>/fold<k>.json`` per finished ``(row, fold)``, written atomically;
+        None: nothing is written, nothing resumed.
     context : dict, default=None
         What else defines a result (protocol, configuration, video paths): part of each
         file's signature, so a changed setting is recomputed, never reused.
@@ -171,8 +172,8 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
             signature = _digest({"context": context, "row": name, "fold": k,
                                  "train": np.asarray(train).tolist(),
                                  "test": np.asarray(test).tolist()})
-            path = fold_path(out_dir, name, k)
-            record = _load(path, signature)
+            path = None if out_dir is None else fold_path(out_dir, name, k)
+            record = None if path is None else _load(path, signature)
             if record is not None:
                 record["resumed"] = True
                 if log is not None:
@@ -197,8 +198,9 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                     "seconds": time.perf_counter() - t0,
                     "history": _history(estimator),
                 }
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                atomic_write_text(path, json.dumps(record))
+                if path is not None:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    atomic_write_text(path, json.dumps(record))
                 record["resumed"] = False
             records.append(record)
             if progress is not None:

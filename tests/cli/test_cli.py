@@ -211,6 +211,8 @@ def test_bad_arguments_exit_2(capsys):
 
 @pytest.mark.slow
 def test_demo_prints_the_table_and_writes_the_report(tmp_path):
+    # demo is compare --protocol demo on the embedded synthetic set: compare's table (the
+    # paper's numbers, paired comparisons with the baseline, which always runs) and report
     out = tmp_path / "report"
     res = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
               "--out", out)
@@ -218,20 +220,42 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     lines = res.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("model"))
     assert lines[head].split()[1:4] == ["Acc", "F1", "(macro)"]
-    names = [lines[head + 2][:36].strip(), lines[head + 3][:36].strip()]
-    assert names == ["ResBiLSTM + oversampling + weighting", "Spatial SVM (chi2, mean-pooled)"]
+    assert "paper Acc" in lines[head] and "Δ F1 (macro)" in lines[head]
+    names = ["CNN-LSTM", "ResBiLSTM + oversampling + weighting",
+             "Spatial SVM (chi2, mean-pooled)"]
+    shown = [lines[head + 2 + i][:36].strip() for i in range(3)]
+    assert shown == ["CNN-LSTM (baseline)", *names[1:]]
+    assert "0.700" in lines[head + 3]  # seed 000's Table I beside the row (Acc 0.700)
     with open(out / "comparison.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["model"] for r in rows] == names
     for r in rows:
         assert 0 <= float(r["accuracy_mean"]) <= 1 and 0 <= float(r["f1_macro_mean"]) <= 1
+    assert float(rows[1]["paper_Acc"]) == 0.7 and rows[2]["paper_Acc"] in ("", "None")
+    assert rows[0]["p_bootstrap"] in ("", "None") and 0 <= float(rows[1]["p_bootstrap"]) <= 1
+    report = json.loads((out / "comparison.json").read_text())
+    assert report["meta"]["protocol"] == "demo" and report["meta"]["n_splits"] == 2
+    assert set(report["paired"]) == set(names[1:])
+    with open(out / "per_fold.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 3 * 2
+    assert len(list((out / "runs").glob("*/fold*.json"))) == 3 * 2
     readme = (out / "README.md").read_text()
-    assert "Table I" in readme and "comparison.png" in readme
+    assert "Table I" in readme and "comparison.png" in readme and "Recall per class" in readme
     slug = "resbilstm_oversampling_weighting"
     for name in ("report.md", "confusion_matrix_normalized.png", "precision_recall.png",
                  "training_curves.png"):
-        assert (out / slug / name).stat().st_size > 200
+        assert (out / "rows" / slug / name).stat().st_size > 200
     assert (out / "comparison.png").stat().st_size > 1000
+    # a rerun resumes: every (row, fold) is kept
+    again = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
+                "--out", out)
+    assert again.returncode == 0, again.stderr
+    assert "6 fold results kept" in again.stdout
+
+
+def test_compare_without_data_dir_runs_only_a_protocol_with_data_of_its_own(capsys):
+    assert main(["compare", "--protocol", "seed002", "--quick"]) == EXIT_USAGE
+    assert "needs DATA_DIR" in capsys.readouterr().err
 
 
 def test_old_import_paths_are_the_library_functions():

@@ -328,6 +328,29 @@ def test_state_dict_cache_is_bounded(tmp_path):
     _inception._load_state.cache_clear()
 
 
+def test_the_network_is_built_once_per_process_and_cached_frames_need_none(
+        tmp_path, fitted_random):
+    """A comparison fits a featurizer per row and fold (random init alone takes seconds):
+    clones share the one network, and a clone whose frames are all cached computes none."""
+    from sklearn.base import clone
+
+    videos = [_video(3, 1), _video(4, 2)]
+    first = clone(fitted_random).set_params(memory=str(tmp_path))
+    X = first.fit_transform(videos)
+    misses = _inception._shared_network.cache_info().misses
+    again = clone(first)
+    np.testing.assert_array_equal(again.fit_transform(videos), X)
+    assert _inception._shared_network.cache_info().misses == misses  # nothing built
+    assert again.module_ is first.module_
+    assert first.n_frames_computed_ == 4 and again.n_frames_computed_ == 0
+    assert not again.module_.training  # shared in eval mode, as built
+    # the shared network gives the features a network of its own gives
+    alone = copy.deepcopy(fitted_random)
+    alone.backbone_.module = alone.module_ = copy.deepcopy(fitted_random.module_)
+    np.testing.assert_array_equal(alone.set_params(memory=None).transform(videos), X)
+    assert again._cache_identity() == first._cache_identity()
+
+
 def test_identity_ignores_batch_size_and_device_not_input_size(fitted_random):
     tf = copy.deepcopy(fitted_random)
     key = identity_digest(tf._cache_identity())
