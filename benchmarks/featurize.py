@@ -453,7 +453,8 @@ def _counting_decodes(path, reader):
         return real_read(self)
 
     def seek(self, i, t):
-        decoded[0] += i - index.keyframe_at_or_before(max(i - 16, 0)) + 1
+        landed = index.keyframe_at_or_before(max(i - _reader._OpenCVDecoder.seek_backoff, 0))
+        decoded[0] += i - landed + 1
         return real_seek(self, i, t)
 
     _reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read = grab, read

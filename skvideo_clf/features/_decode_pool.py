@@ -165,8 +165,9 @@ class DecodePool:
         out = ctx.Queue(maxsize=8 * n)
         todo = ctx.Queue()
         stop = ctx.Event()
-        for j, job in enumerate(jobs):
-            todo.put((j, job))
+        # longest first: a long video taken last would leave the other workers idle
+        for j in sorted(range(len(jobs)), key=lambda j: -_decode_cost(jobs[j])):
+            todo.put((j, jobs[j]))
         for _ in range(n):
             todo.put(None)
         procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
@@ -219,6 +220,24 @@ class DecodePool:
                 shm.unlink()
             return ("frames", j, a, frames)
         return ("done", j, None, None) if kind == "done" else ("error", j, a, None)
+
+
+def _decode_cost(job):
+    """Frames decoded (at most up to the last one requested) x pixels per frame."""
+    from ..video import InMemoryVideo, video_info
+
+    if not job.indices:
+        return 0
+    source = job.source
+    try:
+        if isinstance(source, InMemoryVideo):
+            height, width = source.frames.shape[1:3]
+        else:
+            info = video_info(source)  # known from planning: cached in this process
+            height, width = info.height, info.width
+    except Exception:  # noqa: BLE001 - an unreadable video: the worker reports it
+        return 0
+    return (max(job.indices) + 1) * height * width
 
 
 @functools.lru_cache(maxsize=1)

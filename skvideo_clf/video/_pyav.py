@@ -57,6 +57,7 @@ class PyAVDecoder:
     """``read_frames``' decoder interface (see ``_OpenCVDecoder``) over PyAV."""
 
     reader = "pyav"
+    seek_backoff = 0  # lands on the keyframe at or before the target itself
 
     def __init__(self, path, threads=None):
         self.path = path

@@ -413,6 +413,10 @@ class _OpenCVDecoder:
     """
 
     reader = "opencv"
+    #: OpenCV's seek to frame ``i`` starts at the keyframe at or before ``i - 16`` (its
+    #: ``CvCapture_FFMPEG::seek``), so a target just past a keyframe costs the interval
+    #: before it too: seek only when that keyframe lies ahead of the current position.
+    seek_backoff = 16
 
     def __init__(self, path, threads=None):
         self.path = path
@@ -479,8 +483,9 @@ def _read_file(path, indices, decoder_cls, seek, threads):
         for t in targets:
             frame = frame0 if t == 0 else None
             if frame is None and index is not None and t < len(index):
-                key = index.keyframe_at_or_before(t)
-                if key >= pos and key > 0:  # beyond the current keyframe interval: jump
+                # the keyframe a seek lands on; jump only when it lies ahead of here
+                key = index.keyframe_at_or_before(max(t - dec.seek_backoff, 0))
+                if key >= pos and key > 0:
                     frame = dec.seek(t, index.times[t])
                     if frame is None:  # doubt: start over, sequentially
                         dec.close()

@@ -71,6 +71,16 @@ def test_a_free_worker_takes_the_next_video(tmp_path):
     assert done[-1] == 0
 
 
+def test_the_longest_video_is_decoded_first(files):
+    # files[2] has the most frames: taken first, it cannot be the one a worker ends alone on
+    from skvideo_clf.features._base import _Job
+
+    jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f) for v, f in enumerate(files)]
+    jobs.append(_Job(np.full((3, 8, 8, 3), 1, np.uint8), None, (0, 2), "in memory"))
+    done = [e[1] for e in DecodePool(1).run(jobs) if e[0] == "done"]
+    assert done == [2, 1, 0, 3]
+
+
 def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
     import os
 

@@ -110,13 +110,23 @@ def test_seeking_decodes_about_one_keyframe_interval_per_frame(tmp_path, monkeyp
         grabs["n"] += 1
         return real_grab(self)
 
+    seeks = []
+    real_seek = _reader._OpenCVDecoder.seek
+
+    def counting_seek(self, i, t):
+        seeks.append(i)
+        return real_seek(self, i, t)
+
     monkeypatch.setattr(_reader._OpenCVDecoder, "grab", counting_grab)
+    monkeypatch.setattr(_reader._OpenCVDecoder, "seek", counting_seek)
     picks = [30, 130, 240]
     frames = list(read_frames(path, picks))
     assert len(frames) == 3
-    assert grabs["n"] == 0  # each landed by a seek (OpenCV decodes forward inside it)
+    # OpenCV's seek to i starts at the keyframe before i - 16: for 30 that is frame 0, so
+    # decoding forward (29 grabs) is cheaper; 130 and 240 land from keyframes 100 and 200
+    assert grabs["n"] == 29 and seeks == [130, 240]
     list(read_frames(path, picks, seek="never"))
-    assert grabs["n"] == 241 - 4  # sequential: frames 0..240, of which 4 are read
+    assert grabs["n"] == 29 + 241 - 4  # sequential: frames 0..240, of which 4 are read
 
 
 def test_dense_targets_do_not_seek(tmp_path, monkeypatch):
