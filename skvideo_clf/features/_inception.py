@@ -152,8 +152,9 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         unless it is the default.
     seek : {"exact", "keyframe"}, default="exact"
         ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
-        replaced by its nearest keyframe (one decoded frame each, for strategies where
-        the exact index does not matter); its cache entries are kept apart.
+        replaced by its nearest keyframe (for strategies where the exact index does not
+        matter); its cache entries are kept apart. One decoded frame each with
+        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
     count : {"auto", "header", "exact"}, default="auto"
         How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
         count that a read proves wrong is replaced by an exact one (said at ``verbose``).
