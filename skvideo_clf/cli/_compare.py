@@ -219,7 +219,8 @@ def cmd_compare(args):
     resumed = sum(f["resumed"] for r in results for f in r["folds"])
     note = f" ({resumed} fold results kept from an earlier run)" if resumed else ""
     print(f"Mean ± std over {len(splits)} folds; Δ and p against {protocol.baseline!r}. "
-          f"Report written to {out}/ ({len(paths)} files) in {total:.0f} s{note}.")
+          f"Report written to {os.path.join(out, '')} ({len(paths)} files) in {total:.0f} s"
+          f"{note}.")
     return EXIT_OK
 
 
