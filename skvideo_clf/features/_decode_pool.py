@@ -14,10 +14,14 @@ not fight over them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.machinery
 import multiprocessing as mp
 import os
+import pickle
 import queue
+import sys
 import time
 from multiprocessing import resource_tracker, shared_memory
 
@@ -173,8 +177,12 @@ class DecodePool:
         procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
                              args=(todo, out, stop, self.size, self.read_options or {}))
                  for w in range(n)]
-        for p in procs:
-            p.start()
+        # a worker needs the main script only for objects defined there (pickled by
+        # reference to "__main__"); otherwise spare it re-running the script (seconds)
+        needs_main = b"__main__" in pickle.dumps((jobs, self.size, self.read_options))
+        with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
+            for p in procs:
+                p.start()
         running = [n]
         try:
             while running[0]:
@@ -238,6 +246,29 @@ def _decode_cost(job):
     except Exception:  # noqa: BLE001 - an unreadable video: the worker reports it
         return 0
     return (max(job.indices) + 1) * height * width
+
+
+@contextlib.contextmanager
+def _main_script_not_rerun():
+    """Start processes without their running the main script again.
+
+    multiprocessing's fork server (and spawn) re-run the parent's main script in every
+    worker, so that objects defined there unpickle; a script importing torch pays ~2 s
+    per worker per pool (measured), and the fork server's own ``__main__`` preload never
+    takes effect before Python 3.14 (it looks for a key the parent does not send). A
+    ``__main__`` spec named ``__main__`` is what multiprocessing itself skips (the
+    interactive case); the caller checks that nothing pickled refers to the script.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    spec = getattr(main, "__spec__", None)
+    main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
 
 
 @functools.lru_cache(maxsize=1)

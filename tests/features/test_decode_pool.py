@@ -95,6 +95,43 @@ def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
         assert not {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("psm_")}
 
 
+_SCRIPT = """
+import os, sys
+import numpy as np
+from skvideo_clf.features._base import _Job
+from skvideo_clf.features._decode_pool import DecodePool
+with open(sys.argv[1], "a") as log:  # every run of this script, parent or worker
+    log.write(f"{os.getpid()}\\n")
+
+def halve(frame):  # defined here: a worker needs this script to unpickle it
+    return np.ascontiguousarray(frame[::2, ::2])
+
+if __name__ == "__main__":
+    jobs = [_Job(sys.argv[2], None, (0, 1), "v")]
+    size = halve if sys.argv[3] == "script" else 4
+    shapes = [e[3].shape for e in DecodePool(2, size=size).run(jobs * 2) if e[0] == "frames"]
+    print(shapes)
+"""
+
+
+@pytest.mark.parametrize("size_from", ["library", "script"])
+def test_workers_rerun_the_main_script_only_when_they_need_it(files, tmp_path, size_from):
+    import subprocess
+    import sys
+
+    script, log = tmp_path / "run.py", tmp_path / "runs.log"
+    script.write_text(_SCRIPT)
+    out = subprocess.run([sys.executable, str(script), str(log), files[0], size_from],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    runs = log.read_text().split()
+    if size_from == "library":
+        assert out.strip() == "[(2, 4, 4, 3), (2, 4, 4, 3)]"
+        assert len(runs) == 1  # the parent alone: workers did not run the script again
+    else:
+        assert out.strip() == "[(2, 8, 12, 3), (2, 8, 12, 3)]"
+        assert len(runs) == 3  # the parent and both workers (to unpickle halve)
+
+
 def test_thread_budget_never_exceeds_the_cores():
     for cores in (1, 2, 3, 8, 16):
         for n_dec in (1, 2, 4):
