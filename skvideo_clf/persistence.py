@@ -299,15 +299,15 @@ def _remap_cuda_to_cpu(estimator, path):
         device = getattr(est, "device_", None)
         if not (isinstance(device, str) and device.startswith("cuda")):
             continue
+        moved.append(type(est).__name__ + (" (float16 -> float32)" if getattr(
+            est, "half", False) is True else ""))
+        if hasattr(est, "_run_on_cpu"):  # a featurizer: its network and rebuild recipe
+            est._run_on_cpu()
+            continue
         est.device_ = "cpu"
         for name, value in list(vars(est).items()):
             if isinstance(value, torch.nn.Module):
                 setattr(est, name, value.to("cpu"))
-        # what a featurizer's worker processes rebuild their network from
-        args = getattr(est, "_network_args", None)
-        if isinstance(args, tuple):
-            est._network_args = tuple("cpu" if a == device else a for a in args)
-        moved.append(type(est).__name__)
     if moved:
         warnings.warn(
             f"{os.fspath(path)!r} was fitted on CUDA and this machine has no CUDA device: "

@@ -114,6 +114,31 @@ def test_a_cuda_fitted_featurizer_loads_on_a_cpu_machine(tmp_path):
     np.testing.assert_allclose(loaded.transform([video]), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_a_float16_cuda_featurizer_runs_in_float32_on_a_cpu_machine(tmp_path):
+    import copy
+
+    video = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # random weights: tests only
+        feats = InceptionFrameTransformer(weights=None, input_size=75, sequence_length=2,
+                                          random_state=0).fit([video])
+    expected = feats.transform([video])
+    # as fitted with half=True on a GPU (a copy: the fitted network is shared read-only)
+    feats.backbone_.module = feats.module_ = copy.deepcopy(feats.module_).half()
+    feats.half, feats.device_ = True, "cuda"
+    feats._network_args = tuple("cuda" if a == "cpu" else a for a in feats._network_args)
+    path = save_model(tmp_path / "gpu_half.skvc", feats)
+    with pytest.warns(UserWarning, match="float16 -> float32"):
+        loaded, _ = load_model(path)
+    assert (loaded.device_, loaded.half) == ("cpu", False)
+    assert next(loaded.module_.parameters()).dtype.is_floating_point
+    assert str(next(loaded.module_.parameters()).dtype) == "torch.float32"
+    assert loaded._network_args[4:6] == ("cpu", False)  # what n_jobs workers rebuild
+    got = loaded.transform([video])
+    # the weights went through float16 once: equal up to its rounding
+    assert np.linalg.norm(got - expected) / np.linalg.norm(expected) < 1e-2
+
+
 # --------------------------------------------------------------------- the frame cache (3, 5)
 def test_fingerprint_modes_see_a_same_size_file_with_its_mtime_restored(tmp_path):
     path = tmp_path / "v.bin"

@@ -250,6 +250,11 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
                             weights_digest=self._weights_digest)
         return backbone, functools.partial(_worker_backbone, self._network_args, spec)
 
+    def _run_on_cpu(self):
+        super()._run_on_cpu()
+        source, stamp, sha256, seed, _, _, output = self._network_args
+        self._network_args = (source, stamp, sha256, seed, "cpu", False, output)
+
     def _fitted_identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks
             net = self.module_

@@ -54,6 +54,15 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         self.backbone_ = backbone.to(device, bool(self.half))
         self.module_ = self.backbone_.module
 
+    def _run_on_cpu(self):
+        """Run a featurizer fitted on CUDA on this CPU, in float32 (``half`` set to False:
+        float16 convolutions are slow or missing on CPUs); see ``load_model``."""
+        self.device_ = "cpu"
+        self.half = False
+        if self.backbone_ is not None:
+            self.backbone_.module = self.backbone_.module.float().to("cpu")
+            self.module_ = self.backbone_.module
+
     def _random_seed(self, who):
         warnings.warn(f"{who}(weights=None) uses random weights: for tests only, its "
                       "features carry no meaning.", UserWarning, stacklevel=6)
