@@ -9,11 +9,11 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import resolve_device
+from ..utils import Substitution, resolve_device
 from . import _weights
 from ._backbones._backbone import Backbone
 from ._backbones._registry import inception_preprocessing
-from ._backbones._transformer import NetworkFrameTransformer
+from ._backbones._transformer import NETWORK_READING_DOC, NetworkFrameTransformer
 from ._base import BaseFrameTransformer
 
 
@@ -84,6 +84,7 @@ _worker_network = _shared_network  # the name joblib/dask workers have always us
 _random_digests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+@Substitution(reading_options=NETWORK_READING_DOC)
 class InceptionFrameTransformer(NetworkFrameTransformer):
     """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 003) or its last
     feature maps (seed 002).
@@ -111,7 +112,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         Expected sha256 of a ``weights`` path; a mismatch is refused.
     input_size : int, default=299
         Frames are resized (aspect not kept) to ``input_size x input_size``; >= 75.
-    output : {"pooled", "maps"}, default="pooled"
+    output : {{"pooled", "maps"}}, default="pooled"
         ``"pooled"``: the 2048-d output of the last (average) pooling layer.
         ``"maps"``: the last feature maps (``Mixed_7c``, 2048 x h x w before that pooling)
         flattened channel-major into ``2048 * h * w`` features per frame; reshape a step to
@@ -123,16 +124,16 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         identity.
     batch_size : int, default=32
         Frames per forward pass; frames of many videos share a batch.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
+    device : {{"cpu", "cuda", "auto"}}, default="cpu"
     half : bool, default=False
         Run the network in float16 (CUDA only).
     sequence_length : int or None, default=40
         Time steps per video (seed 000's alpha = 40). ``None`` returns the variable-length
         form: a 1-D object array of float32 ``(T_i, D)`` arrays.
-    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
+    frame_sampling : {{"uniform", "block", "fps", "rand_down", "all"}}, default="uniform"
         Strategy for videos and clips without frame indices (see
         :func:`skvideo_clf.video.sample_frame_indices`).
-    padding : {"upsample", "zeros"}, default="upsample"
+    padding : {{"upsample", "zeros"}}, default="upsample"
         A video with fewer frames than ``sequence_length``: repeat frames in order (seed
         000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
         sequences are truncated.
@@ -147,22 +148,7 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         Progress bar (videos, frames/s) and notes.
     random_state : int, RandomState or None, default=None
         Seeds ``frame_sampling="rand_down"`` and the random weights of ``weights=None``.
-    reader : {"opencv", "pyav"}, default="opencv"
-        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
-        unless it is the default.
-    seek : {"exact", "keyframe"}, default="exact"
-        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
-        replaced by its nearest keyframe (for strategies where the exact index does not
-        matter); its cache entries are kept apart. One decoded frame each with
-        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
-    count : {"auto", "header", "exact"}, default="auto"
-        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
-        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
-    n_decoders : int or None, default=None
-        Decode, resize and crop in this many worker processes that hand uint8 frames over
-        in shared memory; the values are normalised on ``device`` and the network is built
-        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
-        threads together stay within the cores (see the user guide's "Reading videos").
+    {reading_options}
 
     Attributes
     ----------

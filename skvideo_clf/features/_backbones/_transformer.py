@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ...utils import resolve_device
+from ...utils import Substitution, resolve_device
 from ...video import VideoReadError
 from .._base import BaseFrameTransformer
 from .._cache import stable_value
@@ -23,6 +23,24 @@ from .._decode_pool import DecodePool, thread_budget
 from ._backbone import Backbone
 from ._preprocessing import Preprocessing
 from ._registry import cached_backbone, get_backbone
+
+#: The reading options of the network featurizers, documented once (``Substitution``).
+NETWORK_READING_DOC = """reader : {"opencv", "pyav"}, default="opencv"
+        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
+        unless it is the default.
+    seek : {"exact", "keyframe"}, default="exact"
+        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
+        replaced by its nearest keyframe (for strategies where the exact index does not
+        matter); its cache entries are kept apart. One decoded frame each with
+        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
+    count : {"auto", "header", "exact"}, default="auto"
+        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
+        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
+    n_decoders : int or None, default=None
+        Decode, resize and crop in this many worker processes that hand uint8 frames over
+        in shared memory; the values are normalised on ``device`` and the network is built
+        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
+        threads together stay within the cores (see the user guide's "Reading videos")."""
 
 
 class NetworkFrameTransformer(BaseFrameTransformer):
@@ -273,6 +291,7 @@ class _Rebuild:
         return _named_backbone(*self.args)
 
 
+@Substitution(reading_options=NETWORK_READING_DOC)
 class FrameFeatureTransformer(NetworkFrameTransformer):
     """Per sampled frame, the feature vector of any frame backbone network.
 
@@ -295,15 +314,15 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
         Expected sha256 of a weights file; a mismatch is refused.
     preprocessing : Preprocessing, dict or None, default=None
         For a module: its preprocessing. For a name or Backbone: fields that override its
-        own (e.g. ``{"input_size": 160}``); ``None`` keeps them.
+        own (e.g. ``{{"input_size": 160}}``); ``None`` keeps them.
     batch_size : int, default=32
         Frames per forward pass; frames of many videos share a batch.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
+    device : {{"cpu", "cuda", "auto"}}, default="cpu"
     half : bool, default=False
         Run the network in float16 (CUDA only).
     sequence_length : int or None, default=40
-    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
-    padding : {"upsample", "zeros"}, default="upsample"
+    frame_sampling : {{"uniform", "block", "fps", "rand_down", "all"}}, default="uniform"
+    padding : {{"upsample", "zeros"}}, default="upsample"
     memory : str, path-like, joblib.Memory or None, default=None
         Folder of the frame cache. Its entries are identified by the backbone's name, module
         class and code, weights digest and preprocessing (not by ``batch_size`` or
@@ -312,22 +331,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     verbose : int, default=0
     random_state : int, RandomState or None, default=None
         As :class:`InceptionFrameTransformer`.
-    reader : {"opencv", "pyav"}, default="opencv"
-        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
-        unless it is the default.
-    seek : {"exact", "keyframe"}, default="exact"
-        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
-        replaced by its nearest keyframe (for strategies where the exact index does not
-        matter); its cache entries are kept apart. One decoded frame each with
-        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
-    count : {"auto", "header", "exact"}, default="auto"
-        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
-        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
-    n_decoders : int or None, default=None
-        Decode, resize and crop in this many worker processes that hand uint8 frames over
-        in shared memory; the values are normalised on ``device`` and the network is built
-        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
-        threads together stay within the cores (see the user guide's "Reading videos").
+    {reading_options}
 
     Attributes
     ----------
@@ -344,7 +348,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     >>> from skvideo_clf.features import FrameFeatureTransformer
     >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.AdaptiveAvgPool2d(1),
     ...                           torch.nn.Flatten())
-    >>> tf = FrameFeatureTransformer(net, preprocessing={"input_size": 32},
+    >>> tf = FrameFeatureTransformer(net, preprocessing={{"input_size": 32}},
     ...                              sequence_length=2)
     >>> tf.fit_transform([np.zeros((3, 40, 40, 3), np.uint8)]).shape
     (1, 2, 8)
