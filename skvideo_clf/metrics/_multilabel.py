@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.metrics import (
-    PrecisionRecallDisplay,
     accuracy_score,
     average_precision_score,
     f1_score,
@@ -30,7 +29,7 @@ from sklearn.metrics import (
 from sklearn.utils.multiclass import type_of_target
 
 from ..utils import atomic_write_text
-from ._plots import new_figure, save_figure
+from ._plots import _precision_recall_curves, new_figure, save_figure
 from ._table import _plain, _ReportTables
 
 __all__ = ["MultiLabelVideoReport", "global_average_precision"]
@@ -170,19 +169,8 @@ class MultiLabelVideoReport(_ReportTables):
         """
         if self.y_score is None:
             raise ValueError("Precision-recall curves need scores: pass y_score to evaluate().")
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(6, 5))
-        displays = [
-            PrecisionRecallDisplay.from_predictions(
-                self.y_true[:, j], self.y_score[:, j], name=str(label), ax=ax,
-                plot_chance_level=False)
-            for j, label in enumerate(self.labels) if self.y_true[:, j].any()
-        ]
-        ax.set_title("Precision-recall per label")
-        ax.legend(fontsize="small", loc="lower left")
-        return displays
+        return _precision_recall_curves(np.asarray(self.y_true, bool), self.y_score,
+                                        self.labels, ax, "Precision-recall per label")
 
     def save(self, folder, *, prefix="") -> dict:
         """Write Markdown, CSV, JSON and (with scores) the precision-recall plot.

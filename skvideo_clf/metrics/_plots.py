@@ -144,3 +144,26 @@ def plot_training_curves(history, ax=None, *, keys=("train_loss", "valid_loss"))
     ax.set_title("Training curves")
     ax.legend()
     return ax
+
+
+def _precision_recall_curves(indicators, scores, labels, ax, title):
+    """One precision-recall curve (AP in the legend) per column of ``indicators`` that has
+    a positive; the single-label report passes one-vs-rest columns, the multi-label one
+    its label matrix."""
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 5))
+    displays = [
+        PrecisionRecallDisplay.from_predictions(indicators[:, j], scores[:, j],
+                                                name=str(label), ax=ax,
+                                                plot_chance_level=False)
+        for j, label in enumerate(labels) if indicators[:, j].any()
+    ]
+    ax.set_xlabel("Recall")
+    ax.set_ylabel("Precision")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="lower left")
+    return displays

@@ -13,7 +13,6 @@ import numpy as np
 from imblearn.metrics import classification_report_imbalanced
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
-    PrecisionRecallDisplay,
     accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
@@ -26,7 +25,7 @@ from sklearn.utils.multiclass import unique_labels
 
 from ..utils import atomic_write_text
 from ._multilabel import MultiLabelVideoReport, evaluate_multilabel
-from ._plots import new_figure, plot_training_curves, save_figure
+from ._plots import _precision_recall_curves, new_figure, plot_training_curves, save_figure
 from ._table import _plain, _ReportTables
 
 __all__ = ["VideoReport", "evaluate", "evaluate_estimator"]
@@ -165,23 +164,9 @@ class VideoReport(_ReportTables):
         """
         if self.y_score is None:
             raise ValueError("Precision-recall curves need scores: pass y_score to evaluate().")
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(6, 5))
-        displays = []
-        for j, label in enumerate(self.labels):
-            positive = self.y_true == label
-            if not positive.any():
-                continue
-            displays.append(PrecisionRecallDisplay.from_predictions(
-                positive, self.y_score[:, j], name=str(label), ax=ax,
-                plot_chance_level=False))
-        ax.set_xlabel("Recall")
-        ax.set_ylabel("Precision")
-        ax.set_title("Precision-recall, one class vs rest")
-        ax.legend(fontsize="small", loc="lower left")
-        return displays
+        one_vs_rest = np.asarray(self.y_true)[:, None] == np.asarray(self.labels)[None, :]
+        return _precision_recall_curves(one_vs_rest, self.y_score, self.labels, ax,
+                                        "Precision-recall, one class vs rest")
 
     def save(self, folder, *, prefix="", training_history=None) -> dict:
         """Write the report into ``folder``: Markdown, CSV, JSON and PNG plots.

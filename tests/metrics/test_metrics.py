@@ -355,3 +355,29 @@ def test_evaluate_estimator_skips_a_sampler_as_predict_does():
                      ("clf", LogisticRegression())]).fit(X, y)
     report = evaluate_estimator(pipe, X, y)
     assert report.accuracy == pytest.approx(np.mean(pipe.predict(X) == y))
+
+
+def test_precision_recall_curves_one_per_class_present_with_its_ap():
+    from sklearn.metrics import average_precision_score
+
+    labels = ["a", "b", "c", "d"]  # d is never true: no curve
+    scores = np.c_[np.asarray(Y_SCORE), np.full(6, 0.05)]
+    _, ax = new_figure((4, 3))
+    displays = evaluate(Y_TRUE, Y_PRED, y_score=scores, labels=labels).plot_precision_recall(
+        ax=ax)
+    assert [d.name for d in displays] == ["a", "b", "c"]
+    for d, j in zip(displays, range(3)):
+        expected = average_precision_score(np.asarray(Y_TRUE) == labels[j], scores[:, j])
+        assert d.average_precision == pytest.approx(expected)
+
+
+def test_multilabel_precision_recall_curves_per_label_carried():
+    from sklearn.metrics import average_precision_score
+
+    y_true = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]])
+    y_score = np.array([[.9, .2, .1], [.6, .7, .3], [.2, .8, .2], [.4, .3, .1]])
+    report = evaluate(y_true, y_score > 0.5, y_score=y_score, labels=["x", "y", "z"])
+    displays = report.plot_precision_recall(ax=new_figure((4, 3))[1])
+    assert [d.name for d in displays] == ["x", "y"]  # z is carried by no video
+    assert displays[1].average_precision == pytest.approx(
+        average_precision_score(y_true[:, 1], y_score[:, 1]))
