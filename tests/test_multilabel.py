@@ -34,6 +34,19 @@ def test_neural_multilabel_sigmoid_outputs(videos):
     assert (clf.predict(X) == Y).mean(axis=0).min() > 0.8
 
 
+def test_fusion_net_multilabel_sigmoid_outputs():
+    from skvideo_clf.neural import FusionNetClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    Y = (X[:, :3] > [0.0, 0.0, 0.5]).astype(int)  # label j from feature j; label 2 rarer
+    clf = FusionNetClassifier(max_epochs=60, lr=0.05, verbose=0, random_state=0).fit(X, Y)
+    assert clf.multilabel_ and isinstance(clf.criterion_, torch.nn.BCEWithLogitsLoss)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (60, 3) and not np.allclose(proba.sum(axis=1), 1)
+    assert (clf.predict(X) == Y).mean(axis=0).min() > 0.9
+
+
 def test_neural_multilabel_balanced_is_pos_weight(videos):
     X, Y = videos
     clf = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, class_weight="balanced",
