@@ -27,6 +27,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -36,8 +37,9 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import EpochScoring
 from skorch.dataset import Dataset as SkorchDataset
-from skorch.utils import to_tensor
+from skorch.utils import to_numpy, to_tensor
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -273,7 +275,15 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         raise NotImplementedError
 
     def get_default_callbacks(self):
-        return [*super().get_default_callbacks(), ("head_only", HeadOnlyTraining())]
+        callbacks = []
+        for name, callback in super().get_default_callbacks():
+            if name == "valid_acc" and isinstance(callback, EpochScoring):
+                # the split's targets are encoded labels ({"y", "sample_weight"} when
+                # weighted) while predict returns the original ones: score encoded ones
+                callback.set_params(scoring=_encoded_accuracy,
+                                    target_extractor=_target_labels)
+            callbacks.append((name, callback))
+        return [*callbacks, ("head_only", HeadOnlyTraining())]
 
     def initialize_module(self):
         if not hasattr(self, "n_features_in_"):
@@ -650,3 +660,16 @@ def _init_signature(cls):
         if klass is NeuralClassifierBase:
             break
     return params
+
+
+def _target_labels(y):
+    """The labels of a batch's target: the tensor, or its ``"y"`` when weighted."""
+    return to_numpy(y["y"] if isinstance(y, Mapping) else y)
+
+
+def _encoded_accuracy(net, X, y):
+    """Accuracy of the network on a validation split, on the encoded labels."""
+    proba = net.predict_proba(X)
+    if getattr(net, "multilabel_", False):
+        return accuracy_score(np.asarray(y).astype(int), (proba >= 0.5).astype(int))
+    return accuracy_score(np.asarray(y), proba.argmax(axis=1))
