@@ -668,8 +668,12 @@ def _target_labels(y):
 
 
 def _encoded_accuracy(net, X, y):
-    """Accuracy of the network on a validation split, on the encoded labels."""
-    proba = net.predict_proba(X)
+    """Accuracy of the network on a validation split, on the encoded labels.
+
+    ``X`` holds the module's own training samples (frames, for frame voting): scored
+    through the module, before any per-video aggregation of a subclass.
+    """
+    proba = NeuralClassifierBase._forward_proba(net, X)
     if getattr(net, "multilabel_", False):
         return accuracy_score(np.asarray(y).astype(int), (proba >= 0.5).astype(int))
     return accuracy_score(np.asarray(y), proba.argmax(axis=1))
