@@ -299,7 +299,8 @@ def test_skorch_validation_split_scores_string_labels(weighted, cls):
     X = rng.normal(size=(80, 4, 3)).astype(np.float32)
     X[:, :, 0] += np.where(y == "high", 1.5, -1.5)[:, None]  # every frame tells its class
     sample_weight = np.where(y == "high", 3.0, 1.0) if weighted else None
-    clf = small(cls, max_epochs=40, lr=0.05, train_split=ValidSplit(0.25, stratified=True))
+    clf = small(cls, max_epochs=40, lr=0.05, train_split=ValidSplit(0.25, stratified=True,
+                                                                  random_state=0))
     clf.fit(X, y, sample_weight=sample_weight)
     scores = clf.history[:, "valid_acc"]
     # held out: 20 of 80 videos, or 80 of 320 frames for frame voting
