@@ -179,7 +179,7 @@ class DecodePool:
                  for w in range(n)]
         # a worker needs the main script only for objects defined there (pickled by
         # reference to "__main__"); otherwise spare it re-running the script (seconds)
-        needs_main = b"__main__" in pickle.dumps((jobs, self.size, self.read_options))
+        needs_main = _refers_to_main((jobs, self.size, self.read_options))
         with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
             for p in procs:
                 p.start()
@@ -246,6 +246,27 @@ def _decode_cost(job):
     except Exception:  # noqa: BLE001 - an unreadable video: the worker reports it
         return 0
     return (max(job.indices) + 1) * height * width
+
+
+class _MainFinder:
+    """A write-only file that notes whether a pickle names the module ``__main__``."""
+
+    found = False
+
+    def write(self, data):
+        # a global's module name travels in pickle's small frames; arrays' pixel data is
+        # written in large separate chunks: skipped, nothing is kept
+        view = memoryview(data)
+        if not self.found and view.nbytes <= 1 << 16:
+            self.found = b"__main__" in view.tobytes()
+        return view.nbytes
+
+
+def _refers_to_main(obj):
+    """Whether unpickling ``obj`` needs the main script (without holding the pickle)."""
+    finder = _MainFinder()
+    pickle.dump(obj, finder, protocol=5)
+    return finder.found
 
 
 @contextlib.contextmanager
