@@ -27,7 +27,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.metrics import accuracy_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -274,14 +273,21 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     def _build_module(self, **module_kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def initialize_callbacks(self):
+        super().initialize_callbacks()
+        # Scoring callbacks on a validation split (skorch's train_split) see its targets as
+        # batched: encoded labels, or {"y", "sample_weight"} when weighted. They score
+        # predict on that split, which then answers in encoded labels too (_held_out).
+        for _, callback in self.callbacks_:
+            if isinstance(callback, EpochScoring) and callback.target_extractor is to_numpy:
+                callback.target_extractor = _target_labels
+        return self
+
     def get_default_callbacks(self):
         callbacks = []
         for name, callback in super().get_default_callbacks():
-            if name == "valid_acc" and isinstance(callback, EpochScoring):
-                # the split's targets are encoded labels ({"y", "sample_weight"} when
-                # weighted) while predict returns the original ones: score encoded ones
-                callback.set_params(scoring=_encoded_accuracy,
-                                    target_extractor=_target_labels)
+            if isinstance(callback, EpochScoring):
+                callback.set_params(target_extractor=_target_labels)
             callbacks.append((name, callback))
         return [*callbacks, ("head_only", HeadOnlyTraining())]
 
@@ -589,7 +595,16 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             Multi-label: the probability of each label (column ``j`` of ``y``),
             independent sigmoids that need not sum to 1.
         """
+        if _held_out(X):
+            return NeuralClassifierBase._forward_proba(self, X)
         return self._forward_proba(self._check_fitted_X(X))
+
+    def _predict_held_out(self, X):
+        """Encoded labels of a validation split's samples (what skorch's scoring passes)."""
+        proba = NeuralClassifierBase._forward_proba(self, X)
+        if getattr(self, "multilabel_", False):
+            return (proba >= 0.5).astype(np.int64)
+        return proba.argmax(axis=1)
 
     def predict(self, X):
         """Predicted labels (of the type of ``y`` in fit).
@@ -603,6 +618,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ndarray of shape (n_samples,) or (n_samples, n_labels)
             Multi-label: the indicator matrix of the labels of probability >= 0.5.
         """
+        if _held_out(X):
+            return self._predict_held_out(X)
         proba = self.predict_proba(X)
         if getattr(self, "multilabel_", False):
             return (proba >= 0.5).astype(np.int64)
@@ -667,13 +684,8 @@ def _target_labels(y):
     return to_numpy(y["y"] if isinstance(y, Mapping) else y)
 
 
-def _encoded_accuracy(net, X, y):
-    """Accuracy of the network on a validation split, on the encoded labels.
-
-    ``X`` holds the module's own training samples (frames, for frame voting): scored
-    through the module, before any per-video aggregation of a subclass.
-    """
-    proba = NeuralClassifierBase._forward_proba(net, X)
-    if getattr(net, "multilabel_", False):
-        return accuracy_score(np.asarray(y).astype(int), (proba >= 0.5).astype(int))
-    return accuracy_score(np.asarray(y), proba.argmax(axis=1))
+def _held_out(X):
+    """Whether ``X`` is a validation split that skorch's scoring callbacks pass: a torch
+    dataset of the module's own training samples (frames, for frame voting), scored on
+    encoded labels as its targets are."""
+    return isinstance(X, torch.utils.data.Dataset)

@@ -10,7 +10,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval
 
 from ..utils import Substitution, check_sequences, is_ragged, object_array, unpadded_lengths
-from ._base import SHARED_DOCS, NeuralClassifierBase
+from ._base import SHARED_DOCS, NeuralClassifierBase, _held_out
 from ._modules import FrameMLP
 from ._skorch_compat import resolved_device
 
@@ -157,6 +157,8 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
         -------
         ndarray of shape (n_videos,)
         """
+        if _held_out(X):
+            return self._predict_held_out(X)
         proba, lengths = self._frame_proba(self._check_fitted_X(X))
         n_classes = proba.shape[1]
         video = np.repeat(np.arange(len(lengths)), lengths)

@@ -8,7 +8,6 @@ labels, whatever their type, into the integers the loss reads.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -168,7 +167,4 @@ class InputValidationMixin:
 
     def _check_fitted_X(self, X):
         self.check_is_fitted()
-        if isinstance(X, torch.utils.data.Dataset):
-            # what skorch's scoring callbacks pass: a split of the data fit validated
-            return X
         return self._check_X(X, reset=False)

@@ -307,3 +307,26 @@ def test_skorch_validation_split_scores_string_labels(weighted, cls):
     held_out = 80 if cls is FrameVotingClassifier else 20
     assert len(scores) == 40 and all(s * held_out == round(s * held_out) for s in scores)
     assert scores[-1] >= 0.8 and (clf.predict(X) == y).mean() >= 0.9
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, FrameVotingClassifier])
+def test_user_scoring_callbacks_on_a_validation_split(cls):
+    # a user's own EpochScoring on skorch's split: string labels, weighted targets
+    from skorch.callbacks import EpochScoring
+    from skorch.dataset import ValidSplit
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(["cat", "dog", "emu"], 30)
+    X = rng.normal(size=(90, 4, 3)).astype(np.float32)
+    X[:, :, 0] += np.select([y == "cat", y == "dog"], [-2.0, 0.0], 2.0)[:, None]
+    f1 = EpochScoring("f1_macro", lower_is_better=False, name="valid_f1")
+    clf = small(cls, max_epochs=30, lr=0.05, callbacks=[f1],
+                train_split=ValidSplit(0.2, stratified=True, random_state=0))
+    clf.fit(X, y, sample_weight=np.where(y == "emu", 2.0, 1.0))
+    f1, acc = clf.history[-1, "valid_f1"], clf.history[-1, "valid_acc"]
+    # frame voting's held-out samples are single frames, a weaker witness than videos;
+    # before, the weighted targets crashed the scoring (and strings would score 0)
+    assert f1 >= (0.4 if cls is FrameVotingClassifier else 0.8)  # chance: 1/3
+    assert abs(f1 - acc) < 0.2  # balanced classes: macro F1 follows accuracy
+    assert set(clf.predict(X)) <= {"cat", "dog", "emu"}
+    assert clone(clf).callbacks[0].target_extractor is not None  # clone copies it as is
