@@ -98,23 +98,8 @@ def test_a_model_file_that_holds_no_fitted_pipeline_is_exit_4(what, folder, tmp_
     assert "fitted" in capsys.readouterr().err
 
 
-def test_a_cuda_fitted_featurizer_loads_on_a_cpu_machine(tmp_path):
-    video = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # random weights: tests only
-        feats = InceptionFrameTransformer(weights=None, input_size=75, sequence_length=2,
-                                          random_state=0).fit([video])
-    expected = feats.transform([video])
-    feats.device_ = "cuda"  # as fitted on a GPU machine
-    feats._network_args = tuple("cuda" if a == "cpu" else a for a in feats._network_args)
-    path = save_model(tmp_path / "gpu.skvc", feats)
-    with pytest.warns(UserWarning, match="CUDA"):
-        loaded, _ = load_model(path)
-    assert loaded.device_ == "cpu"
-    np.testing.assert_allclose(loaded.transform([video]), expected, rtol=1e-5, atol=1e-6)
-
-
-def test_a_float16_cuda_featurizer_runs_in_float32_on_a_cpu_machine(tmp_path):
+def _as_fitted_on_cuda(half=False):
+    """A fitted featurizer made to look fitted on a GPU machine, its video and features."""
     import copy
 
     video = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
@@ -123,10 +108,25 @@ def test_a_float16_cuda_featurizer_runs_in_float32_on_a_cpu_machine(tmp_path):
         feats = InceptionFrameTransformer(weights=None, input_size=75, sequence_length=2,
                                           random_state=0).fit([video])
     expected = feats.transform([video])
-    # as fitted with half=True on a GPU (a copy: the fitted network is shared read-only)
-    feats.backbone_.module = feats.module_ = copy.deepcopy(feats.module_).half()
-    feats.half, feats.device_ = True, "cuda"
+    if half:  # a copy: the fitted network is shared read-only
+        feats.backbone_.module = feats.module_ = copy.deepcopy(feats.module_).half()
+        feats.half = True
+    feats.device_ = "cuda"
     feats._network_args = tuple("cuda" if a == "cpu" else a for a in feats._network_args)
+    return feats, video, expected
+
+
+def test_a_cuda_fitted_featurizer_loads_on_a_cpu_machine(tmp_path):
+    feats, video, expected = _as_fitted_on_cuda()
+    path = save_model(tmp_path / "gpu.skvc", feats)
+    with pytest.warns(UserWarning, match="CUDA"):
+        loaded, _ = load_model(path)
+    assert loaded.device_ == "cpu"
+    np.testing.assert_allclose(loaded.transform([video]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_float16_cuda_featurizer_runs_in_float32_on_a_cpu_machine(tmp_path):
+    feats, video, expected = _as_fitted_on_cuda(half=True)
     path = save_model(tmp_path / "gpu_half.skvc", feats)
     with pytest.warns(UserWarning, match="float16 -> float32"):
         loaded, _ = load_model(path)
