@@ -57,12 +57,17 @@ def demo_config(size="default", *, scale=None, input_size=None, sequence_length=
     >>> cfg["input_size"], cfg["sequence_length"], cfg["folds"], cfg["hidden"]
     (75, 4, 3, 32)
     """
-    if size not in _CONFIGS:
-        raise ValueError(f"size must be one of {DEMO_SIZES}, got {size!r}.")
-    cfg = {"size": size, **_CONFIGS[size]}
+    return sized_config(_CONFIGS, size, scale=scale, input_size=input_size,
+                        sequence_length=sequence_length, epochs=epochs, folds=folds)
+
+
+def sized_config(configs, size, **overrides):
+    """``configs[size]`` as a fresh dict (its ``flow`` copied too), with ``size`` and the
+    overrides that are not None; the one builder of the demo's and compare's settings."""
+    if size not in configs:
+        raise ValueError(f"size must be one of {sorted(configs)}, got {size!r}.")
+    cfg = {"size": size, **configs[size]}
     cfg["flow"] = dict(cfg["flow"])
-    overrides = dict(scale=scale, input_size=input_size, sequence_length=sequence_length,
-                     epochs=epochs, folds=folds)
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     return cfg
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._demo import _demo_rows, demo_config, demo_dataset
+from ._demo import _demo_rows, demo_config, demo_dataset, sized_config
 from ._reference import PAPER_TABLE_I, PAPER_TABLE_II
 
 __all__ = ["COMPARE_SIZES", "PROTOCOLS", "Protocol", "RowParts", "compare_config",
@@ -71,14 +71,8 @@ def compare_config(size="default", *, input_size=None, sequence_length=None, epo
     >>> cfg["input_size"], cfg["sequence_length"], cfg["folds"], cfg["hidden"]
     (75, 4, 3, 32)
     """
-    if size not in _CONFIGS:
-        raise ValueError(f"size must be one of {COMPARE_SIZES}, got {size!r}.")
-    cfg = {"size": size, **_CONFIGS[size]}
-    cfg["flow"] = dict(cfg["flow"])
-    overrides = dict(input_size=input_size, sequence_length=sequence_length, epochs=epochs,
-                     folds=folds)
-    cfg.update({k: v for k, v in overrides.items() if v is not None})
-    return cfg
+    return sized_config(_CONFIGS, size, input_size=input_size,
+                        sequence_length=sequence_length, epochs=epochs, folds=folds)
 
 
 @dataclass
