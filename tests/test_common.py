@@ -1,4 +1,4 @@
-"""Common checks over every estimator that :func:`skvideo_clf.utils.all_estimators` finds.
+"""Common checks over every estimator that :func:`skvideo_clf.utils.discovery.all_estimators` finds.
 
 No hand-kept list: a new public estimator is checked as soon as it is exported, and
 :func:`_tested_instances` must say how to build a small one (it raises otherwise).
@@ -26,7 +26,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
-from skvideo_clf.utils import all_estimators
+from skvideo_clf.utils.discovery import all_estimators
 
 # Tiny nets, few epochs: what the checks need to see the classes learned, and no more.
 _SMALL_NET = dict(max_epochs=10, batch_size=128, lr=0.05, random_state=0)

@@ -315,6 +315,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self.criterion_ = self.criterion(**kwargs)
         return self
 
+    def _supports_multilabel(self):
+        # A subclass with its own predict (frame voting's vote) decides one class per
+        # video; the base's sigmoid outputs and 0.5 threshold would be silently bypassed.
+        return type(self).predict is NeuralClassifierBase.predict
+
     def _get_predict_nonlinearity(self):
         if getattr(self, "multilabel_", False):
             return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns

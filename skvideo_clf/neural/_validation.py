@@ -98,10 +98,8 @@ class InputValidationMixin:
         return y.astype(np.float32)
 
     def _supports_multilabel(self):
-        # A subclass with its own predict (frame voting's vote) decides one class per
-        # video; the base's sigmoid outputs and 0.5 threshold would be silently bypassed.
-        from ._base import NeuralClassifierBase
-        return type(self).predict is NeuralClassifierBase.predict
+        """Whether a 2-D indicator ``y`` is accepted (the classifier decides, see its base)."""
+        return False
 
     def _set_labels(self, y, classes=None, loss_labels=None, loss_weight=None):
         self.multilabel_ = y.ndim == 2

@@ -1,12 +1,12 @@
 """Internal helpers shared across the library: validation, devices, atomic writes, docs.
 
 Public so that user-written featurizers and classifiers validate and write exactly as the
-library's own do.
+library's own do. :mod:`skvideo_clf.utils.discovery` (``all_estimators``) is a public module
+of its own, not imported here: it imports every subpackage of the library.
 """
 
 from ._arrays import object_array
 from ._devices import resolve_device
-from ._discovery import all_estimators
 from ._docstring import Substitution, shared_docs
 from ._io import atomic_open, atomic_path, atomic_write_text
 from ._validation import (
@@ -20,7 +20,6 @@ from ._validation import (
 __all__ = [
     "SEQUENCE_FORMS",
     "Substitution",
-    "all_estimators",
     "atomic_open",
     "atomic_path",
     "atomic_write_text",

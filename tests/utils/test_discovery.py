@@ -3,7 +3,7 @@
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from skvideo_clf.utils import all_estimators
+from skvideo_clf.utils.discovery import all_estimators
 
 
 def test_every_estimator_once_sorted_and_concrete():

@@ -1,10 +1,19 @@
-"""Discovery of the library's estimators, for the common tests and for users."""
+"""Discovery of the library's estimators, for the common tests and for users.
+
+A public module that :mod:`skvideo_clf.utils` does not import, as scikit-learn's
+``sklearn.utils.discovery``: it imports every subpackage, so the lowest layer must not
+import it.
+"""
 
 from __future__ import annotations
 
 import importlib
 import inspect
 import pkgutil
+
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+
+from ..features import BaseFrameTransformer
 
 __all__ = ["all_estimators"]
 
@@ -67,7 +76,7 @@ def all_estimators(type_filter=None):
 
     Examples
     --------
-    >>> from skvideo_clf.utils import all_estimators
+    >>> from skvideo_clf.utils.discovery import all_estimators
     >>> [name for name, _ in all_estimators("sampler")]
     ['BootstrapSampler', 'MLROSSampler', 'SpatioTemporalOversampler']
     >>> "TemporalPooling" in dict(all_estimators("transformer"))
@@ -75,8 +84,6 @@ def all_estimators(type_filter=None):
     >>> "TemporalPooling" in dict(all_estimators("featurizer"))
     False
     """
-    from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-
     if type_filter is None:
         wanted = ()
     else:
@@ -97,8 +104,6 @@ def all_estimators(type_filter=None):
             found[name] = cls
 
     if wanted:
-        from ..features import BaseFrameTransformer
-
         checks = {
             "classifier": lambda c: issubclass(c, ClassifierMixin),
             "transformer": lambda c: issubclass(c, TransformerMixin),
