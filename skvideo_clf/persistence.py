@@ -253,19 +253,11 @@ def _cuda_storages_on_cpu():
     if _cuda_available() is not False:
         yield
         return
-    import torch.storage
+    # imported here: torch is imported only when a model is loaded on a machine without CUDA
+    from .utils.compat.torch import cuda_storages_on_cpu
 
-    original = torch.storage._load_from_bytes
-
-    def on_cpu(b):
-        return torch.load(io.BytesIO(b), map_location="cpu", weights_only=False)
-
-    # pickle looks the function up by name at load time, so the module attribute is the hook
-    torch.storage._load_from_bytes = on_cpu
-    try:
+    with cuda_storages_on_cpu():
         yield
-    finally:
-        torch.storage._load_from_bytes = original
 
 
 def _estimators(obj, seen=None):

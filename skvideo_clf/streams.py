@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
+
+from .utils.compat.sklearn import Interval, validate_params
 
 __all__ = [
     "make_stream_union",

@@ -1,4 +1,5 @@
-"""Common checks over every estimator that :func:`skvideo_clf.utils.discovery.all_estimators` finds.
+"""Common checks over every estimator that :func:`~skvideo_clf.utils.discovery.all_estimators`
+finds.
 
 No hand-kept list: a new public estimator is checked as soon as it is exported, and
 :func:`_tested_instances` must say how to build a small one (it raises otherwise).

@@ -2,8 +2,7 @@
 
 Parsing and printing only: every command calls public library functions
 (:mod:`skvideo_clf.persistence`, :mod:`skvideo_clf.metrics`, :mod:`skvideo_clf.protocols`,
-:func:`skvideo_clf.datasets.load_extracted`). The model-file functions stay importable from
-here for older code.
+:func:`skvideo_clf.datasets.load_extracted`).
 
 Exit codes (scripts can rely on them):
 
@@ -25,11 +24,7 @@ from __future__ import annotations
 
 import sys
 
-# Old import paths (``from skvideo_clf.cli import save_model``) of what moved into the library.
-from ..datasets import load_extracted
-from ..persistence import MODEL_MAGIC, ModelFileError, load_model, read_model_header, save_model
-from ..protocols import PAPER_TABLE_I
-from ._common import (  # noqa: F401  (exit codes: importable for scripts and tests)
+from ._common import (
     DISK_ERRNOS,
     EXIT_DATA,
     EXIT_FAILURE,
@@ -45,17 +40,17 @@ from ._demo import cmd_demo
 from ._extract import cmd_extract
 from ._model_commands import cmd_evaluate, cmd_fit, cmd_predict
 from ._parser import build_parser, check_args
-from ._pipeline import build_pipeline, make_classifier, make_featurizer, make_sampler  # noqa: F401
 
+# The exit codes are public: scripts compare main()'s return value with them.
 __all__ = [
-    "MODEL_MAGIC",
-    "PAPER_TABLE_I",
-    "ModelFileError",
-    "load_extracted",
-    "load_model",
+    "EXIT_DATA",
+    "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
+    "EXIT_MODEL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_WEIGHTS",
     "main",
-    "read_model_header",
-    "save_model",
 ]
 
 _COMMANDS = {"compare": cmd_compare, "demo": cmd_demo, "fit": cmd_fit, "predict": cmd_predict,

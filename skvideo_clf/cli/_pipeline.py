@@ -25,9 +25,8 @@ def check_featurizer_options(backbone="inception_v3", **params):
     """
     if backbone != "inception_v3":
         params.pop("input_size", None)
-    from sklearn.utils._param_validation import Interval, InvalidParameterError
-
     from ..features import InceptionFrameTransformer
+    from ..utils.compat.sklearn import Interval, InvalidParameterError
 
     try:
         InceptionFrameTransformer(weights=None, **params)._validate_params()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions, validate_params
 
+from ..utils.compat.sklearn import Interval, Options, StrOptions, validate_params
 from ..video import VIDEO_EXTENSIONS
 
 __all__ = ["load_video_folder", "make_imbalanced", "parse_ucf101_group"]

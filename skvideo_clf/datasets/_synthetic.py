@@ -8,8 +8,8 @@ from numbers import Integral, Real
 import cv2
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 
+from ..utils.compat.sklearn import Interval, validate_params
 from ..video import write_video
 
 __all__ = ["SYNTHETIC_CLASSES", "TEMPORAL_PAIRS", "disaster_class_sizes",

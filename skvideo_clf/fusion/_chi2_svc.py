@@ -6,18 +6,18 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..streams import resolve_streams
 from ..utils import check_sample_weight_length
+from ..utils.compat.sklearn import Interval, StrOptions, check_sample_weight, fit_context
 from ._kernels import (
     _gamma_from_distances,
     _refuse_multilabel,
@@ -121,7 +121,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         return X
 
     # The inner SVC / calibrator get parameters already validated here.
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the SVM on the training kernel.
 
@@ -149,7 +149,7 @@ class _BaseChi2KernelSVC(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if sample_weight is not None:
             check_sample_weight_length(self, sample_weight, X.shape[0])
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
             positive = sample_weight > 0

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics.pairwise import additive_chi2_kernel
-from sklearn.utils._param_validation import validate_params
+
+from ..utils.compat.sklearn import validate_params
 
 __all__ = ["chi2_distances", "mean_chi2_distance", "chi2_gamma"]
 

@@ -14,21 +14,18 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassifierMixin, _fit_context, clone
+from sklearn import get_config
+from sklearn.base import ClassifierMixin, clone
 from sklearn.metrics import log_loss
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
-from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -38,6 +35,13 @@ from sklearn.utils.validation import (
 
 from ..streams import normalize_weights, resolve_streams
 from ..utils import check_sample_weight_length, check_sequences
+from ..utils.compat.sklearn import (
+    BaseComposition,
+    Interval,
+    StrOptions,
+    check_sample_weight,
+    fit_context,
+)
 
 __all__ = ["LateFusionClassifier"]
 
@@ -59,7 +63,7 @@ def _simplex_grid(n_members, n_steps):
         yield np.diff(edges) - 1
 
 
-class LateFusionClassifier(ClassifierMixin, _BaseComposition):
+class LateFusionClassifier(ClassifierMixin, BaseComposition):
     """Weighted average of the predicted probabilities of per-stream classifiers.
 
     Each member is a ``(name, estimator, stream)`` triple: the estimator is fitted on the
@@ -293,7 +297,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
         return X[:, cols] if sp.issparse(X) else X[..., cols]
 
     # The members are user estimators: their own fit validates their parameters.
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, groups=None, sample_weight=None, **fit_params):
         """Fit every member on its stream, choosing the fusion weights first if asked.
 
@@ -354,7 +358,7 @@ or list
         names = [name for name, _, _ in self.members]
         if sample_weight is not None:
             check_sample_weight_length(self, sample_weight, len(y))
-            sample_weight = _check_sample_weight(sample_weight, X if hasattr(X, "shape")
+            sample_weight = check_sample_weight(sample_weight, X if hasattr(X, "shape")
                                                  else np.empty((len(y), 0)),
                                                  ensure_non_negative=True)
         member_params = self._route_fit_params(groups, sample_weight, fit_params)
@@ -391,7 +395,7 @@ or list
     def _route_fit_params(self, groups, sample_weight, fit_params):
         """The ``fit`` metadata of each member, by member name."""
         names = [name for name, _, _ in self.members]
-        if _routing_enabled():
+        if get_config()["enable_metadata_routing"]:
             params = dict(fit_params)
             if sample_weight is not None:
                 params["sample_weight"] = sample_weight
@@ -436,7 +440,7 @@ or list
 
     def _cv_weights(self, X, y, groups, sample_weight, member_params):
         cv = check_cv(self.cv, y, classifier=True)
-        routing = _routing_enabled()
+        routing = get_config()["enable_metadata_routing"]
 
         def split_params(name):
             # With routing on, cross_val_predict takes groups among the metadata it routes.

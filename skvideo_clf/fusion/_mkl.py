@@ -12,8 +12,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval
 
+from ..utils.compat.sklearn import Interval
 from ._chi2_svc import _BaseChi2KernelSVC
 
 __all__ = ["MKLClassifier"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from sklearn.utils._param_validation import HasMethods, validate_params
-
 from ..utils import atomic_open
+from ..utils.compat.sklearn import HasMethods, validate_params
 
 __all__ = ["new_figure", "plot_training_curves", "save_figure"]
 

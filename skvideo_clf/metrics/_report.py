@@ -20,10 +20,10 @@ from sklearn.metrics import (
     f1_score,
     top_k_accuracy_score,
 )
-from sklearn.utils._param_validation import HasMethods, validate_params
 from sklearn.utils.multiclass import unique_labels
 
 from ..utils import atomic_write_text
+from ..utils.compat.sklearn import HasMethods, validate_params
 from ._multilabel import MultiLabelVideoReport, evaluate_multilabel
 from ._plots import _precision_recall_curves, new_figure, plot_training_curves, save_figure
 from ._table import _plain, _ReportTables

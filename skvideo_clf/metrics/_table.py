@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from ..utils.compat.sklearn import Interval, StrOptions, validate_params
 
 __all__ = ["format_table"]
 

@@ -10,7 +10,8 @@ callbacks, ``warm_start`` and ``partial_fit`` as they are.
 
 The pieces live one concept to a module: input validation in ``_validation``, datasets and
 batch samplers in ``_batching``, head-only training in ``_head_only``, and what depends
-on skorch's internals in ``_skorch_compat``; this module holds parameters, the training
+on skorch's internals (Ctrl-C handling included) in :mod:`skvideo_clf.utils.compat.skorch`;
+this module holds parameters, the training
 entry points (one ``_fit`` behind ``fit``, ``partial_fit`` and ``refit_head``) and skorch's
 public hooks. It passes 500 lines because the loss those entry points train with (class
 weights counted before resampling, sample weights, multi-label targets) is one concept:
@@ -28,13 +29,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    Interval,
-    Options,
-    StrOptions,
-    validate_parameter_constraints,
-)
-from sklearn.utils.validation import _check_sample_weight
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import EpochScoring
 from skorch.dataset import Dataset as SkorchDataset
@@ -43,15 +37,16 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ..utils import check_sample_weight_length, resolve_device
-from . import _skorch_compat as compat
-from ._batching import (
-    SequenceDataset,
-    WeightedDataset,
-    make_iterator,
-    pad_collate,  # noqa: F401  (importable from here, as it was)
+from ..utils.compat import skorch as compat
+from ..utils.compat.sklearn import (
+    Interval,
+    Options,
+    StrOptions,
+    check_sample_weight,
+    validate_parameter_constraints,
 )
+from ._batching import SequenceDataset, WeightedDataset, make_iterator
 from ._head_only import HeadOnlyTraining
-from ._interrupt import InterruptibleTrainingMixin
 from ._validation import InputValidationMixin
 
 __all__ = ["NeuralClassifierBase"]
@@ -73,8 +68,8 @@ _SKORCH_PARAMS = frozenset(
     if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
 
 
-class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
-                           NeuralNetClassifier):
+class NeuralClassifierBase(InputValidationMixin, compat.InterruptibleTrainingMixin,
+                           compat.OutputNonlinearityMixin, NeuralNetClassifier):
     """Base of every neural classifier: a skorch ``NeuralNetClassifier`` that is a
     scikit-learn classifier.
 
@@ -276,11 +271,13 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     def initialize_callbacks(self):
         super().initialize_callbacks()
         # Scoring callbacks on a validation split (skorch's train_split) see its targets as
-        # batched: encoded labels, or {"y", "sample_weight"} when weighted. They score
-        # predict on that split, which then answers in encoded labels too (_held_out).
+        # batched: encoded labels, or {"y", "sample_weight"} when weighted. The labels are
+        # taken out of the batch, and the scorer gets them decoded, as predict answers.
         for _, callback in self.callbacks_:
-            if isinstance(callback, EpochScoring) and callback.target_extractor is to_numpy:
-                callback.target_extractor = _target_labels
+            if isinstance(callback, EpochScoring):
+                if callback.target_extractor is to_numpy:
+                    callback.target_extractor = _target_labels
+                compat.score_on_labels(callback, _decode_targets)
         return self
 
     def get_default_callbacks(self):
@@ -320,10 +317,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         # video; the base's sigmoid outputs and 0.5 threshold would be silently bypassed.
         return type(self).predict is NeuralClassifierBase.predict
 
-    def _get_predict_nonlinearity(self):
+    def _output_nonlinearity(self):
         if getattr(self, "multilabel_", False):
             return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
-        return super()._get_predict_nonlinearity()
+        return None
 
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
@@ -519,7 +516,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         y = self._check_y(y, n_samples)
         if sample_weight is not None:
             check_sample_weight_length(self, sample_weight, n_samples)
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, np.empty(n_samples), dtype=np.float32,
                 ensure_non_negative=True)
         # one weight per loss term: _loss_labels spreads per-video values over the terms
@@ -592,7 +589,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch Dataset
+            See the class docstring for the accepted shapes; a torch Dataset holds the
+            module's own samples (skorch's validation split: frames, for frame voting).
 
         Returns
         -------
@@ -604,27 +603,19 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             return NeuralClassifierBase._forward_proba(self, X)
         return self._forward_proba(self._check_fitted_X(X))
 
-    def _predict_held_out(self, X):
-        """Encoded labels of a validation split's samples (what skorch's scoring passes)."""
-        proba = NeuralClassifierBase._forward_proba(self, X)
-        if getattr(self, "multilabel_", False):
-            return (proba >= 0.5).astype(np.int64)
-        return proba.argmax(axis=1)
-
     def predict(self, X):
         """Predicted labels (of the type of ``y`` in fit).
 
         Parameters
         ----------
-        X : array-like
+        X : array-like or torch Dataset
+            As for :meth:`predict_proba`. Labels come out whatever the input.
 
         Returns
         -------
         ndarray of shape (n_samples,) or (n_samples, n_labels)
             Multi-label: the indicator matrix of the labels of probability >= 0.5.
         """
-        if _held_out(X):
-            return self._predict_held_out(X)
         proba = self.predict_proba(X)
         if getattr(self, "multilabel_", False):
             return (proba >= 0.5).astype(np.int64)
@@ -689,8 +680,14 @@ def _target_labels(y):
     return to_numpy(y["y"] if isinstance(y, Mapping) else y)
 
 
+def _decode_targets(net, y):
+    """The labels that encoded targets stand for (an indicator matrix stays as it is)."""
+    if getattr(net, "multilabel_", False):
+        return y
+    return net.classes_[np.asarray(y, dtype=np.intp)]
+
+
 def _held_out(X):
-    """Whether ``X`` is a validation split that skorch's scoring callbacks pass: a torch
-    dataset of the module's own training samples (frames, for frame voting), scored on
-    encoded labels as its targets are."""
+    """Whether ``X`` is a torch dataset of the module's own training samples (frames, for
+    frame voting), such as the validation split skorch's scoring callbacks pass."""
     return isinstance(X, torch.utils.data.Dataset)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
-from ..features._maps import square_side, to_square_maps
+from ..features import square_side, to_square_maps
+from ..sampling import BalancedDataLoader
 from ..utils import Substitution
+from ..utils.compat.sklearn import StrOptions
 from ._base import SHARED_DOCS, NeuralClassifierBase
-from ._batching import BalancedDataLoader, _writable
+from ._batching import _writable
 from ._modules import ACTIVATIONS, FeatureMapCNN
 
 __all__ = ["FeatureMapCNNClassifier"]

@@ -7,12 +7,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
-from sklearn.utils._param_validation import Interval
 
 from ..utils import Substitution, check_sequences, is_ragged, object_array, unpadded_lengths
+from ..utils.compat.sklearn import Interval
+from ..utils.compat.skorch import resolved_device
 from ._base import SHARED_DOCS, NeuralClassifierBase, _held_out
 from ._modules import FrameMLP
-from ._skorch_compat import resolved_device
 
 __all__ = ["FrameVotingClassifier"]
 
@@ -157,8 +157,8 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
         -------
         ndarray of shape (n_videos,)
         """
-        if _held_out(X):
-            return self._predict_held_out(X)
+        if _held_out(X):  # frames (skorch's validation split): each frame's own label
+            return NeuralClassifierBase.predict(self, X)
         proba, lengths = self._frame_proba(self._check_fitted_X(X))
         n_classes = proba.shape[1]
         video = np.repeat(np.arange(len(lengths)), lengths)

@@ -6,10 +6,10 @@ from numbers import Integral, Real
 
 import torch
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..streams import resolve_streams
 from ..utils import Substitution
+from ..utils.compat.sklearn import Interval, StrOptions
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import FusionModule, prox_l21_l11
 

@@ -7,15 +7,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 from skorch.callbacks import LRScheduler
 
 from ..utils import Substitution
+from ..utils.compat.sklearn import Interval, StrOptions
+from ..utils.compat.skorch import resolved_device
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._batching import _writable
 from ._modules import CNNM2048, MotionCNN
-from ._skorch_compat import resolved_device
 
 __all__ = ["MotionCNNClassifier"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import torch
-from sklearn.utils._param_validation import Interval
 
+from ..utils.compat.sklearn import Interval
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._modules import ResBiLSTMModule, SequenceLSTMModule
 

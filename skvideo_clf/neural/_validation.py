@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import assert_all_finite
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _assert_all_finite, check_array, column_or_1d
+from sklearn.utils.validation import check_array, column_or_1d
 
 from ..utils import check_sequences
 from ._batching import _writable
@@ -66,7 +67,7 @@ class InputValidationMixin:
             return self._check_multilabel_y(y, n_samples)
         y = column_or_1d(y, warn=True)
         if y.dtype.kind in "fc":
-            _assert_all_finite(y, input_name="y")
+            assert_all_finite(y, input_name="y")
         check_classification_targets(y)
         if len(y) != n_samples:
             raise ValueError(

@@ -37,7 +37,7 @@ def __getattr__(name):
     # The torch-based names are imported on first use so that the samplers (and
     # `import skvideo_clf.sampling`) do not pay for importing torch.
     if name in _TORCH_NAMES:
-        from ..neural import _batching as _batch_sampler
+        from . import _balanced_batches
 
-        return getattr(_batch_sampler, name)
+        return getattr(_balanced_batches, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.utils import check_sampling_strategy
-from imblearn.utils._validation import ArraysTransformer
-from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
 
 from ..utils import Substitution, shared_docs
+from ..utils.compat.imblearn import ArraysTransformer
+from ..utils.compat.sklearn import check_sample_weight, fit_context
 from ._input import check_sampler_input
 
 __all__ = ["BaseVideoSampler"]
@@ -140,7 +139,7 @@ class BaseVideoSampler(BaseSampler):
     # the clips or sequences of a list input into (nested) lists. They are written once
     # here, with the same steps, through the `_fit_sampling_strategy` hook and with the
     # conversion kept to 2-D rows.
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     @Substitution(**_sampler_docs)
     def fit(self, X, y, **params):
         """Check the input and compute ``sampling_strategy_``; use ``fit_resample``.
@@ -161,7 +160,7 @@ class BaseVideoSampler(BaseSampler):
         self._fit_sampling_strategy(y)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     @Substitution(**_sampler_docs)
     def fit_resample(self, X, y, *, sample_weight=None, **params):
         """Resample the dataset.
@@ -187,7 +186,7 @@ class BaseVideoSampler(BaseSampler):
         arrays_transformer = ArraysTransformer(X, y)
         X, y, binarize_y = self._check_X_y(X, y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, np.empty((X.n_samples, 0)), ensure_non_negative=True)
         self._fit_sampling_strategy(y)
         X_res, y_res = self._fit_resample(X, y, **params)

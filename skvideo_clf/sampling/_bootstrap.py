@@ -7,13 +7,13 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
+
+from ..utils import Substitution
+from ..utils.compat.sklearn import (
     Interval,
     validate_parameter_constraints,
     validate_params,
 )
-
-from ..utils import Substitution
 from ._base import BaseVideoSampler, _sampler_docs
 
 __all__ = ["BootstrapSampler", "bootstrap_batches"]

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from imblearn.utils import check_target_type
 from scipy import sparse
-from sklearn.utils import _safe_indexing, check_array, check_consistent_length
+from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from ..utils import check_sequences, object_array
+from ..utils.compat.sklearn import safe_indexing
 from ..video import Clip, InMemoryVideo, as_clips
 
 __all__ = ["SamplerInput", "check_sampler_input"]
@@ -52,7 +53,7 @@ class SamplerInput:
         object array of 2-D arrays otherwise).
         """
         if self.kind == "rows":
-            return _safe_indexing(self.data, indices)
+            return safe_indexing(self.data, indices)
         if self.kind == "sequences" and isinstance(self.data, np.ndarray):
             return self.data[indices]
         return object_array([self.data[i] for i in indices])

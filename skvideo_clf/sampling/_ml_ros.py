@@ -6,10 +6,10 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import type_of_target
 
 from ..utils import Substitution
+from ..utils.compat.sklearn import Interval
 from ._base import BaseVideoSampler, _sampler_docs
 from ._input import check_sampler_input
 

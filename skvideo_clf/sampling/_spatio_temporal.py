@@ -10,10 +10,10 @@ from numbers import Integral, Real
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..augment import _RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
+from ..augment import RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
 from ..utils import Substitution, object_array
+from ..utils.compat.sklearn import Interval, StrOptions
 from ..video import (
     Clip,
     rand_down_or_up_sample,
@@ -184,7 +184,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         ],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "keep_original": ["boolean"],
-        **_RANGE_CONSTRAINTS,
+        **RANGE_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 
@@ -200,10 +200,11 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         self.brightness_range = brightness_range
         self.random_state = random_state
 
-    def _validate_params(self):
-        super()._validate_params()
-        # A constraint cannot relate low and high; augment's check is the one check.
+    def _check_X_y(self, X, y):
+        # A constraint cannot relate low and high; augment's check is the one check, made
+        # before the input is read.
         check_brightness_range(self.brightness_range)
+        return super()._check_X_y(X, y)
 
     def _fit_sampling_strategy(self, y):
         if isinstance(self.sampling_strategy, str) and self.sampling_strategy == "paper":

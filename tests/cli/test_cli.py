@@ -10,18 +10,9 @@ import numpy as np
 import pytest
 
 import skvideo_clf
-from skvideo_clf.cli import (
-    EXIT_DATA,
-    EXIT_MODEL,
-    EXIT_USAGE,
-    EXIT_WEIGHTS,
-    ModelFileError,
-    load_extracted,
-    load_model,
-    main,
-    read_model_header,
-    save_model,
-)
+from skvideo_clf.cli import EXIT_DATA, EXIT_MODEL, EXIT_USAGE, EXIT_WEIGHTS, main
+from skvideo_clf.datasets import load_extracted
+from skvideo_clf.persistence import ModelFileError, load_model, read_model_header, save_model
 
 # The smallest settings that still run every stage for real (tf2015 weights, 75 px, 4 frames).
 TINY = ["--input-size", "75", "--sequence-length", "4"]
@@ -258,14 +249,13 @@ def test_compare_without_data_dir_runs_only_a_protocol_with_data_of_its_own(caps
     assert "needs DATA_DIR" in capsys.readouterr().err
 
 
-def test_old_import_paths_are_the_library_functions():
-    from skvideo_clf import cli, datasets, persistence, protocols
+def test_cli_exports_main_and_the_exit_codes_only():
+    # 0.1.0.dev0: no old import paths; the library functions live in their own modules
+    from skvideo_clf import cli
 
-    assert cli.save_model is persistence.save_model and cli.load_model is persistence.load_model
-    assert cli.read_model_header is persistence.read_model_header
-    assert cli.ModelFileError is persistence.ModelFileError
-    assert cli.load_extracted is datasets.load_extracted
-    assert cli.PAPER_TABLE_I is protocols.PAPER_TABLE_I
+    assert sorted(cli.__all__) == sorted(["main", *(n for n in dir(cli) if n.startswith("EXIT_"))])
+    assert not hasattr(cli, "save_model") and not hasattr(cli, "build_pipeline")
+    assert (cli.EXIT_OK, cli.EXIT_DATA, cli.EXIT_MODEL, cli.EXIT_INTERRUPTED) == (0, 3, 4, 130)
 
 
 def test_demo_presets_build_fresh_pipelines_from_the_config():

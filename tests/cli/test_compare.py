@@ -242,9 +242,9 @@ def _predict_lines(model, videos, capsys):
 
 def test_fit_a_two_stream_protocol_row_saves_a_model_predict_uses(class_folder, tmp_path,
                                                                   capsys):
-    from skvideo_clf.cli import load_model, read_model_header
     from skvideo_clf.features import LowLevelFrameTransformer, OpticalFlowTransformer
     from skvideo_clf.neural import FusionNetClassifier
+    from skvideo_clf.persistence import load_model, read_model_header
 
     model = tmp_path / "fusion.skvc"
     assert main(["fit", str(class_folder), "--protocol", "seed004-table2", "--row",
@@ -268,8 +268,8 @@ def test_fit_a_two_stream_protocol_row_saves_a_model_predict_uses(class_folder, 
 
 
 def test_fit_a_config_row_with_its_own_backbone(class_folder, tmp_path, capsys):
-    from skvideo_clf.cli import load_model
     from skvideo_clf.features import InceptionFrameTransformer, LowLevelFrameTransformer
+    from skvideo_clf.persistence import load_model
 
     config = tmp_path / "grid.toml"
     config.write_text('[settings]\nbackbone = "inception_v3"\n\n'
