@@ -1,4 +1,4 @@
-"""Each skorch internal that skvideo_clf.neural._skorch_compat relies on, against the
+"""Each skorch internal that skvideo_clf.utils.compat.skorch relies on, against the
 installed skorch: an upgrade that changes one fails here, by name."""
 
 import inspect
@@ -11,7 +11,7 @@ import torch
 from skorch import NeuralNet, NeuralNetClassifier
 
 from skvideo_clf.neural import HeadOnlyTraining, LSTMClassifier
-from skvideo_clf.neural import _skorch_compat as compat
+from skvideo_clf.utils.compat import skorch as compat
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,60 @@ def test_head_only_training_uses_freezer_hooks(data):
     frozen = {n for n, p in clf.module_.named_parameters() if not p.requires_grad}
     assert frozen == {n for n, _ in clf.module_.named_parameters()
                       if not n.startswith("head.")} != set()
+
+
+def test_predict_proba_asks_get_predict_nonlinearity(data):
+    # OutputNonlinearityMixin overrides skorch's private _get_predict_nonlinearity
+    assert callable(getattr(NeuralNet, "_get_predict_nonlinearity", None)), skorch.__version__
+    X, y = data
+    clf = LSTMClassifier(hidden_sizes=2, max_epochs=1, random_state=0).fit(X, y)
+    calls = []
+    clf._output_nonlinearity = lambda: calls.append(1) or (lambda out: out * 0 + 7)
+    assert (clf.predict_proba(X) == 7).all() and calls
+
+
+def test_partial_fit_swallows_keyboard_interrupt_from_fit_loop(data):
+    # what InterruptibleTrainingMixin works around: skorch returns normally
+    X, y = data
+
+    class Stop(skorch.callbacks.Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise KeyboardInterrupt
+
+    net = NeuralNetClassifier(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2)),
+                              max_epochs=5, train_split=None, callbacks=[Stop()])
+    net.fit(X, y)
+    assert len(net.history) == 1
+    # and a callback's KeyboardInterrupt (EarlyStopping) still just stops ours
+    clf = LSTMClassifier(hidden_sizes=2, max_epochs=5, random_state=0, callbacks=[Stop()])
+    assert len(clf.fit(X, y).history) == 1
+
+
+def test_epoch_scoring_scores_with_scoring_underscore(data):
+    # score_on_labels wraps scoring_ after initialize; skorch's scoring step must read it
+    X, y = data
+    seen = []
+
+    def scorer(net, X, y):
+        seen.append(np.asarray(y).tolist())
+        return 0.5
+
+    cb = skorch.callbacks.EpochScoring(scorer, name="s").initialize()
+    assert cb.scoring_ is scorer
+    compat.score_on_labels(cb, lambda net, y: np.asarray(y) + 10)
+    compat.score_on_labels(cb, lambda net, y: np.asarray(y) + 10)  # once only
+    assert cb.scoring_(None, None, [0, 1]) == 0.5 and seen.pop() == [10, 11]
+
+    class Net(NeuralNetClassifier):
+        def initialize_callbacks(self):
+            super().initialize_callbacks()
+            compat.score_on_labels(dict(self.callbacks_)["s"], lambda net, y: np.asarray(y) + 10)
+            return self
+
+    net = Net(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2)), max_epochs=2,
+              callbacks=[("s", cb)], verbose=0, train_split=skorch.dataset.ValidSplit(3))
+    net.fit(X, y)
+    assert net.history[:, "s"] == [0.5, 0.5]
+    assert len(seen) == 2 and len(seen[0]) == 4 and min(seen[0]) >= 10
+    cb.initialize()  # initialize undoes the wrapping
+    assert cb.scoring_ is scorer

@@ -27,8 +27,9 @@ def cuda_storages_on_cpu():
     --------
     >>> import pickle, torch
     >>> from skvideo_clf.utils.compat.torch import cuda_storages_on_cpu
+    >>> payload = pickle.dumps(torch.ones(2))  # (not inside: it loads, it does not save)
     >>> with cuda_storages_on_cpu():
-    ...     t = pickle.loads(pickle.dumps(torch.ones(2)))
+    ...     t = pickle.loads(payload)
     >>> t.device.type
     'cpu'
     """
