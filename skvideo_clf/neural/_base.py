@@ -29,7 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from skorch import NeuralNet, NeuralNetClassifier
+from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import to_numpy, to_tensor
@@ -60,16 +60,9 @@ callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_v
         See :class:`NeuralClassifierBase`.""",
 }
 
-# The skorch parameters NeuralClassifierBase sets itself (module, criterion) or leaves at
-# skorch's defaults: never parameters of the classifiers.
-_SKORCH_PARAMS = frozenset(
-    p.name for init in (NeuralNet.__init__, NeuralNetClassifier.__init__)
-    for p in inspect.signature(init).parameters.values()
-    if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-
-
-class NeuralClassifierBase(InputValidationMixin, compat.InterruptibleTrainingMixin,
-                           compat.OutputNonlinearityMixin, NeuralNetClassifier):
+class NeuralClassifierBase(InputValidationMixin, compat.InitParamsMixin,
+                           compat.InterruptibleTrainingMixin, compat.OutputNonlinearityMixin,
+                           NeuralNetClassifier):
     """Base of every neural classifier: a skorch ``NeuralNetClassifier`` that is a
     scikit-learn classifier.
 
@@ -203,17 +196,6 @@ class NeuralClassifierBase(InputValidationMixin, compat.InterruptibleTrainingMix
         compat.drop_init_state(self)
 
     # ------------------------------------------------------------------ parameters
-    def _get_param_names(self):
-        # The parameters are the arguments of every __init__ from the concrete class down to
-        # this base (skorch reads them from __dict__ instead, which would also list
-        # `module`, `criterion` and skorch's other arguments), plus the extra keyword
-        # arguments: skorch's dunder parameters, or a typo that skorch's own check reports
-        # at fit; as parameters, clone() and set_params() keep them.
-        names = list(_init_signature(type(self)))
-        names += sorted(k for k in vars(self) if k not in names and k not in _SKORCH_PARAMS
-                        and not k.startswith("_") and not k.endswith("_"))
-        return names
-
     def set_params(self, **params):
         """Set parameters; see :meth:`sklearn.base.BaseEstimator.set_params`.
 
@@ -648,7 +630,7 @@ class NeuralClassifierBase(InputValidationMixin, compat.InterruptibleTrainingMix
 
     def __repr__(self):
         # skorch's repr lists the modules; scikit-learn's lists the changed parameters.
-        defaults = _init_signature(type(self))
+        defaults = compat.init_signature(type(self))
         changed = []
         for k, v in self.get_params(deep=False).items():
             default = defaults.get(k, inspect.Parameter.empty)
@@ -659,20 +641,6 @@ class NeuralClassifierBase(InputValidationMixin, compat.InterruptibleTrainingMix
             if not same:
                 changed.append(f"{k}={v!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
-
-
-def _init_signature(cls):
-    """Name -> default of the arguments of every ``__init__`` from ``cls`` down to the base."""
-    params = {}
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is not None:
-            for p in inspect.signature(init).parameters.values():
-                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
-                    params.setdefault(p.name, p.default)
-        if klass is NeuralClassifierBase:
-            break
-    return params
 
 
 def _target_labels(y):

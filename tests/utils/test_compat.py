@@ -65,6 +65,18 @@ def test_check_sample_weight_and_safe_indexing():
     assert sklearn_compat.safe_indexing([[1], [2], [3]], np.array([1])) == [[2]]
 
 
+def test_check_feature_names_in():
+    est = _Counted().fit()
+    with pytest.raises(ValueError, match="without n_features_in_"):
+        sklearn_compat.check_feature_names_in(est, None)
+    est.n_features_in_ = 2
+    assert sklearn_compat.check_feature_names_in(est, None).tolist() == ["x0", "x1"]
+    est.feature_names_in_ = np.array(["a", "b"], dtype=object)
+    assert sklearn_compat.check_feature_names_in(est, None).tolist() == ["a", "b"]
+    with pytest.raises(ValueError):
+        sklearn_compat.check_feature_names_in(est, ["a", "c"])
+
+
 def test_base_composition_params_over_named_estimators():
     class Members(sklearn_compat.BaseComposition):
         def __init__(self, members):

@@ -139,3 +139,15 @@ def test_epoch_scoring_scores_with_scoring_underscore(data):
     assert len(seen) == 2 and len(seen[0]) == 4 and min(seen[0]) >= 10
     cb.initialize()  # initialize undoes the wrapping
     assert cb.scoring_ is scorer
+
+
+def test_get_params_reads_get_param_names():
+    # skorch lists __dict__ in its own _get_param_names; InitParamsMixin replaces it
+    assert "_get_param_names" in vars(NeuralNet), skorch.__version__
+    net = NeuralNetClassifier(torch.nn.Linear, module__in_features=2)
+    assert {"module", "criterion", "module__in_features"} <= set(net.get_params())
+    clf = LSTMClassifier(hidden_sizes=3, module__dropout=0.1)
+    params = clf.get_params()
+    assert "module" not in params and "criterion" not in params
+    assert params["hidden_sizes"] == 3 and params["module__dropout"] == 0.1
+    assert compat.init_signature(LSTMClassifier)["hidden_sizes"] == LSTMClassifier().hidden_sizes

@@ -5,7 +5,9 @@
   scikit-learn-contrib projects use them; there is no public module for them.
 - :func:`fit_context` (``sklearn.base._fit_context``): validates the parameters once per
   ``fit`` and skips nested validation.
-- :func:`check_sample_weight` (``sklearn.utils.validation._check_sample_weight``).
+- :func:`check_sample_weight` (``sklearn.utils.validation._check_sample_weight``) and
+  :func:`check_feature_names_in` (``sklearn.utils.validation._check_feature_names_in``,
+  what ``get_feature_names_out`` returns for a transformer that keeps its columns).
 - :func:`safe_indexing` (``sklearn.utils._safe_indexing``): rows of arrays, sparse
   matrices and DataFrames alike.
 - :class:`BaseComposition` (``sklearn.utils.metaestimators._BaseComposition``):
@@ -30,6 +32,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metaestimators import _BaseComposition as BaseComposition
+from sklearn.utils.validation import _check_feature_names_in as check_feature_names_in
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "InvalidParameterError",
     "Options",
     "StrOptions",
+    "check_feature_names_in",
     "check_sample_weight",
     "fit_context",
     "safe_indexing",

@@ -8,6 +8,8 @@ points (``initialize_module``, ``initialize_criterion``, ``get_dataset``, ``get_
 - :data:`INIT_STATE`: the attributes ``NeuralNet.__init__`` sets besides its parameters.
 - :func:`resolved_device` and :func:`setstate_resolving_auto`: skorch reads ``net.device``
   itself, at every call, and has no hook to map a device name.
+- :class:`InitParamsMixin`: skorch's ``get_params`` reads the names from its private
+  ``_get_param_names``, which lists ``__dict__``.
 - :class:`OutputNonlinearityMixin`: ``predict_proba`` asks the private
   ``_get_predict_nonlinearity`` for the output's nonlinearity.
 - :class:`InterruptibleTrainingMixin`: ``partial_fit`` catches ``KeyboardInterrupt``
@@ -23,20 +25,24 @@ skorch, so an upgrade that breaks one fails there, by name.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import signal
 import threading
 from contextlib import contextmanager
 from types import MappingProxyType
 
 from sklearn.metrics import check_scoring
+from skorch import NeuralNet, NeuralNetClassifier
 
 from .._devices import resolve_device
 
 __all__ = [
     "INIT_STATE",
+    "InitParamsMixin",
     "InterruptibleTrainingMixin",
     "OutputNonlinearityMixin",
     "drop_init_state",
+    "init_signature",
     "resolved_device",
     "score_on_labels",
     "setstate_resolving_auto",
@@ -88,6 +94,46 @@ def setstate_resolving_auto(setstate, net, state):
     setstate(state)
     if auto:
         vars(net)["device"] = "auto"
+
+
+# skorch's own arguments, which a net built on it sets itself (module, criterion) or leaves at
+# skorch's defaults: never parameters of the net, unless its own __init__ lists them.
+_SKORCH_PARAMS = frozenset(
+    p.name for init in (NeuralNet.__init__, NeuralNetClassifier.__init__)
+    for p in inspect.signature(init).parameters.values()
+    if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+
+
+def init_signature(cls):
+    """Name -> default of the arguments of every ``__init__`` of ``cls`` above skorch's."""
+    params = {}
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] == "skorch":
+            break
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            for p in inspect.signature(init).parameters.values():
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    params.setdefault(p.name, p.default)
+    return params
+
+
+class InitParamsMixin:
+    """Parameters as scikit-learn has them: the arguments of the ``__init__`` methods.
+
+    skorch's ``get_params`` takes the names from ``_get_param_names``, which skorch makes
+    list ``__dict__`` (so ``module``, ``criterion`` and skorch's other arguments too). Mixed
+    in before ``NeuralNet``, the names are the arguments of every ``__init__`` above skorch's
+    (:func:`init_signature`), plus the extra keyword arguments set on the net: skorch's
+    dunder parameters, or a typo that skorch's own check reports at fit; as parameters,
+    ``clone()`` and ``set_params()`` keep them.
+    """
+
+    def _get_param_names(self):
+        names = list(init_signature(type(self)))
+        names += sorted(k for k in vars(self) if k not in names and k not in _SKORCH_PARAMS
+                        and not k.startswith("_") and not k.endswith("_"))
+        return names
 
 
 class OutputNonlinearityMixin:
