@@ -132,13 +132,16 @@ class BaseVideoSampler(BaseSampler):
         self.sampling_strategy_ = check_sampling_strategy(
             self.sampling_strategy, y, self._sampling_type)
 
-    # imblearn's SamplerMixin.fit / fit_resample cannot be used as they are, for two
-    # reasons only: they resolve `sampling_strategy_` with a direct call to
-    # `check_sampling_strategy`, which knows neither seed 000's "paper" rule nor a sampler
-    # without `sampling_strategy`, and their output conversion (`ArraysTransformer`) turns
-    # the clips or sequences of a list input into (nested) lists. They are written once
-    # here, with the same steps, through the `_fit_sampling_strategy` hook and with the
-    # conversion kept to 2-D rows.
+    # imblearn's SamplerMixin.fit / fit_resample (0.14) cannot be called as they are: they
+    # resolve `sampling_strategy_` with a direct call to `check_sampling_strategy`, which
+    # refuses seed 000's "paper" rule and needs a `sampling_strategy` that BootstrapSampler
+    # and MLROSSampler do not have, and their output conversion (`ArraysTransformer`) turns
+    # the clips or sequences of a list input into (nested) lists. imblearn's own
+    # FunctionSampler rewrites both methods for the same kind of reason. They are written
+    # once here with imblearn's steps in imblearn's order (targets, `_check_X_y`, strategy,
+    # `_fit_resample`, binarized y, conversion), the strategy through the
+    # `_fit_sampling_strategy` hook and the conversion kept to 2-D rows; the samplers
+    # override imblearn's hooks `_check_X_y` and `_fit_resample` only.
     @fit_context(prefer_skip_nested_validation=True)
     @Substitution(**_sampler_docs)
     def fit(self, X, y, **params):
