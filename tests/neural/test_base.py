@@ -330,3 +330,21 @@ def test_user_scoring_callbacks_on_a_validation_split(cls):
     assert abs(f1 - acc) < 0.2  # balanced classes: macro F1 follows accuracy
     assert set(clf.predict(X)) <= {"cat", "dog", "emu"}
     assert clone(clf).callbacks[0].target_extractor is not None  # clone copies it as is
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, FrameVotingClassifier])
+def test_predict_returns_labels_for_a_torch_dataset_too(data, cls):
+    # the dataset skorch's validation split hands the scoring callbacks: the module's own
+    # samples (videos, or frames for frame voting), answered in labels as for arrays
+    X, y = data
+    clf = small(cls).fit(X, y)
+    validated = clf._check_fitted_X(X)
+    dataset = clf.get_dataset(*clf._training_data(validated, np.zeros(len(X), np.int64)))
+    labels = clf.predict(dataset)
+    n = len(dataset)
+    assert labels.shape == (n,) and set(labels) <= {"cat", "dog", "eel"}
+    assert n == (len(X) if cls is LSTMClassifier else len(X) * X.shape[1])
+    proba = clf.predict_proba(dataset)
+    np.testing.assert_array_equal(labels, clf.classes_[proba.argmax(axis=1)])
+    if cls is LSTMClassifier:
+        np.testing.assert_array_equal(labels, clf.predict(X))
