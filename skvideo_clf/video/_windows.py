@@ -60,7 +60,7 @@ def _grid_starts(n, W, S, p, last):
     # window i starts on the grid point nearest i * stride
     n_max = int(math.floor((n - W) / S + _EPS)) + 2
     k0 = np.round(np.arange(n_max) * S / p).astype(np.intp)
-    k0 = k0[k0 * p + W <= n + _EPS]
+    k0 = np.unique(k0[k0 * p + W <= n + _EPS])  # one window per grid start
     if last == "align":
         k_last = int(math.floor((n - W) / p + _EPS))
         if k_last > k0[-1]:
@@ -186,7 +186,7 @@ def sliding_windows(video, window, stride=None, *, unit="seconds", frames_per_wi
             + f", fewer than the {f} frames per window; give a window of at least "
               f"{need:g}{what} (or fewer frames per window).")
     p = W / f  # the grid step, at least one frame
-    if S < p - _EPS:
+    if S < p - _EPS and n - W >= p - _EPS:  # a second window exists: it would repeat one
         raise ValueError(
             f"{name}: a stride of {S / scale:g}{what} is shorter than the frame grid's step "
             f"(window / frames per window = {p / scale:g}{what}); give a stride of at "
