@@ -26,6 +26,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
@@ -45,7 +46,7 @@ def _video_pipeline():
     from skvideo_clf.features import FunctionFrameTransformer, TemporalPooling
 
     return make_pipeline(FunctionFrameTransformer(_mean_colour, sequence_length=2),
-                         TemporalPooling(), LogisticRegression(max_iter=1000))
+                         TemporalPooling(), StandardScaler(), LogisticRegression())
 
 
 def _tested_instances(cls):
