@@ -50,7 +50,8 @@ def cmd_predict_timeline(args, model, featurizing):
         except VideoReadError as exc:
             failed[video] = str(exc)
         except ValueError as exc:
-            reads = (f"the model reads {n_read} frames per window; " if n_read else "")
+            reads = (f"the model reads {n_read} frames per window; "
+                     if n_read and "frames per window" in str(exc) else "")
             raise CLIError(f"--window {args.window:g} --stride "
                            f"{args.window / 2 if args.stride is None else args.stride:g}: "
                            f"{reads}{exc}", EXIT_USAGE) from None

@@ -170,7 +170,7 @@ def sliding_windows(video, window, stride=None, *, unit="seconds", frames_per_wi
     scale = rate if unit == "seconds" else 1.0
     W = float(window) * scale
     S = W / 2 if stride is None else float(stride) * scale
-    what = "s" if unit == "seconds" else " frames"
+    what = " s" if unit == "seconds" else " frames"
     duration = f"{n / rate:g} s ({n} frames at {rate:g} fps)" if rate > 0 else f"{n} frames"
     if W > n + _EPS:
         fits = n / scale

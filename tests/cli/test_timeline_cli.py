@@ -110,4 +110,4 @@ def test_a_window_longer_than_one_of_the_videos_says_which(files, capsys):
     model, long, short = files
     assert main(["predict", model, long, short, "--window", "2"]) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "short.avi lasts 1 s" in err and "at most 1s" in err
+    assert "short.avi lasts 1 s" in err and "at most 1 s" in err

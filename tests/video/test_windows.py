@@ -77,9 +77,9 @@ def test_file_windows_read_their_frames(counting_video):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(window=11, stride=1), r"lasts 10 s \(100 frames at 10 fps\).*at most 10s"),
-    (dict(window=0.3, stride=0.3), r"spans 3 frames.*at least 0.4s"),
-    (dict(window=2, stride=0.25), r"shorter than the frame grid's step.*at least 0.5s"),
+    (dict(window=11, stride=1), r"lasts 10 s \(100 frames at 10 fps\).*at most 10 s"),
+    (dict(window=0.3, stride=0.3), r"spans 3 frames.*at least 0.4 s"),
+    (dict(window=2, stride=0.25), r"shorter than the frame grid's step.*at least 0.5 s"),
 ])
 def test_windows_that_do_not_fit_say_what_fits(kwargs, message):
     with pytest.raises(ValueError, match=message):
