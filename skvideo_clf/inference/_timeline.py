@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -322,6 +323,7 @@ def plot_timeline(timeline, ax=None):
     ax.set_xlim(float(timeline.start[0]), float(timeline.end[-1]))
     ax.set_xlabel("time (s)")
     ax.set_ylabel("probability")
-    ax.set_title(f"{timeline.video} (band: top label)", fontsize="medium")
+    ax.set_title(f"{os.path.basename(timeline.video) or timeline.video} (band: top label)",
+                 fontsize="medium")
     ax.legend(loc="upper right", fontsize="small", ncols=min(len(classes), 4))
     return ax
