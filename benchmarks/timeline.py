@@ -73,7 +73,8 @@ else:  # the distinct frames, decoded in one seeking pass, through the same netw
     out = feats.transform([Clip(path, tuple(distinct))])
     n_rows = len(out[0])
 elapsed, cpu_s = time.perf_counter() - start, cpu() - cpu_start
-print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu_s, "peak_mib": rss("VmHWM"), "before_mib": before,
+print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu_s, "peak_mib": rss("VmHWM"),
+                  "before_mib": before,
                   "windows": len(windows), "distinct_frames": len(distinct),
                   "rows": n_rows}))
 """

@@ -50,7 +50,8 @@ class WindowClip(Clip):
 
     def __repr__(self):
         base = super().__repr__()
-        return f"WindowClip({base[len('Clip('):-1]}, start={round(self.start, 6)!r}, end={round(self.end, 6)!r})"
+        start, end = round(self.start, 6), round(self.end, 6)
+        return f"WindowClip({base[len('Clip('):-1]}, start={start!r}, end={end!r})"
 
 
 def _grid_starts(n, W, S, p, last):
