@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 
 from ..inference import frames_per_clip, plot_timeline, predict_timeline
@@ -36,6 +37,12 @@ def check_timeline_options(args):
                        EXIT_USAGE)
     if args.plot is not None:
         check_output_path(args.plot, "--plot")
+        formats = new_figure((1, 1))[0].canvas.get_supported_filetypes()
+        ext = os.path.splitext(args.plot)[1].lstrip(".").lower()
+        if ext not in formats:
+            raise CLIError(f"--plot {args.plot!r}: give a file name ending in one of "
+                           f"{', '.join('.' + f for f in sorted(formats))} (the image "
+                           "format).", EXIT_USAGE)
 
 
 def cmd_predict_timeline(args, model, featurizing):

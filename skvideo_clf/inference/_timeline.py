@@ -15,7 +15,7 @@ from ..video import LAST_WINDOW, sliding_windows
 __all__ = ["Timeline", "frames_per_clip", "plot_timeline", "predict_timeline"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compare their fields with numpy
 class Timeline:
     """Class probabilities of one video over time windows (see :func:`predict_timeline`).
 

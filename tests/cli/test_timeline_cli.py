@@ -94,6 +94,7 @@ def test_without_window_predict_is_unchanged(files, capsys):
     (["--window", "-1"], "--window must be a positive number"),
     (["--segments"], "need(s) --window"),
     (["--window", "1", "--smooth", "0"], "--smooth must be a positive"),
+    (["--window", "1", "--plot", "timeline.xyz"], "give a file name ending in one of"),
 ])
 def test_bad_windows_exit_2_before_decoding(files, monkeypatch, capsys, args, message):
     model, long, _ = files
