@@ -125,3 +125,29 @@ def test_window_that_does_not_fit_is_refused_before_predicting(colour_model):
         predict_timeline(colour_model, video, 5, 1, fps=FPS)
     with pytest.raises(ValueError, match="fewer than the 4 frames"):
         predict_timeline(colour_model, video, 0.3, 0.3, fps=FPS)
+
+
+def test_a_file_is_read_once_per_batch_at_its_distinct_frames(colour_model, tmp_path,
+                                                              monkeypatch):
+    import skvideo_clf.video._reader as reader
+    from skvideo_clf.video import write_video
+
+    rng = np.random.default_rng(2)
+    path = write_video(tmp_path / "long.avi", _colour_video(0, 200, rng), fps=FPS)
+    requests = []
+    real = reader.read_frames
+
+    def recording(video, indices=None, **kw):
+        requests.append(list(indices))
+        return real(video, indices, **kw)
+
+    monkeypatch.setattr(reader, "read_frames", recording)
+    windows = sliding_windows(path, 2, 1, frames_per_window=4)
+    tl = predict_timeline(colour_model, path, 2, 1, batch_windows=8)
+    assert len(tl) == len(windows) == 19
+    # one read per batch of 8 windows, each of its distinct frames once, in order, from
+    # the batch's first frame (not from the start of the video)
+    batches = [windows[i:i + 8] for i in range(0, 19, 8)]
+    expected = [sorted({f for w in b for f in w.frame_indices}) for b in batches]
+    assert requests == expected
+    assert requests[2][0] == 160
