@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._clip import _VIDEO, Clip, _as_source
+from ._clip import _VIDEO, Clip, InMemoryVideo, _as_source
 from ._reader import COUNT_MODES, video_info
 
 __all__ = ["WindowClip", "sliding_windows"]
@@ -165,9 +165,10 @@ def sliding_windows(video, window, stride=None, *, unit="seconds", frames_per_wi
     n = info.n_frames
     rate = float(fps) if fps is not None else info.fps
     if unit == "seconds" and not rate > 0:
-        raise ValueError(
-            f"{name}: windows in seconds need the frame rate, and an in-memory video has "
-            "none; pass fps=... or unit='frames'.")
+        whose = ("an in-memory video has none" if isinstance(source, InMemoryVideo)
+                 else "its container gives none")
+        raise ValueError(f"{name}: windows in seconds need the frame rate, and {whose}; "
+                         "pass fps=... or unit='frames'.")
     scale = rate if unit == "seconds" else 1.0
     W = float(window) * scale
     S = W / 2 if stride is None else float(stride) * scale
