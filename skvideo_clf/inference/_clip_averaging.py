@@ -5,11 +5,11 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils.compat.sklearn import HasMethods, Interval, StrOptions, fit_context
 from ..video import Clip, as_clips, uniform_indices, video_info
 
 __all__ = ["ClipAveragingClassifier"]
@@ -100,7 +100,7 @@ class ClipAveragingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         self.fit_on = fit_on
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
         """Fit a clone of ``estimator`` on the videos (or their clips, see ``fit_on``).
 

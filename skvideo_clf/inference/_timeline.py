@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
 from ..metrics import new_figure
+from ..utils.compat.sklearn import HasMethods, Interval, StrOptions, validate_params
 from ..video import LAST_WINDOW, sliding_windows
 
 __all__ = ["Timeline", "frames_per_clip", "plot_timeline", "predict_timeline"]
