@@ -9,11 +9,11 @@ fixes each of these once for every classifier of the package, and keeps skorch's
 callbacks, ``warm_start`` and ``partial_fit`` as they are.
 
 The pieces live one concept to a module: input validation in ``_validation``, datasets and
-batch samplers in ``_batching``, head-only training in ``_head_only``, and what depends
-on skorch's internals (Ctrl-C handling included) in :mod:`skvideo_clf.utils.compat.skorch`;
-this module holds parameters, the training
-entry points (one ``_fit`` behind ``fit``, ``partial_fit`` and ``refit_head``) and skorch's
-public hooks. It passes 500 lines because the loss those entry points train with (class
+batch samplers in ``_batching``, head-only training in ``_head_only``, and what depends on
+skorch's internals (parameter names, Ctrl-C, the output nonlinearity, scoring on labels) in
+:mod:`skvideo_clf.utils.compat.skorch`; this module holds parameters, the training entry
+points (one ``_fit`` behind ``fit``, ``partial_fit`` and ``refit_head``) and skorch's public
+hooks. It passes 500 lines because the loss those entry points train with (class
 weights counted before resampling, sample weights, multi-label targets) is one concept:
 how each video counts in training, decided once for every classifier.
 """
