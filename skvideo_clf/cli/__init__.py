@@ -23,6 +23,7 @@ Exit codes (scripts can rely on them):
 
 from __future__ import annotations
 
+import os
 import sys
 
 # Old import paths (``from skvideo_clf.cli import save_model``) of what moved into the library.
@@ -39,6 +40,7 @@ from ._common import (  # noqa: F401  (exit codes: importable for scripts and te
     EXIT_USAGE,
     EXIT_WEIGHTS,
     CLIError,
+    output_of,
 )
 from ._compare import cmd_compare
 from ._demo import cmd_demo
@@ -57,6 +59,15 @@ __all__ = [
     "read_model_header",
     "save_model",
 ]
+
+def _where(exc, args):
+    """The path a failed write names: its own file, else the command's output."""
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if name and not os.path.basename(name).startswith(".tmp-"):
+        return f" {name!r}"
+    output = output_of(args)
+    return f" under {output!r}" if output is not None else ""
+
 
 _COMMANDS = {"compare": cmd_compare, "demo": cmd_demo, "fit": cmd_fit, "predict": cmd_predict,
              "evaluate": cmd_evaluate, "extract": cmd_extract}
@@ -108,11 +119,11 @@ def main(argv=None):
             print(f"skvideo-clf {args.command}: error: {exc}", file=sys.stderr)
             return EXIT_DATA
         if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
-            # a write the command did not anticipate (a report, a figure): name the file
-            where = f" {exc.filename!r}" if exc.filename else ""
-            print(f"skvideo-clf {args.command}: error: could not write{where}: "
-                  f"{exc.strerror or exc}. Free space or choose another place.",
-                  file=sys.stderr)
+            # a write the command did not anticipate (a report, a figure): name the file,
+            # else (a failed write() names none) the output the command was writing
+            print(f"skvideo-clf {args.command}: error: could not write"
+                  f"{_where(exc, args)}: {exc.strerror or exc}. Free space or choose "
+                  "another place.", file=sys.stderr)
             return EXIT_DATA
         print(f"skvideo-clf {args.command}: unexpected error: {type(exc).__name__}: {exc}\n"
               "Run again with --debug for the traceback, and report it if it looks like a "
