@@ -9,13 +9,22 @@ Exit codes (scripts can rely on them):
 
 =====  ==============================================================================
 0      success
-1      an unexpected failure (a bug: please report it with the ``--debug`` traceback)
-2      bad command line (argparse)
-3      bad input data: missing folder or file, no videos, unreadable video, unknown class;
-       or an output that cannot be written (full or read-only disk), naming the path
-4      bad model file: not a skvideo-clf model, damaged (payload digest mismatch), not a
-       fitted pipeline, or written by another skvideo-clf version
-5      no InceptionV3 weights available (the message says exactly how to get them)
+1      an unexpected failure (a bug: rerun with ``--debug`` for the traceback, and
+       report it)
+2      bad command line: a bad option value, an unknown ``--backbone`` (the message
+       lists the known ones), or an output (``-o``, ``OUT``, ``--report-dir``) that is
+       a folder, is not writable, or would replace an input (a video, the model) or lie
+       inside ``DATA_DIR`` (named by its resolved path); all checked before any work
+3      bad input data: missing folder or file, no videos, one class where ``fit`` needs
+       two, one video reached by two paths (a linked class folder), an unreadable video,
+       an unknown class; or an output that cannot be written (full or read-only disk),
+       naming the path
+4      bad model file: not a skvideo-clf model, written by a newer skvideo-clf (upgrade)
+       or another version, a damaged header (not a JSON object, no payload digest) or
+       payload (digest mismatch), not a fitted pipeline that reads videos
+5      what the backbone needs is missing on this machine: no weights available, or its
+       optional package (``torchvision``, ``timm``, ``open_clip``) is not installed; the
+       message says exactly how to get them (the ``pip install`` command)
 130    interrupted (Ctrl-C): training is aborted and no model file is written; cache and
        ``extract`` entries finished before the interrupt are kept, so a rerun resumes
 =====  ==============================================================================

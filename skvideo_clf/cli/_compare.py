@@ -17,8 +17,16 @@ import time
 import warnings
 
 from ..utils import atomic_write_text
-from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, load_folder, log
-from ._common import check_report_folder
+from ._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    _resolve_weights,
+    check_report_folder,
+    device,
+    load_folder,
+    log,
+)
 from ._common import progress as progress_bar
 from ._pipeline import cache_memory, check_featurizer_options
 

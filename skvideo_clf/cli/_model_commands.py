@@ -18,6 +18,7 @@ from ._common import (
     EXIT_USAGE,
     CLIError,
     _resolve_weights,
+    check_backbone,
     check_not_an_input,
     check_output_folder,
     check_output_path,
@@ -99,6 +100,7 @@ def cmd_fit(args):
     if args.cache is not None:  # the model records it: a relative one would follow the cwd
         args.cache = os.path.abspath(args.cache)
     row = _row_options(args)
+    check_backbone(args.backbone, lowlevel=row)  # descriptors: a comparison row's featurizer
     if not row:
         check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     check_output_path(args.output)

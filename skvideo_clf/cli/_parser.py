@@ -281,10 +281,9 @@ def check_args(args):
     (:func:`~skvideo_clf.cli._common.check_backbone`); the featurizer judges the rest of
     its options."""
     backbone = getattr(args, "backbone", None)
-    if backbone is not None:
-        # seed 001's descriptors are a comparison row's featurizer: compare, demo, fit --row
-        rows = args.command in ("compare", "demo") or getattr(args, "row", None) is not None
-        check_backbone(backbone, lowlevel=rows)
+    if backbone is not None and args.command != "fit":  # fit: once its --row is judged
+        # seed 001's descriptors are a comparison row's featurizer (compare, demo)
+        check_backbone(backbone, lowlevel=args.command in ("compare", "demo"))
     for name in ("input_size", "sequence_length", "epochs", "hidden_size",
                  "batch_size_frames"):
         value = getattr(args, name, None)
