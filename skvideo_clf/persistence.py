@@ -129,7 +129,8 @@ def read_model_header(path) -> dict:
     FileNotFoundError
         No such file.
     ModelFileError
-        The file is not a skvideo-clf model file.
+        The file is not a skvideo-clf model file, is one of a newer format (upgrade
+        skvideo-clf to read it), or its header is not a JSON object.
 
     Examples
     --------
