@@ -495,7 +495,7 @@ def test_compare_out_inside_the_dataset_is_refused(folder, capsys):
 
 def test_output_folder_writability_is_tried_not_asked(folder, tmp_path, cheap_cli,
                                                       monkeypatch, capsys):
-    from skvideo_clf.cli import _common
+    import tempfile
 
     # root passes os.access everywhere; a read-only export still refuses the write
     monkeypatch.setattr(os, "access", lambda *a, **k: True)
@@ -503,7 +503,7 @@ def test_output_folder_writability_is_tried_not_asked(folder, tmp_path, cheap_cl
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(_common.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     out = tmp_path / "ro" / "m.skvc"
     assert main(["fit", str(folder), "-o", str(out), "--weights", "none"]) == EXIT_USAGE
     err = capsys.readouterr().err
