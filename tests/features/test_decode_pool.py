@@ -1,5 +1,10 @@
 """The decode pool, the reading options of featurizers and the persisted counts."""
 
+import contextlib
+import os
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -180,3 +185,123 @@ def test_keyframe_mode_reads_keyframes_only(tmp_path):
     assert sum(decoded) == 4
     exact = FunctionFrameTransformer(_colour, sequence_length=5).fit_transform([path])[0]
     assert not np.allclose(exact, expected)
+
+
+_FEATURIZE = """
+import os, sys, time
+import numpy as np
+from skvideo_clf.features import FunctionFrameTransformer
+
+def slow_colour(frames):  # the network is slow: the workers decode ahead and wait
+    with open(sys.argv[1], "a") as flag:
+        flag.write("computing\\n")
+    time.sleep(0.5)
+    return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+if __name__ == "__main__":
+    tf = FunctionFrameTransformer(slow_colour, sequence_length=40, n_decoders=2)
+    tf.fit_transform(sys.argv[2:])
+"""
+
+
+def _processes():
+    """``{pid: (parent pid, state, start time)}`` of every process, from ``/proc``."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after the command's name
+        found[int(name)] = (int(fields[1]), fields[0], fields[19])
+    return found
+
+
+def _descendants(pid):
+    """``{pid: start time}`` of the processes started by ``pid``, their children, ..."""
+    table = _processes()
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, _, start) in table.items():
+            if ppid == parent and child not in found:
+                found[child] = start
+                todo.append(child)
+    return found
+
+
+def _still_running(procs):
+    """Those of ``{pid: start time}`` alive (a zombie has ended; a new start time is
+    another process under a reused pid)."""
+    table = _processes()
+    return sorted(pid for pid, start in procs.items()
+                  if pid in table and table[pid][2] == start and table[pid][1] != "Z")
+
+
+def _shm_held():
+    """Names in /dev/shm that a running process maps or holds open."""
+    held = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{name}/maps") as f:
+                held.update(line.split("/dev/shm/", 1)[1].split()[0]
+                            for line in f if "/dev/shm/" in line)
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{name}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{name}/fd/{fd}")
+                    if target.startswith("/dev/shm/"):
+                        held.add(target[len("/dev/shm/"):].split()[0])
+    return held
+
+
+def _poll(condition, seconds):
+    """``condition()`` until it is falsy or ``seconds`` passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not os.path.isdir("/dev/shm"),
+                    reason="reads /proc and /dev/shm")
+def test_a_killed_featurizer_leaves_no_worker_and_no_shared_memory(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = [str(write_video(tmp_path / f"v{v}.avi",
+                             rng.integers(0, 255, (40, 16, 24, 3), dtype=np.uint8)))
+             for v in range(6)]
+    script, flag = tmp_path / "featurize.py", tmp_path / "computing"
+    script.write_text(_FEATURIZE)
+    shm_before = set(os.listdir("/dev/shm"))
+    proc = subprocess.Popen([sys.executable, str(script), str(flag), *paths],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # mid-way: the network has frames, the workers decode ahead of it
+        if _poll(lambda: proc.poll() is None and not flag.exists(), 120):
+            pytest.fail("the featurizer did not start in 120 s")
+        assert proc.poll() is None, proc.stderr.read().decode()
+        started = _descendants(proc.pid)
+        shm_during = set(os.listdir("/dev/shm")) - shm_before
+    finally:
+        proc.kill()  # SIGKILL: no handler, no atexit, no finally runs
+        proc.wait()
+    # the 2 workers, the fork server and the resource tracker at least
+    assert len(started) >= 4, started
+    assert not _poll(lambda: _still_running(started), 10)
+
+    def orphans():
+        # blocks created meanwhile that nobody holds: another program's live ones are held
+        # (and folders, such as joblib's, hold no memory themselves)
+        new = {n for n in set(os.listdir("/dev/shm")) - shm_before
+               if os.path.isfile(os.path.join("/dev/shm", n))}
+        return new - _shm_held() if new else set()
+
+    left = _poll(orphans, 10)
+    # an entry made and dropped by another program in these seconds would be gone by now;
+    # one of the killed process's stays
+    assert not left, (left, shm_during)
