@@ -14,7 +14,7 @@ import threading
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..video import VideoReadError
 
@@ -48,17 +48,18 @@ class DecodeJobs(IterableDataset):
     ----------
     todo : multiprocessing.Queue
         ``(j, job)`` pairs, then one ``None`` per worker.
-    lifeline : multiprocessing.connection.Connection
-        Read end of a pipe whose write end only the consumer holds (see :func:`watch`).
+    lifelines : list of multiprocessing.connection.Connection
+        One per worker: the read end of a pipe whose write end only the consumer holds
+        (see :func:`watch`).
     size : int, callable or None
         See :class:`~skvideo_clf.features._decode_pool.DecodePool`.
     read_options : dict
         Passed to :meth:`skvideo_clf.video.Clip.read`.
     """
 
-    def __init__(self, todo, lifeline, size, read_options):
+    def __init__(self, todo, lifelines, size, read_options):
         self.todo = todo
-        self.lifeline = lifeline
+        self.lifelines = lifelines
         self.size = size
         self.read_options = read_options
 
@@ -93,20 +94,23 @@ def _decode(j, job, transform, options):
 def watch(lifeline):
     """Exit this process as soon as its consumer dies.
 
-    The consumer holds the only write end of the pipe and writes one byte per worker when
-    it ends a run normally; end of file without that byte means it died (a SIGKILL, an
-    out-of-memory kill): nothing else would end this worker, whose parent is the fork
-    server (torch's watchdog watches the parent) and whose queues it holds both ends of.
+    The consumer holds the only write end of the pipe and sends one message on it when
+    it ends a run normally; the end of the pipe without that message means it died (a
+    SIGKILL, an out-of-memory kill): nothing else would end this worker, whose parent is
+    the fork server (torch's watchdog watches the parent) and whose queues it holds both
+    ends of.
     """
-    if not os.read(lifeline.fileno(), 1):
+    try:
+        lifeline.recv_bytes()
+    except (EOFError, OSError):
         os._exit(0)  # nobody is left to report to
 
 
 def start_worker(worker_id):
     """A worker's set-up: one OpenCV thread (the pool scales by workers) and the watch."""
     cv2.setNumThreads(1)
-    dataset = torch.utils.data.get_worker_info().dataset
-    threading.Thread(target=watch, args=(dataset.lifeline,), daemon=True,
+    lifeline = get_worker_info().dataset.lifelines[worker_id]
+    threading.Thread(target=watch, args=(lifeline,), daemon=True,
                      name="skvc-lifeline").start()
 
 

@@ -123,8 +123,9 @@ class DecodePool:
             todo.put((j, jobs[j]))
         for _ in range(n):
             todo.put(None)
-        lifeline, keep_alive = ctx.Pipe(duplex=False)
-        dataset = DecodeJobs(todo, lifeline, self.size, self.read_options or {})
+        # one pipe per worker, of which this process holds the only write end
+        lifelines, held = zip(*(ctx.Pipe(duplex=False) for _ in range(n)))
+        dataset = DecodeJobs(todo, lifelines, self.size, self.read_options or {})
         loader = decode_loader(dataset, n, ctx, pin_memory=self.pin_memory)
         # a worker needs the main script only for objects defined there (pickled by
         # reference to "__main__"); otherwise spare it re-running the script (seconds)
@@ -132,18 +133,20 @@ class DecodePool:
         items = None
         try:
             with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
-                items = iter(loader)  # starts the workers, which hold the read end now
-            lifeline.close()
+                items = iter(loader)  # starts the workers, which hold the read ends now
+            for lifeline in lifelines:
+                lifeline.close()
             for kind, j, payload, frames in items:
                 yield kind, j, payload, None if frames is None else frames.numpy()
         finally:
             # a normal end, or a consumer that stops early (an error, an interrupt,
             # close()): tell the workers' watches first, then let torch stop the workers
             # (each ends its current chunk)
-            with contextlib.suppress(OSError):  # no worker left to read it
-                os.write(keep_alive.fileno(), b"\0" * n)
-            keep_alive.close()
-            lifeline.close()
+            for lifeline, alive in zip(lifelines, held):
+                with contextlib.suppress(OSError):  # a worker that is gone already
+                    alive.send_bytes(b"")
+                alive.close()
+                lifeline.close()
             del items
             # jobs never taken stay in the queue's buffer: do not wait at exit to send them
             todo.cancel_join_thread()

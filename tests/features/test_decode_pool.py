@@ -87,17 +87,23 @@ def test_the_longest_video_is_decoded_first(files):
 
 
 def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
-    import os
-
     from skvideo_clf.features._base import _Job
 
     before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else None
     jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(300)]
     events = DecodePool(2).run(jobs)
     assert next(events)[0] == "frames"
+    if sys.platform.startswith("linux"):  # the fork server's children: the 2 workers
+        server = [p for p, (ppid, _, _) in _processes().items() if ppid == os.getpid()
+                  and "forkserver" in open(f"/proc/{p}/cmdline").read()]
+        workers = _descendants(server[0])
+        assert len(workers) == 2
     events.close()  # must neither hang on the 300 queued jobs nor leak shared memory
+    if sys.platform.startswith("linux"):
+        assert not _poll(lambda: _still_running(workers), 10)
     if before is not None:
-        assert not {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("psm_")}
+        new = set(os.listdir("/dev/shm")) - before
+        assert not {n for n in new if n.startswith(("psm_", "torch_"))}
 
 
 _SCRIPT = """
