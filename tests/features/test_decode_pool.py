@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from skvideo_clf.features import FunctionFrameTransformer
+from skvideo_clf.features._base import _Job
 from skvideo_clf.features._decode_pool import DecodePool, thread_budget
 from skvideo_clf.video import _pyav, _reader, read_video, write_video
 
@@ -39,11 +40,21 @@ def test_pool_gives_identical_features(files, n_decoders):
     assert pooled_tf.n_frames_computed_ == 6 * 3 + 5
 
 
+def test_each_job_gets_its_own_frames_in_order(files):
+    # 2 workers interleave 6 jobs' chunks; each job's chunks come in order
+    jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f"v{v}") for v, f in enumerate(files)] * 2
+    parts = {j: [] for j in range(len(jobs))}
+    for kind, j, k0, frames in DecodePool(2).run(jobs):
+        if kind == "frames":
+            assert k0 == sum(map(len, parts[j]))
+            parts[j].append(frames)
+    for j, job in enumerate(jobs):
+        assert np.array_equal(np.concatenate(parts[j]), read_video(job.source))
+
+
 def test_pool_reports_bad_videos_by_name(files, tmp_path):
     bad = tmp_path / "bad.avi"
     bad.write_text("not a video" * 40)
-    from skvideo_clf.features._base import _Job
-
     jobs = [_Job(files[0], None, (0, 19), "good"), _Job(str(bad), None, (0,), str(bad))]
     events = list(DecodePool(2).run(jobs))
     kinds = sorted((e[0], e[1]) for e in events)
@@ -52,8 +63,6 @@ def test_pool_reports_bad_videos_by_name(files, tmp_path):
 
 
 def test_pool_resizes_to_uint8_in_the_workers(files):
-    from skvideo_clf.features._base import _Job
-
     events = list(DecodePool(1, size=10).run([_Job(files[1], None, tuple(range(27)), "v")]))
     chunks = [e[3] for e in events if e[0] == "frames"]
     assert [c.shape[0] for c in chunks] == [16, 11]
@@ -63,8 +72,6 @@ def test_pool_resizes_to_uint8_in_the_workers(files):
 def test_a_free_worker_takes_the_next_video(tmp_path):
     # one long video and six one-frame ones on 2 workers: with fixed shares (round robin)
     # the worker holding the long video would still owe videos 2, 4 and 6 after it
-    from skvideo_clf.features._base import _Job
-
     long = write_video(tmp_path / "long.avi",
                        np.random.default_rng(1).integers(0, 255, (400, 240, 320, 3),
                                                          dtype=np.uint8))
@@ -78,8 +85,6 @@ def test_a_free_worker_takes_the_next_video(tmp_path):
 
 def test_the_longest_video_is_decoded_first(files):
     # files[2] has the most frames: taken first, it cannot be the one a worker ends alone on
-    from skvideo_clf.features._base import _Job
-
     jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f) for v, f in enumerate(files)]
     jobs.append(_Job(np.full((3, 8, 8, 3), 1, np.uint8), None, (0, 2), "in memory"))
     done = [e[1] for e in DecodePool(1).run(jobs) if e[0] == "done"]
@@ -87,8 +92,6 @@ def test_the_longest_video_is_decoded_first(files):
 
 
 def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
-    from skvideo_clf.features._base import _Job
-
     before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else None
     jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(300)]
     events = DecodePool(2).run(jobs)
@@ -127,9 +130,6 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("size_from", ["library", "script"])
 def test_workers_rerun_the_main_script_only_when_they_need_it(files, tmp_path, size_from):
-    import subprocess
-    import sys
-
     script, log = tmp_path / "run.py", tmp_path / "runs.log"
     script.write_text(_SCRIPT)
     out = subprocess.run([sys.executable, str(script), str(log), files[0], size_from],
