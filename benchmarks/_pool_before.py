@@ -86,21 +86,8 @@ def _worker(jobs, out, stop, size, read_options):
 
 
 class DecodePool:
-    """Decode the frames of several jobs in ``n_decoders`` worker processes.
-
-    Parameters
-    ----------
-    n_decoders : int
-        Worker processes; each takes the next job as soon as it is free (videos differ
-        in length and resolution: a fixed share would leave workers idle) and decodes it
-        with a one-thread decoder.
-    size : int, callable or None, default=None
-        Resize every frame to ``size x size`` in the workers; a picklable callable maps
-        each decoded uint8 frame to the uint8 frame to hand over (a network's resize and
-        crop, see ``NetworkFrameTransformer``); ``None``: as decoded.
-    read_options : dict, default=None
-        Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
-    """
+    """The pool before the DataLoader: the parameters and events of
+    :class:`skvideo_clf.features._decode_pool.DecodePool` (less ``pin_memory``)."""
 
     def __init__(self, n_decoders, *, size=None, read_options=None):
         self.n_decoders = n_decoders
@@ -108,9 +95,6 @@ class DecodePool:
         self.read_options = read_options
 
     def run(self, jobs):
-        """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
-        ``("error", j, message, None)`` as the workers produce them (in order within a
-        job; jobs interleave)."""
         n = max(1, min(int(self.n_decoders), len(jobs)))
         ctx = _context()
         out = ctx.Queue(maxsize=8 * n)
