@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -108,6 +109,22 @@ def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
         new = set(os.listdir("/dev/shm")) - before
         assert not {n for n in new if n.startswith(("psm_", "torch_"))}
 
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_is_an_error_not_a_hang(files):
+    jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(1000)]
+    events = DecodePool(2).run(jobs)
+    assert next(events)[0] == "frames"
+    server = [p for p, (ppid, _, _) in _processes().items() if ppid == os.getpid()
+              and "forkserver" in open(f"/proc/{p}/cmdline").read()]
+    workers = _descendants(server[0])
+    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
+    with pytest.raises(RuntimeError, match="DataLoader worker"):
+        for _ in events:  # 1000 jobs: the live worker alone would take far longer
+            pass
+    events.close()
+    assert not _poll(lambda: _still_running(workers), 10)
 
 _SCRIPT = """
 import os, sys
