@@ -8,7 +8,9 @@ imports it when a pool runs.
 from __future__ import annotations
 
 import functools
+import multiprocessing.util
 import os
+import shutil
 import threading
 
 import cv2
@@ -103,6 +105,9 @@ def watch(lifeline):
     try:
         lifeline.recv_bytes()
     except (EOFError, OSError):
+        # _exit skips the clean-up at exit: remove this process's temporary folder (where
+        # torch's sharing listens for the consumer) as it would
+        shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
         os._exit(0)  # nobody is left to report to
 
 

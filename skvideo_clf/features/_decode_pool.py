@@ -147,8 +147,12 @@ class DecodePool:
                 items = iter(loader)  # starts the workers, which hold the read ends now
             for lifeline in lifelines:
                 lifeline.close()
-            for kind, j, payload, frames in items:
-                yield kind, j, payload, None if frames is None else frames.numpy()
+            try:
+                for kind, j, payload, frames in items:
+                    yield kind, j, payload, None if frames is None else frames.numpy()
+            except (ConnectionError, EOFError) as exc:  # torch reports a death otherwise
+                raise RuntimeError("a decode worker died while handing frames over "
+                                   "(killed, out of memory?)") from exc
         finally:
             # a normal end, or a consumer that stops early (an error, an interrupt,
             # close()): tell the workers' watches first, then let torch stop the workers

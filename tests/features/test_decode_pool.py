@@ -120,7 +120,8 @@ def test_a_killed_worker_is_an_error_not_a_hang(files):
               and "forkserver" in open(f"/proc/{p}/cmdline").read()]
     workers = _descendants(server[0])
     os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
-    with pytest.raises(RuntimeError, match="DataLoader worker"):
+    # torch's "DataLoader worker ... exited unexpectedly", or ours if it died mid-transfer
+    with pytest.raises(RuntimeError, match="worker"):
         for _ in events:  # 1000 jobs: the live worker alone would take far longer
             pass
     events.close()
