@@ -5,9 +5,10 @@ it ~100 (240p) or ~15 (720p at 1 FPS). Here ``n_decoders`` worker processes of a
 :class:`~torch.utils.data.DataLoader` decode the videos, each with a one-thread decoder
 taking the next video as soon as it is free, optionally resize to the network's input
 size, and hand the frames over as **uint8 tensors in shared memory** (torch's own
-sharing: a file descriptor crosses, never pickled pixels, and no named block is left in
-``/dev/shm`` whatever happens); float conversion and normalisation stay with the
-network's owner (on the device). The network is built once, in the calling process.
+sharing: a file descriptor crosses, never pickled pixels, and the block's name is
+removed as soon as it is made, so none is left in ``/dev/shm`` by a killed process);
+float conversion and normalisation stay with the network's owner (on the device). The
+network is built once, in the calling process.
 
 A worker exits as soon as its consumer dies (even by SIGKILL): see
 :func:`~skvideo_clf.features._decode_loader.watch`.
@@ -129,6 +130,9 @@ class DecodePool:
         n = max(1, min(int(self.n_decoders), len(jobs)))
         ctx = _context()
         todo = ctx.Queue()
+        # jobs never taken stay in the queue's buffer: exiting (even with this generator
+        # never closed) does not wait to send them
+        todo.cancel_join_thread()
         # longest first: a long video taken last would leave the other workers idle
         for j in sorted(range(len(jobs)), key=lambda j: -_decode_cost(jobs[j])):
             todo.put((j, jobs[j]))
@@ -163,8 +167,6 @@ class DecodePool:
                 alive.close()
                 lifeline.close()
             del items
-            # jobs never taken stay in the queue's buffer: do not wait at exit to send them
-            todo.cancel_join_thread()
             todo.close()
 
 

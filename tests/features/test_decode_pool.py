@@ -127,6 +127,30 @@ def test_a_killed_worker_is_an_error_not_a_hang(files):
     events.close()
     assert not _poll(lambda: _still_running(workers), 10)
 
+
+_LEFT_OPEN = """
+import numpy as np
+from skvideo_clf.features._base import _Job
+from skvideo_clf.features._decode_pool import DecodePool
+from skvideo_clf.video import InMemoryVideo
+
+if __name__ == "__main__":
+    # 40 jobs of 200 kB each: more than a pipe holds, most never taken by a worker
+    video = InMemoryVideo(np.zeros((64, 32, 32, 3), np.uint8))
+    events = DecodePool(2).run([_Job(video, None, tuple(range(64)), str(i)) for i in range(40)])
+    print(next(events)[0])  # and exit, the pool never closed
+"""
+
+
+def test_a_script_that_leaves_the_pool_open_still_exits(tmp_path):
+    script = tmp_path / "left_open.py"
+    script.write_text(_LEFT_OPEN)
+    # a hang (waiting at exit to send the jobs nobody will take) would hit the timeout
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "frames"
+
 _SCRIPT = """
 import os, sys
 import numpy as np
