@@ -79,6 +79,7 @@ class DecodeJobs(IterableDataset):
 
 
 def _decode(j, job, transform, options):
+    """Job ``j``'s items (see :class:`DecodeJobs`)."""
     frames, k0 = [], 0
     try:
         for frame in job.clip().read(**options):
