@@ -64,6 +64,7 @@ __all__ = [
     "main",
 ]
 
+
 def _where(exc, args):
     """The path a failed write names: its own file, else the command's output."""
     name = exc.filename if isinstance(exc.filename, str) else None
