@@ -31,6 +31,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     Options,
+    RealNotInt,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -47,21 +48,25 @@ from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
     WeightedDataset,
+    class_balanced_sampler,
     make_iterator,
     pad_collate,  # noqa: F401  (importable from here, as it was)
 )
 from ._head_only import HeadOnlyTraining
 from ._interrupt import InterruptibleTrainingMixin
+from ._losses import LOSSES, DeferredReweighting, make_criterion
 from ._validation import InputValidationMixin
 
 __all__ = ["NeuralClassifierBase"]
 
 #: The classifiers' docstrings point to NeuralClassifierBase for what they all share.
 SHARED_DOCS = {
-    "base_parameters": """class_weight, optimizer, lr, max_epochs, batch_size, train_split, \
+    "base_parameters": """class_weight, loss, focal_gamma, logit_adjustment_tau, \
+ldam_max_margin, ldam_scale, reweight_start, effective_number_beta, posthoc_tau, optimizer, lr, max_epochs, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
         See :class:`NeuralClassifierBase`.""",
-    "base_attributes": """classes_, n_features_in_, class_weight_, module_, history_
+    "base_attributes": """classes_, n_features_in_, class_weight_, class_counts_, module_, \
+history_
         See :class:`NeuralClassifierBase`.""",
 }
 
@@ -177,7 +182,16 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     virtual_params_ = compat.INIT_STATE["virtual_params_"]
 
     _parameter_constraints: dict = {
-        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "class_weight": [StrOptions({"balanced", "effective_number"}), dict, None],
+        "loss": [StrOptions(set(LOSSES))],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "logit_adjustment_tau": [Interval(Real, None, None, closed="neither")],
+        "ldam_max_margin": [Interval(Real, 0, None, closed="neither")],
+        "ldam_scale": [Interval(Real, 0, None, closed="neither")],
+        "reweight_start": [Interval(Integral, 0, None, closed="left"),
+                           Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "effective_number_beta": [Interval(Real, 0, 1, closed="left")],
+        "posthoc_tau": [Interval(Real, None, None, closed="neither")],
         "lr": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
@@ -191,7 +205,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         "on_interrupt": [StrOptions({"raise", "stop"})],
     }
 
-    def __init__(self, *, class_weight=None, optimizer=torch.optim.Adam, lr=1e-2,
+    def __init__(self, *, class_weight=None, loss="cross_entropy", focal_gamma=2.0,
+                 logit_adjustment_tau=1.0, ldam_max_margin=0.5, ldam_scale=30.0,
+                 reweight_start=None, effective_number_beta=0.9999, posthoc_tau=0.0,
+                 optimizer=torch.optim.Adam, lr=1e-2,
                  max_epochs=30, batch_size=32, train_split=None, callbacks=None,
                  warm_start=False, verbose=0, device="cpu", random_state=None,
                  on_interrupt="raise", iterator_train=DataLoader, iterator_valid=DataLoader,
@@ -203,6 +220,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             iterator_train=iterator_train, iterator_valid=iterator_valid, **kwargs,
         )
         self.class_weight = class_weight
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.logit_adjustment_tau = logit_adjustment_tau
+        self.ldam_max_margin = ldam_max_margin
+        self.ldam_scale = ldam_scale
+        self.reweight_start = reweight_start
+        self.effective_number_beta = effective_number_beta
+        self.posthoc_tau = posthoc_tau
         self.random_state = random_state
         self.on_interrupt = on_interrupt
         compat.drop_init_state(self)
@@ -289,7 +314,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             if isinstance(callback, EpochScoring):
                 callback.set_params(target_extractor=_target_labels)
             callbacks.append((name, callback))
-        return [*callbacks, ("head_only", HeadOnlyTraining())]
+        return [*callbacks, ("head_only", HeadOnlyTraining()),
+                ("reweighting", DeferredReweighting())]
 
     def initialize_module(self):
         if not hasattr(self, "n_features_in_"):
@@ -302,23 +328,37 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         return self
 
     def initialize_criterion(self):
+        # The loss (neural/_losses.py) from the class counts and weights _set_labels chose.
+        # Multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
+        # ("balanced", dict) or the weight of its whole term ("effective_number").
         kwargs = self.get_params_for("criterion")
-        if getattr(self, "multilabel_", False):
-            # multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
-            if self.class_weight_ is not None and "pos_weight" not in kwargs:
-                kwargs["pos_weight"] = torch.as_tensor(self.class_weight_)
-            kwargs.pop("weight", None)
-            self.criterion_ = nn.BCEWithLogitsLoss(**kwargs)
-            return self
-        if self.class_weight_ is not None and "weight" not in kwargs:
-            kwargs["weight"] = torch.as_tensor(self.class_weight_)
-        self.criterion_ = self.criterion(**kwargs)
+        multilabel = getattr(self, "multilabel_", False)
+        if multilabel:
+            kwargs.pop("weight" if self.class_weight != "effective_number" else "pos_weight",
+                       None)
+        params = {k: getattr(self, k) for k in (
+            "focal_gamma", "logit_adjustment_tau", "ldam_max_margin", "ldam_scale")}
+        self.criterion_ = make_criterion(
+            self.loss, multilabel=multilabel, class_counts=self.class_counts_,
+            class_weight=self.class_weight_, params=params,
+            class_weight_as="weight" if self.class_weight == "effective_number"
+            else "pos_weight", **kwargs)
         return self
 
     def _get_predict_nonlinearity(self):
         if getattr(self, "multilabel_", False):
             return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
-        return super()._get_predict_nonlinearity()
+        if not self.posthoc_tau:
+            return _softmax
+        # Menon et al.'s post-hoc logit adjustment: softmax(f(x) - tau * log(prior))
+        counts = np.asarray(self.class_counts_, dtype=np.float64)
+        if (counts <= 0).any():
+            raise ValueError(
+                f"posthoc_tau={self.posthoc_tau} needs the prior of every class; classes "
+                f"{self.classes_[counts <= 0].tolist()} had no training videos.")
+        shift = torch.as_tensor(self.posthoc_tau * np.log(counts / counts.sum()),
+                                dtype=torch.float32)
+        return lambda logits: _softmax(logits - shift.to(logits.device, logits.dtype))
 
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
@@ -368,9 +408,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     def get_iterator(self, dataset, training=False):
         prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        if training and self.head_only_ and getattr(self, "head_sampling_", None) == \
+                "class_balanced":
+            # refit_head(sampling="class_balanced"): Kang et al.'s classifier re-training
+            kwargs.update(sampler=class_balanced_sampler(dataset), shuffle=False)
         return make_iterator(
             self.iterator_train if training else self.iterator_valid, dataset,
-            self.get_params_for(prefix), batch_size=self.batch_size, training=training,
+            kwargs, batch_size=self.batch_size, training=training,
             sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
@@ -435,8 +480,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         return self._fit(X, y, start=start, classes=classes, sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False, sample_weight=None,
-                   y_before_resampling=None, **fit_params):
+    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
+                   sampling="instance", sample_weight=None, y_before_resampling=None,
+                   **fit_params):
         """Transfer learning (seed 003): a new class layer, trained with every other layer
         frozen.
 
@@ -464,6 +510,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             hold new classes only (the paper's fine-tuning data), old ones, or both. Then
             ``class_weight="balanced"`` needs every class in ``y`` (or in
             ``y_before_resampling``): use a dict, or None, otherwise.
+        sampling : {"instance", "class_balanced"}, default="instance"
+            How the head's training batches are drawn. ``"instance"``: every video once
+            per epoch, as ``fit`` does. ``"class_balanced"``: classifier re-training
+            (cRT) of Kang et al., "Decoupling Representation and Classifier for
+            Long-Tailed Recognition", ICLR 2020: refit a new head on the trained,
+            frozen body, drawing each sample by picking a class uniformly and then one
+            of its videos (with replacement; as many draws per epoch as videos). Call it
+            with the training set the body was trained on. Single-label ``y`` only.
         sample_weight : array-like of shape (n_samples,) or None, default=None
             See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
@@ -494,6 +548,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ['d', 'e', 'f']
         """
         self.check_is_fitted()
+        if sampling not in ("instance", "class_balanced"):
+            raise ValueError("refit_head's sampling must be 'instance' or 'class_balanced', "
+                             f"got {sampling!r}.")
+        if sampling == "class_balanced" and np.ndim(y) != 1:
+            raise ValueError("refit_head(sampling='class_balanced') draws classes of a 1-D "
+                             "y; class-balanced sampling of multi-label targets is not "
+                             "defined.")
+        self.head_sampling_ = sampling
         classes = None
         if keep_classes:
             classes = np.union1d(self.classes_, np.unique(self._check_y(y, len(y))))
@@ -677,6 +739,10 @@ def _init_signature(cls):
         if klass is NeuralClassifierBase:
             break
     return params
+
+
+def _softmax(logits):
+    return torch.softmax(logits, dim=-1)
 
 
 def _target_labels(y):
