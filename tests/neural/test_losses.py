@@ -1,0 +1,235 @@
+"""Known answers of the long-tail losses, and what they do on a 20:1 problem."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn.base import clone
+from sklearn.metrics import recall_score
+
+from skvideo_clf.neural import (
+    FocalLoss,
+    FrameVotingClassifier,
+    LDAMLoss,
+    LogitAdjustedLoss,
+    LSTMClassifier,
+    SigmoidFocalLoss,
+    effective_number_weights,
+    ldam_margins,
+)
+
+
+def _logits(n=16, k=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(n, k, generator=g, dtype=torch.float64) * 2).requires_grad_(), \
+        torch.randint(0, k, (n,), generator=g)
+
+
+def _value_and_grad(loss_fn, logits, y):
+    value = loss_fn(logits, y)
+    (grad,) = torch.autograd.grad(value, logits)
+    return value.detach(), grad
+
+
+@pytest.mark.parametrize("weight", [None, torch.tensor([1.0, 2.0, 0.5, 3.0],
+                                                       dtype=torch.float64)])
+def test_focal_gamma_0_is_cross_entropy_loss_and_gradient(weight):
+    logits, y = _logits()
+    v, g = _value_and_grad(FocalLoss(gamma=0.0, weight=weight), logits, y)
+    v_ce, g_ce = _value_and_grad(lambda z, t: F.cross_entropy(z, t, weight=weight),
+                                 logits, y)
+    torch.testing.assert_close(v, v_ce)
+    torch.testing.assert_close(g, g_ce)
+
+
+def test_focal_formula_and_down_weighting_of_easy_samples():
+    logits, y = _logits()
+    p_t = torch.softmax(logits, -1).gather(1, y[:, None]).squeeze(1)
+    expected = (-(1 - p_t) ** 2 * torch.log(p_t)).mean()
+    torch.testing.assert_close(FocalLoss()(logits, y), expected)
+    # a confident correct sample loses far more of its loss than a wrong one
+    z = torch.tensor([[4.0, 0.0], [0.0, 4.0]], dtype=torch.float64)
+    t = torch.tensor([0, 0])
+    ratio = FocalLoss(reduction="none")(z, t) / F.cross_entropy(z, t, reduction="none")
+    assert ratio[0] < 1e-3 and ratio[1] > 0.95
+
+
+def test_sigmoid_focal_gamma_0_is_bce_and_gradient():
+    logits, _ = _logits()
+    y = (torch.rand(logits.shape, generator=torch.Generator().manual_seed(1)) > 0.6).double()
+    pw = torch.tensor([1.0, 3.0, 0.5, 2.0], dtype=torch.float64)
+    v, g = _value_and_grad(SigmoidFocalLoss(gamma=0.0, pos_weight=pw), logits, y)
+    v_b, g_b = _value_and_grad(
+        lambda z, t: F.binary_cross_entropy_with_logits(z, t, pos_weight=pw), logits, y)
+    torch.testing.assert_close(v, v_b)
+    torch.testing.assert_close(g, g_b)
+
+
+def test_logit_adjustment_tau_0_is_cross_entropy_and_tau_1_adds_log_prior():
+    logits, y = _logits()
+    counts = [400, 100, 20, 5]
+    v, g = _value_and_grad(LogitAdjustedLoss(counts, tau=0.0), logits, y)
+    v_ce, g_ce = _value_and_grad(F.cross_entropy, logits, y)
+    torch.testing.assert_close(v, v_ce)
+    torch.testing.assert_close(g, g_ce)
+    prior = torch.tensor(counts, dtype=torch.float64) / sum(counts)
+    torch.testing.assert_close(LogitAdjustedLoss(counts)(logits, y),
+                               F.cross_entropy(logits + prior.log(), y))
+
+
+def test_ldam_margins_follow_n_to_the_minus_quarter_with_max_C():
+    counts = np.array([10000, 625, 16, 1])
+    m = ldam_margins(counts, max_margin=0.5)
+    np.testing.assert_allclose(m, [0.05, 0.1, 0.25, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(m * counts ** 0.25, 0.5 * np.ones(4), rtol=1e-6)
+    logits, y = _logits(k=4)
+    loss = LDAMLoss(counts, max_margin=0.5, scale=30.0)
+    shifted = logits - F.one_hot(y, 4) * torch.as_tensor(m, dtype=torch.float64)[y][:, None]
+    torch.testing.assert_close(loss(logits, y), F.cross_entropy(30.0 * shifted, y))
+
+
+def test_effective_number_weights_formula_normalised_to_n_classes():
+    counts = np.array([5000, 500, 50, 5])
+    for beta in (0.9, 0.999, 0.9999):
+        raw = (1 - beta) / (1 - beta ** counts)
+        expected = raw / raw.sum() * len(counts)
+        np.testing.assert_allclose(effective_number_weights(counts, beta), expected,
+                                   rtol=1e-5)
+    np.testing.assert_allclose(effective_number_weights(counts, 0.0), np.ones(4))
+    with pytest.raises(ValueError, match="positive count"):
+        effective_number_weights([3, 0, 1])
+
+
+def _twenty_to_one(seed, n_major, n_minor):
+    """Two overlapping 2-D Gaussians (unit variance, means 1.5 apart per axis) as
+    length-1 sequences."""
+    rng = np.random.RandomState(seed)
+    X = np.r_[rng.randn(n_major, 2), rng.randn(n_minor, 2) + 1.5].astype(np.float32)
+    return X[:, None, :], np.r_[np.zeros(n_major, int), np.ones(n_minor, int)]
+
+
+@pytest.fixture(scope="module")
+def twenty_to_one():
+    X, y = _twenty_to_one(0, 1000, 50)
+    X_test, y_test = _twenty_to_one(1, 1000, 1000)
+    net = LSTMClassifier(hidden_sizes=(16,), max_epochs=20, batch_size=64, lr=0.01,
+                         random_state=0)
+
+    def minority_recall(model):
+        return recall_score(y_test, model.predict(X_test), pos_label=1)
+
+    return X, y, net, minority_recall
+
+
+def test_logit_adjusted_loss_and_posthoc_raise_minority_recall(twenty_to_one):
+    X, y, net, minority_recall = twenty_to_one
+    ce = clone(net).fit(X, y)
+    la = clone(net).set_params(loss="logit_adjusted").fit(X, y)
+    r_ce, r_la = minority_recall(ce), minority_recall(la)
+    assert r_ce < 0.6  # cross-entropy favours the majority on this overlap
+    assert r_la > r_ce + 0.2
+    # the same network, adjusted after training: no retraining
+    ce.set_params(posthoc_tau=1.0)
+    assert minority_recall(ce) > r_ce + 0.12
+    np.testing.assert_allclose(ce.predict_proba(X[:5]).sum(axis=1), 1, rtol=1e-5)
+
+
+def test_ldam_drw_and_effective_number_raise_minority_recall(twenty_to_one):
+    X, y, net, minority_recall = twenty_to_one
+    r_ce = minority_recall(clone(net).fit(X, y))
+    drw = clone(net).set_params(loss="ldam", class_weight="effective_number",
+                                reweight_start=0.8).fit(X, y)
+    assert minority_recall(drw) > r_ce + 0.2
+    cb = clone(net).set_params(loss="focal", class_weight="effective_number").fit(X, y)
+    assert minority_recall(cb) > r_ce + 0.2
+
+
+def test_deferred_reweighting_switches_class_weights_on_at_the_epoch():
+    X, y = _twenty_to_one(0, 100, 10)
+    seen = []
+    net = LSTMClassifier(hidden_sizes=(4,), max_epochs=5, class_weight="balanced",
+                         loss="ldam", reweight_start=3, random_state=0)
+    orig = LDAMLoss.forward
+
+    def spy(self, logits, target):
+        seen.append(self.weight is not None)
+        return orig(self, logits, target)
+
+    LDAMLoss.forward = spy
+    try:
+        net.fit(X, y)
+    finally:
+        LDAMLoss.forward = orig
+    per_epoch = np.array(seen).reshape(5, -1)
+    assert not per_epoch[:3].any() and per_epoch[3:].all()
+    assert net.criterion_.weight is not None  # restored after training
+
+
+def test_priors_count_labels_before_resampling():
+    X, y = _twenty_to_one(0, 100, 10)
+    # an over-sampler's output: the minority repeated to balance
+    Xr, yr = np.r_[X, np.repeat(X[y == 1], 9, axis=0)], np.r_[y, np.ones(90, int)]
+    net = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, loss="logit_adjusted",
+                         class_weight="effective_number", random_state=0)
+    net.fit(Xr, yr, y_before_resampling=y)
+    np.testing.assert_array_equal(net.class_counts_, [100, 10])
+    torch.testing.assert_close(net.criterion_.log_prior,
+                               torch.log(torch.tensor([100 / 110, 10 / 110])))
+    np.testing.assert_allclose(net.class_weight_, effective_number_weights([100, 10]))
+    net.fit(Xr, yr)
+    np.testing.assert_array_equal(net.class_counts_, [100, 100])
+    # sample weights count as repetitions
+    net.fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(net.class_counts_, [100, 30])
+
+
+@pytest.mark.parametrize("params", [dict(loss="ldam"), dict(loss="logit_adjusted"),
+                                    dict(posthoc_tau=1.0)])
+def test_softmax_only_options_refuse_multilabel(params):
+    X = np.random.RandomState(0).randn(20, 3, 2).astype(np.float32)
+    Y = np.c_[np.arange(20) % 2, np.arange(20) % 3 == 0].astype(int)
+    with pytest.raises(ValueError, match="not for multi-label"):
+        LSTMClassifier(max_epochs=1, **params).fit(X, Y)
+
+
+def test_multilabel_focal_and_effective_number():
+    X = np.random.RandomState(0).randn(30, 3, 2).astype(np.float32)
+    Y = np.c_[X[:, 0, 0] > 0, X[:, 0, 1] > 1].astype(int)
+    net = LSTMClassifier(max_epochs=2, loss="focal", class_weight="effective_number",
+                         random_state=0).fit(X, Y)
+    assert isinstance(net.criterion_, SigmoidFocalLoss)
+    np.testing.assert_allclose(net.criterion_.weight.numpy(),
+                               effective_number_weights(Y.sum(axis=0)))
+    assert net.predict(X).shape == Y.shape
+
+
+def test_refit_head_class_balanced_draws_classes_uniformly():
+    X, y = _twenty_to_one(0, 200, 10)
+    net = LSTMClassifier(hidden_sizes=(4,), max_epochs=2, batch_size=-1,
+                         random_state=0).fit(X, y)
+    drawn = []
+    orig = net.get_loss
+
+    def spy(y_pred, y_true, *args, **kwargs):
+        if kwargs.get("training"):
+            drawn.append(y_true.numpy().copy())
+        return orig(y_pred, y_true, *args, **kwargs)
+
+    net.get_loss = spy
+    net.refit_head(X, y, max_epochs=10, sampling="class_balanced")
+    share = np.concatenate(drawn).mean()
+    assert 0.4 < share < 0.6  # against 10 / 210 without it
+    body = [p for n, p in net.module_.named_parameters() if not n.startswith("head.")]
+    assert not any(p.requires_grad for p in body)
+    with pytest.raises(ValueError, match="sampling"):
+        net.refit_head(X, y, sampling="balanced")
+
+
+def test_frame_voting_takes_the_losses():
+    X, y = _twenty_to_one(0, 40, 10)
+    X = np.repeat(X, 3, axis=1)
+    net = FrameVotingClassifier(hidden_size=8, max_epochs=2, loss="logit_adjusted",
+                                random_state=0).fit(X, y)
+    # one loss term per frame: counts are frames, the prior the same
+    np.testing.assert_array_equal(net.class_counts_, [120, 30])
+    assert net.predict(X).shape == y.shape
