@@ -9,6 +9,7 @@ from ._base import NeuralClassifierBase
 from ._batching import LengthBucketBatchSampler, pad_collate
 from ._feature_map_cnn import FeatureMapCNNClassifier
 from ._frame_voting import FrameVotingClassifier
+from ._framestack import FrameStack, MixedTargetLoss
 from ._fusion_net import FusionNetClassifier
 from ._head_only import HeadOnlyTraining
 from ._losses import (
@@ -28,9 +29,11 @@ from ._sequence import LSTMClassifier, ResBiLSTMClassifier
 __all__ = [
     "DeferredReweighting",
     "FocalLoss",
+    "FrameStack",
     "LDAMLoss",
     "LOSSES",
     "LogitAdjustedLoss",
+    "MixedTargetLoss",
     "SigmoidFocalLoss",
     "effective_number_weights",
     "ldam_margins",

@@ -80,8 +80,8 @@ def effective_number_weights(class_counts, beta=0.9999):
     --------
     >>> from skvideo_clf.neural import effective_number_weights
     >>> w = effective_number_weights([100, 10, 1], beta=0.9)
-    >>> w.round(3).tolist(), float(w.sum())
-    [0.526, 0.538, 1.936], 3.0
+    >>> [round(float(v), 3) for v in w], round(float(w.sum()), 3)
+    ([0.239, 0.367, 2.393], 3.0)
     """
     counts = _positive_counts(class_counts, "class_weight='effective_number'")
     if not 0 <= beta < 1:

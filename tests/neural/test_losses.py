@@ -9,10 +9,12 @@ from sklearn.metrics import recall_score
 
 from skvideo_clf.neural import (
     FocalLoss,
+    FrameStack,
     FrameVotingClassifier,
     LDAMLoss,
     LogitAdjustedLoss,
     LSTMClassifier,
+    MixedTargetLoss,
     SigmoidFocalLoss,
     effective_number_weights,
     ldam_margins,
@@ -233,3 +235,45 @@ def test_frame_voting_takes_the_losses():
     # one loss term per frame: counts are frames, the prior the same
     np.testing.assert_array_equal(net.class_counts_, [120, 30])
     assert net.predict(X).shape == y.shape
+
+
+def test_mixed_target_loss_is_the_soft_target_cross_entropy():
+    logits, y = _logits()
+    y_mix = y.roll(1)
+    beta = torch.linspace(0, 1, len(y), dtype=torch.float64)
+    crit = MixedTargetLoss(torch.nn.CrossEntropyLoss())
+    crit.mix(y_mix, beta)
+    soft = (1 - beta)[:, None] * F.one_hot(y, 4) + beta[:, None] * F.one_hot(y_mix, 4)
+    torch.testing.assert_close(crit(logits, y), F.cross_entropy(logits, soft.double()))
+    # one call only; then the plain loss
+    torch.testing.assert_close(crit(logits, y), F.cross_entropy(logits, y))
+    crit.weight = torch.ones(4, dtype=torch.float64)
+    assert crit.inner.weight is crit.weight
+
+
+def test_framestack_stacks_frames_by_class_precision():
+    rng = np.random.RandomState(0)
+    X = np.repeat(np.arange(40, dtype=np.float32)[:, None, None], 6, axis=1)
+    X = np.concatenate([X, rng.randn(40, 6, 1).astype(np.float32)], axis=2)
+    y = np.r_[np.zeros(32, int), np.ones(8, int)]
+    stacked = []
+
+    class Spy(FrameStack):
+        def _stack(self, net, Xi, y):
+            super()._stack(net, Xi, y)
+            stacked.append((Xi["x"][:, :, 0].numpy().copy(), self.average_precision_))
+
+    fs = Spy(ratio=0.5)
+    net = LSTMClassifier(hidden_sizes=(4,), max_epochs=3, batch_size=20, random_state=0,
+                         callbacks=[("framestack", fs)]).fit(X, y)
+    assert len(stacked) == 2 * 2  # epochs 2 and 3, two batches each
+    x0, ap = stacked[0]
+    assert ap.shape == (2,) and ((ap >= 0) & (ap <= 1)).all()
+    # the stacked half holds frames of two videos: two distinct ids in a row of 6 frames
+    n_ids = [len(np.unique(row)) for row in x0[:10]]
+    assert max(n_ids) == 2 and min(n_ids) >= 1
+    assert all(len(np.unique(row)) == 1 for row in x0[10:])  # the other half untouched
+    assert not isinstance(net.criterion_, MixedTargetLoss)  # unwrapped after training
+    with pytest.raises(TypeError, match="sequences"):
+        FrameVotingClassifier(hidden_size=4, max_epochs=1,
+                              callbacks=[("framestack", FrameStack())]).fit(X, y)
