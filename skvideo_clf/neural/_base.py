@@ -62,7 +62,8 @@ __all__ = ["NeuralClassifierBase"]
 #: The classifiers' docstrings point to NeuralClassifierBase for what they all share.
 SHARED_DOCS = {
     "base_parameters": """class_weight, loss, focal_gamma, logit_adjustment_tau, \
-ldam_max_margin, ldam_scale, reweight_start, effective_number_beta, posthoc_tau, optimizer, lr, max_epochs, batch_size, train_split, \
+ldam_max_margin, ldam_scale, reweight_start, effective_number_beta, posthoc_tau, \
+retrain_head_epochs, optimizer, lr, max_epochs, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
         See :class:`NeuralClassifierBase`.""",
     "base_attributes": """classes_, n_features_in_, class_weight_, class_counts_, module_, \
@@ -97,7 +98,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     Parameters
     ----------
-    class_weight : None, "balanced" or dict, default=None
+    class_weight : None, "balanced", "effective_number" or dict, default=None
         Weights of the classes in the cross-entropy loss (seed 000's class weighting:
         "the class weighting is added to automatically assign higher weights to the
         minority classes", line 520-521; the formula is not stated, ``"balanced"`` is
@@ -132,6 +133,70 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ``i`` of class ``c`` weighs ``w[i] * class_weight_[c]`` in the loss, a weighted
         mean normalized by the sum of these weights (for ``sample_weight=None`` that is
         torch's own class-weighted mean).
+
+        ``"effective_number"``: Cui et al.'s class-balanced weights (CVPR 2019),
+        ``(1 - beta) / (1 - beta ** n_c)`` normalised to sum to the number of classes
+        (:func:`effective_number_weights`, ``beta = effective_number_beta``), ``n_c``
+        counted as for ``"balanced"``. With a multi-label ``y``, each label's term of the
+        loss is weighted by the weight of its positive count (``BCEWithLogitsLoss``'s
+        ``weight``), where ``"balanced"`` sets ``pos_weight``.
+    loss : {"cross_entropy", "focal", "logit_adjusted", "ldam"}, default="cross_entropy"
+        The training loss (module ``_losses``; the user guide's neural classifiers page
+        has the table of which loss combines with what):
+
+        - ``"cross_entropy"``: softmax cross-entropy (``BCEWithLogitsLoss`` for a
+          multi-label ``y``);
+        - ``"focal"``: the focal loss of Lin et al., "Focal Loss for Dense Object
+          Detection", ICCV 2017 (:class:`FocalLoss`; :class:`SigmoidFocalLoss` for a
+          multi-label ``y``); ``class_weight`` is its ``alpha_t`` (none by default: the
+          paper's ``alpha = 0.25`` weighs its detector's foreground anchors, which classes
+          have no counterpart of); with ``class_weight="effective_number"`` it is Cui et
+          al.'s class-balanced focal loss;
+        - ``"logit_adjusted"``: Menon et al., "Long-tail learning via logit adjustment",
+          ICLR 2021 (:class:`LogitAdjustedLoss`): cross-entropy on ``logits + tau *
+          log(prior)``;
+        - ``"ldam"``: Cao et al., "Learning Imbalanced Datasets with Label-Distribution-
+          Aware Margin Loss", NeurIPS 2019 (:class:`LDAMLoss`); LDAM-DRW is ``loss="ldam",
+          class_weight="effective_number", reweight_start=0.8``.
+
+        The priors and margins count the classes of ``y``, or of ``y_before_resampling``
+        when given (the counts before an over-sampler; ``class_counts_``), each video
+        counted by its ``sample_weight``. ``"logit_adjusted"`` and ``"ldam"`` are defined
+        for one softmax over classes and refuse a multi-label ``y``.
+    focal_gamma : float >= 0, default=2.0
+        The focusing parameter of ``loss="focal"`` (the paper's best, 2; 0 is
+        cross-entropy).
+    logit_adjustment_tau : float, default=1.0
+        ``tau`` of ``loss="logit_adjusted"`` (the paper's default 1; 0 is cross-entropy).
+    ldam_max_margin : float > 0, default=0.5
+        The largest LDAM margin, that of the rarest class: the paper's constant ``C`` is
+        set so that it is 0.5; margins are ``proportional to n_j ** (-1/4)``.
+    ldam_scale : float > 0, default=30.0
+        LDAM's logit scale ``s`` (the paper's 30).
+    reweight_start : int, float in (0, 1) or None, default=None
+        Deferred re-weighting (DRW, Cao et al., 2019): the class weights of
+        ``class_weight`` apply only from this epoch on (an int, 0-based epoch of each
+        ``fit``) or from this fraction of ``max_epochs`` on (a float: the paper switches at
+        epoch 160 of 200, ``0.8``); the epochs before train unweighted. None: the weights
+        apply throughout. Any ``loss`` takes it.
+    effective_number_beta : float in [0, 1), default=0.9999
+        ``beta`` of ``class_weight="effective_number"`` (Cui et al., "Class-Balanced Loss
+        Based on Effective Number of Samples", CVPR 2019; 0.9999 as in the paper and in
+        LDAM-DRW).
+    posthoc_tau : float, default=0.0
+        Post-hoc logit adjustment (Menon et al., 2021): ``predict_proba`` is
+        ``softmax(logits - posthoc_tau * log(prior))`` with the training prior
+        (``class_counts_``); 0 leaves the network's softmax as it is, 1 is the paper's
+        choice. It changes prediction only, so it can be set on a fitted classifier
+        (``set_params(posthoc_tau=1.0)``) without retraining. Single-label ``y`` only.
+    retrain_head_epochs : int or None, default=None
+        Classifier re-training (cRT; Kang et al., "Decoupling Representation and
+        Classifier for Long-Tailed Recognition", ICLR 2020): after ``fit`` has trained the
+        network, a new class layer is trained for this many epochs on the same data with
+        the rest frozen and class-balanced sampling: ``refit_head(X, y, epochs,
+        sampling="class_balanced")``, as a parameter so that it composes in a Pipeline,
+        a grid search and a cross-validation. None or 0: no re-training. Single-label
+        ``y`` only.
     optimizer : torch optimizer class, default=torch.optim.Adam
         Its options as ``optimizer__momentum=0.9``, ``optimizer__weight_decay=3e-4`` (L2).
     lr : float
@@ -171,6 +236,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         Features per step (sequences), per sample (2-D input), or per map (images).
     class_weight_ : ndarray or None
         The loss weights used, per class of ``classes_``.
+    class_counts_ : ndarray
+        Videos per class (summed sample weights; loss terms, e.g. frames, for frame
+        voting) as the loss counts them: on ``y_before_resampling`` when given. The
+        priors of logit adjustment and the LDAM margins come from it. Multi-label: the
+        positives per label.
     module_, criterion_, optimizer_, history_ :
         skorch's fitted components.
     """
@@ -192,6 +262,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
                            Interval(RealNotInt, 0, 1, closed="neither"), None],
         "effective_number_beta": [Interval(Real, 0, 1, closed="left")],
         "posthoc_tau": [Interval(Real, None, None, closed="neither")],
+        "retrain_head_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
@@ -208,7 +279,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     def __init__(self, *, class_weight=None, loss="cross_entropy", focal_gamma=2.0,
                  logit_adjustment_tau=1.0, ldam_max_margin=0.5, ldam_scale=30.0,
                  reweight_start=None, effective_number_beta=0.9999, posthoc_tau=0.0,
-                 optimizer=torch.optim.Adam, lr=1e-2,
+                 retrain_head_epochs=None, optimizer=torch.optim.Adam, lr=1e-2,
                  max_epochs=30, batch_size=32, train_split=None, callbacks=None,
                  warm_start=False, verbose=0, device="cpu", random_state=None,
                  on_interrupt="raise", iterator_train=DataLoader, iterator_valid=DataLoader,
@@ -228,6 +299,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         self.reweight_start = reweight_start
         self.effective_number_beta = effective_number_beta
         self.posthoc_tau = posthoc_tau
+        self.retrain_head_epochs = retrain_head_epochs
         self.random_state = random_state
         self.on_interrupt = on_interrupt
         compat.drop_init_state(self)
@@ -440,10 +512,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             routing once requested (``set_fit_request(sample_weight=True)``).
         y_before_resampling : array-like of shape (n_original,) or None, default=None
             The training labels as they were before a sampler changed them: with
-            ``class_weight="balanced"``, the class weights count these instead of ``y``
-            (seed 000's weighting behind its over-sampler; see ``class_weight``). Every
-            class of ``y`` must occur in it. Ignored when ``class_weight`` is None or a
-            dict.
+            ``class_weight="balanced"`` or ``"effective_number"``, the class weights count
+            these instead of ``y`` (seed 000's weighting behind its over-sampler; see
+            ``class_weight``), and so do the priors of logit adjustment and the LDAM
+            margins (``class_counts_``). Every class of ``y`` must occur in it.
         **fit_params : dict
             Passed to skorch's ``fit_loop``.
 
@@ -606,6 +678,12 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             elif start == "head":
                 self._new_head(old_classes)
             super().partial_fit(Xt, yt, **fit_params)
+        if start == "new" and self.retrain_head_epochs:
+            # Kang et al.'s classifier re-training, as a parameter so that it composes in
+            # a Pipeline and a cross-validation (see retrain_head_epochs)
+            self.refit_head(X, y, self.retrain_head_epochs, sampling="class_balanced",
+                            sample_weight=sample_weight,
+                            y_before_resampling=y_before_resampling)
         return self
 
     def _new_head(self, old_classes):

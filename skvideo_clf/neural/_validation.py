@@ -137,8 +137,11 @@ class InputValidationMixin:
         # class_weight_ holds the positive weight of each label (BCEWithLogitsLoss)
         n_labels = y.shape[1]
         loss = getattr(self, "loss", "cross_entropy")
-        if loss in ("logit_adjusted", "ldam") or getattr(self, "posthoc_tau", 0):
-            what = f"loss={loss!r}" if loss != "cross_entropy" else "posthoc_tau"
+        retrain = getattr(self, "retrain_head_epochs", None)
+        if loss in ("logit_adjusted", "ldam") or getattr(self, "posthoc_tau", 0) or retrain:
+            what = (f"loss={loss!r}" if loss in ("logit_adjusted", "ldam") else
+                    "posthoc_tau" if getattr(self, "posthoc_tau", 0) else
+                    "retrain_head_epochs (class-balanced sampling)")
             raise ValueError(
                 f"{what} is defined for one softmax over classes, not for multi-label "
                 "targets (independent sigmoids); use loss='cross_entropy' or 'focal', and "
