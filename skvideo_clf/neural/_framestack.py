@@ -227,6 +227,7 @@ class FrameStack(Callback):
         self.average_precision_ = ap
 
     def on_train_end(self, net, **kwargs):
+        self._scores, self._targets = [], []  # not kept in a pickled model
         if isinstance(net.criterion_, MixedTargetLoss):
             net.criterion_ = net.criterion_.inner
 
