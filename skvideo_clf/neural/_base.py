@@ -420,8 +420,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     def _get_predict_nonlinearity(self):
         if getattr(self, "multilabel_", False):
             return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
+        if self.predict_nonlinearity != "auto":
+            return super()._get_predict_nonlinearity()
         if not self.posthoc_tau:
-            return _softmax
+            return _softmax  # "auto" knows CrossEntropyLoss only, not the other losses
         # Menon et al.'s post-hoc logit adjustment: softmax(f(x) - tau * log(prior))
         counts = np.asarray(self.class_counts_, dtype=np.float64)
         if (counts <= 0).any():
