@@ -27,10 +27,11 @@ __all__ = [
     "MLROSSampler",
     "SpatioTemporalOversampler",
     "bootstrap_batches",
+    "class_balanced_sampler",
     "imbalance_ratio_per_label",
 ]
 
-_TORCH_NAMES = ("BalancedBatchSampler", "BalancedDataLoader")
+_TORCH_NAMES = ("BalancedBatchSampler", "BalancedDataLoader", "class_balanced_sampler")
 
 
 def __getattr__(name):

@@ -1,4 +1,5 @@
-"""Seed 001's balanced pseudo-batches for torch and skorch, redrawn every epoch.
+"""Balanced batches for torch and skorch: seed 001's pseudo-batches, redrawn every epoch,
+and class-balanced sampling (:func:`class_balanced_sampler`).
 
 :class:`BalancedBatchSampler` is a torch batch sampler; :class:`BalancedDataLoader` the
 ``DataLoader`` skorch builds (``iterator_train=BalancedDataLoader``). skorch always passes
@@ -13,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from torch.utils.data import DataLoader, Sampler, Subset
+from torch.utils.data import DataLoader, Sampler, Subset, WeightedRandomSampler
 
 from ._bootstrap import _bootstrap_batches, _check_batch_params, _groups
 
-__all__ = ["BalancedBatchSampler", "BalancedDataLoader"]
+__all__ = ["BalancedBatchSampler", "BalancedDataLoader", "class_balanced_sampler"]
 
 
 class BalancedBatchSampler(Sampler):
@@ -111,6 +112,32 @@ def _dataset_labels(dataset):
             "y to fit, or build a BalancedBatchSampler(y) yourself."
         )
     return _as_label_array(y)
+
+
+def class_balanced_sampler(dataset):
+    r"""Class-balanced sampling over a training dataset (Kang et al., ICLR 2020).
+
+    The dataset's labels are read as :class:`BalancedDataLoader` reads them (``y`` or
+    ``targets``, through ``Subset``\ s).
+
+    Each draw picks a class uniformly, then one of its samples uniformly (with
+    replacement): torch's :class:`~torch.utils.data.WeightedRandomSampler` with weight
+    ``1 / n_c`` per sample of class ``c``, as many draws per epoch as samples. Drawn from
+    torch's global generator, which the classifiers seed from ``random_state``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvideo_clf.sampling import class_balanced_sampler
+    >>> data = torch.utils.data.TensorDataset(torch.zeros(4, 1))
+    >>> data.y = [0, 0, 0, 1]
+    >>> (class_balanced_sampler(data).weights * 3).tolist()
+    [1.0, 1.0, 1.0, 3.0]
+    """
+    y = _dataset_labels(dataset)
+    _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    return WeightedRandomSampler(torch.as_tensor(1.0 / counts[inverse]), len(y),
+                                 replacement=True)
 
 
 class BalancedDataLoader(DataLoader):

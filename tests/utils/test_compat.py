@@ -39,9 +39,14 @@ def test_fit_context_validates_the_parameter_constraints():
 def test_constraint_classes_and_validators():
     c = sklearn_compat
     constraints = {"x": [c.StrOptions({"a"}), c.Options(Integral, {-1}), c.HasMethods("fit"),
-                         c.Hidden(c.StrOptions({"h"}))]}
+                         c.Hidden(c.StrOptions({"h"})), c.Interval(c.RealNotInt, 0, 1,
+                                                                    closed="neither")]}
     c.validate_parameter_constraints(constraints, {"x": "a"}, caller_name="f")
     c.validate_parameter_constraints(constraints, {"x": -1}, caller_name="f")
+    c.validate_parameter_constraints(constraints, {"x": 0.5}, caller_name="f")
+    with pytest.raises(c.InvalidParameterError):  # RealNotInt: 1 is no float in (0, 1)
+        c.validate_parameter_constraints({"x": [c.Interval(c.RealNotInt, 0, 1, closed="both")]},
+                                         {"x": 1}, caller_name="f")
     with pytest.raises(c.InvalidParameterError, match="must be a str among"):
         c.validate_parameter_constraints(constraints, {"x": "b"}, caller_name="f")
 
