@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..persistence import save_model
-from ..protocols._compare import _fit_params
+from ..protocols._routing import _fit_params
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,

@@ -28,7 +28,7 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     balanced batches of :class:`skvideo_clf.sampling.BootstrapSampler` (pass a batch sampler
     as ``iterator_train__batch_sampler``, or use ``iterator_train=BalancedDataLoader``).
 
-    ``PRESETS["seed001"]`` follows the paper (lines of
+    ``PRESETS["bootstrap-cnn"]`` follows the paper (lines of
     ``shared/seeds/001_5708b8065ba1023e.txt``):
 
     - Table III, "Convolution 1 / Convolution 2 / Output", "6*3*3 / 9*3*3", "6*16*16 /
@@ -77,7 +77,7 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     PRESETS = {
         # shared/seeds/001_5708b8065ba1023e.txt: Table III (377-395), sigmoid (196-197),
         # batch of twice the positives (429-430)
-        "seed001": dict(channels=(6, 9), activation="sigmoid",
+        "bootstrap-cnn": dict(channels=(6, 9), activation="sigmoid",
                         iterator_train=BalancedDataLoader, iterator_train__batch_size=None),
     }
 

@@ -45,7 +45,7 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     same predictions zero-padded to any length as in the ragged form. An all-zero frame
     followed by a real one counts as a frame; a video of zeros only is one frame.
 
-    ``PRESETS["seed002"]`` is the thesis' head over InceptionV3's flattened last feature
+    ``PRESETS["ucf101-thesis"]`` is the thesis' head over InceptionV3's flattened last feature
     maps (``InceptionFrameTransformer(output="maps", input_size=224)``, 5 x 5 x 2048 =
     51,200 features per frame). Lines of ``shared/seeds/002_cbef759d1f9019de.txt``:
 
@@ -93,13 +93,13 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     ['a', 'b']
     >>> clf.transform(X).shape  # FC activations per frame: an LSTM's input
     (20, 4, 64)
-    >>> FrameVotingClassifier.from_preset("seed002").hidden_size
+    >>> FrameVotingClassifier.from_preset("ucf101-thesis").hidden_size
     1024
     """
 
     PRESETS = {
         # shared/seeds/002_cbef759d1f9019de.txt lines 2013-2018 (head), 2034-2035 (SGD)
-        "seed002": dict(hidden_size=1024, dropout=0.5, optimizer=torch.optim.SGD, lr=1e-3,
+        "ucf101-thesis": dict(hidden_size=1024, dropout=0.5, optimizer=torch.optim.SGD, lr=1e-3,
                         optimizer__momentum=0.6, optimizer__nesterov=False),
     }
 

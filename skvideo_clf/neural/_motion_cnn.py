@@ -34,7 +34,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     motion features", seed 004 lines 347-349).
 
     The defaults are a small CNN that trains in seconds on a CPU.
-    ``MotionCNNClassifier.from_preset("seed004")`` is the paper's motion CNN: "the CNN M
+    ``MotionCNNClassifier.from_preset("hybrid-fusion")`` is the paper's motion CNN: "the CNN M
     [33]" (line 851) trained from scratch (858) by SGD with momentum 0.9, lr 1e-2, reduced
     to 1e-3 after 100K iterations and to 1e-4 after 200K (869-872; an ``LRScheduler``
     callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
@@ -88,7 +88,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     PRESETS = {
         # seed 004, lines 850-872: CNN M [33] on 2L-channel flow, trained from scratch, SGD
         # momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K.
-        "seed004": dict(
+        "hybrid-fusion": dict(
             architecture="cnn_m_2048", dropout=0.5, optimizer=torch.optim.SGD, lr=1e-2,
             optimizer__momentum=0.9,
             callbacks=[("lr_schedule", LRScheduler(

@@ -8,35 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._runner import run_rows
+
 __all__ = ["cross_validate_presets"]
 
 #: The fold scores of :func:`cross_validate_presets`: the three numbers of seed 000's tables.
 SCORING = ("accuracy", "f1_macro", "f1_weighted")
-
-
-def _fit_params(estimator, y):
-    """The labels before resampling, for a pipeline whose classifier weights behind a sampler.
-
-    Seed 000's class weighting counts the classes before oversampling; a Pipeline hands
-    its last step only the resampled ``y``, so the original labels travel as the fit
-    parameter ``y_before_resampling`` (cross_validate splits them with ``X``).
-    """
-    import inspect
-
-    from sklearn import get_config
-    from sklearn.utils.metadata_routing import get_routing_for_object
-
-    steps = getattr(estimator, "steps", None)
-    if not steps or not any(hasattr(step, "fit_resample") for _, step in steps[:-1]):
-        return {}
-    name, clf = steps[-1]
-    if get_config().get("enable_metadata_routing", False):
-        routed = get_routing_for_object(estimator).consumes("fit", ["y_before_resampling"])
-        return {"y_before_resampling": y} if routed else {}
-    fit = getattr(clf, "fit", None)
-    if fit is None or "y_before_resampling" not in inspect.signature(fit).parameters:
-        return {}
-    return {f"{name}__y_before_resampling": y}
 
 
 def cross_validate_presets(presets, X, y, *, cv, progress=None):
@@ -93,7 +70,6 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     from sklearn.model_selection import check_cv
 
     from ..metrics import evaluate
-    from ._runner import run_rows
 
     y = np.asarray(y)
     labels = np.unique(y)
