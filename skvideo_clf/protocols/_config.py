@@ -719,7 +719,7 @@ def _check_row(row, where, fail, settings, *, member=False):
         fail((*where, "classifier"), f"unknown estimator {name!r}; choose one of "
                                      f"{CLASSIFIERS}.")
     for key, options in (("features", _FEATURES), ("sampler", _SAMPLERS),
-                         ("pool", ("mean", "max")), ("search", ("cv",)),
+                         ("pool", ("mean", "max")), ("search", ("cv", "none")),
                          ("wrap", ("head_transfer",))):
         if key in row and row[key] not in options:
             fail((*where, key), f"unknown value {row[key]!r}; choose one of {options}.")
