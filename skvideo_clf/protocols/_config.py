@@ -15,6 +15,7 @@ Format
     paper = "Title of the paper"
     table = "Table I"
     paper_columns = ["Acc"]    # titles of the paper's numbers (rows' ``paper``)
+    paper_metrics = ["accuracy"]  # our metric of each column ("" for none), for the plot
     imbalance = false          # make training splits imbalanced first (Table II rule)
     dataset = "synthetic-disaster"  # data of its own (the demo); else DATA_DIR is needed
     notes = "..."              # how the run differs from the paper, for the report
@@ -80,8 +81,18 @@ from dataclasses import dataclass, field
 
 import tomllib
 
-__all__ = ["CHANCE_ROW", "CLASSIFIERS", "ConfigError", "Protocol", "load_config",
-           "parse_protocol"]
+from ._builder import (
+    CLASSIFIERS,
+    N_BINS,
+    NEEDS_STREAMS,
+    Env,
+    build_estimator,
+    classifier_table,
+    param_value,
+)
+from ._toml import dump_toml, toml_value
+
+__all__ = ["CHANCE_ROW", "ConfigError", "Protocol", "load_config", "parse_protocol"]
 
 SIZES = ("quick", "default", "full")
 _SETTINGS = {"baseline": str, "paired_metric": str, "metric": str, "folds": int,
@@ -89,6 +100,7 @@ _SETTINGS = {"baseline": str, "paired_metric": str, "metric": str, "folds": int,
              "backbone": str, "imbalance_min_count": int, "flow": dict,
              "scale": float, "n_frames": int, "frame_size": list}
 _PROTOCOL = {"title": str, "paper": str, "table": str, "paper_columns": list,
+             "paper_metrics": list,
              "imbalance": bool, "dataset": str, "notes": str}
 _ROW_KEYS = {"name", "paper", "note", "features", "backbone", "featurizer", "sampler",
              "sampler_params", "classifier", "preset", "search", "scale", "pool", "params",
@@ -102,55 +114,12 @@ _FLOW = {"n_stack", "flow_size", "grid", "n_bins"}
 _DATASETS = ("synthetic-disaster",)
 #: Longest row name: it names a report folder.
 MAX_NAME = 100
-#: Optical-flow histogram bins (+1 for the static bin) of the motion stream.
-N_BINS = 8
 
 #: The chance reference of every comparison. ``most_frequent``: it always answers the
 #: majority class, so its accuracy is the majority's share (what a row must beat on
 #: imbalanced data) and its balanced accuracy is exactly 1 / n_classes; it draws nothing at
 #: random, so it has no variance of its own to explain.
 CHANCE_ROW = "Chance (majority class)"
-
-
-def _classifier_table():
-    """``name -> (class, fixed params)``: what ``classifier = "..."`` names."""
-    from sklearn.dummy import DummyClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-
-    from ..fusion import (
-        Chi2SVC,
-        EarlyFusionSVC,
-        LateFusionClassifier,
-        MKLClassifier,
-    )
-    from ..neural import (
-        FrameVotingClassifier,
-        FusionNetClassifier,
-        LSTMClassifier,
-        MotionCNNClassifier,
-        ResBiLSTMClassifier,
-    )
-
-    return {"lstm": (LSTMClassifier, {}), "bilstm": (LSTMClassifier, {"bidirectional": True}),
-            "resbilstm": (ResBiLSTMClassifier, {}),
-            "frame_voting": (FrameVotingClassifier, {}),
-            "motion_cnn": (MotionCNNClassifier, {}),
-            "chi2svc": (Chi2SVC, {"probability": True}),
-            "svm_ef": (EarlyFusionSVC, {"probability": True}),
-            "svm_mkl": (MKLClassifier, {"probability": True}),
-            "fusion_net": (FusionNetClassifier, {}),
-            "late_fusion": (LateFusionClassifier, {}),
-            "mlp": (MLPClassifier, {}), "logistic": (LogisticRegression, {"max_iter": 1000}),
-            "dummy": (DummyClassifier, {"strategy": "most_frequent"})}
-
-
-#: Classifier names a row may use.
-CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "motion_cnn", "chi2svc",
-               "svm_ef", "svm_mkl", "fusion_net", "late_fusion", "mlp", "logistic", "dummy")
-#: Classifiers that read sequences (the others get pooled, video-level features).
-SEQUENCE_CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "motion_cnn")
-_NEEDS_STREAMS = {"svm_ef", "svm_mkl", "fusion_net"}
 
 
 class ConfigError(ValueError):
@@ -218,49 +187,6 @@ def _sized(table, size):
     if "flow" in table and "flow" in table.get(size, {}):
         merged["flow"] = {**table["flow"], **table[size]["flow"]}
     return merged
-
-
-def _tuple(value):
-    # TOML has arrays only; the estimators take tuples (hidden_sizes, layer sizes)
-    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value
-
-
-def _param_value(key, value):
-    """A TOML value as the estimator takes it: arrays as tuples, optimizers as classes."""
-    import torch
-
-    if value == "None":  # TOML has no null
-        return None
-    if key in ("optimizer", "criterion") and isinstance(value, str):
-        namespace = torch.optim if key == "optimizer" else torch.nn
-        if not hasattr(namespace, value):
-            raise ValueError(f"{namespace.__name__} has no {value!r}")
-        return getattr(namespace, value)
-    return _tuple(value)
-
-
-def _toml_value(value):
-    """The inverse of :func:`_param_value`, for ``--show``."""
-    if value is None:
-        return "None"
-    if isinstance(value, type):
-        return value.__name__
-    if isinstance(value, tuple):
-        return [_toml_value(v) for v in value]
-    return value
-
-
-@dataclass
-class _Env:
-    """What a row is built with besides its file: the size's settings and the run's options."""
-
-    settings: dict
-    backbone: str = "inception_v3"
-    weights: object = None
-    device: str = "cpu"
-    memory: object = None
-    random_state: int = 0
-    epochs: int | None = None  # --epochs: every network's max_epochs
 
 
 @dataclass
@@ -355,14 +281,12 @@ class Protocol:
             Append :data:`CHANCE_ROW` unless the file has a ``dummy`` row.
         """
         cfg = self.config(size) if config is None else config
-        env = _Env(cfg, backbone or cfg.get("backbone") or "inception_v3", weights, device,
-                   memory, random_state, epochs)
+        env = Env(cfg, backbone or cfg.get("backbone") or "inception_v3", weights, device,
+                  memory, random_state, epochs)
         specs = self.row_specs(size)
-        rows = [(spec["name"], _factory(spec, env)) for spec in specs]
         if chance and not any(s["classifier"] == "dummy" for s in specs):
-            rows.append((CHANCE_ROW, _factory(
-                {"name": CHANCE_ROW, "features": "none", "classifier": "dummy"}, env)))
-        return rows
+            specs.append({"name": CHANCE_ROW, "features": "none", "classifier": "dummy"})
+        return [(spec["name"], _factory(spec, env)) for spec in specs]
 
     def is_chance(self, name):
         """Whether row ``name`` is a chance reference (a ``dummy`` classifier)."""
@@ -371,12 +295,33 @@ class Protocol:
         return any(r["name"] == name and r["classifier"] == "dummy"
                    for r in self.data["rows"])
 
-    def show(self, size="default", *, backbone=None, random_state=0):
+    def paper_metric_columns(self):
+        """``{metric: index of its paper column}`` (``paper_metrics``), for the plot."""
+        names = self.data.get("protocol", {}).get("paper_metrics", [])
+        return {m: i for i, m in enumerate(names) if m}
+
+    def show(self, size="default", *, config=None, backbone=None):
         """The file at ``size`` as TOML, every preset expanded: exactly what will run.
 
         Given back to :func:`load_config`, it builds the same rows.
+
+        Parameters
+        ----------
+        size : {"quick", "default", "full"}
+        config : dict, default=None
+            The settings to write (:meth:`config` with the command line's overrides);
+            None: ``self.config(size)``.
+        backbone : str, default=None
+            Written as the ``backbone`` setting when given.
+
+        Examples
+        --------
+        >>> from skvideo_clf.protocols import get_protocol
+        >>> text = get_protocol("resbilstm-table1").show("full")
+        >>> 'lr = 1e-06' in text, 'preset' in text
+        (True, False)
         """
-        cfg = self.config(size)
+        cfg = dict(self.config(size) if config is None else config)
         cfg.pop("size")
         if backbone:
             cfg["backbone"] = backbone
@@ -397,13 +342,19 @@ _DEFAULT_SETTINGS = dict(folds=3, epochs=30, input_size=149, sequence_length=8, 
                          flow=dict(n_stack=2, flow_size=32, grid=2, n_bins=N_BINS))
 
 
+def _factory(spec, env):
+    def factory():
+        return build_estimator(spec, env)
+    return factory
+
+
 def _resolved_spec(spec, cfg):
     """A row with its preset's parameters written out (for ``--show``)."""
     out = {k: v for k, v in spec.items() if k not in ("preset",)}
     if "preset" in spec and spec.get("search") != "cv":
-        cls, _ = _classifier_table()[spec["classifier"]]
+        cls, _ = classifier_table()[spec["classifier"]]
         preset = copy.deepcopy(cls.PRESETS[spec["preset"]])
-        out["params"] = {**{k: _toml_value(v) for k, v in preset.items()},
+        out["params"] = {**{k: toml_value(v) for k, v in preset.items()},
                          **spec.get("params", {})}
     elif "preset" in spec:
         out["preset"] = spec["preset"]
@@ -412,158 +363,6 @@ def _resolved_spec(spec, cfg):
     if "members" in spec:
         out["members"] = [_resolved_spec(m, cfg) for m in spec["members"]]
     return out
-
-
-# --- building ----------------------------------------------------------------------------
-
-def _streams(env):
-    """Column blocks of the two-stream features: motion first, so its width is known."""
-    flow = env.settings["flow"]
-    m = flow["grid"] ** 2 * (flow.get("n_bins", N_BINS) + 1)
-    return {"motion": slice(0, m), "spatial": slice(m, None)}
-
-
-def _sequence_length(value, env):
-    if value == "all":
-        return None
-    return env.settings["sequence_length"] if value is None else value
-
-
-def _spatial(spec, env):
-    from ..features import LowLevelFrameTransformer, make_frame_featurizer
-
-    params = dict(spec.get("featurizer", {}))
-    backbone = spec.get("backbone", env.backbone)
-    T = _sequence_length(params.pop("sequence_length", None), env)
-    common = dict(sequence_length=T, memory=env.memory, random_state=env.random_state,
-                  frame_sampling=params.pop("frame_sampling", "uniform"),
-                  padding=params.pop("padding", "upsample"))
-    if backbone.startswith("lowlevel"):
-        # the bootstrapping paper's hand-made descriptors: no network, seconds on a CPU
-        names = backbone.partition(":")[2] or "hsv,ycbcr"
-        params.pop("input_size", None), params.pop("output", None)
-        return LowLevelFrameTransformer(descriptors=tuple(names.split(",")), n_components=None,
-                                        output="vector", **common, **params)
-    weights = env.weights
-    if backbone != env.backbone:  # resolved weights belong to the command's backbone
-        weights = None if env.weights is None else "auto"
-    if backbone == "inception_v3" or env.settings["size"] != "full":
-        params.setdefault("input_size", env.settings["input_size"])
-    return make_frame_featurizer(backbone, weights=weights, device=env.device, **common,
-                                 **params)
-
-
-def _flow(spec, env):
-    from ..features import OpticalFlowTransformer
-
-    flow = {"n_bins": N_BINS, **env.settings["flow"]}
-    T = _sequence_length(spec.get("featurizer", {}).get("sequence_length"), env)
-    return OpticalFlowTransformer(**flow, sequence_length=T, memory=env.memory,
-                                  random_state=env.random_state)
-
-
-def _two_streams(spec, env):
-    """Motion and spatial features, each mean-pooled over time, side by side."""
-    from imblearn.pipeline import Pipeline
-    from sklearn.pipeline import FeatureUnion
-
-    from ..features import TemporalPooling
-
-    return FeatureUnion([
-        ("motion", Pipeline([("features", _flow(spec, env)), ("pool", TemporalPooling())])),
-        ("spatial", Pipeline([("features", _spatial(spec, env)),
-                              ("pool", TemporalPooling())])),
-    ])
-
-
-def _classifier(spec, env):
-    """The row's classifier (or a member's), its preset expanded and the run's options in."""
-    from sklearn.model_selection import GridSearchCV
-
-    from ..neural import NeuralClassifierBase
-
-    name = spec["classifier"]
-    cls, fixed = _classifier_table()[name]
-    params = dict(fixed)
-    known = cls().get_params() if name != "late_fusion" else {"weights": None}
-    if issubclass(cls, NeuralClassifierBase):
-        params.update(max_epochs=env.settings["epochs"], device=env.device)
-    if "random_state" in known:
-        params["random_state"] = env.random_state
-    if name in _NEEDS_STREAMS or (name == "chi2svc" and spec.get("params", {}).get("stream")):
-        params["streams"] = _streams(env)
-    if name == "late_fusion":
-        params["members"] = [_member(m, env) for m in spec.get("members", [])]
-        if any("stream" in m for m in spec.get("members", [])):
-            params["streams"] = _streams(env)
-        params.setdefault("cv", env.settings["grid_cv"])
-    preset = spec.get("preset")
-    if preset is not None and spec.get("search") != "cv":
-        params.update(copy.deepcopy(cls.PRESETS[preset]))
-    params.update({k: _param_value(k, v) for k, v in spec.get("params", {}).items()})
-    if env.epochs is not None and issubclass(cls, NeuralClassifierBase):
-        params["max_epochs"] = env.epochs
-    if spec.get("search") == "cv":
-        return cls.from_preset_cv(preset, cv=env.settings["grid_cv"], **params)
-    clf = cls(**params)
-    if "grid" in spec:
-        grid = {k: [_param_value(k, c) for c in v] for k, v in spec["grid"].items()}
-        clf = GridSearchCV(clf, grid, cv=env.settings["grid_cv"])
-    return clf
-
-
-def _member(spec, env):
-    """A late-fusion member: ``(name, estimator, stream)``."""
-    from imblearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if "features" in spec:
-        return (spec["name"], _pipeline(spec, env), None)
-    clf = _classifier(spec, env)
-    if spec.get("scale", False):
-        clf = Pipeline([("scale", StandardScaler()), ("clf", clf)])
-    return (spec["name"], clf, spec.get("stream"))
-
-
-def _pipeline(spec, env):
-    """sampler -> featurizer(s) -> [pool] -> [embed] -> [scale] -> classifier."""
-    from imblearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from ..features import TemporalPooling
-    from ..sampling import SpatioTemporalOversampler
-
-    steps = []
-    if spec.get("sampler", "none") == "oversample":
-        steps.append(("resample", SpatioTemporalOversampler(
-            **{"sequence_length": env.settings["sequence_length"],
-               "random_state": env.random_state, **spec.get("sampler_params", {})})))
-    features = spec.get("features", "spatial")
-    video_level = spec["classifier"] not in SEQUENCE_CLASSIFIERS
-    if features == "spatial+motion":
-        steps.append(("streams", _two_streams(spec, env)))
-    elif features != "none":
-        steps.append(("features", _spatial(spec, env) if features == "spatial"
-                      else _flow(spec, env)))
-        if video_level and spec["classifier"] != "late_fusion":
-            steps.append(("pool", TemporalPooling(spec.get("pool", "mean"))))
-    if "embed" in spec:
-        steps.append(("embed", _classifier(spec["embed"], env)))
-    if spec.get("scale", False):
-        steps.append(("scale", StandardScaler()))
-    steps.append(("clf", _classifier(spec, env)))
-    return Pipeline(steps)
-
-
-def _factory(spec, env):
-    def factory():
-        from ._transfer import HeadTransferClassifier
-
-        pipe = _pipeline(spec, env)
-        if spec.get("wrap") == "head_transfer":
-            return HeadTransferClassifier(pipe, **spec.get("wrap_params", {}))
-        return pipe
-    return factory
 
 
 # --- reading and checking ----------------------------------------------------------------
@@ -666,8 +465,14 @@ def _check(data, text, path):
     if any(r["name"] == baseline and r.get("classifier") == "dummy" for r in rows):
         fail(("settings", "baseline"), "a chance (dummy) row is a reference, never the "
                                        "baseline.")
+    n = len(head.get("paper_columns", ()))
+    if len(head.get("paper_metrics", [None] * n)) != n:
+        fail(("protocol", "paper_metrics"), f"one metric name per paper column ({n}).")
+    for m in head.get("paper_metrics", []):
+        if m and m not in (*_PAIRED, *_OWN):
+            fail(("protocol", "paper_metrics"), f"unknown metric {m!r}; choose from "
+                                                f"{(*_PAIRED, *_OWN)} or \"\".")
     if "paper" in head or "paper_columns" in head:
-        n = len(head.get("paper_columns", ()))
         for i, row in enumerate(rows):
             if "paper" in row and len(row["paper"]) != n:
                 fail(("rows", i, "paper"), f"{len(row['paper'])} numbers for {n} "
@@ -726,10 +531,10 @@ def _check_row(row, where, fail, settings, *, member=False):
     for key in ("featurizer", "sampler_params", "params", "grid", "wrap_params", "embed"):
         if key in row and not isinstance(row[key], dict):
             fail((*where, key), "must be a table of parameter = value.")
-    if name in _NEEDS_STREAMS and row.get("features") != "spatial+motion" and not member:
+    if name in NEEDS_STREAMS and row.get("features") != "spatial+motion" and not member:
         fail((*where, "classifier"), f"{name} fuses two streams: set "
                                      "features = \"spatial+motion\".")
-    cls, fixed = _classifier_table()[name]
+    cls, fixed = classifier_table()[name]
     preset = row.get("preset")
     if preset is not None and preset not in getattr(cls, "PRESETS", {}):
         fail((*where, "preset"), f"unknown preset {preset!r} of {cls.__name__}; choose one "
@@ -782,7 +587,7 @@ def _check_params(row, where, fail, cls, fixed, settings):
                 if key.startswith(("optimizer__", "module__", "criterion__", "callbacks__")):
                     continue
                 try:
-                    candidate = _param_value(key, candidate)
+                    candidate = param_value(key, candidate)
                     if cls.__name__ == "LateFusionClassifier":
                         continue
                     est = cls(**{**base, key: candidate})
@@ -792,66 +597,3 @@ def _check_params(row, where, fail, cls, fixed, settings):
                     fail((*where, block, key), f"bad value {candidate!r} ({exc}).")
     grid_cv = settings.get("grid_cv")
     del grid_cv  # checked against the data's classes in compare, before any decoding
-
-
-# --- writing -------------------------------------------------------------------------------
-
-def _toml_scalar(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_scalar(v)}"
-                               for k, v in value.items()) + "}"
-    if value is None:
-        raise TypeError("TOML has no null")
-    raise TypeError(f"cannot write {type(value).__name__} {value!r} as TOML")
-
-
-def _toml_key(key):
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_scalar(key)
-
-
-def dump_toml(data, *, header=None):
-    """``{"protocol": {...}, "settings": {...}, "rows": [...]}`` as TOML text.
-
-    Examples
-    --------
-    >>> from skvideo_clf.protocols._config import dump_toml
-    >>> print(dump_toml({"settings": {"folds": 2}, "rows": [{"name": "a", "params":
-    ...     {"hidden_sizes": (4,)}}]}))
-    [settings]
-    folds = 2
-    <BLANKLINE>
-    [[rows]]
-    name = "a"
-    params = {hidden_sizes = [4]}
-    <BLANKLINE>
-    """
-    out = [f"# {header}", ""] if header else []
-    for table in ("protocol", "settings"):
-        if data.get(table):
-            out.append(f"[{table}]")
-            out += [f"{_toml_key(k)} = {_toml_scalar(_toml_value(v))}"
-                    for k, v in data[table].items() if v is not None]
-            out.append("")
-    for row in data.get("rows", []):
-        out.append("[[rows]]")
-        out += [f"{_toml_key(k)} = {_toml_scalar(_clean(v))}" for k, v in row.items()
-                if v is not None]
-        out.append("")
-    return "\n".join(out)
-
-
-def _clean(value):
-    """Nested values for TOML: classes by name, tuples as arrays, None dropped."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return _toml_value(value)
