@@ -119,14 +119,16 @@ def _spatial(spec, env):
     if backbone.startswith("lowlevel"):
         # the bootstrapping paper's hand-made descriptors: no network, seconds on a CPU
         names = backbone.partition(":")[2] or "hsv,ycbcr"
-        params.pop("input_size", None), params.pop("output", None)
+        for key in ("input_size", "output", "batch_size", "verbose"):  # a network's only
+            params.pop(key, None)
         return LowLevelFrameTransformer(descriptors=tuple(names.split(",")), n_components=None,
                                         output="vector", **common, **params)
     weights = env.weights
     if backbone != env.backbone:  # resolved weights belong to the command's backbone
         weights = None if env.weights is None else "auto"
-    if backbone == "inception_v3" or env.settings["size"] != "full":
-        params.setdefault("input_size", env.settings["input_size"])
+    size = env.settings["input_size"]
+    if size is not None and (backbone == "inception_v3" or env.settings["size"] != "full"):
+        params.setdefault("input_size", size)
     return make_frame_featurizer(backbone, weights=weights, device=env.device, **common,
                                  **params)
 

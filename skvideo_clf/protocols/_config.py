@@ -288,6 +288,18 @@ class Protocol:
             specs.append({"name": CHANCE_ROW, "features": "none", "classifier": "dummy"})
         return [(spec["name"], _factory(spec, env)) for spec in specs]
 
+    @staticmethod
+    def build_row(spec, settings, **options):
+        """One row's unfitted estimator from its table, outside any file (``fit``'s options).
+
+        ``settings`` holds ``size``, ``input_size`` (None: the backbone's own),
+        ``sequence_length``, ``epochs`` and ``grid_cv``; ``options`` are those of
+        :meth:`rows` but ``epochs`` and ``chance``.
+        """
+        settings = {"flow": dict(_DEFAULT_SETTINGS["flow"]), **settings}
+        backbone = options.pop("backbone", None) or "inception_v3"
+        return build_estimator(spec, Env(settings, backbone, **options))
+
     def is_chance(self, name):
         """Whether row ``name`` is a chance reference (a ``dummy`` classifier)."""
         if name == CHANCE_ROW:

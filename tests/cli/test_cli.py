@@ -254,7 +254,7 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
 
 
 def test_compare_without_data_dir_runs_only_a_protocol_with_data_of_its_own(capsys):
-    assert main(["compare", "--protocol", "seed002", "--quick"]) == EXIT_USAGE
+    assert main(["compare", "--protocol", "frame-voting-lstm", "--quick"]) == EXIT_USAGE
     assert "needs DATA_DIR" in capsys.readouterr().err
 
 
@@ -268,20 +268,23 @@ def test_old_import_paths_are_the_library_functions():
     assert cli.PAPER_TABLE_I is protocols.PAPER_TABLE_I
 
 
-def test_demo_presets_build_fresh_pipelines_from_the_config():
-    from skvideo_clf.protocols import PAPER_TABLE_I, demo_config, demo_presets
+def test_demo_rows_build_fresh_pipelines_from_the_protocol_file():
+    from skvideo_clf.protocols import PAPER_TABLE_I, get_protocol
 
-    cfg = demo_config("quick", sequence_length=6)
-    presets = demo_presets(cfg, weights="tf2015", device="cpu", random_state=3)
-    assert [name for name, _ in presets][:6] == list(PAPER_TABLE_I)
-    first, second = presets[3][1](), presets[3][1]()
+    proto = get_protocol("demo")
+    cfg = proto.config("quick", sequence_length=6)
+    rows = proto.rows("quick", config=cfg, weights="tf2015", device="cpu", random_state=3)
+    assert [name for name, _ in rows][:6] == list(PAPER_TABLE_I)
+    first, second = rows[3][1](), rows[3][1]()
     assert first is not second and first.named_steps["clf"] is not second.named_steps["clf"]
     assert first.named_steps["features"].sequence_length == 6
     assert first.named_steps["resample"].sequence_length == 6
     assert first.named_steps["clf"].class_weight == "balanced"
     assert first.named_steps["clf"].random_state == 3
-    assert presets[0][1]().named_steps["clf"].hidden_sizes == (32,)
-    assert presets[0][1]().named_steps["clf"].class_weight is None
+    assert rows[0][1]().named_steps["clf"].hidden_sizes == (32,)
+    assert rows[0][1]().named_steps["clf"].class_weight is None
+    # the oversampling row without weighting weighs nothing, even given the labels
+    assert rows[4][1]().named_steps["clf"].class_weight is None
 
 
 def test_featurizer_refusal_is_a_usage_error_before_any_work(tmp_path, capsys):
