@@ -330,7 +330,7 @@ class Protocol:
         --------
         >>> from skvideo_clf.protocols import get_protocol
         >>> text = get_protocol("resbilstm-table1").show("full")
-        >>> 'lr = 1e-06' in text, 'preset' in text
+        >>> 'lr = 1e-06' in text, 'preset =' in text
         (True, False)
         """
         cfg = dict(self.config(size) if config is None else config)
@@ -603,8 +603,12 @@ def _check_params(row, where, fail, cls, fixed, settings):
                     if cls.__name__ == "LateFusionClassifier":
                         continue
                     est = cls(**{**base, key: candidate})
-                    if hasattr(est, "_validate_params"):
-                        est._validate_params()
+                    # the neural classifiers check in _check_params (skorch owns
+                    # _validate_params), the others in scikit-learn's _validate_params
+                    check = getattr(est, "_check_params", None) or getattr(
+                        est, "_validate_params", None)
+                    if check is not None:
+                        check()
                 except (InvalidParameterError, TypeError, ValueError) as exc:
                     fail((*where, block, key), f"bad value {candidate!r} ({exc}).")
     grid_cv = settings.get("grid_cv")
