@@ -93,3 +93,29 @@ def list_protocols():
     'Table II'
     """
     return [(name, proto.title) for name, proto in PROTOCOLS.items()]
+
+
+def reproducing_rst():
+    """The protocols' section of the *Reproducing the papers* page, from the files.
+
+    Per protocol its paper, table and baseline, then per row what the ``--full`` run is:
+    the row's ``note`` ("as the paper ..." or "not as the paper: ..."), then the protocol's
+    ``notes``. ``tests/protocols`` checks that the page holds exactly this text.
+
+    Examples
+    --------
+    >>> from skvideo_clf.protocols._protocols import reproducing_rst
+    >>> "Protocol ``two-stream-table2``" in reproducing_rst()
+    True
+    """
+    out = []
+    for name, proto in PROTOCOLS.items():
+        title = f"Protocol ``{name}``"
+        out += [title, "~" * len(title), "",
+                f"{proto.paper_title}, {proto.table}. Baseline: {proto.baseline}.", "",
+                ".. list-table::", "   :header-rows: 1", "   :widths: 35 65", "",
+                "   * - Row", "     - At ``--full``"]
+        for row in proto.data["rows"]:
+            out += [f"   * - {row['name']}", f"     - {row.get('note', 'as the paper')}"]
+        out += ["", " ".join(proto.notes.split()), ""]
+    return "\n".join(out)

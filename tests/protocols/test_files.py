@@ -203,3 +203,22 @@ def test_the_protocol_files_ship_in_the_wheel(tmp_path):
                          cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert CHANCE_ROW not in out.stdout and '[[rows]]\nname = "CNN-LSTM"' in out.stdout
+
+
+def test_the_reproducing_page_holds_the_protocol_files_row_by_row():
+    from skvideo_clf.protocols._protocols import reproducing_rst
+
+    page = (ROOT / "docs" / "user_guide" / "reproducing.rst").read_text()
+    start, end = ".. protocol-rows-start\n\n", "\n.. protocol-rows-end"
+    block = page[page.index(start) + len(start):page.index(end)]
+    assert block == reproducing_rst(), (
+        "docs/user_guide/reproducing.rst is out of date with the protocol files: paste "
+        "skvideo_clf.protocols._protocols.reproducing_rst() between its markers")
+    # every row says whether it is the paper's configuration
+    for proto in PROTOCOLS.values():
+        for row in proto.data["rows"]:
+            assert row.get("note", "").startswith(("as the paper", "not as the paper")), \
+                row["name"]
+    # no line numbers of the papers' text files, no internal file ids
+    assert not re.search(r"(?<![\w(])\(\d{2,4}(-\d{2,4})?\)|lines? \d{2,4}|shared/seeds|seed ?00\d",
+                         page)
