@@ -69,7 +69,8 @@ def _add_featurizer_options(p, *, classifier=True):
                         "EfficientNet-Lite0)")
     # fit: None, so that an option left unset gives way to a --row's configuration
     g.add_argument("--sequence-length", type=int, default=None if classifier else 16,
-                   metavar="T", help="frames per video (the CNN-ResBiLSTM paper uses 40) (default: 16; "
+                   metavar="T", help="frames per video (the CNN-ResBiLSTM paper uses 40) "
+                                     "(default: 16; "
                                      "with --row: the row's configuration)")
     g.add_argument("--batch-size-frames", type=int, default=32, metavar="N",
                    help="frames per forward pass of the featurizer (default: %(default)s)")
@@ -78,7 +79,8 @@ def _add_featurizer_options(p, *, classifier=True):
         d = FIT_DEFAULTS
         g.add_argument("--sampler", choices=SAMPLERS, default=None,
                        help="imbalance handling applied while fitting: the spatio-temporal "
-                            f"oversampler of the CNN-ResBiLSTM paper, or none (default: {d['sampler']})")
+                            "oversampler of the CNN-ResBiLSTM paper, or none "
+                            f"(default: {d['sampler']})")
         g.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                        help="classifier on the feature sequences; chi2svc pools them over "
                             f"time first (default: {d['classifier']})")

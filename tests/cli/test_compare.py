@@ -321,7 +321,7 @@ def test_config_backbone_errors_name_the_key(tmp_path):
         load_config(path)
 
 
-# --- the low-complexity RNN paper's class transfer---------------------------------------------------------
+# --- the low-complexity RNN paper's class transfer ----------------------------------------
 
 def test_head_transfer_trains_on_source_classes_then_scores_every_class():
     from skvideo_clf.neural import LSTMClassifier
