@@ -99,7 +99,7 @@ def argparse_split(args, k):
 
 
 def _imbalance(splits, y, cfg, seed):
-    """Seed 000's imbalanced-UCF101 rule, applied to each training split only."""
+    """The CNN-ResBiLSTM paper's imbalanced-UCF101 rule, applied to each training split only."""
     from ..datasets import make_imbalanced
 
     return [(train[make_imbalanced(y[train], min_count=cfg["imbalance_min_count"],
@@ -317,6 +317,28 @@ def _p(value):
     return "" if value is None else f"{value:.3f}"
 
 
+def same_predictions(results):
+    """``{row: earlier row}`` for rows whose test predictions equal an earlier row's on
+    every fold: the table says so, as a user would otherwise read a bug (or a difference).
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._compare import same_predictions
+    >>> res = [{"name": n, "folds": [{"y_pred": p}]} for n, p in
+    ...        [("a", [0, 1]), ("b", [1, 1]), ("c", [0, 1])]]
+    >>> same_predictions(res)
+    {'c': 'a'}
+    """
+    seen, same = {}, {}
+    for res in results:
+        key = tuple(tuple(map(str, f["y_pred"])) for f in res["folds"])
+        if key in seen:
+            same[res["name"]] = seen[key]
+        else:
+            seen[key] = res["name"]
+    return same
+
+
 def _role(protocol, name):
     """``"baseline"``, ``"chance"`` or ``"row"``: how the table marks a row."""
     if name == protocol.baseline:
@@ -343,11 +365,13 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             paired[res["name"]] = paired_comparison(
                 base, res, metric=protocol.paired_metric, n_bootstrap=n_bootstrap,
                 random_state=seed)
+    same = same_predictions(results)
     delta = f"Δ {TITLES[protocol.paired_metric]}"
     shown = []
     for row in summary:
         name = row["name"]
-        line = {"model": name + _role_mark(protocol, name)}
+        line = {"model": name + _role_mark(protocol, name)
+                + (f" (= {same[name]!r})" if name in same else "")}
         for m in metrics:
             line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
         paper = protocol.paper.get(name)
@@ -365,6 +389,7 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     csv_rows = []
     for row in summary:
         flat = {"model": row["name"], "role": _role(protocol, row["name"]),
+                "same_predictions_as": same.get(row["name"]),
                 **{k: v for k, v in row.items() if k != "name"}}
         for j, col in enumerate(protocol.paper_columns):
             paper = protocol.paper.get(row["name"])
@@ -501,6 +526,10 @@ def write_report(out, protocol, results, tables, meta):
         "p (boot): paired bootstrap over the pooled test videos; p (folds): exact sign-flip "
         "test of the per-fold differences (with k folds it cannot go below 2/2^k). "
         "'beyond noise': the bootstrap interval excludes 0.",
+        "",
+        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (= 'X') made the "
+        "same test predictions as row X on every fold: at this size and on these videos "
+        "the two settings did not differ in outcome.",
         "",
         format_table(tables["shown"], tables["columns"], fmt="markdown"),
         "",

@@ -1,4 +1,4 @@
-"""The small two-convolution CNN of seed 001 on 18x18 feature maps."""
+"""The small two-convolution CNN of the bootstrapping CNN paper on 18x18 feature maps."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ __all__ = ["FeatureMapCNNClassifier"]
 
 @Substitution(**SHARED_DOCS)
 class FeatureMapCNNClassifier(NeuralClassifierBase):
-    """Seed 001 Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no pooling, class
+    """The bootstrapping CNN paper Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no
+    pooling, class
     layer, on 18x18 maps of low-level features (PCA to 324 = 18x18).
 
     Input: 2-D ``(n, D)`` rows laid out row-major on the smallest square of side
@@ -52,7 +53,7 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     channels : tuple of int, default=(6, 9)
         Output channels of the two 3x3 convolutions.
     activation : {{"relu", "sigmoid", "tanh"}}, default="relu"
-        After each convolution (seed 001: the logistic sigmoid).
+        After each convolution (the bootstrapping CNN paper: the logistic sigmoid).
     {base_parameters}
 
     Attributes

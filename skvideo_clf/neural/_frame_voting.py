@@ -1,4 +1,4 @@
-"""Frame-level classifier with majority voting over a video's frames (seed 002)."""
+"""Frame-level classifier with majority voting over a video's frames (the UCF101 thesis)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ def _frames(data):
 
 @Substitution(**SHARED_DOCS)
 class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
-    """Seed 002's first approach: classify every frame, then let the frames vote.
+    """The UCF101 thesis' first approach: classify every frame, then let the frames vote.
 
     Training labels every frame with its video's label and fits a frame-level head
     (dropout, FC + ReLU, dropout, class layer) on all frames. ``predict`` returns the
     majority vote of a video's frames (ties go to the class of highest averaged
     probability); ``predict_proba`` the frames' averaged probabilities; ``transform`` the
-    FC layer's activations per frame, the features of seed 002's second approach (its
+    FC layer's activations per frame, the features of the UCF101 thesis' second approach (its
     LSTM). Frame order is ignored, which is what the sequence classifiers improve on.
 
     Input ``X`` is as for :class:`LSTMClassifier`: ``(n, T, D)``, the ragged form, or
@@ -177,7 +177,7 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     def transform(self, X):
         """The FC layer's activations of every frame, in the form of ``X``.
 
-        Seed 002's second approach feeds these to its LSTM (lines 2097-2099, 2118-2119).
+        The UCF101 thesis' second approach feeds these to its LSTM (lines 2097-2099, 2118-2119).
         Padding steps stay all-zero steps, so the output is padded as the input was.
 
         Parameters

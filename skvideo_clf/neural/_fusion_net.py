@@ -1,4 +1,4 @@
-"""Seed 004's regularized feature fusion network (section 3.3, Eq. 3-4, Algorithm 1)."""
+"""The hybrid framework's regularized feature fusion network (Eq. 3-4, Algorithm 1)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["FusionNetClassifier"]
 
 @Substitution(**SHARED_DOCS)
 class FusionNetClassifier(NeuralClassifierBase):
-    """Regularized feature fusion network of seed 004.
+    """Regularized feature fusion network of the hybrid framework.
 
     One sigmoid layer of ``stream_size`` units per stream, a fusion layer of
     ``fusion_size`` sigmoid units over their concatenation, a logistic-regression (softmax)
@@ -29,7 +29,7 @@ class FusionNetClassifier(NeuralClassifierBase):
     (:func:`prox_l21_l11`, Eq. 4), as ``prox`` says. ``lambda2 = lambda3 = 0`` is the
     non-regularized fusion network of the paper's Table 2.
 
-    The two readings of the proximal step (``prox``): Eq. 4 as printed (seed 004 lines
+    The two readings of the proximal step (``prox``): Eq. 4 as printed (the hybrid framework lines
     717-728) shrinks by ``lambda3`` and ``lambda2 / ||U_r||`` whatever the learning rate
     (``prox="as_printed"``), while the proximal gradient step that minimizes Eq. 3 applies
     the prox of ``lr`` times the penalty, thresholds ``lr * lambda3`` and
@@ -90,7 +90,8 @@ class FusionNetClassifier(NeuralClassifierBase):
     _input_kind = "tabular"
 
     PRESETS = {
-        # seed 004 lines 887-895: 200-unit stream and fusion layers, lr 0.7, lambda1 3e-5;
+        # The hybrid framework lines 887-895: 200-unit stream and fusion layers, lr 0.7, lambda1
+        # 3e-5;
         # lambda2/lambda3 are tuned by cross-validation (from_preset_cv), 3e-5 the centre.
         "hybrid-fusion": dict(stream_size=200, fusion_size=200, optimizer=torch.optim.SGD, lr=0.7,
                         lambda1=3e-5, lambda2=3e-5, lambda3=3e-5),
@@ -131,7 +132,7 @@ class FusionNetClassifier(NeuralClassifierBase):
                        **overrides):
         """A preset whose ``lambda2`` and ``lambda3`` are chosen by cross-validation.
 
-        Seed 004: "we tune lambda2 and lambda3 in the same range as lambda1 using
+        The hybrid framework: "we tune lambda2 and lambda3 in the same range as lambda1 using
         cross-validation" (lines 894-895).
 
         Parameters

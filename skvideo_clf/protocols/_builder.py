@@ -117,7 +117,7 @@ def _spatial(spec, env):
                   frame_sampling=params.pop("frame_sampling", "uniform"),
                   padding=params.pop("padding", "upsample"))
     if backbone.startswith("lowlevel"):
-        # the bootstrapping paper's hand-made descriptors: no network, seconds on a CPU
+        # The bootstrapping paper's hand-made descriptors: no network, seconds on a CPU
         names = backbone.partition(":")[2] or "hsv,ycbcr"
         for key in ("input_size", "output", "batch_size", "verbose"):  # a network's only
             params.pop(key, None)

@@ -12,7 +12,8 @@ from ._runner import run_rows
 
 __all__ = ["cross_validate_presets"]
 
-#: The fold scores of :func:`cross_validate_presets`: the three numbers of seed 000's tables.
+#: The fold scores of :func:`cross_validate_presets`: the three numbers of the CNN-ResBiLSTM
+#: paper's tables.
 SCORING = ("accuracy", "f1_macro", "f1_weighted")
 
 
@@ -27,7 +28,8 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     A row that is a Pipeline with a sampler before a classifier whose ``fit`` takes
     ``y_before_resampling`` (the neural classifiers) gets the training fold's labels as
     that parameter, so its ``class_weight="balanced"`` counts the classes before
-    resampling (seed 000). With metadata routing enabled, only a row whose classifier
+    resampling (the CNN-ResBiLSTM paper). With metadata routing enabled, only a row whose
+    classifier
     requests it (``set_fit_request(y_before_resampling=True)``) gets it.
 
     Parameters
