@@ -40,10 +40,10 @@ class FusionNetClassifier(NeuralClassifierBase):
     a rescaling of the tuned values.
 
     ``FusionNetClassifier.from_preset("hybrid-fusion")`` is the paper's network: 200 units per
-    stream, 200 fusion units, logistic regression on top (lines 887-892), sigmoid units
-    (670-671), SGD at lr 0.7 with ``lambda1 = 3e-5`` (892-894). The paper tunes
-    ``lambda2`` and ``lambda3`` "in the same range as lambda1 using cross-validation"
-    (894-895); :meth:`from_preset_cv` does that over ``CV_GRIDS["hybrid-fusion"]``, a grid of
+    stream, 200 fusion units, logistic regression on top, sigmoid units,
+    SGD at lr 0.7 with ``lambda1 = 3e-5``. The paper tunes
+    ``lambda2`` and ``lambda3`` "in the same range as lambda1 using cross-validation";
+    :meth:`from_preset_cv` does that over ``CV_GRIDS["hybrid-fusion"]``, a grid of
     the library's choosing (the paper gives no range). The plain preset fixes both at
     3e-5, the grid's centre. Eq. 1's squared loss is replaced by cross-entropy, and the
     paper's number of epochs and batch size are not stated (library defaults).
@@ -90,7 +90,7 @@ class FusionNetClassifier(NeuralClassifierBase):
     _input_kind = "tabular"
 
     PRESETS = {
-        # The hybrid framework lines 887-895: 200-unit stream and fusion layers, lr 0.7, lambda1
+        # The hybrid framework: 200-unit stream and fusion layers, lr 0.7, lambda1
         # 3e-5;
         # lambda2/lambda3 are tuned by cross-validation (from_preset_cv), 3e-5 the centre.
         "hybrid-fusion": dict(stream_size=200, fusion_size=200, optimizer=torch.optim.SGD, lr=0.7,
@@ -133,7 +133,7 @@ class FusionNetClassifier(NeuralClassifierBase):
         """A preset whose ``lambda2`` and ``lambda3`` are chosen by cross-validation.
 
         The hybrid framework: "we tune lambda2 and lambda3 in the same range as lambda1 using
-        cross-validation" (lines 894-895).
+        cross-validation".
 
         Parameters
         ----------

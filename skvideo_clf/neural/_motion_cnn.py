@@ -32,11 +32,11 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     the motion features that the hybrid framework feeds to its LSTM, SVM and fusion network ("we
     adopt
     the output of the first FC layer of the two CNNs as the spatial and the short-term
-    motion features", the hybrid framework lines 347-349).
+    motion features", the hybrid framework).
 
     The defaults are a small CNN that trains in seconds on a CPU.
     ``MotionCNNClassifier.from_preset("hybrid-fusion")`` is the paper's motion CNN: "the CNN M
-    [33]" (line 851) trained from scratch (858) by SGD with momentum 0.9, lr 1e-2, reduced
+    [33]" trained from scratch by SGD with momentum 0.9, lr 1e-2, reduced
     to 1e-3 after 100K iterations and to 1e-4 after 200K (869-872; an ``LRScheduler``
     callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
     (:class:`~skvideo_clf.neural._modules.CNNM2048`: conv 96@7x7/2, 256@5x5/2, three
@@ -44,7 +44,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     flows at 224x224 with the mean flow subtracted, is ``OpticalFlowTransformer(n_stack=10,
     output="stack", flow_size=224, subtract_mean=True)``. The layer list, L = 10, 224 px and
     the mean-flow subtraction come from the paper's reference [33] (Simonyan and Zisserman,
-    two-stream networks), not from the hybrid framework's text, which says only "2L-channel" (341);
+    two-stream networks), not from the hybrid framework's text, which says only "2L-channel";
     the CNN batch size and iteration budget are not stated (the preset keeps the library's
     ``batch_size`` and ``max_epochs``: set ``max_epochs`` to reach 200K+ iterations).
 
@@ -87,7 +87,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     _input_kind = "image"
 
     PRESETS = {
-        # The hybrid framework, lines 850-872: CNN M [33] on 2L-channel flow, trained from
+        # The hybrid framework: CNN M [33] on 2L-channel flow, trained from
         # scratch, SGD
         # momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K.
         "hybrid-fusion": dict(

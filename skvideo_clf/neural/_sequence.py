@@ -29,15 +29,15 @@ class LSTMClassifier(NeuralClassifierBase):
 
     ``PRESETS["resbilstm-oversampling"]`` is the CNN-ResBiLSTM paper's CNN-LSTM baseline set up
     like its CNN-ResBiLSTM, as
-    the paper compares them: "the same CNN-LSTM architecture" across Table I's rows
-    (lines 519-524), Adam "with an aggressively small learning rate 0.000001 and L2
+    the paper compares them: "the same CNN-LSTM architecture" across Table I's rows,
+    Adam "with an aggressively small learning rate 0.000001 and L2
     regularization with λ = 0.0003" (lines 508-510; torch's ``weight_decay=λ`` adds ``λW``
-    to the gradient, the derivative of the paper's ``λ/2 ||W||²``, line 457), width 1024
-    and "a 1024 fully connected layer and 50% dropout" (lines 505-506). The paper does not
+    to the gradient, the derivative of the paper's ``λ/2 ||W||²``), width 1024
+    and "a 1024 fully connected layer and 50% dropout". The paper does not
     state the baseline's own layout: one unidirectional LSTM of 1024 units is the
     library's reading. ``PRESETS["low-complexity-rnn"]`` trains for up to 500 epochs: "We limit the
     number of epochs in each training process to 500." (line 39; "the BiLSTM architecture
-    converged in only 100 epochs", line 60); the paper names no early stopping, add
+    converged in only 100 epochs"); the paper names no early stopping, add
     skorch's ``EarlyStopping`` to stop sooner.
 
     Parameters
@@ -77,18 +77,18 @@ class LSTMClassifier(NeuralClassifierBase):
     """
 
     PRESETS = {
-        # The CNN-ResBiLSTM paper's CNN-LSTM baseline with the ResBiLSTM's optimiser (lines
-        # 505-510, 519-524)
+        # The CNN-ResBiLSTM paper's CNN-LSTM baseline with the ResBiLSTM's optimiser
+        # (Sections V-A and V-B)
         "resbilstm-oversampling": dict(hidden_sizes=(1024,), fc_size=1024, head_dropout=0.5,
                         optimizer=torch.optim.Adam, lr=1e-6, optimizer__weight_decay=3e-4),
-        # The UCF101 thesis (shared/seeds/002_cbef759d1f9019de.txt): "The / first layer contains
+        # The UCF101 thesis: "The / first layer contains
         # 1024 LSTM cells with the dropout parameter set to 20%. The / output layer is a
         # softmax layer with 101 units. A dropout of rate of 50% was / applied between
-        # layers" (2130-2132): Keras LSTM(1024, dropout=0.2) drops the LSTM's inputs.
-        # "Optimizer Adam()" (2145): Keras' default lr 1e-3. "Number of epochs (Splits 01,
-        # 02, 03) 20, 21, 18" (2150): split 01's 20. Its input: the 1024 FC activations of
-        # FrameVotingClassifier.from_preset("ucf101-thesis").transform (2097-2099, 2118-2119);
-        # 8,496,229 parameters in Keras (2142), 8,500,325 in torch (b_hh: 4 x 1024 more).
+        # layers": Keras LSTM(1024, dropout=0.2) drops the LSTM's inputs.
+        # "Optimizer Adam()": Keras' default lr 1e-3. "Number of epochs (Splits 01,
+        # 02, 03) 20, 21, 18": split 01's 20. Its input: the 1024 FC activations of
+        # FrameVotingClassifier.from_preset("ucf101-thesis").transform;
+        # 8,496,229 parameters in Keras, 8,500,325 in torch (b_hh: 4 x 1024 more).
         "ucf101-thesis": dict(hidden_sizes=(1024,), input_dropout=0.2, head_dropout=0.5,
                         fc_size=None, optimizer=torch.optim.Adam, lr=1e-3, max_epochs=20),
         # The low-complexity RNN paper: BiLSTM 2x1024, SGD momentum 0.9, lr 0.01, batch 50, sorted
@@ -96,7 +96,7 @@ class LSTMClassifier(NeuralClassifierBase):
         "low-complexity-rnn": dict(hidden_sizes=(1024, 1024), bidirectional=True,
                         optimizer=torch.optim.SGD, lr=0.01, optimizer__momentum=0.9,
                         batch_size=50, sort_by_length=True, max_epochs=500),
-        # The hybrid framework (lines 876-883): 2 layers, 1024 then 512, batch 10, lr 1e-4,
+        # The hybrid framework: 2 layers, 1024 then 512, batch 10, lr 1e-4,
         # momentum
         # 0.9, "stopped after 150K iterations". In epochs: ceil(150000 / ceil(n_train / 10)),
         # 158 for UCF-101 split 1 (9,537 training videos: 954 batches per epoch); CCV's
@@ -152,8 +152,8 @@ class ResBiLSTMClassifier(NeuralClassifierBase):
     each bidirectional LSTM layer" (lines 465-466: the rate is not stated; the library
     uses 0.5, the paper's only stated rate, on each BiLSTM output), "Adam stochastic
     optimization with an aggressively small learning rate 0.000001 and L2 regularization
-    with λ = 0.0003" (lines 508-510), and class weighting "to automatically assign higher
-    weights to the minority classes" (lines 520-521): ``class_weight="balanced"``, which
+    with λ = 0.0003", and class weighting "to automatically assign higher
+    weights to the minority classes": ``class_weight="balanced"``, which
     behind an over-sampler needs the fit parameter ``y_before_resampling`` to count the
     classes before resampling (see :class:`NeuralClassifierBase`). The defaults are a
     small net that trains on a CPU.

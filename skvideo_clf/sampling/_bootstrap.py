@@ -54,8 +54,8 @@ def bootstrap_batches(y, batch_size=None, *, positive_class=None, n_iterations=1
     when ``positive_class`` is given and otherwise the largest class (the first in sorted
     order on a tie), is split once into ``N = floor(n / s_g)`` disjoint random batches of
     ``s_g`` (Eq. 3; the ``n mod s_g`` left over are not used in this call); every other
-    group contributes ``s_g`` instances drawn with replacement to each batch (Table I,
-    lines 5-7). The ``N`` batches are built ``n_iterations`` times over the same split,
+    group contributes ``s_g`` instances drawn with replacement to each batch (Table I).
+    The ``N`` batches are built ``n_iterations`` times over the same split,
     with fresh draws for the other groups each time.
 
     Parameters
