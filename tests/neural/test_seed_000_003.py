@@ -19,8 +19,7 @@ from skvideo_clf.protocols import (
     PAPER_TABLE_I,
     PAPER_TABLE_II,
     cross_validate_presets,
-    demo_config,
-    demo_presets,
+    get_protocol,
 )
 from skvideo_clf.sampling import SpatioTemporalOversampler
 
@@ -176,8 +175,8 @@ def test_paper_tables_hold_all_six_rows():
 
 
 def test_full_demo_rows_are_table_i_compared_like_with_like():
-    presets = demo_presets(demo_config("full"), weights="tf2015", device="cpu")
-    assert len(presets) == 9
+    presets = get_protocol("demo").rows("full", weights="tf2015", device="cpu")
+    assert len(presets) == 9 + 1  # and the chance row
     assert [name for name, _ in presets[:6]] == list(PAPER_TABLE_I)
     pipes = [factory() for _, factory in presets[:6]]
     clfs = [pipe.named_steps["clf"].get_params() for pipe in pipes]
