@@ -103,7 +103,7 @@ def _protocol_help(protocols):
 
 def _add_row_options(p):
     """fit --protocol NAME --row ROW / --config FILE --row ROW: any row of a comparison."""
-    from ..protocols._protocols import PROTOCOLS
+    from ..protocols import PROTOCOLS
 
     g = p.add_argument_group(
         "a row of a comparison", "fit exactly the pipeline a compare row builds (any "
@@ -168,7 +168,7 @@ def _add_demo_options(p):
 
 
 def _add_compare_options(p):
-    from ..protocols._protocols import PROTOCOLS
+    from ..protocols import PROTOCOLS
 
     p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                    help="folder of class folders of videos (UCF101 / HMDB51 layout); "
