@@ -1,6 +1,7 @@
 """Protocol files: the --show -> --config round trip, config errors, sizes, the wheel."""
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -181,8 +182,14 @@ def test_inner_cv_larger_than_a_training_class_is_a_usage_error(tmp_path, capsys
 
 
 def test_the_protocol_files_ship_in_the_wheel(tmp_path):
+    # built from a copy, so that setuptools' build/ and egg-info stay out of the checkout
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "skvideo_clf", src / "skvideo_clf",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
     res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                          "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+                          "--no-build-isolation", "-w", str(tmp_path), str(src)],
                          capture_output=True, text=True, timeout=600)
     if res.returncode != 0 and "No module named pip" in res.stderr:
         pytest.skip("pip is not available")
