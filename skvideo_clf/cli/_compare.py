@@ -153,7 +153,9 @@ def list_protocols_text():
     lines = []
     for name, proto in PROTOCOLS.items():
         data = " (runs on its own synthetic videos)" if proto.dataset else ""
-        lines.append(f"{name}{data}\n    {proto.paper_title}, {proto.table}\n    "
+        source = (proto.title if proto.paper_title is None else
+                  f"{proto.paper_title}, {proto.table}")
+        lines.append(f"{name}{data}\n    {source}\n    "
                      f"{len(proto.data['rows'])} rows; baseline {proto.baseline!r}")
     return "\n".join(lines)
 

@@ -97,8 +97,12 @@ def _add_featurizer_options(p, *, classifier=True):
 
 def _protocol_help(protocols):
     """``id (paper, table)`` of every built-in protocol, for --help."""
-    return "; ".join(f"{name} ({proto.paper_title}, {proto.table})"
-                     for name, proto in protocols.items())
+    def source(proto):
+        if proto.paper_title is None:
+            return proto.title
+        return f"{proto.paper_title}, {proto.table}"
+
+    return "; ".join(f"{name} ({source(proto)})" for name, proto in protocols.items())
 
 
 def _add_row_options(p):
