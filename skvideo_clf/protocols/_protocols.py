@@ -99,8 +99,8 @@ def reproducing_rst():
     """The protocols' section of the *Reproducing the papers* page, from the files.
 
     Per protocol of a paper (``[protocol] paper``) its paper, table and baseline, then per
-    row what the ``--full`` run is: the row's ``note`` ("as the paper ..." or "not as the paper: ..."), then the protocol's
-    ``notes``. ``tests/protocols`` checks that the page holds exactly this text.
+    row what the ``--full`` run is: the row's ``note`` ("as the paper ..." or "not as the
+    paper: ..."), then the protocol's ``notes``. ``tests/protocols`` checks that the page holds exactly this text.
 
     Examples
     --------
