@@ -100,7 +100,8 @@ def reproducing_rst():
 
     Per protocol of a paper (``[protocol] paper``) its paper, table and baseline, then per
     row what the ``--full`` run is: the row's ``note`` ("as the paper ..." or "not as the
-    paper: ..."), then the protocol's ``notes``. ``tests/protocols`` checks that the page holds exactly this text.
+    paper: ..."), then the protocol's ``notes``. ``tests/protocols`` checks that the page
+    holds exactly this text.
 
     Examples
     --------
