@@ -241,6 +241,11 @@ def cmd_compare(args):
         print(protocol.show(size, config=cfg, backbone=backbone))
         return EXIT_OK
     args.cfg = cfg
+    out = args.out
+    cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
+    # the featurizer's options and the weights are checked before any video is read
+    all_rows, weights = make_rows(args, protocol, cfg, size, backbone,
+                                  cache_memory(args, cache))
     if args.data_dir is not None:
         videos, y, splits, how = _load_data(args)
         X, where = object_array(videos), f"under {args.data_dir}"
@@ -256,11 +261,7 @@ def cmd_compare(args):
         splits = _imbalance(splits, y, cfg, args.seed)
     check_inner_cv(protocol, cfg, y, splits)
     labels = np.unique(y)
-    out = args.out
     os.makedirs(out, exist_ok=True)
-    cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
-    all_rows, weights = make_rows(args, protocol, cfg, size, backbone,
-                                  cache_memory(args, cache))
     rows = _pick(all_rows, args.rows, getattr(args, "rows_flag", "--rows"))
     names = [n for n, _ in rows]
     # the baseline and the chance row always run

@@ -222,10 +222,12 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     assert lines[head].split()[1:4] == ["Acc", "F1", "(macro)"]
     assert "paper Acc" in lines[head] and "Δ F1 (macro)" in lines[head]
     names = ["CNN-LSTM", "ResBiLSTM + oversampling + weighting",
-             "Spatial SVM (chi2, mean-pooled)"]
-    shown = [lines[head + 2 + i][:36].strip() for i in range(3)]
-    assert shown == ["CNN-LSTM (baseline)", *names[1:]]
-    assert "0.700" in lines[head + 3]  # seed 000's Table I beside the row (Acc 0.700)
+             "Spatial SVM (chi2, mean-pooled)", "Chance (majority class)"]
+    shown = [lines[head + 2 + i][:36].strip() for i in range(4)]
+    # the baseline first, the chance row (always run, never the baseline) last
+    assert shown[:3] == ["CNN-LSTM (baseline)", *names[1:3]]
+    assert shown[3].startswith("Chance (majority class) (chance)")
+    assert "0.700" in lines[head + 3]  # the paper's Table I beside the row (Acc 0.700)
     with open(out / "comparison.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["model"] for r in rows] == names
@@ -236,9 +238,10 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     report = json.loads((out / "comparison.json").read_text())
     assert report["meta"]["protocol"] == "demo" and report["meta"]["n_splits"] == 2
     assert set(report["paired"]) == set(names[1:])
+    assert [r["role"] for r in rows] == ["baseline", "row", "row", "chance"]
     with open(out / "per_fold.csv", newline="") as f:
-        assert len(list(csv.DictReader(f))) == 3 * 2
-    assert len(list((out / "runs").glob("*/fold*.json"))) == 3 * 2
+        assert len(list(csv.DictReader(f))) == 4 * 2
+    assert len(list((out / "runs").glob("*/fold*.json"))) == 4 * 2
     readme = (out / "README.md").read_text()
     assert "Table I" in readme and "comparison.png" in readme and "Recall per class" in readme
     slug = "resbilstm_oversampling_weighting"
@@ -250,7 +253,7 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     again = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
                 "--out", out)
     assert again.returncode == 0, again.stderr
-    assert "6 fold results kept" in again.stdout
+    assert "8 fold results kept" in again.stdout
 
 
 def test_compare_without_data_dir_runs_only_a_protocol_with_data_of_its_own(capsys):
