@@ -17,7 +17,16 @@ import time
 import warnings
 
 from ..utils import atomic_write_text
-from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, load_folder, log
+from ._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    _resolve_weights,
+    check_report_folder,
+    device,
+    load_folder,
+    log,
+)
 from ._common import progress as progress_bar
 from ._pipeline import cache_memory, check_featurizer_options
 
@@ -240,6 +249,7 @@ def cmd_compare(args):
     if getattr(args, "show", False):
         print(protocol.show(size, config=cfg, backbone=backbone))
         return EXIT_OK
+    check_report_folder(args)  # -o: before any work
     args.cfg = cfg
     out = args.out
     cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")

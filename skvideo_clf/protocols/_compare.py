@@ -35,7 +35,7 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     Parameters
     ----------
     presets : sequence of (str, callable)
-        ``(name, factory)`` rows, e.g. from :func:`demo_presets`; ``factory()`` returns an
+        ``(name, factory)`` rows, e.g. from :meth:`Protocol.rows`; ``factory()`` returns an
         unfitted classifier or Pipeline with ``predict_proba`` or ``decision_function``.
     X : ndarray of shape (n_videos, ...)
         Videos (an object array) or features: indexed by integer arrays.
