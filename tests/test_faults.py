@@ -654,7 +654,8 @@ def test_full_disk_under_compare_names_the_report_folder(folder, tmp_path, monke
 
     monkeypatch.setattr(_runner, "run_rows", _enospc)  # the first fold result to save
     out = tmp_path / "report"
-    code = main(["compare", str(folder), "--protocol", "two-stream-table2", "--quick",
+    # rows without calibrated SVMs: 2 videos a class leave 1 per training fold
+    code = main(["compare", str(folder), "--protocol", "resbilstm-table1", "--quick",
                  "--backbone", "lowlevel:hsv", "--folds", "2", "-o", str(out), "--quiet"])
     assert code == EXIT_DATA
     err = capsys.readouterr().err
