@@ -361,7 +361,9 @@ def _role(protocol, name):
 
 def _role_mark(protocol, name):
     role = _role(protocol, name)
-    return "" if role == "row" else f" ({role})"
+    if role == "row" or role in name.lower():  # "Chance (majority class)" says it already
+        return ""
+    return f" ({role})"
 
 
 def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
@@ -478,13 +480,13 @@ def plot_comparison(summary, target, protocol=None):
                 ax.scatter(*zip(*pts), marker="D", s=22, color="black", zorder=3,
                            label=None if marked else "paper's number")
                 marked = True
-    ax.set_yticks(ypos, [r["name"] + (" (chance)" if c else "")
-                         for r, c in zip(summary, chance, strict=True)])
+    ax.set_yticks(ypos, [r["name"] + (" (chance)" if c and "chance" not in r["name"].lower()
+                                      else "") for r, c in zip(summary, chance, strict=True)])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (mean ± std over folds)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize="small",
-              frameon=False)
+    # below the axes, centred on the figure: never over a bar, never cut by long row names
+    fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)
     save_figure(fig, target)
     return target
 

@@ -227,7 +227,7 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     shown = [lines[head + 2 + i][:36].strip() for i in range(4)]
     # the baseline first, the chance row (always run, never the baseline) last
     assert shown[:3] == ["CNN-LSTM (baseline)", *names[1:3]]
-    assert shown[3].startswith("Chance (majority class) (chance)")
+    assert shown[3] == "Chance (majority class)"  # the name says chance: no second mark
     assert "0.700" in lines[head + 3]  # the paper's Table I beside the row (Acc 0.700)
     with open(out / "comparison.csv", newline="") as f:
         rows = list(csv.DictReader(f))
