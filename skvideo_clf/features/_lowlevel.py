@@ -195,7 +195,8 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
     output : {"maps", "vector"}, default="maps"
         ``"maps"`` needs a square ``n_components``.
     sequence_length, frame_sampling, padding, memory, n_jobs, verbose, random_state
-        As :class:`InceptionFrameTransformer` (``random_state`` also seeds the PCA).
+        As :class:`BaseFrameTransformer` (here ``sequence_length=8`` by default;
+        ``random_state`` also seeds the PCA).
 
     Attributes
     ----------

@@ -56,6 +56,46 @@ def test_features_unchanged_since_the_backbone_refactor(weights):
             np.testing.assert_allclose(X, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
 
 
+def _reference_module():
+    import importlib.util as iu
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                        "make_featurizer_reference.py")
+    spec = iu.spec_from_file_location("make_featurizer_reference", path)
+    module = iu.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_REF = _reference_module()
+_REF_CASES = sorted(np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                                         "featurizer_reference.npz")).files)
+
+
+@pytest.mark.parametrize("name", _REF_CASES)
+def test_features_equal_those_recorded_before_the_featurizer_refactor(name, tmp_path):
+    """Random and TF-2015 weights, pooled and maps, arrays, an MJPG file and a real clip:
+    the features InceptionFrameTransformer gave before it became a FrameFeatureTransformer
+    (tests/data/make_featurizer_reference.py recorded them)."""
+    if "tf2015" in name and _weights.tf2015_path() is None:
+        pytest.skip(f"real weights not installed ({_weights.TF2015_PIP})")
+    cases = _REF.reference_cases(str(tmp_path))
+    if name not in cases:
+        pytest.skip("the real clip (scikit-video's bikes.mp4) is not installed")
+    ref = np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                               "featurizer_reference.npz"))[name]
+    got = _REF.features(*cases[name])
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max())
+
+
+def test_inception_featurizer_is_the_general_one():
+    from skvideo_clf.features import FrameFeatureTransformer
+
+    assert issubclass(InceptionFrameTransformer, FrameFeatureTransformer)
+    assert "backbone" not in InceptionFrameTransformer().get_params()
+
+
 def _random_tf(**kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
