@@ -128,9 +128,9 @@ def compute_jobs(featurizer, jobs, on_done):
     windows = _windows(featurizer, jobs)
     read_jobs = [job if w is None else dataclasses.replace(job, indices=w.frames)
                  for job, w in zip(jobs, windows)]
-    transform = featurizer._frame_transform()
     options = featurizer._read_options()
     with featurizer._computing():
+        transform = featurizer._frame_transform()
         if featurizer.n_decoders:
             events = DecodePool(int(featurizer.n_decoders), size=transform,
                                 read_options=options).run(read_jobs)

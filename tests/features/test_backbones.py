@@ -242,9 +242,10 @@ def test_named_backbone_rebuilt_in_a_worker_copy():
         import pickle
 
         worker = pickle.loads(pickle.dumps(light))
-        from skvideo_clf.features._base import _Job
+        from skvideo_clf.features._engine import compute_jobs
+        from skvideo_clf.features._planning import _Job
 
-        res, err = worker._compute([_Job(_video(2, 5), None, (0, 1), "v")], None)
+        res, err = compute_jobs(worker, [_Job(_video(2, 5), None, (0, 1), "v")], None)
     assert not err and worker.backbone_.preprocessing.size_hw == (48, 48)
     np.testing.assert_allclose(res[0], X[0], rtol=1e-5, atol=1e-6)
 

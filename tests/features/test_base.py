@@ -215,7 +215,8 @@ def test_function_featurizer_in_parallel_and_long_videos():
 
 
 def test_featurize_frames_must_return_one_row_per_frame():
-    with pytest.raises(ValueError, match=r"returned shape \(1,\) for 3 frames"):
+    with pytest.raises(ValueError, match=r"func .*<lambda> returned shape \(1,\) for a "
+                                         r"batch of 3 frames; expected \(3, \.\.\.\)"):
         FunctionFrameTransformer(lambda f: f.mean(keepdims=True).ravel()).fit_transform(
             [counting(3)])
 

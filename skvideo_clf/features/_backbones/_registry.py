@@ -277,16 +277,29 @@ def cached_backbone(name, weights="auto", *, weights_sha256=None, seed=0, output
     -------
     backbone : Backbone
     """
-    return _cached(name, weights, weights_sha256, seed, output, _stamp(weights), device,
+    return _cached(name, weights, weights_sha256, seed, output, _stamp(name, weights), device,
                    bool(half))
 
 
-def _stamp(weights):
-    """(size, mtime) of a weights file, None for names and random weights."""
-    if weights is None or weights in _weights.WEIGHTS_NAMES:
+def _stamp(name, weights):
+    """(size, mtime) of the weights file a backbone would load, None for random weights
+    and external packages' models; the availability checks of :func:`get_backbone` run
+    here, on every call, not once per process."""
+    path = None
+    if weights is None:
+        return None
+    if name == "inception_v3":
+        path = _weights.weights_file(_weights.resolve_weights(weights))
+    elif name == "efficientnet_lite0" and weights in ("auto", "imagenet"):
+        path = lite0_path()
+        if path is None:
+            get_backbone(name, weights)  # raises, saying how to get the weights
+    elif isinstance(weights, (str, os.PathLike)) and weights not in _weights.WEIGHTS_NAMES:
+        path = weights
+    if path is None:
         return None
     try:
-        st = os.stat(weights)
+        st = os.stat(path)
     except OSError:  # get_backbone says what is wrong with it
         return None
     return st.st_size, st.st_mtime_ns
