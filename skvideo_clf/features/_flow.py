@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import Substitution
-from ._base import BASE_PARAMETERS_DOC, BaseFrameTransformer
+from ._base import BASE_PARAMETERS_DOC, READING_OPTIONS_DOC, BaseFrameTransformer
 
 
 def _flow(prev, nxt, method):
@@ -76,7 +76,7 @@ def _grey(frame, size):
     return cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA)
 
 
-@Substitution(base_parameters=BASE_PARAMETERS_DOC)
+@Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC)
 class OpticalFlowTransformer(BaseFrameTransformer):
     """Stacked dense optical flow per sampled time step (seed 004's motion stream).
 
@@ -111,6 +111,7 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     grid : int, default=3
     n_bins : int, default=8
     {base_parameters}
+    {reading_options}
 
     Attributes
     ----------
@@ -133,6 +134,7 @@ class OpticalFlowTransformer(BaseFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "n_stack": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"farneback", "dis"})],
         "output": [StrOptions({"stack", "histogram"})],
@@ -145,7 +147,8 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     def __init__(self, n_stack=10, *, method="farneback", output="histogram", flow_size=64,
                  subtract_mean=False, grid=3, n_bins=8, sequence_length=40,
                  frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, reader="opencv", seek="exact", count="auto",
+                 n_decoders=None, on_short_video="warn"):
         self.n_stack = n_stack
         self.method = method
         self.output = output
@@ -153,6 +156,11 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         self.subtract_mean = subtract_mean
         self.grid = grid
         self.n_bins = n_bins
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
+        self.on_short_video = on_short_video
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)
