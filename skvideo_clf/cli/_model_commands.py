@@ -30,6 +30,7 @@ from ._pipeline import (
     check_featurizer_options,
     featurizer_params,
 )
+from ._timeline import check_timeline_options, cmd_predict_timeline
 
 
 def _row_options(args):
@@ -176,7 +177,10 @@ def cmd_predict(args):
         raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
     if args.output:
         check_output_path(args.output)
+    check_timeline_options(args)
     model, _ = open_model(args.model)
+    if args.window is not None:
+        return cmd_predict_timeline(args, model, lambda: _quiet_featurizer(model, args.quiet))
     with _quiet_featurizer(model, args.quiet):
         results, failed = _predict_each(model, args.videos)
     classes = [str(c) for c in model.classes_]

@@ -118,6 +118,28 @@ def _add_row_options(p):
                       help="the row's smallest configuration (a smoke test)")
 
 
+def _add_timeline_options(p):
+    """predict --window: a row per time window of each video instead of one per video."""
+    g = p.add_argument_group(
+        "timeline", "predict each time window of long videos: one row per window (start "
+        "and end in seconds added), each window read as the model reads a video (its "
+        "sequence length of frames, on one frame grid shared by overlapping windows)")
+    g.add_argument("--window", type=float, default=None, metavar="SECONDS",
+                   help="window length; a window that ends within one grid step of the "
+                        "end of the video is added to cover its tail")
+    g.add_argument("--stride", type=float, default=None, metavar="SECONDS",
+                   help="distance between window starts (default: half the window)")
+    g.add_argument("--smooth", type=int, default=None, metavar="K",
+                   help="the mean of the probabilities over K windows centred on each "
+                        "(fewer at the ends); labels are the top class of the mean")
+    g.add_argument("--segments", action="store_true",
+                   help="merge consecutive windows of one label into start,end,label rows "
+                        "(segments meet halfway between windows' centres)")
+    g.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="draw each video's timeline: class probabilities over time, the "
+                        "top label as a colour band")
+
+
 def _add_split_options(p):
     p.add_argument("--split-dir", metavar="DIR", default=None,
                    help="folder with UCF101 split files (classInd.txt, trainlist0N.txt, "
@@ -240,7 +262,9 @@ def build_parser():
     p.add_argument("model", metavar="MODEL", help="model file written by `skvideo-clf fit`")
     p.add_argument("videos", metavar="VIDEO", nargs="+", help="video files")
     p.add_argument("-o", "--output", metavar="CSV", default=None,
-                   help="also write video,label,probability,p_<class>... as CSV")
+                   help="also write video,label,probability,p_<class>... as CSV (with "
+                        "--window: start,end added, and JSON for a .json file)")
+    _add_timeline_options(p)
 
     p = command(
         "evaluate", "score a saved model on a class-folder dataset",

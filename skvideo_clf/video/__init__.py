@@ -14,6 +14,8 @@ video in memory.
   optionally on disk);
 - ``_reader``: the public, validated :func:`read_frames` and :func:`keyframe_indices`;
 - ``_writer``: :func:`write_video`;
+- ``_windows``: :func:`sliding_windows`, a video as :class:`WindowClip` time windows on
+  one frame grid;
 - ``_indices``: the frame-index strategies behind :func:`sample_frame_indices`.
 """
 
@@ -39,12 +41,14 @@ from ._indices import (
 )
 from ._reader import VIDEO_EXTENSIONS, keyframe_indices, read_frames, read_video
 from ._source import FINGERPRINT_MODES, InMemoryVideo, VideoReadError
+from ._windows import LAST_WINDOW, WindowClip, sliding_windows
 from ._writer import write_video
 
 __all__ = [
     "COUNT_MODES",
     "FINGERPRINT_MODES",
     "FRAME_STRATEGIES",
+    "LAST_WINDOW",
     "READERS",
     "SEEK_MODES",
     "TRUNCATED_FRACTION",
@@ -53,6 +57,7 @@ __all__ = [
     "InMemoryVideo",
     "VideoInfo",
     "VideoReadError",
+    "WindowClip",
     "as_clip",
     "as_clips",
     "block_indices",
@@ -65,6 +70,7 @@ __all__ = [
     "read_video",
     "recount_frames",
     "sample_frame_indices",
+    "sliding_windows",
     "source_fingerprint",
     "uniform_indices",
     "up_sample_indices",
