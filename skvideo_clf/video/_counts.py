@@ -154,10 +154,6 @@ def _clear():
      "cache_dir": [str, os.PathLike, None]},
     prefer_skip_nested_validation=True,
 )
-@validate_params(
-    {"video": _VIDEO, "count": [StrOptions(set(COUNT_MODES))]},
-    prefer_skip_nested_validation=True,
-)
 def video_info(video, count="auto", *, cache_dir=None) -> VideoInfo:
     """Frame count, fps and size of a video, counted without decoding where it is safe.
 
