@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import Substitution
 from . import _weights
-from ._backbones import (
+from ._backbones._transformer import (
     NETWORK_ATTRIBUTES_DOC,
     NETWORK_PARAMETERS_DOC,
     FrameFeatureTransformer,

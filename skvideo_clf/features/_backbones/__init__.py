@@ -13,11 +13,7 @@
 from ._backbone import Backbone
 from ._preprocessing import Preprocessing
 from ._registry import BUILTIN, cached_backbone, get_backbone
-from ._transformer import (
-    NETWORK_ATTRIBUTES_DOC,
-    NETWORK_PARAMETERS_DOC,
-    FrameFeatureTransformer,
-)
+from ._transformer import FrameFeatureTransformer
 
-__all__ = ["BUILTIN", "NETWORK_ATTRIBUTES_DOC", "NETWORK_PARAMETERS_DOC", "Backbone",
-           "FrameFeatureTransformer", "Preprocessing", "cached_backbone", "get_backbone"]
+__all__ = ["BUILTIN", "Backbone", "FrameFeatureTransformer", "Preprocessing", "cached_backbone",
+           "get_backbone"]
