@@ -6,13 +6,15 @@ import argparse
 
 import skvideo_clf
 
-from ._common import EXIT_USAGE, CLIError
+from ._common import EXIT_USAGE, CLIError, check_backbone
 from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS, SAMPLERS
 
-EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line,
-3 bad input data or a full / read-only disk, 4 bad, damaged or incompatible model file,
-5 no InceptionV3 weights, 130 interrupted (Ctrl-C: nothing is saved; finished cache and
-extract entries are kept, so the same command resumes).
+EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line
+(also an unknown --backbone, or an output that would replace an input), 3 bad input data
+or a full / read-only disk, 4 bad, damaged or incompatible model file, 5 the backbone's
+weights or optional package missing (the message says how to get them), 130 interrupted
+(Ctrl-C: nothing is saved; finished cache and extract entries are kept, so the same command
+resumes).
 Model files are pickles: load only those from a source you trust."""
 
 
@@ -299,7 +301,13 @@ def build_parser():
 
 
 def check_args(args):
-    """Sizes and counts must be positive; the featurizer judges the rest of its options."""
+    """Sizes and counts must be positive; the backbone must be one the command can build
+    (:func:`~skvideo_clf.cli._common.check_backbone`); the featurizer judges the rest of
+    its options."""
+    backbone = getattr(args, "backbone", None)
+    if backbone is not None and args.command != "fit":  # fit: once its --row is judged
+        # seed 001's descriptors are a comparison row's featurizer (compare, demo)
+        check_backbone(backbone, lowlevel=args.command in ("compare", "demo"))
     for name in ("input_size", "sequence_length", "epochs", "hidden_size",
                  "batch_size_frames"):
         value = getattr(args, name, None)
