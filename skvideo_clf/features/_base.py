@@ -122,7 +122,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     computing features:
 
     * ``_featurize_frames(self, frames)``: ``frames`` is a uint8 array ``(n, H, W, 3)``
-      (RGB) of frames, of one or several videos (at most 32, or ``batch_size``); it
+      (RGB) of frames of one video (at most 32; a network featurizer's batches of
+      ``batch_size`` mix videos); it
       returns an array ``(n, ...)`` of their features (cast to float32). The engine
       refuses any other shape, naming the featurizer, and NaN or infinity, naming the
       video and frame. Features must depend only on the frame and the estimator's
@@ -233,6 +234,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
                                "n_decoders", "on_short_video"})
     #: Bumped when a featurizer's computation changes within a release of the library.
     _features_version = 1
+    #: Whether a batch of ``_featurize_frames`` may hold frames of several videos.
+    _batches_mix_videos = False
 
     # ------------------------------------------------------------------ sklearn API
     @_fit_context(prefer_skip_nested_validation=True)

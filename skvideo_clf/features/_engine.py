@@ -4,7 +4,8 @@ Jobs (``_planning._Job``: distinct frames of one video) are decoded in a backgro
 of this process, or with ``n_decoders`` in a :class:`~._decode_pool.DecodePool`; each
 decoded frame goes through the featurizer's ``_frame_transform()`` where it is decoded;
 frames are gathered into time steps (one frame, or a window of frames for featurizers that
-need the frames after a step) and into batches that mix videos; each batch goes through
+need the frames after a step) and into batches (of one video, or mixing videos for the
+network featurizers, ``_batches_mix_videos``); each batch goes through
 ``_featurize_frames`` once, and its output is checked here, once, for every featurizer: one
 row per step, the same shape for every batch. NaN and infinity are checked where features
 are stored (``BaseFrameTransformer._raw_sequences``).
@@ -172,6 +173,7 @@ class _Gatherer:
         self.featurizer = featurizer
         self.jobs, self.windows, self.on_done = jobs, windows, on_done
         self.batch_size = featurizer._frames_per_batch()
+        self.mix_videos = featurizer._batches_mix_videos
         self.results: dict = {}
         self.errors: dict = {}
         self.pending = {j: len(job.indices) for j, job in enumerate(jobs)}
@@ -219,7 +221,8 @@ class _Gatherer:
 
     def _step(self, j, k, step):
         if self.batch and (len(self.batch) >= self.batch_size
-                           or step.shape != self.batch[0].shape):
+                           or step.shape != self.batch[0].shape
+                           or (j != self.where[0][0] and not self.mix_videos)):
             self._flush()
         self.batch.append(step)
         self.where.append((j, k))

@@ -20,10 +20,10 @@ class FunctionFrameTransformer(BaseFrameTransformer):
     ----------
     func : callable
         ``func(frames, **kw_args) -> features``: ``frames`` is a uint8 array
-        ``(n, H, W, 3)`` of RGB frames of the same size (of one or several videos, at
-        most 32 at a time), ``features`` an array ``(n, ...)`` (cast to float32; any
-        other shape is refused, naming ``func``). It must be deterministic, a frame's
-        features independent of the others. With ``n_jobs`` it must pickle (a
+        ``(n, H, W, 3)`` of RGB frames of one video (at most 32 at a time),
+        ``features`` an array ``(n, ...)`` (cast to float32; any other shape is refused,
+        naming ``func``). It must be deterministic, a frame's features independent of
+        the others. With ``n_jobs`` it must pickle (a
         module-level function does).
     kw_args : dict or None, default=None
         Extra keyword arguments of ``func``.

@@ -65,6 +65,8 @@ class NetworkFrameTransformer(BaseFrameTransformer):
     (:func:`~skvideo_clf.features._decode_pool.thread_budget`) while frames are computed.
     """
 
+    _batches_mix_videos = True  # batch_size frames per forward pass, whatever their video
+
     def _load_backbone(self):
         raise NotImplementedError
 
