@@ -12,7 +12,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..augment import _RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
+from ..augment import RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
 from ..utils import Substitution, object_array
 from ..video import (
     Clip,
@@ -185,7 +185,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         ],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "keep_original": ["boolean"],
-        **_RANGE_CONSTRAINTS,
+        **RANGE_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 
