@@ -93,7 +93,8 @@ class Augmentation:
         return out
 
 
-#: Constraints of the drawing ranges, shared with the samplers that draw augmentations.
+#: Parameter constraints of the augmentation ranges (:func:`draw_augmentation`'s), for the
+#: estimators that take them as parameters (``SpatioTemporalOversampler``).
 #: ``brightness_range`` also needs ``0 <= low <= high``, which :func:`check_brightness_range`
 #: checks (a constraint cannot relate two entries).
 RANGE_CONSTRAINTS = {

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from ._compare import _fit_params
+from ._routing import _fit_params
 
 __all__ = ["group_splits", "paired_comparison", "row_slug", "run_rows", "summarize_rows"]
 

@@ -134,8 +134,9 @@ class BaseVideoSampler(BaseSampler):
 
     # imblearn's SamplerMixin.fit / fit_resample (0.14) cannot be called as they are: they
     # resolve `sampling_strategy_` with a direct call to `check_sampling_strategy`, which
-    # refuses seed 000's "paper" rule and needs a `sampling_strategy` that BootstrapSampler
-    # and MLROSSampler do not have, and their output conversion (`ArraysTransformer`) turns
+    # refuses the CNN-ResBiLSTM paper's "paper" rule and needs a `sampling_strategy` that
+    # BootstrapSampler and MLROSSampler do not have, and their output conversion
+    # (`ArraysTransformer`) turns
     # the clips or sequences of a list input into (nested) lists. imblearn's own
     # FunctionSampler rewrites both methods for the same kind of reason. They are written
     # once here with imblearn's steps in imblearn's order (targets, `_check_X_y`, strategy,

@@ -1,4 +1,4 @@
-"""SpatioTemporalOversampler: seed 000's Algorithm 1 as an imbalanced-learn over-sampler."""
+"""SpatioTemporalOversampler: the CNN-ResBiLSTM paper's Algorithm 1 as an imblearn sampler."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ __all__ = ["SpatioTemporalOversampler"]
 
 
 def paper_sampling_strategy(y):
-    """Seed 000's rule as an imblearn ``sampling_strategy_``: clips to *add* per class.
+    """The CNN-ResBiLSTM paper's rule as an imblearn ``sampling_strategy_``: clips to *add* per
+    class.
 
     Every video of class ``j`` yields ``freq_j = ceil(delta / n_j)`` clips in all, ``delta``
     being the largest class size, so class ``j`` gains ``n_j * (freq_j - 1)``.
@@ -46,7 +47,7 @@ def paper_sampling_strategy(y):
 
 @Substitution(**_sampler_docs)
 class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
-    """Spatio-temporal synthetic over-sampling of videos (seed 000, Algorithm 1).
+    """Spatio-temporal synthetic over-sampling of videos (the CNN-ResBiLSTM paper, Algorithm 1).
 
     Each video of an under-represented class yields extra *synthetic clips*: the frames
     are re-drawn in time with RandDown (one random frame inside each of ``sequence_length``
