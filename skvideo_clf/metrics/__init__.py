@@ -13,23 +13,35 @@ instead (``_multilabel``): mAP, per-label AP, hit@k, YouTube-8M's GAP@20 and lab
 
 Every number comes from :mod:`sklearn.metrics` or :mod:`imblearn.metrics`; this package only
 gathers them (``_report``), formats them (``_table``: text, Markdown, CSV; no pandas needed)
-and draws them (``_plots``). Figures are drawn on :class:`matplotlib.figure.Figure` objects
+and draws them (``_plots``). ``_statistics`` compares two models over the same folds
+(Nadeau and Bengio's corrected resampled t-test, Holm's correction, a paired bootstrap of
+the test videos). Figures are drawn on :class:`matplotlib.figure.Figure` objects
 with the Agg canvas when saved to files, so no screen is ever needed.
 """
 
 from ._multilabel import MultiLabelVideoReport, global_average_precision
 from ._plots import new_figure, plot_training_curves, save_figure
 from ._report import VideoReport, evaluate, evaluate_estimator
+from ._statistics import (
+    CorrectedTTestResult,
+    corrected_ttest,
+    holm,
+    paired_bootstrap_difference,
+)
 from ._table import format_table
 
 __all__ = [
+    "CorrectedTTestResult",
     "MultiLabelVideoReport",
     "VideoReport",
+    "corrected_ttest",
     "evaluate",
     "evaluate_estimator",
     "format_table",
     "global_average_precision",
+    "holm",
     "new_figure",
+    "paired_bootstrap_difference",
     "plot_training_curves",
     "save_figure",
 ]
