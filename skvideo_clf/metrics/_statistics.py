@@ -225,7 +225,7 @@ def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy"
         t, pa, pb = (np.array([index[v] for v in arr], dtype=np.int64)
                      for arr in (y_true, a, b))
     except KeyError as exc:
-        raise ValueError(f"Label {exc.args[0]!r} is not among labels {labels.tolist()}.") from None
+        raise ValueError(f"Label {str(exc.args[0])!r} is not among labels {labels.tolist()}.") from None
     present = np.unique(t)
     K = len(labels)
 

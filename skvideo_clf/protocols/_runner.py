@@ -354,7 +354,8 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
     for name, factory in rows:
         records = []
         t_row = time.perf_counter()
-        estimator_id = None if out_dir is None else describe_estimator(factory())
+        prototype = factory()  # each fold fits a clone: one build, one description per row
+        estimator_id = None if out_dir is None else describe_estimator(prototype)
         for k, (train, test) in enumerate(splits):
             path = signature = record = None
             if out_dir is not None:
@@ -372,7 +373,7 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                 if progress is not None:
                     progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
                 t0 = time.perf_counter()
-                estimator = clone(factory())
+                estimator = clone(prototype)
                 # seed 000's class weighting counts the training fold before resampling
                 estimator.fit(X[train], y[train], **_fit_params(estimator, y[train]))
                 score = _scores(estimator, X[test], labels)

@@ -24,6 +24,7 @@ from skvideo_clf.protocols import (
     run_rows,
 )
 from skvideo_clf.protocols._config import ConfigError, key_line
+from skvideo_clf.protocols._runner import row_folder
 
 # a network-free spatial stream: the tests exercise the runner, not InceptionV3
 FAST = ["--quick", "--backbone", "lowlevel:hsv", "--epochs", "1", "--device", "cpu",
@@ -81,22 +82,27 @@ def _result(preds, truth="aabb"):
     for pred in preds:
         acc = float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
         folds.append({"y_true": list(truth), "y_pred": list(pred), "labels": ["a", "b"],
+                      "n_train": 3 * len(truth), "test": list(range(len(truth))),
                       "metrics": {"accuracy": acc}})
     return {"folds": folds}
 
 
-def test_paired_comparison_sign_flip_and_bootstrap():
+def test_paired_comparison_statistics_corrected_t_and_test_set_interval():
     base = _result(["abab", "abab", "abab"])
     better = _result(["aabb", "aabb", "aaba"])
     cmp = paired_comparison(base, better, n_bootstrap=500)
     assert cmp["fold_diffs"] == [0.5, 0.5, 0.25]
     assert cmp["diff"] == pytest.approx(5 / 12)
-    # all three differences positive: 2 of the 8 sign patterns are as extreme
-    assert cmp["p_sign_flip"] == pytest.approx(0.25)
-    lo, hi = cmp["bootstrap_ci"]
+    # d = [0.5, 0.5, 0.25]: var 1/48, 12 train / 4 test: t = (5/12) / sqrt(1/48 * (1/3 + 1/3))
+    t = (5 / 12) / np.sqrt(1 / 48 * (2 / 3))
+    assert cmp["t"] == pytest.approx(t) and cmp["df"] == 2
+    from scipy import stats
+
+    assert cmp["p"] == pytest.approx(2 * stats.t.sf(t, 2))
+    lo, hi = cmp["test_set_ci"]
     assert lo <= 5 / 12 <= hi
     same = paired_comparison(base, base, n_bootstrap=100)
-    assert same["diff"] == 0 and same["p_sign_flip"] == 1.0 and not same["beyond_noise"]
+    assert same["diff"] == 0 and same["p"] == 1.0 and same["test_set_ci"] == [0.0, 0.0]
 
 
 def test_run_rows_writes_one_file_per_fold_and_resumes(tmp_path):
@@ -107,13 +113,17 @@ def test_run_rows_writes_one_file_per_fold_and_resumes(tmp_path):
               (np.arange(1, 20, 2), np.arange(0, 20, 2))]
     fits = []
 
-    def factory():
-        fits.append(1)
-        return LogisticRegression()
+    class Counted(LogisticRegression):
+        def fit(self, X, y):
+            fits.append(1)
+            return super().fit(X, y)
+
+    factory = Counted
 
     first = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
     assert len(fits) == 2 and first[0]["folds"][1]["metrics"]["accuracy"] == 1.0
-    assert sorted(os.listdir(tmp_path / "runs" / "lr")) == ["fold1.json", "fold2.json"]
+    assert sorted(os.listdir(tmp_path / "runs" / row_folder("lr"))) == ["fold1.json",
+                                                                        "fold2.json"]
     again = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
     assert len(fits) == 2 and all(f["resumed"] for f in again[0]["folds"])
     # another setting is another result: recomputed, not reused
