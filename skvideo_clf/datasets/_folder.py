@@ -37,8 +37,8 @@ def parse_ucf101_group(path, *, per_class=False) -> str | None:
         A video path; only the file name (without extension) is parsed.
     per_class : bool, default=False
         ``"X_gY"`` instead: one group per class and group number, for data whose group
-        numbers restart in every class and name unrelated sources (clips of group 1 of two
-        classes then may share a side's training and test sets).
+        numbers restart in every class and name unrelated sources (then group 1 of one
+        class may be tested while group 1 of another class is trained on).
 
     Returns
     -------

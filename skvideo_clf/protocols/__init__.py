@@ -14,7 +14,9 @@ the same rows serve cross-validation, a single fit, or a later comparison comman
 * :data:`PROTOCOLS`, :func:`get_protocol`, :class:`Protocol`, :class:`RowParts` and
   :func:`compare_config`: the papers' comparisons of ``skvideo-clf compare``;
 * :func:`run_rows`, :func:`group_splits`, :func:`paired_comparison`,
-  :func:`summarize_rows`: the resumable runner and the paired comparisons;
+  :func:`compare_with_baseline`, :func:`summarize_rows`: the resumable runner and the
+  comparisons of each row with the baseline (corrected resampled t-test over folds, Holm
+  across rows);
 * :func:`load_config`, :class:`ConfigError`: a user's own grid from a TOML file.
 """
 
@@ -30,7 +32,13 @@ from ._protocols import (
     get_protocol,
 )
 from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
-from ._runner import group_splits, paired_comparison, run_rows, summarize_rows
+from ._runner import (
+    compare_with_baseline,
+    group_splits,
+    paired_comparison,
+    run_rows,
+    summarize_rows,
+)
 
 __all__ = [
     "COMPARE_SIZES",
@@ -42,6 +50,7 @@ __all__ = [
     "Protocol",
     "RowParts",
     "compare_config",
+    "compare_with_baseline",
     "cross_validate_presets",
     "demo_config",
     "demo_dataset",

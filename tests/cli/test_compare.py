@@ -185,7 +185,7 @@ def test_every_protocol_runs_end_to_end(class_folder, tmp_path, capsys, protocol
                  "--quiet", *FAST]) == EXIT_OK
     printed = capsys.readouterr().out
     proto = PROTOCOLS[protocol]
-    assert f"{proto.baseline} (baseline)" in printed and "95% CI" in printed
+    assert f"{proto.baseline} (baseline)" in printed and "p Holm" in printed
     for name in ("README.md", "comparison.csv", "per_fold.csv", "comparison.json",
                  "comparison.png"):
         assert (out / name).is_file(), name
@@ -371,3 +371,56 @@ def test_seed003_transfer_runs_on_four_classes(tmp_path, capsys):
                                                  "fold1.json")).read_text())
     assert record["labels"] == sorted(set(record["y_true"]) | set(record["labels"]))
     assert len(record["y_score"][0]) == 4
+
+
+# --- statistics, repeats and exact resume through the command ------------------------------
+
+TWO_ROWS = ["--protocol", "seed004-table2", "--rows", "1,2"]
+
+
+def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["compare", str(class_folder), *TWO_ROWS, "--repeats", "2", "-o", str(out),
+                 "--quiet", *FAST]) == EXIT_OK
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if line.startswith("model"))
+    for column in ("Δ Acc", " t ", " p ", "p Holm", "verdict"):
+        assert column in header
+    assert "beyond noise" not in printed and "95% CI" not in printed
+    report = json.loads((out / "comparison.json").read_text())
+    # quick: 2 folds, twice, on two different partitions of the gY groups
+    assert report["meta"]["n_splits"] == 4 and "2 repeats" in report["meta"]["splits"]
+    assert len(list((out / "runs").glob("*/fold*.json"))) == 2 * 4
+    tests = [json.loads(p.read_text())["test"]
+             for p in sorted((out / "runs").glob("*/fold*.json"))[:4]]
+    assert sorted(tests[0] + tests[1]) == sorted(tests[2] + tests[3])
+    assert sorted(map(sorted, tests[:2])) != sorted(map(sorted, tests[2:]))
+    (cmp,) = report["paired"].values()
+    assert cmp["df"] == 3 and len(cmp["fold_diffs"]) == 4
+    assert cmp["p_holm"] == cmp["p"]  # one row tested: Holm changes nothing
+    row = next(r for r in report["rows"] if "verdict" in r)
+    assert {"t", "p", "p_holm", "test_set_ci_low", "test_set_ci_high"} <= set(row)
+    readme = (out / "README.md").read_text()
+    assert "Nadeau and Bengio" in readme and "test-set sampling only" in readme
+
+
+def test_compare_repeats_with_official_splits_is_a_usage_error(class_folder, tmp_path, capsys):
+    assert main(["compare", str(class_folder), *TWO_ROWS, "--repeats", "2",
+                 "--split-dir", str(tmp_path), "-o", str(tmp_path / "r"), "--quiet",
+                 *FAST]) == EXIT_USAGE
+    assert "--repeats" in capsys.readouterr().err
+
+
+def test_compare_resume_recomputes_a_null_fold_file_with_a_warning(class_folder, tmp_path,
+                                                                     capsys):
+    out = tmp_path / "report"
+    args = ["compare", str(class_folder), *TWO_ROWS, "-o", str(out), "--quiet", *FAST]
+    assert main(args) == EXIT_OK
+    files = sorted((out / "runs").glob("*/fold*.json"))
+    assert len(files) == 4
+    files[0].write_text("null")
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match=re.escape(str(files[0]))):
+        assert main(args) == EXIT_OK
+    assert "3 fold results kept" in capsys.readouterr().out
+    assert isinstance(json.loads(files[0].read_text()), dict)
