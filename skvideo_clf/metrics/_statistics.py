@@ -145,25 +145,26 @@ def holm(pvalues):
     return out
 
 
-def _confusions(t, p, n_classes):
-    """Confusion matrices of every row of the integer label arrays ``t``, ``p`` (B, n)."""
+def _resample_metric(t, p, n_classes, metric):
+    """``metric`` of every row of the integer label arrays ``t``, ``p`` of shape (B, n),
+    from per-class counts (true positives, support, predictions): O(B * (n + classes))."""
     B = t.shape[0]
-    codes = np.arange(B)[:, None] * n_classes * n_classes + t * n_classes + p
-    return np.bincount(codes.ravel(), minlength=B * n_classes ** 2).reshape(
-        B, n_classes, n_classes)
-
-
-def _metric_from_confusions(cm, metric, present):
-    diag = np.diagonal(cm, axis1=1, axis2=2).astype(float)
-    support = cm.sum(axis=2).astype(float)
     if metric == "accuracy":
-        return diag.sum(axis=1) / cm.sum(axis=(1, 2))
+        return (t == p).mean(axis=1)
+    offset = np.arange(B)[:, None] * n_classes
+
+    def counts(codes, weights=None):
+        return np.bincount(codes.ravel(), weights=None if weights is None else weights.ravel(),
+                           minlength=B * n_classes).reshape(B, n_classes)
+
+    tp = counts(offset + t, (t == p).astype(float))
+    support = counts(offset + t).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        recall = np.where(support > 0, diag / support, 0.0)
-        if metric == "balanced_accuracy":
-            return recall[:, present].mean(axis=1)
-        predicted = cm.sum(axis=1).astype(float)
-        precision = np.where(predicted > 0, diag / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        if metric == "balanced_accuracy":  # over the classes present in each resample
+            return recall.sum(axis=1) / (support > 0).sum(axis=1)
+        predicted = counts(offset + p).astype(float)
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
         f1 = np.where(precision + recall > 0,
                       2 * precision * recall / (precision + recall), 0.0)
     if metric == "f1_macro":
@@ -192,8 +193,8 @@ def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy"
     y_true, y_pred_a, y_pred_b : array-like of shape (n_videos,)
         Labels and the two models' predictions of the same videos.
     metric : {"accuracy", "f1_macro", "f1_weighted", "balanced_accuracy"}, default="accuracy"
-        Macro scores average over ``labels``; balanced accuracy over the classes present in
-        ``y_true``.
+        As :mod:`sklearn.metrics` computes them on each resample: macro scores average over
+        ``labels``, balanced accuracy over the classes present in the resample.
     labels : array-like, default=None
         Class order; the union of the three arrays when None.
     n_resamples : int, default=2000
@@ -226,14 +227,12 @@ def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy"
                      for arr in (y_true, a, b))
     except KeyError as exc:
         raise ValueError(f"Label {str(exc.args[0])!r} is not among labels {labels.tolist()}.") from None
-    present = np.unique(t)
     K = len(labels)
 
     def statistic(t, pa, pb, axis=-1):
         shape = t.shape[:-1]
         t, pa, pb = (np.reshape(v, (-1, v.shape[-1])) for v in (t, pa, pb))
-        diff = (_metric_from_confusions(_confusions(t, pb, K), metric, present)
-                - _metric_from_confusions(_confusions(t, pa, K), metric, present))
+        diff = _resample_metric(t, pb, K, metric) - _resample_metric(t, pa, K, metric)
         return diff.reshape(shape)
 
     if len(t) < 2 or (np.array_equal(pa, pb)):

@@ -116,3 +116,23 @@ def test_test_set_bootstrap_interval():
         paired_bootstrap_difference(y, poor, good, metric="auc")
     with pytest.raises(ValueError, match="'c'"):
         paired_bootstrap_difference(y, poor, np.where(good == "a", "c", "b"), labels=["a", "b"])
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "f1_macro", "f1_weighted", "balanced_accuracy"])
+def test_each_resample_scores_as_sklearn_does(metric):
+    from sklearn import metrics as skm
+
+    from skvideo_clf.metrics._statistics import _resample_metric
+
+    score = {"accuracy": skm.accuracy_score,
+             "f1_macro": lambda a, b: skm.f1_score(a, b, average="macro", labels=range(5),
+                                                   zero_division=0),
+             "f1_weighted": lambda a, b: skm.f1_score(a, b, average="weighted",
+                                                      labels=range(5), zero_division=0),
+             "balanced_accuracy": skm.balanced_accuracy_score}[metric]
+    rng = np.random.default_rng(0)
+    t = rng.integers(0, 4, (6, 30))   # class 4 never true: a label absent from a resample
+    p = rng.integers(0, 5, (6, 30))
+    p[:, :15] = t[:, :15]
+    expected = [score(t[i], p[i]) for i in range(6)]
+    np.testing.assert_allclose(_resample_metric(t, p, 5, metric), expected)
