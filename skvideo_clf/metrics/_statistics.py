@@ -145,25 +145,27 @@ def holm(pvalues):
     return out
 
 
-def _resample_metric(t, p, n_classes, metric):
+def _resample_metric(t, p, n_classes, metric, weight=None):
     """``metric`` of every row of the integer label arrays ``t``, ``p`` of shape (B, n),
-    from per-class counts (true positives, support, predictions): O(B * (n + classes))."""
+    from per-class counts (true positives, support, predictions): O(B * (n + classes)).
+    ``weight`` (0 or 1, same shape) leaves padding entries out."""
     B = t.shape[0]
+    w = np.ones(t.shape) if weight is None else weight.astype(float)
     if metric == "accuracy":
-        return (t == p).mean(axis=1)
+        return ((t == p) * w).sum(axis=1) / w.sum(axis=1)
     offset = np.arange(B)[:, None] * n_classes
 
-    def counts(codes, weights=None):
-        return np.bincount(codes.ravel(), weights=None if weights is None else weights.ravel(),
+    def counts(codes, weights):
+        return np.bincount(codes.ravel(), weights=weights.ravel(),
                            minlength=B * n_classes).reshape(B, n_classes)
 
-    tp = counts(offset + t, (t == p).astype(float))
-    support = counts(offset + t).astype(float)
+    tp = counts(offset + t, (t == p) * w)
+    support = counts(offset + t, w)
     with np.errstate(divide="ignore", invalid="ignore"):
         recall = np.where(support > 0, tp / support, 0.0)
         if metric == "balanced_accuracy":  # over the classes present in each resample
             return recall.sum(axis=1) / (support > 0).sum(axis=1)
-        predicted = counts(offset + p).astype(float)
+        predicted = counts(offset + p, w)
         precision = np.where(predicted > 0, tp / predicted, 0.0)
         f1 = np.where(precision + recall > 0,
                       2 * precision * recall / (precision + recall), 0.0)
@@ -177,8 +179,8 @@ BOOTSTRAP_METRICS = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy")
 
 
 def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy",
-                                labels=None, n_resamples=2000, confidence_level=0.95,
-                                random_state=0):
+                                groups=None, labels=None, n_resamples=2000,
+                                confidence_level=0.95, random_state=0):
     """Confidence interval of ``metric(b) - metric(a)`` under resampling of the test set.
 
     One bootstrap resample of the test videos scores both prediction sets (paired), through
@@ -190,11 +192,15 @@ def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy"
 
     Parameters
     ----------
-    y_true, y_pred_a, y_pred_b : array-like of shape (n_videos,)
+    y_true, y_pred_a, y_pred_b : array-like of shape (n_predictions,)
         Labels and the two models' predictions of the same videos.
     metric : {"accuracy", "f1_macro", "f1_weighted", "balanced_accuracy"}, default="accuracy"
         As :mod:`sklearn.metrics` computes them on each resample: macro scores average over
         ``labels``, balanced accuracy over the classes present in the resample.
+    groups : array-like of shape (n_predictions,), default=None
+        The video of each prediction, when a video is predicted more than once (repeated
+        cross-validation tests each video once per repeat): a resample draws videos, each
+        with all its predictions. None: every prediction its own video.
     labels : array-like, default=None
         Class order; the union of the three arrays when None.
     n_resamples : int, default=2000
@@ -226,20 +232,33 @@ def paired_bootstrap_difference(y_true, y_pred_a, y_pred_b, *, metric="accuracy"
         t, pa, pb = (np.array([index[v] for v in arr], dtype=np.int64)
                      for arr in (y_true, a, b))
     except KeyError as exc:
-        raise ValueError(f"Label {str(exc.args[0])!r} is not among labels {labels.tolist()}.") from None
+        raise ValueError(
+            f"Label {str(exc.args[0])!r} is not among labels {labels.tolist()}.") from None
     K = len(labels)
+    # rows: videos; columns: their predictions (-1 pads videos predicted fewer times)
+    _, video = np.unique(np.arange(len(t)) if groups is None else np.asarray(groups),
+                         return_inverse=True)
+    order = np.argsort(video, kind="stable")
+    per_video = np.bincount(video)
+    slots = np.full((len(per_video), per_video.max(initial=0)), -1)
+    rank = np.arange(len(t)) - np.repeat(np.cumsum(per_video) - per_video, per_video)
+    slots[video[order], rank] = order
 
-    def statistic(t, pa, pb, axis=-1):
-        shape = t.shape[:-1]
-        t, pa, pb = (np.reshape(v, (-1, v.shape[-1])) for v in (t, pa, pb))
-        diff = _resample_metric(t, pb, K, metric) - _resample_metric(t, pa, K, metric)
+    def statistic(videos, axis=-1):
+        rows = slots[np.asarray(videos, dtype=np.int64)]            # (..., n_videos, m)
+        shape = rows.shape[:-2]
+        rows = rows.reshape(-1, rows.shape[-2] * rows.shape[-1])
+        valid, rows = rows >= 0, np.maximum(rows, 0)
+        diff = (_resample_metric(t[rows], pb[rows], K, metric, valid)
+                - _resample_metric(t[rows], pa[rows], K, metric, valid))
         return diff.reshape(shape)
 
-    if len(t) < 2 or (np.array_equal(pa, pb)):
-        value = float(statistic(t[None], pa[None], pb[None])[0]) if len(t) else float("nan")
+    n_videos = len(per_video)
+    if n_videos < 2 or np.array_equal(pa, pb):
+        value = float(statistic(np.arange(n_videos)[None])[0]) if n_videos else float("nan")
         return value, value
-    res = stats.bootstrap((t, pa, pb), statistic, n_resamples=n_resamples, batch=250,
-                          vectorized=True, paired=True, method="percentile",
+    res = stats.bootstrap((np.arange(n_videos),), statistic, n_resamples=n_resamples,
+                          batch=250, vectorized=True, method="percentile",
                           confidence_level=confidence_level,
                           rng=np.random.default_rng(random_state))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)

@@ -447,7 +447,8 @@ def paired_comparison(baseline, row, *, metric="accuracy", n_bootstrap=2000,
         ``n_folds``; ``t``, ``df`` and ``p`` (the corrected t-test; t and p are None with
         fewer than 2 folds or when every fold gives the same difference; p is 1.0 when every
         difference is 0); ``test_set_ci`` (95 % percentile interval of the pooled difference
-        under resampling of the test videos, models fixed).
+        under resampling of the test videos, models fixed; a video tested once per
+        repeat is drawn as one video).
 
     Examples
     --------
@@ -470,7 +471,8 @@ def paired_comparison(baseline, row, *, metric="accuracy", n_bootstrap=2000,
     y_true = np.concatenate([np.asarray(f["y_true"], dtype=str) for f in b_folds])
     pred_b = np.concatenate([np.asarray(f["y_pred"], dtype=str) for f in b_folds])
     pred_r = np.concatenate([np.asarray(f["y_pred"], dtype=str) for f in r_folds])
-    ci = paired_bootstrap_difference(y_true, pred_b, pred_r, metric=metric,
+    video = np.concatenate([np.asarray(f["test"], dtype=np.int64) for f in b_folds])
+    ci = paired_bootstrap_difference(y_true, pred_b, pred_r, metric=metric, groups=video,
                                      labels=b_folds[0]["labels"], n_resamples=n_bootstrap,
                                      random_state=random_state)
     return {"metric": metric,

@@ -136,3 +136,26 @@ def test_each_resample_scores_as_sklearn_does(metric):
     p[:, :15] = t[:, :15]
     expected = [score(t[i], p[i]) for i in range(6)]
     np.testing.assert_allclose(_resample_metric(t, p, 5, metric), expected)
+
+
+def test_a_video_predicted_once_per_repeat_is_resampled_as_one_video():
+    rng = np.random.default_rng(1)
+    y = np.repeat(["a", "b"], 40)
+    a, b = y.copy(), y.copy()
+    a[rng.random(80) < 0.4] = "a"
+    b[rng.random(80) < 0.2] = "b"
+    once = paired_bootstrap_difference(y, a, b, n_resamples=2000)
+    # two repeats with the same predictions: pooled as 160 independent videos the interval
+    # shrinks by about sqrt(2); drawn by video it is the single run's
+    twice = [np.tile(v, 2) for v in (y, a, b)]
+    pooled = paired_bootstrap_difference(*twice, n_resamples=2000)
+    by_video = paired_bootstrap_difference(*twice, groups=np.tile(np.arange(80), 2),
+                                           n_resamples=2000)
+    width = {k: v[1] - v[0] for k, v in dict(once=once, pooled=pooled, by=by_video).items()}
+    assert width["by"] == pytest.approx(width["once"], rel=0.1)
+    assert width["pooled"] < 0.8 * width["once"]
+    # videos predicted a different number of times (official splits 1, 2, 3)
+    uneven = paired_bootstrap_difference(np.r_[y, y[:10]], np.r_[a, a[:10]],
+                                         np.r_[b, b[:10]],
+                                         groups=np.r_[np.arange(80), np.arange(10)])
+    assert uneven[0] < uneven[1]
