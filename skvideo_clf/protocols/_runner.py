@@ -483,7 +483,7 @@ def paired_comparison(baseline, row, *, metric="accuracy", n_bootstrap=2000,
 
 
 def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
-                          n_bootstrap=2000, random_state=0):
+                          references=(), n_bootstrap=2000, random_state=0):
     """Every row against the baseline: corrected t-test over folds, Holm across the rows.
 
     Parameters
@@ -495,6 +495,10 @@ def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
     alpha : float, default=0.05
         Family-wise error rate of the verdicts (Holm's step-down procedure over the rows'
         two-sided p-values, :func:`~skvideo_clf.metrics.holm`).
+    references : sequence of str, default=()
+        Rows shown for reference (a chance row): their difference and t-test are
+        reported, but they are not among the tests Holm's correction counts, and their
+        verdict is ``"reference (not tested)"``.
     n_bootstrap, random_state
         Of the test-set interval (:func:`paired_comparison`).
 
@@ -529,11 +533,15 @@ def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
     out = {res["name"]: paired_comparison(base, res, metric=metric, n_bootstrap=n_bootstrap,
                                           random_state=random_state)
            for res in results if res["name"] != baseline}
-    adjusted = holm([c["p"] for c in out.values()])
-    for cmp, p_holm in zip(out.values(), adjusted, strict=True):
-        cmp["p_holm"] = _finite_or_none(p_holm)
+    tested = [name for name in out if name not in set(references)]
+    adjusted = holm([out[name]["p"] for name in tested])
+    for name, cmp in out.items():
         cmp["alpha"] = alpha
-        cmp["verdict"] = _verdict(cmp, alpha)
+        if name in tested:
+            cmp["p_holm"] = _finite_or_none(adjusted[tested.index(name)])
+            cmp["verdict"] = _verdict(cmp, alpha)
+        else:
+            cmp["p_holm"], cmp["verdict"] = None, "reference (not tested)"
     return out
 
 

@@ -53,6 +53,13 @@ def test_holm_across_rows_and_verdicts():
     assert out["steady loss"]["verdict"] == "lower"
     assert out["small noisy"]["verdict"] == "no evidence of a difference"
     assert out["same"]["verdict"] == "identical on every fold"
+    # a chance row is reported, not counted among the tests
+    chance = _row("Chance", [0.5, 0.5, 0.5, 0.5, 0.5])
+    ref = compare_with_baseline([*rows, chance], "base", references=["Chance"],
+                                n_bootstrap=100)
+    assert ref["Chance"]["verdict"] == "reference (not tested)"
+    assert ref["Chance"]["p_holm"] is None and ref["Chance"]["diff"] is not None
+    assert [ref[n]["p_holm"] for n in out] == [out[n]["p_holm"] for n in out]
     one = compare_with_baseline([_row("b", [0.5]), _row("r", [0.9])], "b", n_bootstrap=50)
     assert one["r"]["verdict"] == "untested: needs 2 or more folds" and one["r"]["p"] is None
     flat = compare_with_baseline([_row("b", [0.5, 0.5]), _row("r", [0.6, 0.6])], "b",
