@@ -14,12 +14,15 @@ Prints:
    frame used, time to first frame, end to end vs decode-only + network-only in the same
    run, the nearest-keyframe mode, and the decode pool's frames/s with 1 and 2 workers and
    a no-op network; each case 3 times, min / median / max of the ratios.
+5b. with ``--decode-pool`` (only): the decode pool alone (no-op network) with 1 and 2
+   workers, beside the pool before it moved onto torch's DataLoader and bare OpenCV
+   processes doing the same decoding and resizing; 3 runs, min / median / max.
 6. with ``--pool DIR`` (only): InceptionV3 end to end (float16 on CUDA) with 0, 1, 2, 4, 8
    and 15 decode-pool workers over the bare network on the same device, and the pool alone
    with a no-op network, on the real clips in DIR.
 
 Usage: python benchmarks/featurize.py [--quick] [--device cpu|cuda] [--backbones [--n-frames N]]
-       [--long [DIR]] [--only-long] [--pool DIR [--repeat N]]
+       [--long [DIR]] [--only-long] [--pool DIR [--repeat N]] [--decode-pool]
 """
 
 from __future__ import annotations
@@ -140,7 +143,13 @@ def main():
                         help="only section 6: the decode pool feeding the network on "
                              "--device, over the real clips in DIR")
     parser.add_argument("--repeat", type=int, default=2, help="clips repeated (--pool)")
+    parser.add_argument("--decode-pool", action="store_true",
+                        help="only section 5b: the decode pool alone, 1 and 2 workers, "
+                             "beside the pool before it and bare OpenCV processes")
     args = parser.parse_args()
+    if args.decode_pool:
+        decode_pool_scaling(75 if args.quick else 299, 1 if args.quick else 3, args.quick)
+        return
     if args.pool:
         pool_feeding_network(args)
         return
@@ -349,9 +358,13 @@ def long_videos(args):
 
 
 def decode_pool_scaling(size, reps, quick=False, fallback=()):
-    """The decode pool on short clips with a no-op network, 1 and 2 workers, beside a bare
-    baseline (plain OpenCV processes doing the same decoding and resizing)."""
+    """The decode pool on short clips with a no-op network, 1 and 2 workers: today's pool
+    (torch's DataLoader), the pool before it (shared-memory blocks; benchmarks/_pool_before.py)
+    and a bare baseline (plain OpenCV processes doing the same decoding and resizing), each
+    ``reps`` times, interleaved, in one run."""
     import multiprocessing as mp
+
+    import _pool_before  # benchmarks/ is this script's folder: first on sys.path
 
     from skvideo_clf.features._base import _Job
     from skvideo_clf.features._decode_pool import DecodePool, _decode_cost
@@ -363,8 +376,14 @@ def decode_pool_scaling(size, reps, quick=False, fallback=()):
     # bare baseline: n plain processes, each decoding and resizing a fixed, balanced share
     # with OpenCV (one thread), no queue, no shared memory: the machine's own scaling
     order = sorted(jobs, key=_decode_cost, reverse=True)
-    rates, bare = {1: [], 2: []}, {1: [], 2: []}
-    list(DecodePool(1, size=size).run(jobs[:1]))  # the fork server starts once per process
+    pools = {"DataLoader pool": DecodePool, "pool before": _pool_before.DecodePool}
+    rates = {(name, n): [] for name in (*pools, "bare OpenCV") for n in (1, 2)}
+    # the fork server starts once per process, preloading the library and torch
+    list(DecodePool(1, size=size).run(jobs[:1]))
+    list(_pool_before.DecodePool(1, size=size).run(jobs[:1]))
+    print(f"[5b] decode pool alone, no-op network: {len(jobs)} jobs of "
+          f"{[os.path.basename(c) for c in clips]}, "
+          f"{sum(len(j.indices) for j in jobs)} frames resized to {size}, {reps} runs")
     with mp.get_context("forkserver").Pool(2) as procs:
         procs.map(abs, [0, 0])  # started before timing
         for _ in range(reps):
@@ -372,25 +391,31 @@ def decode_pool_scaling(size, reps, quick=False, fallback=()):
                 shares = [[(j.source, len(j.indices)) for j in order[w::n]] for w in range(n)]
                 start = time.perf_counter()
                 got = sum(procs.map(_bare_decode, [(share, size) for share in shares]))
-                bare[n].append(got / (time.perf_counter() - start))
-                start = time.perf_counter()
-                got = sum(len(e[3]) for e in DecodePool(n, size=size).run(jobs)
-                          if e[0] == "frames")
-                rates[n].append(got / (time.perf_counter() - start))
-    for n in (1, 2):
-        print(f"    decode pool, {n} worker(s), no-op network: {_stats(rates[n])} frames/s; "
-              f"bare OpenCV in {n} process(es): {_stats(bare[n])} frames/s")
-    print(f"    2 workers / 1 worker: {_stats(np.divide(rates[2], rates[1]))} (goal >= 1.7); "
-          f"bare 2 processes / 1: {_stats(np.divide(bare[2], bare[1]))} (the machine's "
-          f"ceiling in the same run); pool / bare at 2: "
-          f"{_stats(np.divide(rates[2], bare[2]))}")
+                rates["bare OpenCV", n].append(got / (time.perf_counter() - start))
+                for name, pool in pools.items():  # workers started within the timing
+                    start = time.perf_counter()
+                    got = sum(len(e[3]) for e in pool(n, size=size).run(jobs)
+                              if e[0] == "frames")
+                    rates[name, n].append(got / (time.perf_counter() - start))
+    for (name, n), values in rates.items():
+        print(f"    {name:16s} {n} worker(s): {_stats(values)} frames/s")
+    bare1, bare2 = (np.array(rates["bare OpenCV", n]) for n in (1, 2))
+    print(f"    bare OpenCV 2 / 1: {_stats(bare2 / bare1)} (the machine's ceiling)")
+    for name in pools:
+        one, two = (np.array(rates[name, n]) for n in (1, 2))
+        print(f"    {name:16s} 2 / 1: {_stats(two / one)} (goal >= 1.7); / bare at 2: "
+              f"{_stats(two / bare2)} (goal >= 0.9)")
+    at1, at2 = (np.array(rates["DataLoader pool", n]) / np.array(rates["pool before", n])
+                for n in (1, 2))
+    print(f"    DataLoader pool / pool before: 1 worker {_stats(at1)}, 2 workers {_stats(at2)} "
+          "(goal >= 0.95)")
 
 
 def _bare_decode(args):
     """Decode and resize ``[(path, n_frames), ...]`` with plain OpenCV; frames done."""
     import cv2
 
-    from skvideo_clf.features._decode_pool import _resize
+    from skvideo_clf.features._decode_loader import resize
 
     share, size = args
     cv2.setNumThreads(1)
@@ -401,7 +426,7 @@ def _bare_decode(args):
             ok, frame = cap.read()
             if not ok:
                 break
-            _resize(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), size)
+            resize(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), size)
             done += 1
         cap.release()
     return done

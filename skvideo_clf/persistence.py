@@ -129,7 +129,8 @@ def read_model_header(path) -> dict:
     FileNotFoundError
         No such file.
     ModelFileError
-        The file is not a skvideo-clf model file.
+        The file is not a skvideo-clf model file, is one of a newer format (upgrade
+        skvideo-clf to read it), or its header is not a JSON object.
 
     Examples
     --------
@@ -148,16 +149,34 @@ def read_model_header(path) -> dict:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Model file not found: {path!r}")
     with open(path, "rb") as f:
-        magic = f.read(len(MODEL_MAGIC))
+        magic = f.readline(len(MODEL_MAGIC) + 16)
         if magic != MODEL_MAGIC:
-            raise ModelFileError(
-                f"{path!r} is not a skvideo-clf model file (it lacks the header that "
-                "`skvideo-clf fit` writes). Make one with `skvideo-clf fit DATA_DIR -o "
-                f"{os.path.basename(path)}`.")
+            _refuse_magic(path, magic)
         try:
-            return json.loads(f.readline().decode("utf-8"))
+            header = json.loads(f.readline().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelFileError(f"{path!r}: the model header is damaged ({exc}).") from exc
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{path!r}: the model header is damaged (a JSON "
+                             f"{type(header).__name__} where an object of metadata belongs).")
+    return header
+
+
+def _refuse_magic(path, magic):
+    """A file without this format's first line: another format version, or no model."""
+    prefix = MODEL_MAGIC.split(b" ")[0] + b" "
+    version = magic[len(prefix):].strip() if magic.startswith(prefix) else b""
+    ours = int(MODEL_MAGIC[len(prefix):])
+    if version.isdigit() and int(version) > ours:
+        raise ModelFileError(
+            f"{path!r} was written by a newer version of skvideo-clf (model file format "
+            f"{int(version)}; this is skvideo-clf {skvideo_clf.__version__}, which reads "
+            f"format {ours}): upgrade skvideo-clf (pip install --upgrade skvideo-clf) to "
+            "load it.")
+    raise ModelFileError(
+        f"{path!r} is not a skvideo-clf model file (it lacks the header that "
+        "`skvideo-clf fit` writes). Make one with `skvideo-clf fit DATA_DIR -o "
+        f"{os.path.basename(path)}`.")
 
 
 def load_model(path):
@@ -188,7 +207,8 @@ def load_model(path):
     FileNotFoundError
         No such file.
     ModelFileError
-        Not a skvideo-clf model file, written by another version, or cut off.
+        Not a skvideo-clf model file (or a newer format of one), a damaged header (not a
+        JSON object, no payload digest), written by another version, or cut off.
 
     Examples
     --------
@@ -222,7 +242,12 @@ def load_model(path):
         f.readline()
         payload = f.read()
     expected = header.get("payload_blake2b")
-    if expected is not None and _payload_digest(payload) != expected:
+    if not isinstance(expected, str):  # every file save_model writes has one
+        raise ModelFileError(
+            f"{os.fspath(path)!r} has no payload digest in its header, so a damaged or "
+            "altered payload could not be detected; it was not written by save_model. "
+            "Refit it, or save the estimator again with skvideo_clf.persistence.save_model.")
+    if _payload_digest(payload) != expected:
         raise ModelFileError(
             f"{os.fspath(path)!r} is damaged or incomplete: its payload does not match the "
             "digest in its header (a changed byte, a bad copy or an interrupted transfer); "

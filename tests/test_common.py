@@ -10,6 +10,8 @@ No hand-kept list: a new public estimator is checked as soon as it is exported, 
 - Samplers, in addition: imbalanced-learn's ``parametrize_with_checks``.
 - Featurizers take videos, not 2-D rows: the API checks that need no data, clone and
   pickle round trips, and fit/transform of tiny in-memory videos.
+- Video classifiers (tagged ``input_tags.two_d_array = False``: meta-estimators over a
+  video pipeline) likewise: the API checks, and fit/predict/clone/pickle on tiny videos.
 
 Expected failures live in one dict, :data:`EXPECTED_FAILED`, each with its reason.
 """
@@ -23,6 +25,8 @@ from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
@@ -35,6 +39,14 @@ _SMALL_NET = dict(max_epochs=10, batch_size=128, lr=0.05, random_state=0)
 def _mean_colour(frames):
     """A featurizer function for FunctionFrameTransformer: the mean RGB of each frame."""
     return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+
+def _video_pipeline():
+    """Videos -> mean colour of 2 frames -> pooled -> logistic regression."""
+    from skvideo_clf.features import FunctionFrameTransformer, TemporalPooling
+
+    return make_pipeline(FunctionFrameTransformer(_mean_colour, sequence_length=2),
+                         TemporalPooling(), StandardScaler(), LogisticRegression())
 
 
 def _tested_instances(cls):
@@ -77,6 +89,11 @@ def _tested_instances(cls):
                                          preprocessing={"input_size": 32}, sequence_length=2,
                                          random_state=0)],
         "FunctionFrameTransformer": [dict(func=_mean_colour, sequence_length=2)],
+        # video classifiers: a meta-estimator over a tiny video pipeline
+        "ClipAveragingClassifier": [dict(estimator=_video_pipeline(), n_clips=2),
+                                    dict(estimator=_video_pipeline(), n_clips=3,
+                                         sampling="random", frames_per_clip=2,
+                                         fit_on="clips", random_state=0)],
     }
     if name not in variants:
         raise NotImplementedError(f"{name} is a new estimator: say in _tested_instances "
@@ -125,7 +142,11 @@ _LABEL = {id(est): label for label, est in _LABELED}
 _FEATURIZERS = {cls for _, cls in all_estimators("featurizer")}
 _SAMPLERS = {cls for _, cls in all_estimators("sampler")}
 
-TWO_D = [est for _, est in _LABELED if type(est) not in _FEATURIZERS]
+VIDEO_CLASSIFIERS = [(label, est) for label, est in _LABELED if type(est) not in _FEATURIZERS
+                     and not est.__sklearn_tags__().input_tags.two_d_array]
+_VIDEO_CLASSIFIER_TYPES = {type(est) for _, est in VIDEO_CLASSIFIERS}
+TWO_D = [est for _, est in _LABELED
+         if type(est) not in _FEATURIZERS | _VIDEO_CLASSIFIER_TYPES]
 SAMPLERS = [est for _, est in _LABELED if type(est) in _SAMPLERS]
 FEATURIZERS = [(label, est) for label, est in _LABELED if type(est) in _FEATURIZERS]
 
@@ -142,7 +163,8 @@ def test_discovery_finds_every_kind():
     assert {"LSTMClassifier", "Chi2SVC", "LateFusionClassifier", "TemporalPooling",
             "BootstrapSampler", "SpatioTemporalOversampler", "InceptionFrameTransformer",
             "LowLevelFrameTransformer", "OpticalFlowTransformer"} <= names
-    assert len(TWO_D) + len(FEATURIZERS) == len(_LABELED) and len(SAMPLERS) == 3
+    assert len(TWO_D) + len(FEATURIZERS) + len(VIDEO_CLASSIFIERS) == len(_LABELED)
+    assert len(SAMPLERS) == 3 and "ClipAveragingClassifier" in names
     # an expected failure must name a tested instance, or it would never apply
     assert {lab for lab, _ in EXPECTED_FAILED} <= names
 
@@ -171,9 +193,9 @@ _FEATURIZER_API_CHECKS = [
 ]
 
 
-def _featurizer_params():
+def _featurizer_params(estimators=FEATURIZERS):
     params = []
-    for label, est in FEATURIZERS:
+    for label, est in estimators:
         for check in _FEATURIZER_API_CHECKS:
             key = (label, check.__name__)
             marks = ()
@@ -220,4 +242,30 @@ def test_featurizer_fit_transform_clone_pickle(estimator, videos):
     # a clone of the fitted featurizer has its parameters and none of its fitted state
     twin = clone(est)
     assert twin.get_params() == estimator.get_params()
+    assert not [k for k in vars(twin) if k.endswith("_") and not k.startswith("_")]
+
+
+# ----------------------------------------------------------------------------- video classifiers
+@pytest.mark.parametrize("estimator, check", _featurizer_params(VIDEO_CLASSIFIERS))
+def test_video_classifier_api(estimator, check):
+    check(type(estimator).__name__, clone(estimator))
+
+
+@pytest.mark.parametrize("estimator", [est for _, est in VIDEO_CLASSIFIERS],
+                         ids=[label for label, _ in VIDEO_CLASSIFIERS])
+def test_video_classifier_fit_predict_clone_pickle(estimator, tiny_videos):
+    videos, y, _ = tiny_videos
+    est = clone(estimator).fit(videos, y)
+    assert list(est.classes_) == sorted(set(y))
+    proba = est.predict_proba(videos)
+    assert proba.shape == (len(videos), len(est.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    pred = est.predict(videos)
+    assert pred.shape == (len(videos),) and set(pred) <= set(y)
+    # mean colours tell the tiny classes apart well above chance (1/8)
+    assert np.mean(pred == y) > 0.5
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(restored.predict_proba(videos), proba)
+    twin = clone(est)
+    assert twin.get_params().keys() == estimator.get_params().keys()
     assert not [k for k in vars(twin) if k.endswith("_") and not k.startswith("_")]

@@ -7,8 +7,10 @@ fault with tiny inputs; ``test_bad_input.BAD_INPUT_KINDS`` counts them.
 
 import csv
 import errno
+import functools
 import json
 import os
+import re
 import shutil
 import signal
 import warnings
@@ -112,7 +114,12 @@ def _as_fitted_on_cuda(half=False):
         feats.backbone_.module = feats.module_ = copy.deepcopy(feats.module_).half()
         feats.half = True
     feats.device_ = "cuda"
-    feats._network_args = tuple("cuda" if a == "cpu" else a for a in feats._network_args)
+    args = list(feats._network_args)
+    args[4:6] = ["cuda", bool(half)]  # (.., device, half, output), as a GPU fit records them
+    feats._network_args = tuple(args)
+    # what n_jobs workers rebuild: the recipe holds the same arguments
+    feats._rebuild = functools.partial(feats._rebuild.func, feats._network_args,
+                                       *feats._rebuild.args[1:])
     return feats, video, expected
 
 
@@ -424,3 +431,271 @@ def test_ctrl_c_during_fit_command_exits_130_and_writes_nothing(folder, tmp_path
     captured = capsys.readouterr()
     assert "interrupted" in captured.err and "Saved" not in captured.out
     assert out.read_bytes() == b"the previous model"
+
+
+# ===================================================================== issue 24
+# --------------------------------------------------------------------- -o naming an input (1)
+def _same_bytes(path, before):
+    return open(path, "rb").read() == before
+
+
+def test_predict_output_naming_an_input_is_refused(cheap_model, tmp_path, monkeypatch, capsys):
+    from skvideo_clf.cli import _model_commands
+
+    path, videos = cheap_model
+    opened = []
+    monkeypatch.setattr(_model_commands, "open_model", lambda *a, **k: opened.append(a))
+    video, model_bytes = videos[0], open(path, "rb").read()
+    video_bytes = open(video, "rb").read()
+    link = tmp_path / "link.csv"
+    link.symlink_to(video)  # a second name of the video: compared resolved
+    for out, what in ((video, "a video"), (path, "the model"), (link, "a video")):
+        assert main(["predict", path, str(video), "-o", str(out)]) == EXIT_USAGE
+        err = capsys.readouterr().err
+        assert what in err and repr(os.path.realpath(out)) in err
+    assert opened == []  # refused before the model was loaded
+    assert _same_bytes(video, video_bytes) and _same_bytes(path, model_bytes)
+
+
+def test_fit_output_naming_a_training_video_is_refused(folder, cheap_cli, capsys):
+    video = sorted(folder.rglob("*.avi"))[-1]
+    before = open(video, "rb").read()
+    assert main(["fit", str(folder), "-o", str(video), "--weights", "none"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "a video of the input" in err and repr(str(video.resolve())) in err
+    assert cheap_cli == [] and _same_bytes(video, before)
+
+
+def test_evaluate_report_dir_clashing_with_an_input_is_refused(cheap_model, folder, tmp_path,
+                                                               capsys):
+    path, _ = cheap_model
+    inside = folder / "report"  # would become a class folder of the dataset
+    assert main(["evaluate", path, str(folder), "--report-dir", str(inside)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "the dataset folder" in err and repr(str(folder.resolve())) in err
+    assert not inside.exists()
+    assert main(["evaluate", path, str(folder), "--report-dir", path]) == EXIT_USAGE
+    assert "the model" in capsys.readouterr().err
+
+
+def test_extract_out_inside_the_dataset_is_refused(folder, tmp_path, capsys):
+    for out in (folder, folder / "features"):
+        assert main(["extract", str(folder), str(out), "--weights", "none"]) == EXIT_USAGE
+        assert "the dataset folder" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["a", "b"]  # nothing written there
+
+
+def test_compare_out_inside_the_dataset_is_refused(folder, capsys):
+    out = folder / "report"
+    code = main(["compare", str(folder), "--protocol", "seed004-table2", "--quick",
+                 "--backbone", "lowlevel:hsv", "-o", str(out)])
+    assert code == EXIT_USAGE
+    assert "the dataset folder" in capsys.readouterr().err and not out.exists()
+
+
+def test_output_folder_writability_is_tried_not_asked(folder, tmp_path, cheap_cli,
+                                                      monkeypatch, capsys):
+    import tempfile
+
+    # root passes os.access everywhere; a read-only export still refuses the write
+    monkeypatch.setattr(os, "access", lambda *a, **k: True)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / "ro" / "m.skvc"
+    assert main(["fit", str(folder), "-o", str(out), "--weights", "none"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "not writable" in err and str(tmp_path) in err and cheap_cli == []
+
+
+# --------------------------------------------------------------------- extract --fingerprint (2)
+def test_extract_fingerprint_full_recomputes_a_replaced_video(tmp_path, monkeypatch, capsys):
+    from skvideo_clf.cli import _extract
+
+    monkeypatch.setattr(_extract, "make_featurizer", lambda args, **kw:
+                        FunctionFrameTransformer(pixel_mean, sequence_length=2))
+    data = tmp_path / "data"
+    (data / "a").mkdir(parents=True)
+    (data / "b").mkdir()
+    dark, light = _clip(tmp_path / "dark.avi", level=0), _clip(tmp_path / "light.avi", level=120)
+    size = max(os.path.getsize(dark), os.path.getsize(light))
+    for p in (dark, light):  # pad to one size: AVI readers ignore trailing bytes
+        with open(p, "ab") as f:
+            f.write(b"\0" * (size - os.path.getsize(p)))
+    target = data / "a" / "v.avi"
+    shutil.copy2(dark, target)
+    _clip(data / "b" / "w.avi", level=60)
+    out = tmp_path / "feats"
+    args = ["extract", str(data), str(out), "--weights", "none", "--quiet"]
+    assert main([*args, "--fingerprint", "full"]) == 0
+    first, _, _, videos = load_extracted(out)
+    st = os.stat(target)
+    shutil.copyfile(light, target)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    capsys.readouterr()
+    assert main([*args, "--fingerprint", "full"]) == 0
+    assert "; 1 computed now)" in capsys.readouterr().out
+    again, _, _, _ = load_extracted(out)
+    i = videos.index(str(target))
+    assert not np.allclose(first[i], again[i]) and np.allclose(first[1 - i], again[1 - i])
+    np.testing.assert_allclose(
+        again[i], FunctionFrameTransformer(pixel_mean, sequence_length=2).fit_transform(
+            [str(light)])[0], rtol=1e-6)
+
+
+# --------------------------------------------------------------------- multi-label weights (3)
+def test_multilabel_balanced_keeps_an_always_on_label():
+    from skvideo_clf.neural import LSTMClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 3, 4)).astype(np.float32)
+    Y = np.zeros((24, 3), int)
+    Y[:, 0] = X[:, :, 0].mean(axis=1) > 0  # an ordinary label
+    Y[:, 1] = 1  # on every video
+    Y[:3, 2] = 1  # a rare label
+    clf = LSTMClassifier(hidden_sizes=(8,), max_epochs=30, lr=0.05, class_weight="balanced",
+                         random_state=0).fit(X, Y)
+    n_pos = Y.sum(axis=0)
+    np.testing.assert_allclose(clf.class_weight_, [(24 - n_pos[0]) / n_pos[0], 1.0, 7.0])
+    assert clf.predict(X)[:, 1].all()  # the always-on label is predicted on every video
+    Y[:, 2] = 0  # a label on no video: weight 1, no refusal
+    none = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, class_weight="balanced",
+                          random_state=0).fit(X, Y)
+    assert none.class_weight_[1:].tolist() == [1.0, 1.0]
+
+
+# --------------------------------------------------------------------- linked class folder (5)
+def test_class_folder_linked_to_the_data_root_is_refused_naming_both_paths(folder, capsys):
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    with pytest.raises(ValueError) as exc:
+        load_video_folder(folder)
+    both = re.search(r"'([^']+)' \(class 'loop'\) and '([^']+)' \(class '(a|b)'\)",
+                     str(exc.value))
+    assert both is not None, str(exc.value)  # the second path, then the first, both named
+    second, first, cls = both.groups()
+    assert second.startswith(str(folder / "loop" / cls)) and first.startswith(str(folder / cls))
+    assert os.path.samefile(first, second)
+    assert main(["fit", str(folder), "--weights", "none"]) == EXIT_DATA
+    assert "same file" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------- single-class fit (8)
+def test_fit_on_a_single_class_is_exit_3_with_one_message(folder, cheap_cli, capsys):
+    shutil.rmtree(folder / "b")
+    assert main(["fit", str(folder), "--weights", "none"]) == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "holds one class ('a')" in err and "two or more class folders" in err
+    assert "unexpected" not in err and cheap_cli == []
+
+
+# --------------------------------------------------------------------- model files (9)
+def test_model_file_holding_a_plain_estimator_is_exit_4(folder, tmp_path, capsys):
+    clf = LogisticRegression().fit([[0.0], [1.0]], ["a", "b"])
+    path = save_model(tmp_path / "plain.skvc", clf)
+    video = next(folder.rglob("*.avi"))
+    assert main(["predict", path, str(video)]) == EXIT_MODEL
+    err = capsys.readouterr().err
+    assert "LogisticRegression" in err and "no frame featurizer" in err
+
+
+def test_model_header_that_is_a_json_list_is_exit_4(folder, tmp_path, capsys):
+    path = tmp_path / "list.skvc"
+    path.write_bytes(MODEL_MAGIC + b'["a", "b"]\n' + b"payload")
+    with pytest.raises(ModelFileError, match="damaged.*JSON list"):
+        load_model(path)
+    assert main(["predict", str(path), str(next(folder.rglob("*.avi")))]) == EXIT_MODEL
+    assert "list.skvc" in capsys.readouterr().err
+
+
+def test_model_file_of_a_newer_format_says_upgrade(cheap_model, tmp_path, capsys):
+    path, videos = cheap_model
+    newer = tmp_path / "newer.skvc"
+    newer.write_bytes(b"SKVIDEO-CLF-MODEL 2\n" + open(path, "rb").read()[len(MODEL_MAGIC):])
+    assert main(["predict", str(newer), str(videos[0])]) == EXIT_MODEL
+    err = capsys.readouterr().err
+    assert "newer version of skvideo-clf" in err and "upgrade" in err
+    assert "not a skvideo-clf model file" not in err
+
+
+def test_model_header_without_a_digest_is_refused(cheap_model, tmp_path, capsys):
+    path, videos = cheap_model
+    with open(path, "rb") as f:
+        magic, header, payload = f.readline(), json.loads(f.readline()), f.read()
+    del header["payload_blake2b"]
+    bare = tmp_path / "bare.skvc"
+    bare.write_bytes(magic + json.dumps(header).encode() + b"\n" + payload)
+    with pytest.raises(ModelFileError, match="no payload digest"):
+        load_model(bare)
+    assert main(["predict", str(bare), str(videos[0])]) == EXIT_MODEL
+
+
+# --------------------------------------------------------------------- full disk (10)
+def _enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as write() raises it: no name
+
+
+def test_full_disk_under_extract_names_the_file(folder, tmp_path, monkeypatch, capsys):
+    from skvideo_clf.cli import _extract
+
+    monkeypatch.setattr(_extract, "make_featurizer", lambda args, **kw:
+                        FunctionFrameTransformer(pixel_mean, sequence_length=2))
+    monkeypatch.setattr(np, "savez", _enospc)
+    out = tmp_path / "feats"
+    assert main(["extract", str(folder), str(out), "--weights", "none", "--quiet"]) == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "No space left" in err and str(out / "a" / "v_a_g01_c01.npz") in err
+    assert not list(out.rglob("*.npz")) and not list(out.rglob(".tmp-*"))
+
+
+def test_full_disk_under_compare_names_the_report_folder(folder, tmp_path, monkeypatch, capsys):
+    from skvideo_clf.protocols import _runner
+
+    monkeypatch.setattr(_runner, "run_rows", _enospc)  # the first fold result to save
+    out = tmp_path / "report"
+    code = main(["compare", str(folder), "--protocol", "seed004-table2", "--quick",
+                 "--backbone", "lowlevel:hsv", "--folds", "2", "-o", str(out), "--quiet"])
+    assert code == EXIT_DATA
+    err = capsys.readouterr().err
+    assert "No space left" in err and repr(str(out)) in err
+
+
+# --------------------------------------------------------------------- relative --cache (11)
+def test_relative_cache_is_stored_resolved(folder, tmp_path, monkeypatch):
+    from skvideo_clf.cli import _model_commands
+    from skvideo_clf.cli._pipeline import featurizer_params
+
+    def build(args, *, weights, verbose=0):  # the cheap pipeline, with the --cache it is given
+        memory = featurizer_params(args)["memory"]
+        return _cheap_pipeline(memory=memory)
+
+    monkeypatch.setattr(_model_commands, "build_pipeline", build)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert main(["fit", str(folder), "-o", "m.skvc", "--cache", "cache", "--weights", "none",
+                 "--quiet"]) == 0
+    model, _ = load_model(tmp_path / "work" / "m.skvc")
+    assert model.named_steps["features"].memory == str(tmp_path / "work" / "cache")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    video = str(next(folder.rglob("*.avi")))
+    assert main(["predict", str(tmp_path / "work" / "m.skvc"), video, "--quiet"]) == 0
+    assert list(elsewhere.iterdir()) == []  # no relative cache folder recreated here
+
+
+# --------------------------------------------------------------------- CUDA float16 model (12)
+def test_a_float16_cuda_featurizer_rebuilds_in_float32_in_workers(tmp_path):
+    feats, _, _ = _as_fitted_on_cuda(half=True)
+    videos = [_clip(tmp_path / f"v{i}.avi", level=30 * i) for i in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # random weights: tests only
+        expected = InceptionFrameTransformer(weights=None, input_size=75, sequence_length=2,
+                                             random_state=0).fit(videos).transform(videos)
+    path = save_model(tmp_path / "gpu_half.skvc", feats)
+    with pytest.warns(UserWarning, match="float16 -> float32"):
+        loaded, _ = load_model(path)
+    # n_jobs workers rebuild the network from its recipe: the CPU's float32 one
+    got = loaded.set_params(n_jobs=2).transform(videos)
+    assert np.linalg.norm(got - expected) / np.linalg.norm(expected) < 1e-2

@@ -9,13 +9,22 @@ Exit codes (scripts can rely on them):
 
 =====  ==============================================================================
 0      success
-1      an unexpected failure (a bug: please report it with the ``--debug`` traceback)
-2      bad command line (argparse)
-3      bad input data: missing folder or file, no videos, unreadable video, unknown class;
-       or an output that cannot be written (full or read-only disk), naming the path
-4      bad model file: not a skvideo-clf model, damaged (payload digest mismatch), not a
-       fitted pipeline, or written by another skvideo-clf version
-5      no InceptionV3 weights available (the message says exactly how to get them)
+1      an unexpected failure (a bug: rerun with ``--debug`` for the traceback, and
+       report it)
+2      bad command line: a bad option value, an unknown ``--backbone`` (the message
+       lists the known ones), or an output (``-o``, ``OUT``, ``--report-dir``) that is
+       a folder, is not writable, or would replace an input (a video, the model) or lie
+       inside ``DATA_DIR`` (named by its resolved path); all checked before any work
+3      bad input data: missing folder or file, no videos, one class where ``fit`` needs
+       two, one video reached by two paths (a linked class folder), an unreadable video,
+       an unknown class; or an output that cannot be written (full or read-only disk),
+       naming the path
+4      bad model file: not a skvideo-clf model, written by a newer skvideo-clf (upgrade)
+       or another version, a damaged header (not a JSON object, no payload digest) or
+       payload (digest mismatch), not a fitted pipeline that reads videos
+5      what the backbone needs is missing on this machine: no weights available, or its
+       optional package (``torchvision``, ``timm``, ``open_clip``) is not installed; the
+       message says exactly how to get them (the ``pip install`` command)
 130    interrupted (Ctrl-C): training is aborted and no model file is written; cache and
        ``extract`` entries finished before the interrupt are kept, so a rerun resumes
 =====  ==============================================================================
@@ -23,6 +32,7 @@ Exit codes (scripts can rely on them):
 
 from __future__ import annotations
 
+import os
 import sys
 
 # Old import paths (``from skvideo_clf.cli import save_model``) of what moved into the library.
@@ -39,6 +49,7 @@ from ._common import (  # noqa: F401  (exit codes: importable for scripts and te
     EXIT_USAGE,
     EXIT_WEIGHTS,
     CLIError,
+    output_of,
 )
 from ._compare import cmd_compare
 from ._demo import cmd_demo
@@ -57,6 +68,15 @@ __all__ = [
     "read_model_header",
     "save_model",
 ]
+
+def _where(exc, args):
+    """The path a failed write names: its own file, else the command's output."""
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if name and not os.path.basename(name).startswith(".tmp-"):
+        return f" {name!r}"
+    output = output_of(args)
+    return f" under {output!r}" if output is not None else ""
+
 
 _COMMANDS = {"compare": cmd_compare, "demo": cmd_demo, "fit": cmd_fit, "predict": cmd_predict,
              "evaluate": cmd_evaluate, "extract": cmd_extract}
@@ -108,11 +128,11 @@ def main(argv=None):
             print(f"skvideo-clf {args.command}: error: {exc}", file=sys.stderr)
             return EXIT_DATA
         if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
-            # a write the command did not anticipate (a report, a figure): name the file
-            where = f" {exc.filename!r}" if exc.filename else ""
-            print(f"skvideo-clf {args.command}: error: could not write{where}: "
-                  f"{exc.strerror or exc}. Free space or choose another place.",
-                  file=sys.stderr)
+            # a write the command did not anticipate (a report, a figure): name the file,
+            # else (a failed write() names none) the output the command was writing
+            print(f"skvideo-clf {args.command}: error: could not write"
+                  f"{_where(exc, args)}: {exc.strerror or exc}. Free space or choose "
+                  "another place.", file=sys.stderr)
             return EXIT_DATA
         print(f"skvideo-clf {args.command}: unexpected error: {type(exc).__name__}: {exc}\n"
               "Run again with --debug for the traceback, and report it if it looks like a "

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from ..persistence import ModelFileError, load_model, read_model_header
@@ -46,8 +48,11 @@ def device(name):
         raise CLIError(str(exc), EXIT_USAGE) from None
 
 
-def load_folder(data_dir, args, subset):
-    """``(videos, y, groups)`` of DATA_DIR, or a :class:`CLIError` that names the layout."""
+def load_folder(data_dir, args, subset, *, min_classes=1, purpose="fitting"):
+    """``(videos, y, groups)`` of DATA_DIR, or a :class:`CLIError` that names the layout.
+
+    ``min_classes=2``: one class is refused (exit 3) with :func:`one_class_error`.
+    """
     from ..datasets import load_video_folder
 
     root = Path(data_dir)
@@ -59,11 +64,22 @@ def load_folder(data_dir, args, subset):
                        "sub-folder of videos per class.")
     split_dir = getattr(args, "split_dir", None)
     try:
-        return load_video_folder(root, split_dir=split_dir, split=getattr(args, "split", 1),
-                                 subset=subset, return_groups=True)
+        videos, y, groups = load_video_folder(root, split_dir=split_dir,
+                                              split=getattr(args, "split", 1),
+                                              subset=subset, return_groups=True)
     except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
         raise CLIError(f"{exc} Expected layout: {str(root)}/<class>/<video>.avi (UCF101 "
                        "style).") from exc
+    classes = sorted(set(y.tolist()))
+    if len(classes) < min_classes:
+        raise one_class_error(data_dir, classes, purpose)
+    return videos, y, groups
+
+
+def one_class_error(data_dir, classes, purpose):
+    """The one message for a dataset of a single class where two or more are needed."""
+    return CLIError(f"{str(data_dir)!r} holds one class ({classes[0]!r}); {purpose} needs "
+                    "two or more class folders (DATA_DIR/<class>/<video>).", EXIT_DATA)
 
 
 def open_model(path, *, header_only=False):
@@ -99,10 +115,29 @@ def _check_fitted_classifier(model, path):
     except (NotFittedError, AttributeError) as exc:
         raise CLIError(f"{str(path)!r} holds a {what} that was never fitted ({exc}); make "
                        "one with `skvideo-clf fit DATA_DIR -o MODEL`.", EXIT_MODEL) from None
+    if not _reads_videos(model):
+        raise CLIError(f"{str(path)!r} holds a {what} with no frame featurizer: it takes "
+                       "feature arrays, not video files. Make a model that starts from "
+                       "videos with `skvideo-clf fit DATA_DIR -o MODEL` (or save_model a "
+                       "pipeline whose first step is a featurizer of skvideo_clf.features).",
+                       EXIT_MODEL)
+
+
+def _reads_videos(model):
+    """Whether a frame featurizer sits in ``model`` (itself, a step, a union's branch)."""
+    from ..features import BaseFrameTransformer
+
+    parts = [model, *model.get_params(deep=True).values()]
+    return any(isinstance(p, BaseFrameTransformer) for p in parts)
 
 
 def check_output_path(path, option="-o"):
-    """Refuse an output file that cannot be written, before any slow work (exit 2)."""
+    """Refuse an output file that cannot be written, before any slow work (exit 2).
+
+    Writability is tried, not asked: a temporary file is created (and removed) in the
+    nearest existing folder. ``os.access`` would say yes to root on a read-only export or
+    a root-squashed share, where the write itself later fails.
+    """
     path = os.path.abspath(os.fspath(path))
     if os.path.isdir(path):
         raise CLIError(f"{option} {path!r} is a folder; give a file name (e.g. "
@@ -112,9 +147,67 @@ def check_output_path(path, option="-o"):
         folder = os.path.dirname(folder)
     if not os.path.isdir(folder):
         raise CLIError(f"{option} {path!r}: {folder!r} is a file, not a folder.", EXIT_USAGE)
-    if not os.access(folder, os.W_OK):
-        raise CLIError(f"{option} {path!r}: the folder {folder!r} is not writable.",
-                       EXIT_USAGE)
+    check_writable_folder(folder, option, path)
+
+
+def check_writable_folder(folder, option, path=None):
+    """Create and remove a temporary file in ``folder``; a refusal is exit 2."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".skvideo-clf-probe-", dir=folder)
+    except OSError as exc:
+        raise CLIError(f"{option} {path or folder!r}: the folder {folder!r} is not writable "
+                       f"({exc.strerror or exc}).", EXIT_USAGE) from None
+    os.close(fd)
+    os.remove(probe)
+
+
+def _identity(path):
+    """``(device, inode)`` of an existing file or folder, else None."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_not_an_input(output, *, files=(), folders=(), option="-o"):
+    """Refuse an output that would overwrite or land inside an input, before any work (exit 2).
+
+    Paths are compared resolved (symbolic links followed; a hard link is the same file).
+    ``files``: input files (videos, the model, a config or split file) that ``output``
+    must not be. ``folders``: input folders (``DATA_DIR``) that a folder ``output`` must
+    neither be nor lie inside, since what it writes there would be read back as a class
+    folder of the dataset.
+
+    Parameters
+    ----------
+    output : str or path-like or None
+        The file or folder the command writes; None checks nothing.
+    files : iterable of (str, str)
+        ``(what, path)`` of each input file, e.g. ``("the model", "m.skvc")``.
+    folders : iterable of (str, str)
+        ``(what, path)`` of each input folder.
+    option : str, default="-o"
+        The option that named ``output``.
+    """
+    if output is None:
+        return
+    resolved = os.path.realpath(os.fspath(output))
+    own = _identity(resolved)
+    if own is not None:
+        for what, path in files:
+            if _identity(path) == own:
+                raise CLIError(
+                    f"{option} {os.fspath(output)!r} is {what} {os.fspath(path)!r} (both are "
+                    f"{resolved!r}): writing there would replace an input. Choose another "
+                    "path.", EXIT_USAGE)
+    for what, path in folders:
+        root = os.path.realpath(os.fspath(path))
+        if resolved == root or resolved.startswith(root.rstrip(os.sep) + os.sep):
+            raise CLIError(
+                f"{option} {os.fspath(output)!r} ({resolved!r}) is {what} {root!r} or lies "
+                "inside it: what is written there would be read back as part of the "
+                "dataset. Choose a folder outside it.", EXIT_USAGE)
 
 
 #: Write failures a user fixes by freeing space or choosing another place (exit 3).
@@ -128,15 +221,120 @@ def write_error(exc, path):
                     "place; nothing was written there.", EXIT_DATA)
 
 
+@contextlib.contextmanager
+def writing(path):
+    """Any :class:`OSError` inside becomes :func:`write_error` naming ``path`` (exit 3)."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(exc, path) from exc
+
+
+def output_of(args):
+    """The file or folder a command writes (named when a write fails), or None."""
+    for name in ("output", "out", "report_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            return os.fspath(value)
+    return None
+
+
+def input_files(args, videos=(), *, model=None):
+    """``(what, path)`` of every input file a command reads, for :func:`check_not_an_input`."""
+    files = [("the model", model)] if model is not None else []
+    for option in ("config", "weights"):
+        value = getattr(args, option, None)
+        if value is not None and os.path.isfile(value):
+            files.append((f"the --{option} file", value))
+    split_dir = getattr(args, "split_dir", None)
+    if split_dir is not None and os.path.isdir(split_dir):
+        files += [("a split file", os.path.join(split_dir, name))
+                  for name in sorted(os.listdir(split_dir))]
+    files += [("a video of the input", v) for v in videos]
+    return files
+
+
+def check_output_folder(path, option, *, files=(), folders=()):
+    """Refuse an output folder that is a file, is not writable, or would replace or lie
+    inside an input (:func:`check_not_an_input`), before any work (exit 2)."""
+    path = os.path.abspath(os.fspath(path))
+    check_not_an_input(path, files=files, folders=folders, option=option)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CLIError(f"{option} {path!r} is a file; give a folder.", EXIT_USAGE)
+    folder = path
+    while not os.path.exists(folder):  # missing folders are created when writing
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path!r}: {folder!r} is a file, not a folder.", EXIT_USAGE)
+    check_writable_folder(folder, option, path)
+
+
+def check_report_folder(args):
+    """``compare -o REPORT_DIR``: a writable folder, no input file, outside DATA_DIR (exit 2)."""
+    data_dir = getattr(args, "data_dir", None)
+    folders = [("the dataset folder", data_dir)] if data_dir is not None else []
+    check_output_folder(args.out, "-o", files=input_files(args), folders=folders)
+
+
+#: The backbones :func:`skvideo_clf.features.get_backbone` knows by name (a test keeps the
+#: two in step); any other network comes from an optional package, by prefix.
+BACKBONES = ("efficientnet_lite0", "inception_v3")
+#: Backbone prefix -> the pip package that provides it (none is a dependency).
+BACKBONE_PACKAGES = {"torchvision": "torchvision", "timm": "timm", "open_clip": "open_clip_torch"}
+
+
+def check_backbone(name, *, lowlevel=True, option="--backbone"):
+    """Refuse a backbone the command cannot build, before any work.
+
+    An unknown name, or seed 001's descriptors (``lowlevel:NAMES``) naming an unknown
+    descriptor, is a command-line error (exit 2, listing what is known); a
+    ``torchvision:``, ``timm:`` or ``open_clip:`` model whose package is not installed
+    exits with ``EXIT_WEIGHTS`` (5, what the backbone needs is missing on this machine)
+    and prints the command that installs it. ``lowlevel=False``: the command has no
+    descriptor featurizer (``fit`` without ``--row``, ``extract``).
+    """
+    import importlib.util
+
+    if name in BACKBONES:
+        return
+    prefix, sep, rest = name.partition(":")
+    if prefix == "lowlevel" and lowlevel:
+        from ..features import LowLevelFrameTransformer
+
+        known = LowLevelFrameTransformer().get_params()["descriptors"]
+        names = [n for n in rest.split(",") if n] if sep else list(known)
+        unknown = [n for n in names if n not in known] or ([] if names else ["(none)"])
+        if unknown:
+            raise CLIError(f"{option} {name!r}: unknown descriptor(s) {unknown}; "
+                           f"lowlevel:NAMES takes a comma-separated subset of "
+                           f"{', '.join(known)} (e.g. lowlevel:hsv,ycbcr).", EXIT_USAGE)
+        return
+    if sep and prefix in BACKBONE_PACKAGES and rest:
+        if importlib.util.find_spec(prefix) is None:
+            raise CLIError(f"{option} {name!r} needs the {prefix} package, which is not "
+                           f"installed (it is optional). Install it with:\n  pip install "
+                           f"{BACKBONE_PACKAGES[prefix]}", EXIT_WEIGHTS)
+        return
+    models = ", ".join(f"{p}:NAME" for p in BACKBONE_PACKAGES).replace(
+        "open_clip:NAME", "open_clip:NAME/TAG")
+    descriptors = (" or lowlevel:NAMES (seed 001's descriptors)" if lowlevel else
+                   " (lowlevel:NAMES only in a comparison row: compare, or fit --row)")
+    raise CLIError(f"{option} {name!r} is not a known backbone: use one of "
+                   f"{', '.join(BACKBONES)}, a model of an installed package ({models})"
+                   f"{descriptors}.", EXIT_USAGE)
+
+
 def _resolve_weights(weights, backbone="inception_v3"):
     """The concrete weights the featurizer will use (the library's one resolver).
 
-    A missing or damaged weights file exits with ``EXIT_WEIGHTS`` and says where to place
-    the weights, before any video is read. InceptionV3's sources are resolved without
-    loading; another backbone is built once here, which checks its weights the same way.
+    The backbone is checked first (:func:`check_backbone`). A missing or damaged weights
+    file exits with ``EXIT_WEIGHTS`` and says where to place the weights, before any video
+    is read. InceptionV3's sources are resolved without loading; another backbone is
+    built once here, which checks its weights the same way.
     """
     from ..features import WeightsUnavailableError, get_backbone, resolve_weights
 
+    check_backbone(backbone, lowlevel=False)
     if weights in ("none", "random"):
         return None
     try:

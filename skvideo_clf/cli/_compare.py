@@ -17,7 +17,16 @@ import time
 import warnings
 
 from ..utils import atomic_write_text
-from ._common import EXIT_OK, EXIT_USAGE, CLIError, _resolve_weights, device, load_folder, log
+from ._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    _resolve_weights,
+    check_report_folder,
+    device,
+    load_folder,
+    log,
+)
 from ._common import progress as progress_bar
 from ._pipeline import cache_memory, check_featurizer_options
 
@@ -173,6 +182,7 @@ def cmd_compare(args):
     from ..protocols._runner import run_rows
     from ..utils import object_array
 
+    check_report_folder(args)  # -o: before any work
     start = time.perf_counter()
     protocol, settings, cfg, size, backbone = comparison_setup(args)
     args.cfg = cfg

@@ -14,7 +14,17 @@ from pathlib import Path
 import skvideo_clf
 
 from ..utils import atomic_open, atomic_write_text
-from ._common import EXIT_OK, CLIError, _resolve_weights, load_folder, log, progress
+from ._common import (
+    EXIT_OK,
+    CLIError,
+    _resolve_weights,
+    check_output_folder,
+    input_files,
+    load_folder,
+    log,
+    progress,
+    writing,
+)
 from ._pipeline import check_featurizer_options, featurizer_params, make_featurizer
 
 
@@ -31,9 +41,12 @@ def cmd_extract(args):
 
     check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     videos, y, groups = load_folder(args.data_dir, args, args.subset)
+    check_output_folder(args.out, "OUT", files=input_files(args, videos),
+                        folders=[("the dataset folder", args.data_dir)])
     weights = _resolve_weights(args.weights, args.backbone)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     settings = _extract_settings(args, weights)
     settings_path = out / "extract.json"
     if settings_path.exists():
@@ -42,19 +55,21 @@ def cmd_extract(args):
             raise CLIError(
                 f"{str(out)!r} holds features made with other settings ({old}); use another "
                 "OUT folder, or --overwrite to recompute them all.")
-    atomic_write_text(settings_path, json.dumps(settings, indent=2, sort_keys=True))
+    with writing(settings_path):
+        atomic_write_text(settings_path, json.dumps(settings, indent=2, sort_keys=True))
 
     root = Path(args.data_dir)
     targets = []
     for video in videos:
         rel = Path(os.path.relpath(video, root)).with_suffix(".npz")
         targets.append(out / rel)
+    mode = args.fingerprint  # --fingerprint: how a replaced video is recognised
     todo = []
     for i, (video, target) in enumerate(zip(videos, targets, strict=True)):
         if target.exists() and not args.overwrite:
             try:
                 with np.load(target) as z:
-                    if str(z["fingerprint"]) == source_fingerprint(video):
+                    if str(z["fingerprint"]) == source_fingerprint(video, mode):
                         continue
             except (OSError, KeyError, ValueError):
                 pass  # unreadable entry: recompute it
@@ -81,11 +96,13 @@ def cmd_extract(args):
                     except VideoReadError as exc:
                         failed[i] = str(exc).splitlines()[-1].strip(" -")
             for i, f in done:
-                targets[i].parent.mkdir(parents=True, exist_ok=True)
-                _atomic_save_npz(targets[i], features=np.asarray(f, dtype=np.float32),
-                                 label=np.asarray(str(y[i])),
-                                 source=np.asarray(os.path.abspath(videos[i])),
-                                 fingerprint=np.asarray(source_fingerprint(videos[i])))
+                with writing(targets[i]):
+                    targets[i].parent.mkdir(parents=True, exist_ok=True)
+                    _atomic_save_npz(targets[i], features=np.asarray(f, dtype=np.float32),
+                                     label=np.asarray(str(y[i])),
+                                     source=np.asarray(os.path.abspath(videos[i])),
+                                     fingerprint=np.asarray(source_fingerprint(videos[i],
+                                                                               mode)))
             bar.update(len(chunk))
         bar.close()
         if failed:
@@ -102,7 +119,8 @@ def cmd_extract(args):
                             lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write_text(out / "index.csv", buf.getvalue())
+    with writing(out / "index.csv"):
+        atomic_write_text(out / "index.csv", buf.getvalue())
     print(f"Features of {len(videos)} videos in {out}/ (index.csv lists them; "
           f"{len(todo)} computed now).")
     return EXIT_OK

@@ -18,7 +18,11 @@ from ._common import (
     EXIT_USAGE,
     CLIError,
     _resolve_weights,
+    check_backbone,
+    check_not_an_input,
+    check_output_folder,
     check_output_path,
+    input_files,
     load_folder,
     log,
     open_model,
@@ -30,6 +34,7 @@ from ._pipeline import (
     check_featurizer_options,
     featurizer_params,
 )
+from ._timeline import check_timeline_options, cmd_predict_timeline
 
 
 def _row_options(args):
@@ -93,13 +98,17 @@ def _row_pipeline(args):
 def cmd_fit(args):
     import numpy as np
 
+    if args.cache is not None:  # the model records it: a relative one would follow the cwd
+        args.cache = os.path.abspath(args.cache)
     row = _row_options(args)
+    check_backbone(args.backbone, lowlevel=row)  # descriptors: a comparison row's featurizer
     if not row:
         check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     check_output_path(args.output)
+    videos, y, _ = load_folder(args.data_dir, args, "train", min_classes=2)
+    check_not_an_input(args.output, files=input_files(args, videos))
     if row:
         pipe, config, weights = _row_pipeline(args)
-    videos, y, _ = load_folder(args.data_dir, args, "train")
     if not row:
         weights = _resolve_weights(args.weights, args.backbone)
         pipe = build_pipeline(args, weights=weights, verbose=0 if args.quiet else 1)
@@ -176,7 +185,13 @@ def cmd_predict(args):
         raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
     if args.output:
         check_output_path(args.output)
+    inputs = input_files(args, args.videos, model=args.model)
+    check_not_an_input(args.output, files=inputs)
+    check_not_an_input(getattr(args, "plot", None), files=inputs, option="--plot")
+    check_timeline_options(args)
     model, _ = open_model(args.model)
+    if args.window is not None:
+        return cmd_predict_timeline(args, model, lambda: _quiet_featurizer(model, args.quiet))
     with _quiet_featurizer(model, args.quiet):
         results, failed = _predict_each(model, args.videos)
     classes = [str(c) for c in model.classes_]
@@ -215,6 +230,10 @@ def cmd_evaluate(args):
     header = open_model(args.model, header_only=True)
     subset = "test" if args.split_dir else "train"
     videos, y, _ = load_folder(args.data_dir, args, subset)
+    if args.report_dir:
+        check_output_folder(args.report_dir, "--report-dir",
+                            files=input_files(args, videos, model=args.model),
+                            folders=[("the dataset folder", args.data_dir)])
     # Checked from the header, before the (slow) unpickling.
     known = set(header.get("classes") or [])
     unknown = sorted(set(y.tolist()) - known) if known else []

@@ -6,13 +6,15 @@ import argparse
 
 import skvideo_clf
 
-from ._common import EXIT_USAGE, CLIError
+from ._common import EXIT_USAGE, CLIError, check_backbone
 from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS, SAMPLERS
 
-EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line,
-3 bad input data or a full / read-only disk, 4 bad, damaged or incompatible model file,
-5 no InceptionV3 weights, 130 interrupted (Ctrl-C: nothing is saved; finished cache and
-extract entries are kept, so the same command resumes).
+EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line
+(also an unknown --backbone, or an output that would replace an input), 3 bad input data
+or a full / read-only disk, 4 bad, damaged or incompatible model file, 5 the backbone's
+weights or optional package missing (the message says how to get them), 130 interrupted
+(Ctrl-C: nothing is saved; finished cache and extract entries are kept, so the same command
+resumes).
 Model files are pickles: load only those from a source you trust."""
 
 
@@ -116,6 +118,28 @@ def _add_row_options(p):
                       help="the row's paper-sized configuration (meant for a GPU)")
     size.add_argument("--quick", action="store_true",
                       help="the row's smallest configuration (a smoke test)")
+
+
+def _add_timeline_options(p):
+    """predict --window: a row per time window of each video instead of one per video."""
+    g = p.add_argument_group(
+        "timeline", "predict each time window of long videos: one row per window (start "
+        "and end in seconds added), each window read as the model reads a video (its "
+        "sequence length of frames, on one frame grid shared by overlapping windows)")
+    g.add_argument("--window", type=float, default=None, metavar="SECONDS",
+                   help="window length; a window that ends within one grid step of the "
+                        "end of the video is added to cover its tail")
+    g.add_argument("--stride", type=float, default=None, metavar="SECONDS",
+                   help="distance between window starts (default: half the window)")
+    g.add_argument("--smooth", type=int, default=None, metavar="K",
+                   help="the mean of the probabilities over K windows centred on each "
+                        "(fewer at the ends); labels are the top class of the mean")
+    g.add_argument("--segments", action="store_true",
+                   help="merge consecutive windows of one label into start,end,label rows "
+                        "(segments meet halfway between windows' centres)")
+    g.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="draw each video's timeline: class probabilities over time, the "
+                        "top label as a colour band")
 
 
 def _add_split_options(p):
@@ -248,7 +272,9 @@ def build_parser():
     p.add_argument("model", metavar="MODEL", help="model file written by `skvideo-clf fit`")
     p.add_argument("videos", metavar="VIDEO", nargs="+", help="video files")
     p.add_argument("-o", "--output", metavar="CSV", default=None,
-                   help="also write video,label,probability,p_<class>... as CSV")
+                   help="also write video,label,probability,p_<class>... as CSV (with "
+                        "--window: start,end added, and JSON for a .json file)")
+    _add_timeline_options(p)
 
     p = command(
         "evaluate", "score a saved model on a class-folder dataset",
@@ -283,7 +309,13 @@ def build_parser():
 
 
 def check_args(args):
-    """Sizes and counts must be positive; the featurizer judges the rest of its options."""
+    """Sizes and counts must be positive; the backbone must be one the command can build
+    (:func:`~skvideo_clf.cli._common.check_backbone`); the featurizer judges the rest of
+    its options."""
+    backbone = getattr(args, "backbone", None)
+    if backbone is not None and args.command != "fit":  # fit: once its --row is judged
+        # seed 001's descriptors are a comparison row's featurizer (compare, demo)
+        check_backbone(backbone, lowlevel=args.command in ("compare", "demo"))
     for name in ("input_size", "sequence_length", "epochs", "hidden_size",
                  "batch_size_frames"):
         value = getattr(args, name, None)

@@ -93,6 +93,27 @@ def _split_entries(split_dir: Path, split: int, subset: str, root: Path, classes
     return entries
 
 
+def _refuse_second_paths(entries):
+    """Refuse a video file reached by two paths (a class folder that is a symbolic link
+    to the data root or to another class, a linked file): it would count twice, perhaps
+    under two labels. Paths are compared resolved (links followed; hard links too)."""
+    seen = {}
+    for path, label in entries:
+        try:
+            st = os.stat(path)
+            key = (st.st_dev, st.st_ino)
+        except OSError:
+            key = os.path.realpath(path)
+        first = seen.setdefault(key, (path, label))
+        if first[0] != path:
+            raise ValueError(
+                f"{path!r} (class {label!r}) and {first[0]!r} (class {first[1]!r}) are the "
+                f"same file, {os.path.realpath(path)!r}: a symbolic link (a class folder "
+                "linked to the data root or to another class, or a linked video) would "
+                "count it twice. Remove the link, or copy the file if it truly belongs "
+                "to both.")
+
+
 @validate_params(
     {
         "root": [str, os.PathLike],
@@ -151,7 +172,9 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     FileNotFoundError
         ``root`` or a split file does not exist, or a split file lists a missing video.
     ValueError
-        No class folder or no video was found, or a split file names an unknown class.
+        No class folder or no video was found, a split file names an unknown class, or
+        one video file is reached by two paths (a class folder that is a symbolic link to
+        the data root or to another class): each path is named.
 
     Examples
     --------
@@ -220,6 +243,7 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
                 "extensions were skipped; pass extensions=... to include them.",
                 UserWarning, stacklevel=2,
             )
+    _refuse_second_paths(entries)
     videos = [p for p, _ in entries]
     y = np.asarray([label for _, label in entries])
     if not return_groups:

@@ -1,12 +1,17 @@
 """A decode pool: worker processes decode (and resize) frames for the one network process.
 
 A network on an accelerator eats thousands of frames per second; one decode thread feeds
-it ~100 (240p) or ~15 (720p at 1 FPS). Here ``n_decoders`` worker processes decode their
-share of the videos, each with a one-thread decoder, optionally resize to the network's
-input size, and hand the frames over as **uint8 in shared memory**
-(:mod:`multiprocessing.shared_memory`, one block per chunk of frames): nothing is pickled
-but a block's name and shape, and float conversion and normalisation stay with the
-network's owner (on the device). The network is built once, in the calling process.
+it ~100 (240p) or ~15 (720p at 1 FPS). Here ``n_decoders`` worker processes of a torch
+:class:`~torch.utils.data.DataLoader` decode the videos, each with a one-thread decoder
+taking the next video as soon as it is free, optionally resize to the network's input
+size, and hand the frames over as **uint8 tensors in shared memory** (torch's own
+sharing: a file descriptor crosses, never pickled pixels, and the block's name is
+removed as soon as it is made, so none is left in ``/dev/shm`` by a killed process);
+float conversion and normalisation stay with the network's owner (on the device). The
+network is built once, in the calling process.
+
+A worker exits as soon as its consumer dies (even by SIGKILL): see
+:func:`~skvideo_clf.features._decode_loader.watch`.
 
 :func:`thread_budget` splits the cores between decoding and the network so that they do
 not fight over them.
@@ -20,15 +25,9 @@ import importlib.machinery
 import multiprocessing as mp
 import os
 import pickle
-import queue
 import sys
-import time
-from multiprocessing import resource_tracker, shared_memory
 
-import numpy as np
-
-#: Frames per shared-memory block.
-_CHUNK = 16
+from ..video import InMemoryVideo, video_info
 
 
 def thread_budget(n_decoders=1, n_cores=None):
@@ -66,69 +65,15 @@ def thread_budget(n_decoders=1, n_cores=None):
     return decoder_threads, torch_threads
 
 
-def _resize(frame, size):
-    import cv2
-
-    h, w = frame.shape[:2]
-    if (h, w) == (size, size):
-        return frame
-    # the same interpolation as the featurizers' own resize, so features do not change
-    interp = cv2.INTER_AREA if (h > size and w > size) else cv2.INTER_LINEAR
-    return cv2.resize(frame, (size, size), interpolation=interp)
-
-
-def _worker(jobs, out, stop, size, read_options):
-    """Decode ``(j, job)`` pairs taken from ``jobs`` until ``None`` (or until ``stop`` is
-    set); post chunks of uint8 frames through shared memory; always end with ``"end"``."""
-    import cv2
-
-    cv2.setNumThreads(1)  # one core per worker: the pool scales by workers
-    # the decoder's own threads too (FFmpeg's default is one per core)
-    read_options = {"threads": 1, **read_options}
-    from ..video import VideoReadError
-
-    def send(j, k0, frames):
-        arr = np.stack(frames)
-        shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
-        np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
-        # the parent owns the block from here (it unlinks it once copied, or when it
-        # drains the queue after a stop): the tracker must not unlink it again at exit
-        resource_tracker.unregister(shm._name, "shared_memory")
-        out.put(("chunk", j, k0, shm.name, arr.shape))
-        shm.close()
-
-    if size is None:
-        transform = None
-    elif callable(size):
-        transform = size
-    else:
-        transform = functools.partial(_resize, size=size)
-    try:
-        for j, job in iter(jobs.get, None):
-            frames, k0 = [], 0
-            try:
-                for frame in job.clip().read(**read_options):
-                    if stop.is_set():
-                        return
-                    frames.append(frame if transform is None else transform(frame))
-                    if len(frames) == _CHUNK:
-                        send(j, k0, frames)
-                        k0 += len(frames)
-                        frames = []
-                if frames:
-                    send(j, k0, frames)
-                out.put(("done", j, None, None, None))
-            except (VideoReadError, OSError, cv2.error) as exc:
-                msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
-                out.put(("error", j, msg, None, None))
-            if stop.is_set():
-                return
-    finally:
-        out.put(("end", None, None, None, None))
-
-
 class DecodePool:
     """Decode the frames of several jobs in ``n_decoders`` worker processes.
+
+    The workers are those of a torch :class:`~torch.utils.data.DataLoader` over an
+    :class:`~torch.utils.data.IterableDataset` of the jobs
+    (:class:`~skvideo_clf.features._decode_loader.DecodeJobs`), started from
+    multiprocessing's fork server (a fork of a process whose decoder threads hold locks
+    can hang) and not kept between runs: the fork server, which has imported the library
+    once, starts them in a fraction of a second.
 
     Parameters
     ----------
@@ -142,6 +87,20 @@ class DecodePool:
         crop, see ``NetworkFrameTransformer``); ``None``: as decoded.
     read_options : dict, default=None
         Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
+    pin_memory : bool, default=False
+        Copy each chunk into page-locked memory (the ``DataLoader``'s ``pin_memory``),
+        for a consumer that sends the chunks to a CUDA device as they come.
+
+    Notes
+    -----
+    Why the ``DataLoader`` (before it, the pool ran its own processes and posted each
+    chunk in a named :mod:`multiprocessing.shared_memory` block): in the same run of
+    ``benchmarks/featurize.py --decode-pool`` it decodes as many frames per second; the
+    blocks' bookkeeping (unlinking, draining after a stop) and the watch for dead workers
+    are torch's; and torch's sharing leaves no block behind a killed process.
+    ``persistent_workers`` is not used: each run has its own jobs, and a pool starts in
+    about 0.25 s. The network featurizers leave ``pin_memory`` off: they gather frames
+    of several chunks into their batches, a copy that pinning would only add to.
 
     Examples
     --------
@@ -155,85 +114,64 @@ class DecodePool:
     ([('frames', 0, 0), ('done', 0, None)], (2, 8, 8, 3))
     """
 
-    def __init__(self, n_decoders, *, size=None, read_options=None):
+    def __init__(self, n_decoders, *, size=None, read_options=None, pin_memory=False):
         self.n_decoders = n_decoders
         self.size = size
         self.read_options = read_options
+        self.pin_memory = pin_memory
 
     def run(self, jobs):
         """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
         ``("error", j, message, None)`` as the workers produce them (in order within a
         job; jobs interleave)."""
+        # torch: about 1 s at import, which importing the featurizers does not pay otherwise
+        from ._decode_loader import DecodeJobs, decode_loader
+
         n = max(1, min(int(self.n_decoders), len(jobs)))
         ctx = _context()
-        out = ctx.Queue(maxsize=8 * n)
         todo = ctx.Queue()
-        stop = ctx.Event()
+        # jobs never taken stay in the queue's buffer: exiting (even with this generator
+        # never closed) does not wait to send them
+        todo.cancel_join_thread()
         # longest first: a long video taken last would leave the other workers idle
         for j in sorted(range(len(jobs)), key=lambda j: -_decode_cost(jobs[j])):
             todo.put((j, jobs[j]))
         for _ in range(n):
             todo.put(None)
-        procs = [ctx.Process(target=_worker, daemon=True, name=f"skvc-decoder-{w}",
-                             args=(todo, out, stop, self.size, self.read_options or {}))
-                 for w in range(n)]
+        # one pipe per worker, of which this process holds the only write end
+        lifelines, held = zip(*(ctx.Pipe(duplex=False) for _ in range(n)))
+        dataset = DecodeJobs(todo, lifelines, self.size, self.read_options or {})
+        loader = decode_loader(dataset, n, ctx, pin_memory=self.pin_memory)
         # a worker needs the main script only for objects defined there (pickled by
         # reference to "__main__"); otherwise spare it re-running the script (seconds)
         needs_main = _refers_to_main((jobs, self.size, self.read_options))
-        with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
-            for p in procs:
-                p.start()
-        running = [n]
+        items = None
         try:
-            while running[0]:
-                event = self._next_event(out, procs, running)
-                if event is not None:
-                    yield event
-        finally:
-            # a consumer that stops early (an error, an interrupt, close()): the workers
-            # stop at their next frame and post "end"; every block they posted meanwhile
-            # is unlinked here (a terminated worker could leave one in flight)
-            stop.set()
-            _drain(out, procs, running)
-            for p in procs:
-                p.join(timeout=5)
-                if p.is_alive():
-                    p.terminate()
-                    p.join()
-            # jobs never taken stay in the queue's buffer: do not wait at exit to send them
-            todo.cancel_join_thread()
-            todo.close()
-
-    @staticmethod
-    def _next_event(out, procs, running):
-        try:
-            kind, j, a, b, shape = out.get(timeout=1.0)
-        except queue.Empty:
-            if not any(p.is_alive() for p in procs):
-                raise RuntimeError(
-                    "a decode worker died without a word: killed, out of memory, or the "
-                    "main script starts work without an `if __name__ == '__main__':` guard "
-                    "(workers start from a fresh interpreter, which imports the main script "
-                    "again).") from None
-            return None
-        if kind == "end":
-            running[0] -= 1
-            return None
-        if kind == "chunk":
-            shm = shared_memory.SharedMemory(name=b)
+            with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
+                items = iter(loader)  # starts the workers, which hold the read ends now
+            for lifeline in lifelines:
+                lifeline.close()
             try:
-                frames = np.ndarray(shape, np.uint8, buffer=shm.buf).copy()
-            finally:
-                shm.close()
-                shm.unlink()
-            return ("frames", j, a, frames)
-        return ("done", j, None, None) if kind == "done" else ("error", j, a, None)
+                for kind, j, payload, frames in items:
+                    yield kind, j, payload, None if frames is None else frames.numpy()
+            except (ConnectionError, EOFError) as exc:  # torch reports a death otherwise
+                raise RuntimeError("a decode worker died while handing frames over "
+                                   "(killed, out of memory?)") from exc
+        finally:
+            # a normal end, or a consumer that stops early (an error, an interrupt,
+            # close()): tell the workers' watches first, then let torch stop the workers
+            # (each ends its current chunk)
+            for lifeline, alive in zip(lifelines, held):
+                with contextlib.suppress(OSError):  # a worker that is gone already
+                    alive.send_bytes(b"")
+                alive.close()
+                lifeline.close()
+            del items
+            todo.close()
 
 
 def _decode_cost(job):
     """Frames decoded (at most up to the last one requested) x pixels per frame."""
-    from ..video import InMemoryVideo, video_info
-
     if not job.indices:
         return 0
     source = job.source
@@ -298,35 +236,11 @@ def _context():
 
     forkserver, not fork: a fork of this process could inherit locks held by decoder or
     encoder threads (FFmpeg, PyAV) and hang; the server is forked from a clean state.
-    Preloading imports the library (and scikit-learn, ~2 s) once per process in the
-    server instead of once per worker per run.
+    Preloading imports the library (and scikit-learn and torch, ~2 s) once per process in
+    the server instead of once per worker per run.
     """
     if "forkserver" not in mp.get_all_start_methods():  # Windows
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
+    ctx.set_forkserver_preload([__name__, __package__ + "._decode_loader"])
     return ctx
-
-
-def _drain(out, procs, running, timeout=10.0):
-    """Unlink the blocks of chunks never collected, until every worker said "end" (or
-    died, or ``timeout`` seconds passed)."""
-    deadline = time.monotonic() + timeout
-    while running[0] and time.monotonic() < deadline:
-        try:
-            kind, _, _, name, _ = out.get(timeout=0.2)
-        except queue.Empty:
-            if not any(p.is_alive() for p in procs):
-                return
-            continue
-        except (OSError, ValueError):
-            return
-        if kind == "end":
-            running[0] -= 1
-        elif kind == "chunk":
-            try:
-                shm = shared_memory.SharedMemory(name=name)
-                shm.close()
-                shm.unlink()
-            except FileNotFoundError:
-                pass

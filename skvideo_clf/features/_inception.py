@@ -240,6 +240,10 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         super()._run_on_cpu()
         source, stamp, sha256, seed, _, _, output = self._network_args
         self._network_args = (source, stamp, sha256, seed, "cpu", False, output)
+        if isinstance(self._rebuild, functools.partial):
+            # what n_jobs workers build: the CPU float32 network too, not the CUDA one
+            self._rebuild = functools.partial(_worker_backbone, self._network_args,
+                                              *self._rebuild.args[1:])
 
     def _fitted_identity(self):
         if self._weights_digest is None:  # random weights: hashed only when a cache asks

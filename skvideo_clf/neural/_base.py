@@ -87,8 +87,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     ``BCEWithLogitsLoss``; ``classes_`` is then ``arange(n_labels)``, ``predict_proba``
     gives each label's probability and ``predict`` the indicator matrix thresholded at
     0.5. ``class_weight="balanced"`` becomes each label's ``pos_weight``, ``n_neg / n_pos``
-    (a dict maps column indices to positive weights). Classifiers with their own
-    ``predict`` (frame voting) refuse such ``y``.
+    (the ratio of scikit-learn's balanced weights of the label's two values), and 1 for a
+    label on every video or on none (a dict maps column indices to positive weights).
+    Classifiers with their own ``predict`` (frame voting) refuse such ``y``.
 
     Parameters
     ----------

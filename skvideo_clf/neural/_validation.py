@@ -132,16 +132,19 @@ class InputValidationMixin:
         if self.class_weight is None:
             self.class_weight_ = None
         elif self.class_weight == "balanced":
+            # Each label is a binary problem: scikit-learn's "balanced" weights on its
+            # column are n / (2 n_pos) for positives and n / (2 n_neg) for negatives, and
+            # pos_weight is their ratio, n_neg / n_pos. A column with one value (a label on
+            # every video, or on none) weighs 1, as compute_class_weight gives a single
+            # class: a ratio of 0 would switch an always-on label off.
             Y = y if loss_labels is None else np.asarray(loss_labels, dtype=np.float64)
             w = np.ones(len(Y)) if loss_weight is None or loss_labels is not None \
                 else np.asarray(loss_weight, dtype=np.float64)
             n_pos = w @ Y
             n_neg = w.sum() - n_pos
-            if (n_pos <= 0).any():
-                raise ValueError(
-                    f"class_weight='balanced' needs a positive video of every label; "
-                    f"labels {np.flatnonzero(n_pos <= 0).tolist()} have none.")
-            self.class_weight_ = (n_neg / n_pos).astype(np.float32)
+            both = (n_pos > 0) & (n_neg > 0)
+            ratio = np.divide(n_neg, n_pos, out=np.ones_like(n_pos), where=both)
+            self.class_weight_ = ratio.astype(np.float32)
         else:
             self.class_weight_ = np.array(
                 [self.class_weight.get(j, 1.0) for j in range(n_labels)], dtype=np.float32)

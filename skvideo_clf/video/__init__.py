@@ -10,6 +10,8 @@ video in memory.
   :func:`read_frames` behind one small decoder interface;
 - ``_pyav``: the optional PyAV decoder (``reader="pyav"``);
 - ``_writer``: :func:`write_video`;
+- ``_windows``: :func:`sliding_windows`, a video as :class:`WindowClip` time windows on
+  one frame grid;
 - ``_indices``: the frame-index strategies behind :func:`sample_frame_indices`.
 """
 
@@ -44,11 +46,13 @@ from ._reader import (
     read_video,
     video_info,
 )
+from ._windows import LAST_WINDOW, WindowClip, sliding_windows
 from ._writer import write_video
 
 __all__ = [
     "COUNT_MODES",
     "FRAME_STRATEGIES",
+    "LAST_WINDOW",
     "READERS",
     "SEEK_MODES",
     "VIDEO_EXTENSIONS",
@@ -56,6 +60,7 @@ __all__ = [
     "InMemoryVideo",
     "VideoInfo",
     "VideoReadError",
+    "WindowClip",
     "as_clip",
     "as_clips",
     "block_indices",
@@ -67,6 +72,7 @@ __all__ = [
     "read_frames",
     "read_video",
     "sample_frame_indices",
+    "sliding_windows",
     "source_fingerprint",
     "uniform_indices",
     "up_sample_indices",

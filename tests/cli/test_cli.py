@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from imblearn.pipeline import Pipeline
 
 import skvideo_clf
 from skvideo_clf.cli import (
@@ -308,7 +309,131 @@ def test_fit_with_another_backbone(tmp_path, dataset):
     assert featurizer.preprocessing == {"input_size": 32}
 
 
-def test_unknown_backbone_exits_with_the_weights_code(tmp_path, dataset):
-    root, _, _ = dataset
-    assert main(["fit", str(root), "--backbone", "resnet9000", "-o",
-                 str(tmp_path / "m.skvc"), "--quiet"]) == EXIT_WEIGHTS
+def test_unknown_backbone_is_a_usage_error_listing_the_known_ones(tmp_path, capsys):
+    from skvideo_clf.cli._common import BACKBONES
+
+    out = tmp_path / "m.skvc"
+    for command in (["fit", str(tmp_path / "absent"), "-o", str(out)],
+                    ["extract", str(tmp_path / "absent"), str(tmp_path / "feats")],
+                    ["compare", str(tmp_path / "absent"), "--protocol", "seed002"]):
+        assert main([*command, "--backbone", "resnet9000", "--quiet"]) == EXIT_USAGE
+        err = capsys.readouterr().err
+        assert "'resnet9000' is not a known backbone" in err
+        assert all(name in err for name in BACKBONES) and "torchvision:NAME" in err
+    # fit without --row has no descriptor featurizer: lowlevel is refused, saying where it is
+    assert main(["fit", str(tmp_path), "--backbone", "lowlevel:hsv", "-o", str(out)]) == 2
+    assert "only in a comparison row" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_known_backbones_are_the_librarys(capsys):
+    from skvideo_clf.cli._common import BACKBONES
+    from skvideo_clf.features import get_backbone
+
+    assert get_backbone("efficientnet_lite0", weights=None).name == "efficientnet_lite0"
+    with pytest.raises(ValueError) as exc:
+        get_backbone("resnet9000")
+    assert str(sorted(BACKBONES)) in str(exc.value)  # the library lists exactly these
+
+
+@pytest.mark.parametrize("package, pip", [("torchvision", "torchvision"), ("timm", "timm"),
+                                          ("open_clip", "open_clip_torch")])
+def test_backbone_of_a_missing_package_prints_the_install_command(package, pip, tmp_path,
+                                                                  monkeypatch, capsys):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == package else find_spec(name, *a))
+    name = f"{package}:some_model" + ("/some_tag" if package == "open_clip" else "")
+    code = main(["fit", str(tmp_path), "--backbone", name, "-o", str(tmp_path / "m.skvc")])
+    assert code == EXIT_WEIGHTS
+    err = capsys.readouterr().err
+    assert f"needs the {package} package" in err and f"pip install {pip}" in err
+
+
+def test_unknown_lowlevel_descriptor_is_a_usage_error(tmp_path, capsys):
+    code = main(["compare", str(tmp_path), "--protocol", "seed004-table2", "--quick",
+                 "--backbone", "lowlevel:hsv,foo", "-o", str(tmp_path / "r")])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "unknown descriptor(s) ['foo']" in err and "cedd" in err and "hsv" in err
+    assert not (tmp_path / "r").exists()
+    assert main(["fit", str(tmp_path), "--protocol", "seed004-table2", "--row", "1",
+                 "--backbone", "lowlevel:foo", "-o", str(tmp_path / "m.skvc")]) == EXIT_USAGE
+    assert "unknown descriptor(s) ['foo']" in capsys.readouterr().err
+
+
+def _pixel_mean(frames):
+    return frames.reshape(len(frames), -1, 3).mean(1)
+
+
+def _exit_code_table(text):
+    """``{code: description}`` of the first ``=====``-framed table after "Exit codes"."""
+    lines = text[text.index("Exit codes"):].splitlines()
+    frame = [i for i, line in enumerate(lines) if line.strip().startswith("=====")]
+    table, code = {}, None
+    for line in lines[frame[0] + 1:frame[1]]:
+        head = line.strip().split(None, 1)
+        if head and head[0].isdigit():
+            code = int(head[0])
+            table[code] = head[1] if len(head) > 1 else ""
+        elif code is not None:
+            table[code] += " " + line.strip()
+    return table
+
+
+def test_the_exit_code_table_is_what_the_commands_do(tmp_path, monkeypatch, capsys):
+    """docs/cli.rst's table, row by row, against a command that exits with each code."""
+    import importlib.util
+    from pathlib import Path
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skvideo_clf import cli
+    from skvideo_clf.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, _model_commands
+    from skvideo_clf.datasets import make_video_classification
+    from skvideo_clf.features import FunctionFrameTransformer, TemporalPooling
+
+    docs = Path(__file__).parents[2] / "docs" / "cli.rst"
+    table = _exit_code_table(docs.read_text())
+    assert _exit_code_table(cli.__doc__) == table  # the module's docstring says the same
+    assert set(table) == {EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_DATA, EXIT_MODEL,
+                          EXIT_WEIGHTS, EXIT_INTERRUPTED}
+
+    data = tmp_path / "data"
+    paths, y = make_video_classification([2, 2], n_frames=4, frame_size=(16, 16),
+                                         output_dir=data, random_state=0)
+    pipe = Pipeline([("features", FunctionFrameTransformer(_pixel_mean, sequence_length=2)),
+        ("pool", TemporalPooling("mean")), ("clf", LogisticRegression())]).fit(paths, y)
+    model = save_model(tmp_path / "m.skvc", pipe)
+    junk = tmp_path / "junk.skvc"
+    junk.write_bytes(b"not a model")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    find_spec = importlib.util.find_spec
+    no_timm = (importlib.util, "find_spec",
+               lambda name, *a: None if name == "timm" else find_spec(name, *a))
+    scenarios = {  # code -> (words of its row in the table, command, patch)
+        EXIT_OK: ("success", ["predict", model, paths[0]], None),
+        EXIT_FAILURE: ("unexpected", ["predict", model, paths[0]],
+                       (_model_commands, "_predict_each", bug)),
+        EXIT_USAGE: ("bad command line", ["fit", data, "--backbone", "resnet9000"], None),
+        EXIT_DATA: ("bad input data", ["fit", tmp_path / "absent"], None),
+        EXIT_MODEL: ("bad model file", ["predict", junk, paths[0]], None),
+        EXIT_WEIGHTS: ("optional package", ["fit", data, "--backbone", "timm:x"], no_timm),
+        EXIT_INTERRUPTED: ("interrupted", ["predict", model, paths[0]],
+                           (_model_commands, "open_model", interrupted)),
+    }
+    for code, (words, argv, patch) in scenarios.items():
+        assert words in table[code], (code, table[code])
+        with monkeypatch.context() as m:
+            if patch is not None:
+                m.setattr(*patch)
+            assert main([str(a) for a in argv] + ["--quiet"]) == code, (code, argv)
+        capsys.readouterr()

@@ -1,11 +1,18 @@
 """The decode pool, the reading options of featurizers and the persisted counts."""
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
 import pytest
 
 from skvideo_clf.features import FunctionFrameTransformer
+from skvideo_clf.features._base import _Job
 from skvideo_clf.features._decode_pool import DecodePool, thread_budget
 from skvideo_clf.video import _pyav, _reader, read_video, write_video
 
@@ -34,11 +41,21 @@ def test_pool_gives_identical_features(files, n_decoders):
     assert pooled_tf.n_frames_computed_ == 6 * 3 + 5
 
 
+def test_each_job_gets_its_own_frames_in_order(files):
+    # 2 workers interleave 6 jobs' chunks; each job's chunks come in order
+    jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f"v{v}") for v, f in enumerate(files)] * 2
+    parts = {j: [] for j in range(len(jobs))}
+    for kind, j, k0, frames in DecodePool(2).run(jobs):
+        if kind == "frames":
+            assert k0 == sum(map(len, parts[j]))
+            parts[j].append(frames)
+    for j, job in enumerate(jobs):
+        assert np.array_equal(np.concatenate(parts[j]), read_video(job.source))
+
+
 def test_pool_reports_bad_videos_by_name(files, tmp_path):
     bad = tmp_path / "bad.avi"
     bad.write_text("not a video" * 40)
-    from skvideo_clf.features._base import _Job
-
     jobs = [_Job(files[0], None, (0, 19), "good"), _Job(str(bad), None, (0,), str(bad))]
     events = list(DecodePool(2).run(jobs))
     kinds = sorted((e[0], e[1]) for e in events)
@@ -47,8 +64,6 @@ def test_pool_reports_bad_videos_by_name(files, tmp_path):
 
 
 def test_pool_resizes_to_uint8_in_the_workers(files):
-    from skvideo_clf.features._base import _Job
-
     events = list(DecodePool(1, size=10).run([_Job(files[1], None, tuple(range(27)), "v")]))
     chunks = [e[3] for e in events if e[0] == "frames"]
     assert [c.shape[0] for c in chunks] == [16, 11]
@@ -58,8 +73,6 @@ def test_pool_resizes_to_uint8_in_the_workers(files):
 def test_a_free_worker_takes_the_next_video(tmp_path):
     # one long video and six one-frame ones on 2 workers: with fixed shares (round robin)
     # the worker holding the long video would still owe videos 2, 4 and 6 after it
-    from skvideo_clf.features._base import _Job
-
     long = write_video(tmp_path / "long.avi",
                        np.random.default_rng(1).integers(0, 255, (400, 240, 320, 3),
                                                          dtype=np.uint8))
@@ -73,8 +86,6 @@ def test_a_free_worker_takes_the_next_video(tmp_path):
 
 def test_the_longest_video_is_decoded_first(files):
     # files[2] has the most frames: taken first, it cannot be the one a worker ends alone on
-    from skvideo_clf.features._base import _Job
-
     jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f) for v, f in enumerate(files)]
     jobs.append(_Job(np.full((3, 8, 8, 3), 1, np.uint8), None, (0, 2), "in memory"))
     done = [e[1] for e in DecodePool(1).run(jobs) if e[0] == "done"]
@@ -82,18 +93,63 @@ def test_the_longest_video_is_decoded_first(files):
 
 
 def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
-    import os
-
-    from skvideo_clf.features._base import _Job
-
     before = set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else None
     jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(300)]
     events = DecodePool(2).run(jobs)
     assert next(events)[0] == "frames"
+    if sys.platform.startswith("linux"):  # the fork server's children: the 2 workers
+        server = [p for p, (ppid, _, _) in _processes().items() if ppid == os.getpid()
+                  and "forkserver" in open(f"/proc/{p}/cmdline").read()]
+        workers = _descendants(server[0])
+        assert len(workers) == 2
     events.close()  # must neither hang on the 300 queued jobs nor leak shared memory
+    if sys.platform.startswith("linux"):
+        assert not _poll(lambda: _still_running(workers), 10)
     if before is not None:
-        assert not {n for n in set(os.listdir("/dev/shm")) - before if n.startswith("psm_")}
+        new = set(os.listdir("/dev/shm")) - before
+        assert not {n for n in new if n.startswith(("psm_", "torch_"))}
 
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_is_an_error_not_a_hang(files):
+    jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(1000)]
+    events = DecodePool(2).run(jobs)
+    assert next(events)[0] == "frames"
+    server = [p for p, (ppid, _, _) in _processes().items() if ppid == os.getpid()
+              and "forkserver" in open(f"/proc/{p}/cmdline").read()]
+    workers = _descendants(server[0])
+    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
+    # torch's "DataLoader worker ... exited unexpectedly", or ours if it died mid-transfer
+    with pytest.raises(RuntimeError, match="worker"):
+        for _ in events:  # 1000 jobs: the live worker alone would take far longer
+            pass
+    events.close()
+    assert not _poll(lambda: _still_running(workers), 10)
+
+
+_LEFT_OPEN = """
+import numpy as np
+from skvideo_clf.features._base import _Job
+from skvideo_clf.features._decode_pool import DecodePool
+from skvideo_clf.video import InMemoryVideo
+
+if __name__ == "__main__":
+    # 40 jobs of 200 kB each: more than a pipe holds, most never taken by a worker
+    video = InMemoryVideo(np.zeros((64, 32, 32, 3), np.uint8))
+    events = DecodePool(2).run([_Job(video, None, tuple(range(64)), str(i)) for i in range(40)])
+    print(next(events)[0])  # and exit, the pool never closed
+"""
+
+
+def test_a_script_that_leaves_the_pool_open_still_exits(tmp_path):
+    script = tmp_path / "left_open.py"
+    script.write_text(_LEFT_OPEN)
+    # a hang (waiting at exit to send the jobs nobody will take) would hit the timeout
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "frames"
 
 _SCRIPT = """
 import os, sys
@@ -116,9 +172,6 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("size_from", ["library", "script"])
 def test_workers_rerun_the_main_script_only_when_they_need_it(files, tmp_path, size_from):
-    import subprocess
-    import sys
-
     script, log = tmp_path / "run.py", tmp_path / "runs.log"
     script.write_text(_SCRIPT)
     out = subprocess.run([sys.executable, str(script), str(log), files[0], size_from],
@@ -180,3 +233,123 @@ def test_keyframe_mode_reads_keyframes_only(tmp_path):
     assert sum(decoded) == 4
     exact = FunctionFrameTransformer(_colour, sequence_length=5).fit_transform([path])[0]
     assert not np.allclose(exact, expected)
+
+
+_FEATURIZE = """
+import os, sys, time
+import numpy as np
+from skvideo_clf.features import FunctionFrameTransformer
+
+def slow_colour(frames):  # the network is slow: the workers decode ahead and wait
+    with open(sys.argv[1], "a") as flag:
+        flag.write("computing\\n")
+    time.sleep(0.5)
+    return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+if __name__ == "__main__":
+    tf = FunctionFrameTransformer(slow_colour, sequence_length=40, n_decoders=2)
+    tf.fit_transform(sys.argv[2:])
+"""
+
+
+def _processes():
+    """``{pid: (parent pid, state, start time)}`` of every process, from ``/proc``."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after the command's name
+        found[int(name)] = (int(fields[1]), fields[0], fields[19])
+    return found
+
+
+def _descendants(pid):
+    """``{pid: start time}`` of the processes started by ``pid``, their children, ..."""
+    table = _processes()
+    found, todo = {}, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, _, start) in table.items():
+            if ppid == parent and child not in found:
+                found[child] = start
+                todo.append(child)
+    return found
+
+
+def _still_running(procs):
+    """Those of ``{pid: start time}`` alive (a zombie has ended; a new start time is
+    another process under a reused pid)."""
+    table = _processes()
+    return sorted(pid for pid, start in procs.items()
+                  if pid in table and table[pid][2] == start and table[pid][1] != "Z")
+
+
+def _shm_held():
+    """Names in /dev/shm that a running process maps or holds open."""
+    held = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{name}/maps") as f:
+                held.update(line.split("/dev/shm/", 1)[1].split()[0]
+                            for line in f if "/dev/shm/" in line)
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{name}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{name}/fd/{fd}")
+                    if target.startswith("/dev/shm/"):
+                        held.add(target[len("/dev/shm/"):].split()[0])
+    return held
+
+
+def _poll(condition, seconds):
+    """``condition()`` until it is falsy or ``seconds`` passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not os.path.isdir("/dev/shm"),
+                    reason="reads /proc and /dev/shm")
+def test_a_killed_featurizer_leaves_no_worker_and_no_shared_memory(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = [str(write_video(tmp_path / f"v{v}.avi",
+                             rng.integers(0, 255, (40, 16, 24, 3), dtype=np.uint8)))
+             for v in range(6)]
+    script, flag = tmp_path / "featurize.py", tmp_path / "computing"
+    script.write_text(_FEATURIZE)
+    shm_before = set(os.listdir("/dev/shm"))
+    proc = subprocess.Popen([sys.executable, str(script), str(flag), *paths],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # mid-way: the network has frames, the workers decode ahead of it
+        if _poll(lambda: proc.poll() is None and not flag.exists(), 120):
+            pytest.fail("the featurizer did not start in 120 s")
+        assert proc.poll() is None, proc.stderr.read().decode()
+        started = _descendants(proc.pid)
+        shm_during = set(os.listdir("/dev/shm")) - shm_before
+    finally:
+        proc.kill()  # SIGKILL: no handler, no atexit, no finally runs
+        proc.wait()
+    # the 2 workers, the fork server and the resource tracker at least
+    assert len(started) >= 4, started
+    assert not _poll(lambda: _still_running(started), 10)
+
+    def orphans():
+        # blocks created meanwhile that nobody holds: another program's live ones are held
+        # (and folders, such as joblib's, hold no memory themselves)
+        new = {n for n in set(os.listdir("/dev/shm")) - shm_before
+               if os.path.isfile(os.path.join("/dev/shm", n))}
+        return new - _shm_held() if new else set()
+
+    left = _poll(orphans, 10)
+    # an entry made and dropped by another program in these seconds would be gone by now;
+    # one of the killed process's stays
+    assert not left, (left, shm_during)
