@@ -134,15 +134,15 @@ def group_splits(y, groups, n_splits, *, n_repeats=1, random_state=0):
     for _ in range(n_repeats - 1):
         for _attempt in range(100):
             fold_of = _greedy_group_folds(counts, k, rng)
-            repeat = [(np.flatnonzero(fold_of[g_codes] != f), np.flatnonzero(fold_of[g_codes] == f))
-                      for f in range(k)]
+            fold = fold_of[g_codes]
+            repeat = [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(k)]
             if all(len(te) for _, te in repeat) and _partition(repeat) not in seen:
                 break
         else:
             raise ValueError(
-                f"The {len(group_names)} groups admit only {len(seen)} different "
-                f"{k}-fold group partitions found in 100 draws; lower --repeats to "
-                f"{len(seen)} or use more groups.")
+                f"n_repeats={n_repeats} (--repeats): only {len(seen)} different {k}-fold "
+                f"partitions of the {len(group_names)} groups were found in 100 draws; "
+                f"repeat at most {len(seen)} times, or use more groups.")
         seen.add(_partition(repeat))
         splits.extend(repeat)
     return splits

@@ -104,5 +104,5 @@ def test_repeated_group_splits_are_different_partitions_that_keep_groups_whole()
 def test_too_many_repeats_for_the_groups_is_an_error_that_says_how_many():
     y = np.repeat(["a", "b"], 6)
     groups = np.tile(["g1", "g1", "g2", "g2", "g3", "g3"], 2)
-    with pytest.raises(ValueError, match="only 1 different"):
+    with pytest.raises(ValueError, match="only 1 different 3-fold partitions"):
         group_splits(y, groups, 3, n_repeats=2)
