@@ -60,7 +60,13 @@ def _tested_instances(cls):
     # class name -> keyword arguments of each instance
     variants = {
         # neural classifiers
-        "LSTMClassifier": [dict(hidden_sizes=(8,), **_SMALL_NET)],
+        "LSTMClassifier": [dict(hidden_sizes=(8,), **_SMALL_NET),
+                           # the long-tail losses: one defined for multi-label targets
+                           # (sklearn's multi-label checks), and the softmax-only ones
+                           dict(hidden_sizes=(8,), loss="focal",
+                                class_weight="effective_number", **_SMALL_NET),
+                           dict(hidden_sizes=(8,), loss="ldam", reweight_start=0.5,
+                                posthoc_tau=0.5, **_SMALL_NET)],
         "ResBiLSTMClassifier": [dict(hidden_size=8, fc_size=8, fc_dropout=0.0, **_SMALL_NET)],
         "FrameVotingClassifier": [dict(hidden_size=16, dropout=0.0, **_SMALL_NET)],
         "FeatureMapCNNClassifier": [{**_SMALL_NET, "max_epochs": 20}],
@@ -126,7 +132,8 @@ EXPECTED_FAILED = {
     # (summation order), the check wants rtol=1e-7. tests/test_sample_weight.py checks the
     # equivalence of loss and gradients at rtol=1e-5.
     **{(label, "check_sample_weight_equivalence_on_dense_data"): _FLOAT32_NET
-       for label in ("LSTMClassifier", "FrameVotingClassifier", "FeatureMapCNNClassifier",
+       for label in ("LSTMClassifier", "LSTMClassifier[1]", "LSTMClassifier[2]",
+                     "FrameVotingClassifier", "FeatureMapCNNClassifier",
                      "MotionCNNClassifier", "FusionNetClassifier")},
     # ML-ROS is multi-label: it takes the indicator matrix imbalanced-learn's check
     # expects every sampler to refuse.

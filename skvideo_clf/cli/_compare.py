@@ -32,7 +32,8 @@ from ._pipeline import cache_memory, check_featurizer_options
 
 #: Metric key -> column title.
 TITLES = {"accuracy": "Acc", "f1_macro": "F1 (macro)", "f1_weighted": "weighted F1",
-          "balanced_accuracy": "bal. Acc", "hit@1": "hit@1", "mAP": "mAP"}
+          "balanced_accuracy": "bal. Acc", "tail_recall": "tail recall", "hit@1": "hit@1",
+          "mAP": "mAP"}
 
 
 def _pick(rows, spec, flag="--rows"):
@@ -270,7 +271,12 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     from ..metrics import format_table
     from ..protocols._runner import METRICS, compare_with_baseline, summarize_rows
 
-    metrics = list(METRICS) + ([protocol.metric] if protocol.metric else [])
+    from ..metrics import tail_recall
+
+    for res in results:  # each fold's tail recall, from its stored predictions
+        for f in res["folds"]:
+            f["metrics"].setdefault("tail_recall", tail_recall(f["y_true"], f["y_pred"]))
+    metrics = list(METRICS) + ["tail_recall"] + ([protocol.metric] if protocol.metric else [])
     summary = summarize_rows(results, metrics=metrics)
     paired = compare_with_baseline(results, protocol.baseline, metric=protocol.paired_metric,
                                    n_bootstrap=n_bootstrap, random_state=seed)

@@ -6,7 +6,8 @@
 * hit@k (seed 003), through :func:`sklearn.metrics.top_k_accuracy_score`;
 * mean average precision (seed 004): the mean over classes of the one-vs-rest
   :func:`sklearn.metrics.average_precision_score`;
-* balanced accuracy (the mean per-class recall), the usual single number on imbalanced data.
+* balanced accuracy (the mean per-class recall), the usual single number on imbalanced data;
+* tail recall (``_tail``): the mean recall of the classes below the median class size.
 
 A 2-D ``y_true`` (multi-label indicator matrix) gives a :class:`MultiLabelVideoReport`
 instead (``_multilabel``): mAP, per-label AP, hit@k, YouTube-8M's GAP@20 and label-wise F1.
@@ -29,6 +30,7 @@ from ._statistics import (
     paired_bootstrap_difference,
 )
 from ._table import format_table
+from ._tail import tail_classes, tail_recall
 
 __all__ = [
     "CorrectedTTestResult",
@@ -44,4 +46,6 @@ __all__ = [
     "paired_bootstrap_difference",
     "plot_training_curves",
     "save_figure",
+    "tail_classes",
+    "tail_recall",
 ]

@@ -31,6 +31,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     Options,
+    RealNotInt,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -47,21 +48,26 @@ from . import _skorch_compat as compat
 from ._batching import (
     SequenceDataset,
     WeightedDataset,
+    class_balanced_sampler,
     make_iterator,
     pad_collate,  # noqa: F401  (importable from here, as it was)
 )
 from ._head_only import HeadOnlyTraining
 from ._interrupt import InterruptibleTrainingMixin
+from ._losses import LOSSES, DeferredReweighting, make_criterion
 from ._validation import InputValidationMixin
 
 __all__ = ["NeuralClassifierBase"]
 
 #: The classifiers' docstrings point to NeuralClassifierBase for what they all share.
 SHARED_DOCS = {
-    "base_parameters": """class_weight, optimizer, lr, max_epochs, batch_size, train_split, \
+    "base_parameters": """class_weight, loss, focal_gamma, logit_adjustment_tau, \
+ldam_max_margin, ldam_scale, reweight_start, effective_number_beta, posthoc_tau, \
+retrain_head_epochs, optimizer, lr, max_epochs, batch_size, train_split, \
 callbacks, warm_start, verbose, device, random_state, iterator_train, iterator_valid, **kwargs
         See :class:`NeuralClassifierBase`.""",
-    "base_attributes": """classes_, n_features_in_, class_weight_, module_, history_
+    "base_attributes": """classes_, n_features_in_, class_weight_, class_counts_, module_, \
+history_
         See :class:`NeuralClassifierBase`.""",
 }
 
@@ -93,7 +99,7 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     Parameters
     ----------
-    class_weight : None, "balanced" or dict, default=None
+    class_weight : None, "balanced", "effective_number" or dict, default=None
         Weights of the classes in the cross-entropy loss (seed 000's class weighting:
         "the class weighting is added to automatically assign higher weights to the
         minority classes", line 520-521; the formula is not stated, ``"balanced"`` is
@@ -128,6 +134,70 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ``i`` of class ``c`` weighs ``w[i] * class_weight_[c]`` in the loss, a weighted
         mean normalized by the sum of these weights (for ``sample_weight=None`` that is
         torch's own class-weighted mean).
+
+        ``"effective_number"``: Cui et al.'s class-balanced weights (CVPR 2019),
+        ``(1 - beta) / (1 - beta ** n_c)`` normalised to sum to the number of classes
+        (:func:`effective_number_weights`, ``beta = effective_number_beta``), ``n_c``
+        counted as for ``"balanced"``. With a multi-label ``y``, each label's term of the
+        loss is weighted by the weight of its positive count (``BCEWithLogitsLoss``'s
+        ``weight``), where ``"balanced"`` sets ``pos_weight``.
+    loss : {"cross_entropy", "focal", "logit_adjusted", "ldam"}, default="cross_entropy"
+        The training loss (module ``_losses``; the user guide's neural classifiers page
+        has the table of which loss combines with what):
+
+        - ``"cross_entropy"``: softmax cross-entropy (``BCEWithLogitsLoss`` for a
+          multi-label ``y``);
+        - ``"focal"``: the focal loss of Lin et al., "Focal Loss for Dense Object
+          Detection", ICCV 2017 (:class:`FocalLoss`; :class:`SigmoidFocalLoss` for a
+          multi-label ``y``); ``class_weight`` is its ``alpha_t`` (none by default: the
+          paper's ``alpha = 0.25`` weighs its detector's foreground anchors, which classes
+          have no counterpart of); with ``class_weight="effective_number"`` it is Cui et
+          al.'s class-balanced focal loss;
+        - ``"logit_adjusted"``: Menon et al., "Long-tail learning via logit adjustment",
+          ICLR 2021 (:class:`LogitAdjustedLoss`): cross-entropy on ``logits + tau *
+          log(prior)``;
+        - ``"ldam"``: Cao et al., "Learning Imbalanced Datasets with Label-Distribution-
+          Aware Margin Loss", NeurIPS 2019 (:class:`LDAMLoss`); LDAM-DRW is ``loss="ldam",
+          class_weight="effective_number", reweight_start=0.8``.
+
+        The priors and margins count the classes of ``y``, or of ``y_before_resampling``
+        when given (the counts before an over-sampler; ``class_counts_``), each video
+        counted by its ``sample_weight``. ``"logit_adjusted"`` and ``"ldam"`` are defined
+        for one softmax over classes and refuse a multi-label ``y``.
+    focal_gamma : float >= 0, default=2.0
+        The focusing parameter of ``loss="focal"`` (the paper's best, 2; 0 is
+        cross-entropy).
+    logit_adjustment_tau : float, default=1.0
+        ``tau`` of ``loss="logit_adjusted"`` (the paper's default 1; 0 is cross-entropy).
+    ldam_max_margin : float > 0, default=0.5
+        The largest LDAM margin, that of the rarest class: the paper's constant ``C`` is
+        set so that it is 0.5; margins are ``proportional to n_j ** (-1/4)``.
+    ldam_scale : float > 0, default=30.0
+        LDAM's logit scale ``s`` (the paper's 30).
+    reweight_start : int, float in (0, 1) or None, default=None
+        Deferred re-weighting (DRW, Cao et al., 2019): the class weights of
+        ``class_weight`` apply only from this epoch on (an int, 0-based epoch of each
+        ``fit``) or from this fraction of ``max_epochs`` on (a float: the paper switches at
+        epoch 160 of 200, ``0.8``); the epochs before train unweighted. None: the weights
+        apply throughout. Any ``loss`` takes it.
+    effective_number_beta : float in [0, 1), default=0.9999
+        ``beta`` of ``class_weight="effective_number"`` (Cui et al., "Class-Balanced Loss
+        Based on Effective Number of Samples", CVPR 2019; 0.9999 as in the paper and in
+        LDAM-DRW).
+    posthoc_tau : float, default=0.0
+        Post-hoc logit adjustment (Menon et al., 2021): ``predict_proba`` is
+        ``softmax(logits - posthoc_tau * log(prior))`` with the training prior
+        (``class_counts_``); 0 leaves the network's softmax as it is, 1 is the paper's
+        choice. It changes prediction only, so it can be set on a fitted classifier
+        (``set_params(posthoc_tau=1.0)``) without retraining. Single-label ``y`` only.
+    retrain_head_epochs : int or None, default=None
+        Classifier re-training (cRT; Kang et al., "Decoupling Representation and
+        Classifier for Long-Tailed Recognition", ICLR 2020): after ``fit`` has trained the
+        network, a new class layer is trained for this many epochs on the same data with
+        the rest frozen and class-balanced sampling: ``refit_head(X, y, epochs,
+        sampling="class_balanced")``, as a parameter so that it composes in a Pipeline,
+        a grid search and a cross-validation. None or 0: no re-training. Single-label
+        ``y`` only.
     optimizer : torch optimizer class, default=torch.optim.Adam
         Its options as ``optimizer__momentum=0.9``, ``optimizer__weight_decay=3e-4`` (L2).
     lr : float
@@ -167,6 +237,11 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         Features per step (sequences), per sample (2-D input), or per map (images).
     class_weight_ : ndarray or None
         The loss weights used, per class of ``classes_``.
+    class_counts_ : ndarray
+        Videos per class (summed sample weights; loss terms, e.g. frames, for frame
+        voting) as the loss counts them: on ``y_before_resampling`` when given. The
+        priors of logit adjustment and the LDAM margins come from it. Multi-label: the
+        positives per label.
     module_, criterion_, optimizer_, history_ :
         skorch's fitted components.
     """
@@ -178,7 +253,17 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
     virtual_params_ = compat.INIT_STATE["virtual_params_"]
 
     _parameter_constraints: dict = {
-        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "class_weight": [StrOptions({"balanced", "effective_number"}), dict, None],
+        "loss": [StrOptions(set(LOSSES))],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "logit_adjustment_tau": [Interval(Real, None, None, closed="neither")],
+        "ldam_max_margin": [Interval(Real, 0, None, closed="neither")],
+        "ldam_scale": [Interval(Real, 0, None, closed="neither")],
+        "reweight_start": [Interval(Integral, 0, None, closed="left"),
+                           Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "effective_number_beta": [Interval(Real, 0, 1, closed="left")],
+        "posthoc_tau": [Interval(Real, None, None, closed="neither")],
+        "retrain_head_epochs": [Interval(Integral, 0, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
@@ -192,7 +277,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         "on_interrupt": [StrOptions({"raise", "stop"})],
     }
 
-    def __init__(self, *, class_weight=None, optimizer=torch.optim.Adam, lr=1e-2,
+    def __init__(self, *, class_weight=None, loss="cross_entropy", focal_gamma=2.0,
+                 logit_adjustment_tau=1.0, ldam_max_margin=0.5, ldam_scale=30.0,
+                 reweight_start=None, effective_number_beta=0.9999, posthoc_tau=0.0,
+                 retrain_head_epochs=None, optimizer=torch.optim.Adam, lr=1e-2,
                  max_epochs=30, batch_size=32, train_split=None, callbacks=None,
                  warm_start=False, verbose=0, device="cpu", random_state=None,
                  on_interrupt="raise", iterator_train=DataLoader, iterator_valid=DataLoader,
@@ -204,6 +292,15 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             iterator_train=iterator_train, iterator_valid=iterator_valid, **kwargs,
         )
         self.class_weight = class_weight
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.logit_adjustment_tau = logit_adjustment_tau
+        self.ldam_max_margin = ldam_max_margin
+        self.ldam_scale = ldam_scale
+        self.reweight_start = reweight_start
+        self.effective_number_beta = effective_number_beta
+        self.posthoc_tau = posthoc_tau
+        self.retrain_head_epochs = retrain_head_epochs
         self.random_state = random_state
         self.on_interrupt = on_interrupt
         compat.drop_init_state(self)
@@ -290,7 +387,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             if isinstance(callback, EpochScoring):
                 callback.set_params(target_extractor=_target_labels)
             callbacks.append((name, callback))
-        return [*callbacks, ("head_only", HeadOnlyTraining())]
+        return [*callbacks, ("head_only", HeadOnlyTraining()),
+                ("reweighting", DeferredReweighting())]
 
     def initialize_module(self):
         if not hasattr(self, "n_features_in_"):
@@ -303,23 +401,39 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         return self
 
     def initialize_criterion(self):
+        # The loss (neural/_losses.py) from the class counts and weights _set_labels chose.
+        # Multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
+        # ("balanced", dict) or the weight of its whole term ("effective_number").
         kwargs = self.get_params_for("criterion")
-        if getattr(self, "multilabel_", False):
-            # multi-label: one sigmoid per label; class_weight_ is each label's pos_weight
-            if self.class_weight_ is not None and "pos_weight" not in kwargs:
-                kwargs["pos_weight"] = torch.as_tensor(self.class_weight_)
-            kwargs.pop("weight", None)
-            self.criterion_ = nn.BCEWithLogitsLoss(**kwargs)
-            return self
-        if self.class_weight_ is not None and "weight" not in kwargs:
-            kwargs["weight"] = torch.as_tensor(self.class_weight_)
-        self.criterion_ = self.criterion(**kwargs)
+        multilabel = getattr(self, "multilabel_", False)
+        if multilabel:
+            kwargs.pop("weight" if self.class_weight != "effective_number" else "pos_weight",
+                       None)
+        params = {k: getattr(self, k) for k in (
+            "focal_gamma", "logit_adjustment_tau", "ldam_max_margin", "ldam_scale")}
+        self.criterion_ = make_criterion(
+            self.loss, multilabel=multilabel, class_counts=self.class_counts_,
+            class_weight=self.class_weight_, params=params,
+            class_weight_as="weight" if self.class_weight == "effective_number"
+            else "pos_weight", **kwargs)
         return self
 
     def _get_predict_nonlinearity(self):
         if getattr(self, "multilabel_", False):
             return torch.sigmoid  # skorch's "auto" turns a BCE output into 2 columns
-        return super()._get_predict_nonlinearity()
+        if self.predict_nonlinearity != "auto":
+            return super()._get_predict_nonlinearity()
+        if not self.posthoc_tau:
+            return _softmax  # "auto" knows CrossEntropyLoss only, not the other losses
+        # Menon et al.'s post-hoc logit adjustment: softmax(f(x) - tau * log(prior))
+        counts = np.asarray(self.class_counts_, dtype=np.float64)
+        if (counts <= 0).any():
+            raise ValueError(
+                f"posthoc_tau={self.posthoc_tau} needs the prior of every class; classes "
+                f"{self.classes_[counts <= 0].tolist()} had no training videos.")
+        shift = torch.as_tensor(self.posthoc_tau * np.log(counts / counts.sum()),
+                                dtype=torch.float32)
+        return lambda logits: _softmax(logits - shift.to(logits.device, logits.dtype))
 
     def get_all_learnable_params(self):
         for name, param in super().get_all_learnable_params():
@@ -369,9 +483,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
 
     def get_iterator(self, dataset, training=False):
         prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        if training and self.head_only_ and getattr(self, "head_sampling_", None) == \
+                "class_balanced":
+            # refit_head(sampling="class_balanced"): Kang et al.'s classifier re-training
+            kwargs.update(sampler=class_balanced_sampler(dataset), shuffle=False)
         return make_iterator(
             self.iterator_train if training else self.iterator_valid, dataset,
-            self.get_params_for(prefix), batch_size=self.batch_size, training=training,
+            kwargs, batch_size=self.batch_size, training=training,
             sort_by_length=getattr(self, "sort_by_length", False))
 
     # ------------------------------------------------------------------ public API
@@ -396,10 +515,10 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             routing once requested (``set_fit_request(sample_weight=True)``).
         y_before_resampling : array-like of shape (n_original,) or None, default=None
             The training labels as they were before a sampler changed them: with
-            ``class_weight="balanced"``, the class weights count these instead of ``y``
-            (seed 000's weighting behind its over-sampler; see ``class_weight``). Every
-            class of ``y`` must occur in it. Ignored when ``class_weight`` is None or a
-            dict.
+            ``class_weight="balanced"`` or ``"effective_number"``, the class weights count
+            these instead of ``y`` (seed 000's weighting behind its over-sampler; see
+            ``class_weight``), and so do the priors of logit adjustment and the LDAM
+            margins (``class_counts_``). Every class of ``y`` must occur in it.
         **fit_params : dict
             Passed to skorch's ``fit_loop``.
 
@@ -436,8 +555,9 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         return self._fit(X, y, start=start, classes=classes, sample_weight=sample_weight,
                          y_before_resampling=y_before_resampling, **fit_params)
 
-    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False, sample_weight=None,
-                   y_before_resampling=None, **fit_params):
+    def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
+                   sampling="instance", sample_weight=None, y_before_resampling=None,
+                   **fit_params):
         """Transfer learning (seed 003): a new class layer, trained with every other layer
         frozen.
 
@@ -465,6 +585,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             hold new classes only (the paper's fine-tuning data), old ones, or both. Then
             ``class_weight="balanced"`` needs every class in ``y`` (or in
             ``y_before_resampling``): use a dict, or None, otherwise.
+        sampling : {"instance", "class_balanced"}, default="instance"
+            How the head's training batches are drawn. ``"instance"``: every video once
+            per epoch, as ``fit`` does. ``"class_balanced"``: classifier re-training
+            (cRT) of Kang et al., "Decoupling Representation and Classifier for
+            Long-Tailed Recognition", ICLR 2020: refit a new head on the trained,
+            frozen body, drawing each sample by picking a class uniformly and then one
+            of its videos (with replacement; as many draws per epoch as videos). Call it
+            with the training set the body was trained on. Single-label ``y`` only.
         sample_weight : array-like of shape (n_samples,) or None, default=None
             See :meth:`fit`.
         y_before_resampling : array-like or None, default=None
@@ -495,6 +623,14 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         ['d', 'e', 'f']
         """
         self.check_is_fitted()
+        if sampling not in ("instance", "class_balanced"):
+            raise ValueError("refit_head's sampling must be 'instance' or 'class_balanced', "
+                             f"got {sampling!r}.")
+        if sampling == "class_balanced" and np.ndim(y) != 1:
+            raise ValueError("refit_head(sampling='class_balanced') draws classes of a 1-D "
+                             "y; class-balanced sampling of multi-label targets is not "
+                             "defined.")
+        self.head_sampling_ = sampling
         classes = None
         if keep_classes:
             classes = np.union1d(self.classes_, np.unique(self._check_y(y, len(y))))
@@ -545,6 +681,12 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
             elif start == "head":
                 self._new_head(old_classes)
             super().partial_fit(Xt, yt, **fit_params)
+        if start == "new" and self.retrain_head_epochs:
+            # Kang et al.'s classifier re-training, as a parameter so that it composes in
+            # a Pipeline and a cross-validation (see retrain_head_epochs)
+            self.refit_head(X, y, self.retrain_head_epochs, sampling="class_balanced",
+                            sample_weight=sample_weight,
+                            y_before_resampling=y_before_resampling)
         return self
 
     def _new_head(self, old_classes):
@@ -678,6 +820,10 @@ def _init_signature(cls):
         if klass is NeuralClassifierBase:
             break
     return params
+
+
+def _softmax(logits):
+    return torch.softmax(logits, dim=-1)
 
 
 def _target_labels(y):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from torch.utils.data import DataLoader, Sampler, Subset
+from torch.utils.data import DataLoader, Sampler, Subset, WeightedRandomSampler
 
 from ..sampling._bootstrap import _bootstrap_batches, _check_batch_params, _groups
 
@@ -33,6 +33,7 @@ __all__ = [
     "LengthBucketBatchSampler",
     "SequenceDataset",
     "WeightedDataset",
+    "class_balanced_sampler",
     "make_iterator",
     "pad_collate",
 ]
@@ -245,6 +246,27 @@ def _dataset_labels(dataset):
             "y to fit, or build a BalancedBatchSampler(y) yourself."
         )
     return _as_label_array(y)
+
+
+def class_balanced_sampler(dataset):
+    """Class-balanced sampling over a training dataset (Kang et al., ICLR 2020).
+
+    Each draw picks a class uniformly, then one of its samples uniformly (with
+    replacement): torch's :class:`~torch.utils.data.WeightedRandomSampler` with weight
+    ``1 / n_c`` per sample of class ``c``, as many draws per epoch as samples. Drawn from
+    torch's global generator, which the classifiers seed from ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = SequenceDataset(np.zeros((4, 1, 1), np.float32), [1] * 4, [0, 0, 0, 1])
+    >>> (class_balanced_sampler(data).weights * 3).tolist()
+    [1.0, 1.0, 1.0, 3.0]
+    """
+    y = _dataset_labels(dataset)
+    _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    return WeightedRandomSampler(torch.as_tensor(1.0 / counts[inverse]), len(y),
+                                 replacement=True)
 
 
 class BalancedDataLoader(DataLoader):

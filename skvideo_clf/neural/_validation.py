@@ -15,6 +15,7 @@ from sklearn.utils.validation import _assert_all_finite, check_array, column_or_
 
 from ..utils import check_sequences
 from ._batching import _writable
+from ._losses import effective_number_weights
 
 __all__ = ["InputValidationMixin"]
 
@@ -116,31 +117,57 @@ class InputValidationMixin:
                 f"{type(self).__name__} needs samples of at least 2 classes; y has 1 class "
                 f"({self.label_encoder_.classes_.tolist()[0]!r})."
             )
+        labels = np.asarray(y if loss_labels is None else loss_labels)
+        # samples (summed weights) per class, as the loss counts them: the priors and
+        # margins of the long-tail losses and the effective-number weights read these
+        w = np.ones(len(labels)) if loss_weight is None else np.asarray(loss_weight, float)
+        self.class_counts_ = np.array([w[labels == c].sum() for c in self.classes_])
         if self.class_weight is None:
             self.class_weight_ = None
+        elif isinstance(self.class_weight, str) and self.class_weight == "effective_number":
+            self.class_weight_ = effective_number_weights(
+                self.class_counts_, getattr(self, "effective_number_beta", 0.9999))
         else:
             self.class_weight_ = compute_class_weight(
-                self.class_weight, classes=self.classes_,
-                y=y if loss_labels is None else loss_labels,
+                self.class_weight, classes=self.classes_, y=labels,
                 sample_weight=loss_weight).astype(np.float32)
 
     def _set_multilabel(self, y, loss_labels=None, loss_weight=None):
         # classes_ are the column indices; the loss is one sigmoid per label and
         # class_weight_ holds the positive weight of each label (BCEWithLogitsLoss)
         n_labels = y.shape[1]
+        loss = getattr(self, "loss", "cross_entropy")
+        retrain = getattr(self, "retrain_head_epochs", None)
+        if loss in ("logit_adjusted", "ldam") or getattr(self, "posthoc_tau", 0) or retrain:
+            what = (f"loss={loss!r}" if loss in ("logit_adjusted", "ldam") else
+                    "posthoc_tau" if getattr(self, "posthoc_tau", 0) else
+                    "retrain_head_epochs (class-balanced sampling)")
+            raise ValueError(
+                f"{what} is defined for one softmax over classes, not for multi-label "
+                "targets (independent sigmoids); use loss='cross_entropy' or 'focal', and "
+                "class_weight='balanced' or 'effective_number', with a multi-label y.")
         self.label_encoder_ = LabelEncoder().fit(np.arange(n_labels))
+        Y = y if loss_labels is None else np.asarray(loss_labels, dtype=np.float64)
+        w = np.ones(len(Y)) if loss_weight is None or loss_labels is not None \
+            else np.asarray(loss_weight, dtype=np.float64)
+        n_pos = w @ Y
+        self.class_counts_ = n_pos  # positive videos per label
         if self.class_weight is None:
             self.class_weight_ = None
+        elif isinstance(self.class_weight, str) and self.class_weight == "effective_number":
+            # Cui et al.'s weight of each label's term, from its positives; a label on
+            # no video (a training fold without a rare label) weighs 1, as for "balanced"
+            present = n_pos > 0
+            self.class_weight_ = np.ones(n_labels, dtype=np.float32)
+            if present.any():
+                self.class_weight_[present] = effective_number_weights(
+                    n_pos[present], getattr(self, "effective_number_beta", 0.9999))
         elif self.class_weight == "balanced":
             # Each label is a binary problem: scikit-learn's "balanced" weights on its
             # column are n / (2 n_pos) for positives and n / (2 n_neg) for negatives, and
             # pos_weight is their ratio, n_neg / n_pos. A column with one value (a label on
             # every video, or on none) weighs 1, as compute_class_weight gives a single
             # class: a ratio of 0 would switch an always-on label off.
-            Y = y if loss_labels is None else np.asarray(loss_labels, dtype=np.float64)
-            w = np.ones(len(Y)) if loss_weight is None or loss_labels is not None \
-                else np.asarray(loss_weight, dtype=np.float64)
-            n_pos = w @ Y
             n_neg = w.sum() - n_pos
             both = (n_pos > 0) & (n_neg > 0)
             ratio = np.divide(n_neg, n_pos, out=np.ones_like(n_pos), where=both)

@@ -381,3 +381,19 @@ def test_multilabel_precision_recall_curves_per_label_carried():
     assert [d.name for d in displays] == ["x", "y"]  # z is carried by no video
     assert displays[1].average_precision == pytest.approx(
         average_precision_score(y_true[:, 1], y_score[:, 1]))
+
+
+def test_tail_recall_is_the_mean_recall_below_the_median_size():
+    from skvideo_clf.metrics import tail_classes, tail_recall
+
+    # sizes a:6, b:4, c:2, d:1 -> median 3: c and d are the tail
+    y_true = np.array(list("aaaaaabbbbccd"))
+    y_pred = np.array(list("aaaaaabbbbcab"))
+    assert tail_classes(y_true).tolist() == ["c", "d"]
+    assert tail_recall(y_true, y_pred) == pytest.approx((0.5 + 0.0) / 2)
+    # the tail decided by the training sizes instead: b and d
+    sizes = {"a": 10, "b": 1, "c": 10, "d": 1}
+    assert tail_recall(y_true, y_pred, class_sizes=sizes) == pytest.approx((1.0 + 0.0) / 2)
+    assert np.isnan(tail_recall(list("aab"), list("aab"), class_sizes={"a": 1, "b": 1}))
+    with pytest.raises(ValueError, match="length"):
+        tail_recall(y_true, y_pred[:3])
