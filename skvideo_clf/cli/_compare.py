@@ -268,10 +268,8 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     family-wise alpha 0.05; the CSV and JSON add the test-set bootstrap interval (test-set
     sampling only, models fixed), the degrees of freedom and the per-fold differences.
     """
-    from ..metrics import format_table
+    from ..metrics import format_table, tail_recall
     from ..protocols._runner import METRICS, compare_with_baseline, summarize_rows
-
-    from ..metrics import tail_recall
 
     for res in results:  # each fold's tail recall, from its stored predictions
         for f in res["folds"]:
