@@ -34,7 +34,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skvideo_clf.features import FunctionFrameTransformer
 from skvideo_clf.inference import ClipAveragingClassifier
-from skvideo_clf.protocols import demo_config, demo_dataset
+from skvideo_clf.protocols import demo_dataset, get_protocol
 from skvideo_clf.utils import object_array
 from skvideo_clf.video import read_video, video_info
 
@@ -56,7 +56,7 @@ def pipeline(length):
 
 
 def demo_data(n_frames, scale):
-    cfg = demo_config("default", scale=scale)
+    cfg = get_protocol("demo").config("default", scale=scale)
     cfg["n_frames"] = n_frames
     X, y, _ = demo_dataset(cfg)
     return X, y

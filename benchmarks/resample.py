@@ -80,7 +80,7 @@ def main():
         for kind, videos in (("files", paths), ("arrays", arrays)):
             for name, sampler in samplers.items():
                 cold, (clips, _) = best_of(lambda s=sampler, v=videos: s.fit_resample(v, y), 3,
-                                           before=video_module._INFO_CACHE.clear)
+                                           before=video_module.video_info.cache_clear)
                 warm, _ = best_of(lambda s=sampler, v=videos: s.fit_resample(v, y), 3)
                 feat, _ = best_of(lambda c=clips: featurizer.transform(c), 1)
                 print(f"{kind:<7} {name:<26} {len(clips):>5} {cold:>13.4f}s {warm:>13.4f}s "

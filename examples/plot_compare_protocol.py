@@ -5,8 +5,9 @@ One command, one paper's comparison: ``skvideo-clf compare``
 ``skvideo-clf compare DATA_DIR --protocol NAME`` runs the rows of a paper's table on a
 class-folder dataset, every row on the same group-aware folds, with one shared frame cache,
 and prints each row's scores, the paper's numbers and a paired comparison with the
-baseline row. Here: two rows of seed 000's Table I (CNN-LSTM, and CNN-LSTM with class
-weighting) on a few synthetic imbalanced videos written to disk, with seed 001's
+baseline row. Here: two rows of the CNN-ResBiLSTM paper's Table I (CNN-LSTM, and CNN-LSTM with
+class
+weighting) on a few synthetic imbalanced videos written to disk, with the bootstrapping CNN paper's
 hand-made colour histograms instead of InceptionV3 so that it runs in seconds.
 """
 
@@ -28,7 +29,7 @@ make_video_classification([8, 4, 3], n_frames=8, frame_size=(32, 32), clips_per_
 # %%
 # The comparison. Rerunning the same command would reuse every finished (row, fold) in
 # the report folder and every cached frame.
-main(["compare", str(tmp / "videos"), "--protocol", "seed000-table1", "--rows", "1,2",
+main(["compare", str(tmp / "videos"), "--protocol", "resbilstm-table1", "--rows", "1,2",
       "--quick", "--backbone", "lowlevel:hsv", "--epochs", "20", "--device", "cpu",
       "--n-bootstrap", "500", "--quiet", "-o", str(tmp / "report")])
 

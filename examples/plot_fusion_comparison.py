@@ -1,8 +1,8 @@
 """
-Fusing a spatial and a motion stream: seed 004's Table 2 in miniature
+Fusing a spatial and a motion stream: the hybrid framework's Table 2 in miniature
 =====================================================================
 
-Seed 004 (a hybrid deep learning framework for video classification) compares ways to
+The hybrid framework (a hybrid deep learning framework for video classification) compares ways to
 combine a *spatial* stream (CNN features of the frames) with a *motion* stream (features
 of the optical flow). This example runs the same comparison grid on the synthetic videos
 of :func:`skvideo_clf.datasets.make_video_classification`:
@@ -197,7 +197,7 @@ plt.show()
 # %%
 # Reading the table
 # -----------------
-# As in seed 004's Table 2, every SVM fusion beats both single-stream SVMs, and MKL
+# As in the hybrid framework's Table 2, every SVM fusion beats both single-stream SVMs, and MKL
 # ends up about level with simple averaging. The neural rows here are trained for a
 # few seconds on 46 videos and sit below the SVMs; on real data the fusion networks
 # need far more training (see the ``PRESETS`` of the neural classifiers). With 26 test

@@ -2,9 +2,11 @@
 ResBiLSTM vs LSTM vs frame voting on classes that differ only in time
 =====================================================================
 
-Seed 002 compares two ways of classifying a video from per-frame CNN features: classify each
+The UCF101 thesis compares two ways of classifying a video from per-frame CNN features: classify
+each
 frame and let the frames vote (:class:`~skvideo_clf.neural.FrameVotingClassifier`), or run a
-recurrent network over the sequence (:class:`~skvideo_clf.neural.LSTMClassifier`); seed 000
+recurrent network over the sequence (:class:`~skvideo_clf.neural.LSTMClassifier`); the
+CNN-ResBiLSTM paper
 adds the residual bidirectional LSTM (:class:`~skvideo_clf.neural.ResBiLSTMClassifier`).
 
 The synthetic classes used here come in pairs that show the same objects in opposite or

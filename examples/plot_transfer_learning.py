@@ -2,7 +2,8 @@
 Transfer learning to new classes
 ================================
 
-Seed 003 trains a recurrent network on five categories, then keeps everything but the class
+The low-complexity RNN paper trains a recurrent network on five categories, then keeps everything
+but the class
 layer: "the network is initially trained using data from 5 categories and then fine-tuned
 using the data from the remaining 5 categories. In the fine-tuning stage, the
 fully-connected layer is trained", a transfer "from 5 to 10 categories": the new head scores

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["Augmentation", "check_brightness_range", "draw_augmentation"]
+__all__ = ["RANGE_CONSTRAINTS", "Augmentation", "check_brightness_range", "draw_augmentation"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ class Augmentation:
 #: Constraints of the drawing ranges, shared with the samplers that draw augmentations.
 #: ``brightness_range`` also needs ``0 <= low <= high``, which :func:`check_brightness_range`
 #: checks (a constraint cannot relate two entries).
-_RANGE_CONSTRAINTS = {
+#: Parameter constraints of the augmentation ranges (:func:`draw_augmentation`'s), for the
+#: estimators that take them as parameters (``SpatioTemporalOversampler``).
+RANGE_CONSTRAINTS = {
     "rotation_range": [Interval(Real, 0, None, closed="left")],
     "translation_range": [Interval(Real, 0, None, closed="left")],
     "shear_range": [Interval(Real, 0, None, closed="left")],
@@ -141,7 +143,7 @@ def check_brightness_range(brightness_range):
 
 
 @validate_params(
-    {"random_state": ["random_state"], **_RANGE_CONSTRAINTS}, prefer_skip_nested_validation=True
+    {"random_state": ["random_state"], **RANGE_CONSTRAINTS}, prefer_skip_nested_validation=True
 )
 def draw_augmentation(random_state=None, *, rotation_range=15.0, translation_range=0.1,
                       shear_range=10.0, brightness_range=(0.8, 1.2)) -> Augmentation:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
+from sklearn.pipeline import FeatureUnion
 from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = [
@@ -65,8 +66,6 @@ def make_stream_union(transformers, *, n_jobs=None, verbose=False):
     >>> {k: v.tolist() for k, v in streams_from_feature_names(Xu.columns).items()}
     {'spatial': [0, 1], 'motion': [2, 3]}
     """
-    from sklearn.pipeline import FeatureUnion
-
     transformers = list(transformers)
     for item in transformers:
         if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)):

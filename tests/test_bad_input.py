@@ -88,7 +88,7 @@ BAD_INPUT_KINDS = {
     "multi-label label on every video, class_weight='balanced'":
         "test_faults::test_multilabel_balanced_keeps_an_always_on_label",
     "truncated video (far fewer frames decode than declared)":
-        "features.test_base::test_truncated_video_warns_naming_file",
+        "features.test_base::test_a_truncated_video_warns_or_is_refused",
     "class folder that is a symbolic link to the data root":
         "test_faults::test_class_folder_linked_to_the_data_root_is_refused_naming_both_paths",
     "unknown --backbone":
@@ -98,7 +98,7 @@ BAD_INPUT_KINDS = {
     "unknown lowlevel: descriptor":
         "cli.test_cli::test_unknown_lowlevel_descriptor_is_a_usage_error",
     "user nn.Module giving the wrong number of rows":
-        "features.test_base::test_user_module_wrong_rows_names_module",
+        "features.test_backbones::test_a_module_with_the_wrong_output_is_named_not_the_videos",
     "fit command on a single class":
         "test_faults::test_fit_on_a_single_class_is_exit_3_with_one_message",
     "model file holding a plain estimator (no featurizer)":

@@ -37,7 +37,7 @@ import os, time
 from skvideo_clf.features import InceptionFrameTransformer
 _slow = float(os.environ.get("SKVC_TEST_SLOW", "0"))
 _count = os.environ.get("SKVC_TEST_BATCHES")
-_forward = InceptionFrameTransformer._forward
+_forward = InceptionFrameTransformer._featurize_frames
 _done = [0]
 def _slow_forward(self, batch):
     time.sleep(_slow)
@@ -47,7 +47,7 @@ def _slow_forward(self, batch):
         with open(_count, "a") as fh:
             fh.write("x")
     return out
-InceptionFrameTransformer._forward = _slow_forward
+InceptionFrameTransformer._featurize_frames = _slow_forward
 """
 
 FEATURIZE = HOOK + """

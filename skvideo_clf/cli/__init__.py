@@ -56,7 +56,7 @@ from ._demo import cmd_demo
 from ._extract import cmd_extract
 from ._model_commands import cmd_evaluate, cmd_fit, cmd_predict
 from ._parser import build_parser, check_args
-from ._pipeline import build_pipeline, make_classifier, make_featurizer, make_sampler  # noqa: F401
+from ._pipeline import build_pipeline, fit_row, make_featurizer  # noqa: F401
 
 __all__ = [
     "MODEL_MAGIC",

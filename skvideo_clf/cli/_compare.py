@@ -64,6 +64,7 @@ def _load_data(args):
         if len(np.unique(y)) < 2:
             raise CLIError(f"{args.data_dir!r} holds one class; a comparison needs two or "
                            "more class folders.")
+        check_class_counts(y, args.cfg["folds"], args.data_dir)
         try:
             splits = group_splits(y, groups, args.cfg["folds"], n_repeats=repeats,
                                   random_state=args.seed)
@@ -105,7 +106,9 @@ def _embedded_data(protocol, cfg, seed, repeats=1):
     import numpy as np
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    X, y, _ = protocol.dataset(cfg, random_state=seed)
+    from ..protocols import demo_dataset
+
+    X, y, _ = demo_dataset(cfg, random_state=seed)  # the one data set a protocol can name
     # the first repeat is StratifiedKFold(shuffle=True, random_state=seed)'s folds
     cv = RepeatedStratifiedKFold(n_splits=cfg["folds"], n_repeats=repeats, random_state=seed)
     splits = list(cv.split(np.zeros(len(y)), y))
@@ -122,7 +125,7 @@ def argparse_split(args, k):
 
 
 def _imbalance(splits, y, cfg, seed):
-    """Seed 000's imbalanced-UCF101 rule, applied to each training split only."""
+    """The CNN-ResBiLSTM paper's imbalanced-UCF101 rule, applied to each training split only."""
     from ..datasets import make_imbalanced
 
     return [(train[make_imbalanced(y[train], min_count=cfg["imbalance_min_count"],
@@ -130,26 +133,20 @@ def _imbalance(splits, y, cfg, seed):
 
 
 def comparison_setup(args):
-    """``(protocol, config_file, cfg, size, backbone)`` of ``--protocol`` / ``--config``.
+    """``(protocol, cfg, size, backbone)`` of ``--protocol`` / ``--config``.
 
     Shared by ``compare`` and ``fit --row``, so a fitted row is built exactly as compare
-    builds it: the size (``--quick``, ``--full``), then the options that override one value,
-    then the config file's ``[settings]``.
+    builds it: the protocol file at the size (``--quick``, ``--full``), then the options
+    that override one value.
     """
-    from ..protocols import get_protocol
+    from ..protocols import ConfigError, get_protocol, load_config
 
     size = "full" if args.full else "quick" if args.quick else "default"
-    settings = None
-    backbone = args.backbone
     if args.config is not None:
-        from ..protocols._config import ConfigError, load_config
-
         try:
-            settings = load_config(args.config)
+            protocol = load_config(args.config)
         except ConfigError as exc:
             raise CLIError(str(exc), EXIT_USAGE) from None
-        protocol = settings.protocol
-        backbone = settings.backbone or backbone
     else:
         protocol = get_protocol(args.protocol)
     overrides = dict(input_size=args.input_size, sequence_length=args.sequence_length,
@@ -157,23 +154,98 @@ def comparison_setup(args):
     if protocol.dataset is not None:  # the synthetic set's class sizes (demo --scale)
         overrides["scale"] = getattr(args, "scale", None)
     cfg = protocol.config(size, **overrides)
-    if settings is not None:
-        cfg.update(settings.overrides)
-    return protocol, settings, cfg, size, backbone
+    backbone = cfg.get("backbone") or args.backbone
+    return protocol, cfg, size, backbone
 
 
-def make_row_parts(args, cfg, backbone, memory):
-    """``(RowParts, weights)``: the featurizer options checked, the weights resolved."""
-    from ..protocols import RowParts
-
+def make_rows(args, protocol, cfg, size, backbone, memory):
+    """``(rows, weights)``: the featurizer options checked, the weights resolved, the rows
+    of the protocol built by :meth:`~skvideo_clf.protocols.Protocol.rows`."""
     if backbone == "inception_v3":
         check_featurizer_options(input_size=cfg["input_size"],
                                  sequence_length=cfg["sequence_length"])
     weights = None if backbone.startswith("lowlevel") else _resolve_weights(args.weights,
                                                                             backbone)
-    parts = RowParts(cfg, backbone=backbone, weights=weights, device=device(args.device),
-                     memory=memory, random_state=args.seed)
-    return parts, weights
+    rows = protocol.rows(size, config=cfg, backbone=backbone, weights=weights,
+                         device=device(args.device), memory=memory, random_state=args.seed,
+                         epochs=args.epochs)
+    return rows, weights
+
+
+def list_protocols_text():
+    """``compare --list``: every built-in protocol with its paper, table and rows."""
+    from ..protocols import PROTOCOLS
+
+    lines = []
+    for name, proto in PROTOCOLS.items():
+        data = " (runs on its own synthetic videos)" if proto.dataset else ""
+        source = (proto.title if proto.paper_title is None else
+                  f"{proto.paper_title}, {proto.table}")
+        lines.append(f"{name}{data}\n    {source}\n    "
+                     f"{len(proto.data['rows'])} rows; baseline {proto.baseline!r}")
+    return "\n".join(lines)
+
+
+def check_class_counts(y, folds, data_dir):
+    """Refuse, before any video is decoded, a class with fewer videos than folds (exit 2,
+    naming the class, its count and the fix)."""
+    import numpy as np
+
+    classes, counts = np.unique(y, return_counts=True)
+    for c, n in zip(classes, counts, strict=True):
+        if n < 2 or n < folds:
+            fix = ("add videos to it or remove its folder" if n < 2 else
+                   f"pass --folds {int(n)}, add videos to it or remove its folder")
+            raise CLIError(f"Class {c!r} under {data_dir} has {n} video"
+                           f"{'s' if n != 1 else ''}; {folds}-fold cross-validation needs "
+                           f"at least {max(2, folds)} per class: {fix}.", EXIT_USAGE)
+
+
+def check_inner_cv(protocol, cfg, y, splits):
+    """Refuse an inner cross-validation (``grid_cv``) with more folds than a training
+    fold's smallest class has videos: exit 2, naming the file, line and key."""
+    import numpy as np
+
+    from ..protocols._config import key_line
+
+    specs = protocol.row_specs(cfg["size"])
+    smallest = min(int(np.unique(y[train], return_counts=True)[1].min())
+                   for train, _ in splits)
+    calibrated = [r["name"] for r in specs if _calibrated(r)]
+    if calibrated and smallest < 2:
+        raise CLIError(f"{protocol.path}: row {calibrated[0]!r} calibrates its SVM's "
+                       "probabilities (probability = true) by an inner cross-validation, "
+                       "and a training fold holds 1 video of a class: add videos, use fewer "
+                       "folds, or set probability = false in the row's params.", EXIT_USAGE)
+    inner = [r["name"] for r in specs if _inner_cv(r)]
+    if not inner:
+        return
+    if smallest < cfg["grid_cv"]:
+        line = key_line(protocol.text, ("settings", "grid_cv"))
+        where = f"{protocol.path}" + (f", line {line}" if line else "")
+        raise CLIError(f"{where}: settings.grid_cv = {cfg['grid_cv']}: the inner "
+                       f"cross-validation of {inner[0]!r} needs that many videos per class "
+                       f"in every training fold, and the smallest training class has "
+                       f"{smallest}: lower grid_cv to {max(2, smallest)} or add videos.",
+                       EXIT_USAGE)
+
+
+def _calibrated(spec):
+    """Whether a row (or a member) fits an SVM with Platt-scaled probabilities."""
+    if spec["classifier"] in ("chi2svc", "svm_ef", "svm_mkl") and \
+            spec.get("params", {}).get("probability", True):
+        return True
+    return any(_calibrated(m) for m in spec.get("members", []))
+
+
+def _inner_cv(spec):
+    """Whether a row's fit runs an inner cross-validation (grid, lambda search, CV
+    weights)."""
+    if "grid" in spec or spec.get("search") == "cv":
+        return True
+    if spec["classifier"] == "late_fusion" and spec.get("params", {}).get("weights") == "cv":
+        return True
+    return any(_inner_cv(m) for m in spec.get("members", []))
 
 
 def cmd_compare(args):
@@ -183,11 +255,24 @@ def cmd_compare(args):
     from ..protocols._runner import run_rows
     from ..utils import object_array
 
-    check_report_folder(args)  # -o: before any work
+    if getattr(args, "list", False):
+        print(list_protocols_text())
+        return EXIT_OK
+    if args.protocol is None and args.config is None:
+        raise CLIError("compare needs --protocol NAME or --config FILE.toml (--list shows "
+                       "the protocols).", EXIT_USAGE)
     start = time.perf_counter()
-    protocol, settings, cfg, size, backbone = comparison_setup(args)
+    protocol, cfg, size, backbone = comparison_setup(args)
+    if getattr(args, "show", False):
+        print(protocol.show(size, config=cfg, backbone=backbone))
+        return EXIT_OK
+    check_report_folder(args)  # -o: before any work
     args.cfg = cfg
-    parts, weights = make_row_parts(args, cfg, backbone, None)
+    out = args.out
+    cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
+    # the featurizer's options and the weights are checked before any video is read
+    all_rows, weights = make_rows(args, protocol, cfg, size, backbone,
+                                  cache_memory(args, cache))
     if args.data_dir is not None:
         videos, y, splits, how = _load_data(args)
         X, where = object_array(videos), f"under {args.data_dir}"
@@ -202,26 +287,24 @@ def cmd_compare(args):
                        "of its own).", EXIT_USAGE)
     if protocol.imbalance:
         splits = _imbalance(splits, y, cfg, args.seed)
+    check_inner_cv(protocol, cfg, y, splits)
     labels = np.unique(y)
-    out = args.out
     os.makedirs(out, exist_ok=True)
-    cache = args.cache if args.cache is not None else os.path.join(out, "frame_cache")
-    parts.memory = cache_memory(args, cache)
-    rows = (settings.rows(parts) if settings is not None else protocol.rows(parts))
-    rows = _pick(rows, args.rows, getattr(args, "rows_flag", "--rows"))
+    rows = _pick(all_rows, args.rows, getattr(args, "rows_flag", "--rows"))
     names = [n for n, _ in rows]
-    if protocol.baseline not in names:
-        rows = [r for r in protocol.rows(parts) if r[0] == protocol.baseline] + rows
+    # the baseline and the chance row always run
+    rows = ([r for r in all_rows if r[0] == protocol.baseline and r[0] not in names] + rows
+            + [r for r in all_rows if protocol.is_chance(r[0]) and r[0] not in names])
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
-    log(args, f"compare {protocol.name}: {len(y)} videos {where}, {len(labels)} classes "
-              f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); {how}; "
-              f"{len(rows)} rows; {size} configuration ({backbone} at "
+    log(args, f"compare {protocol.name}: {protocol.title}. {len(y)} videos {where}, "
+              f"{len(labels)} classes ({', '.join(f'{c}: {n}' for c, n in counts.items())}); "
+              f"{how}; {len(rows)} rows; {size} configuration ({backbone} at "
               f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
               f"epochs); frame cache {cache}.")
     context = {"protocol": protocol.name, "config": cfg, "backbone": backbone,
                "weights": str(weights), "seed": args.seed, "videos": data_id,
-               "y": [str(c) for c in y],
-               "rows_config": settings.digest if settings is not None else None}
+               "y": [str(c) for c in y], "rows_config": protocol.digest,
+               "epochs": args.epochs}
     bar = progress_bar(total=len(rows) * len(splits), enabled=not args.quiet, unit="fit",
                        desc=f"compare {protocol.name}")
     with warnings.catch_warnings():
@@ -245,10 +328,14 @@ def cmd_compare(args):
     resumed = sum(f["resumed"] for r in results for f in r["folds"])
     note = f" ({resumed} fold results kept from an earlier run)" if resumed else ""
     print(f"Mean ± std over {len(splits)} folds; Δ, t and p (corrected resampled t-test over "
-          f"folds, Holm across rows) against {protocol.baseline!r}. "
-          f"Report written to {os.path.join(out, '')} ({len(paths)} files) in {total:.0f} s"
-          f"{note}.")
+          f"folds, Holm across rows) against {protocol.baseline!r}; {CHANCE_NOTE} Report "
+          f"written to {os.path.join(out, '')} ({len(paths)} files) in {total:.0f} s{note}.")
     return EXIT_OK
+
+
+#: What the chance row is, in the printed table's footnote and the report.
+CHANCE_NOTE = ("the chance row always answers the majority class (its accuracy is the "
+               "majority's share, its balanced accuracy 1 / classes).")
 
 
 def _pm(mean, std):
@@ -257,6 +344,42 @@ def _pm(mean, std):
 
 def _p(value):
     return "" if value is None else f"{value:.3f}"
+
+
+def same_predictions(results):
+    """``{row: earlier row}`` for rows whose test predictions equal an earlier row's on
+    every fold: the table says so, as a user would otherwise read a bug (or a difference).
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._compare import same_predictions
+    >>> res = [{"name": n, "folds": [{"y_pred": p}]} for n, p in
+    ...        [("a", [0, 1]), ("b", [1, 1]), ("c", [0, 1])]]
+    >>> same_predictions(res)
+    {'c': 'a'}
+    """
+    seen, same = {}, {}
+    for res in results:
+        key = tuple(tuple(map(str, f["y_pred"])) for f in res["folds"])
+        if key in seen:
+            same[res["name"]] = seen[key]
+        else:
+            seen[key] = res["name"]
+    return same
+
+
+def _role(protocol, name):
+    """``"baseline"``, ``"chance"`` or ``"row"``: how the table marks a row."""
+    if name == protocol.baseline:
+        return "baseline"
+    return "chance" if protocol.is_chance(name) else "row"
+
+
+def _role_mark(protocol, name):
+    role = _role(protocol, name)
+    if role == "row" or role in name.lower():  # "Chance (majority class)" says it already
+        return ""
+    return f" ({role})"
 
 
 def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
@@ -276,13 +399,18 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             f["metrics"].setdefault("tail_recall", tail_recall(f["y_true"], f["y_pred"]))
     metrics = list(METRICS) + ["tail_recall"] + ([protocol.metric] if protocol.metric else [])
     summary = summarize_rows(results, metrics=metrics)
+    # the chance row is a reference, not one of the methods Holm's correction counts
+    chance = [r["name"] for r in results if protocol.is_chance(r["name"])]
     paired = compare_with_baseline(results, protocol.baseline, metric=protocol.paired_metric,
-                                   n_bootstrap=n_bootstrap, random_state=seed)
+                                   references=chance, n_bootstrap=n_bootstrap,
+                                   random_state=seed)
+    same = same_predictions(results)
     delta = f"Δ {TITLES[protocol.paired_metric]}"
     shown = []
     for row in summary:
         name = row["name"]
-        line = {"model": name + (" (baseline)" if name == protocol.baseline else "")}
+        line = {"model": name + _role_mark(protocol, name)
+                + (f" (= {same[name]!r})" if name in same else "")}
         for m in metrics:
             line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
         paper = protocol.paper.get(name)
@@ -298,7 +426,9 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
         shown.append(line)
     csv_rows = []
     for row in summary:
-        flat = {"model": row["name"], **{k: v for k, v in row.items() if k != "name"}}
+        flat = {"model": row["name"], "role": _role(protocol, row["name"]),
+                "same_predictions_as": same.get(row["name"]),
+                **{k: v for k, v in row.items() if k != "name"}}
         for j, col in enumerate(protocol.paper_columns):
             paper = protocol.paper.get(row["name"])
             flat[f"paper_{col}"] = None if paper is None else paper[j]
@@ -339,23 +469,47 @@ def save_row_report(result, folder):
     return report, list(saved.values())
 
 
-def plot_comparison(summary, target):
-    """Bars of mean ± std over folds of Acc, macro and weighted F1 per row; returns target."""
+def plot_comparison(summary, target, protocol=None):
+    """Bars of mean ± std over folds of Acc, macro and weighted F1 per row; returns target.
+
+    The paper's number of a row, where the protocol maps a paper column to a metric
+    (``paper_metrics``), is a black diamond beside the bar of that metric; the chance row's
+    bars are hatched; the legend sits below the axes, clear of the bars.
+    """
     import numpy as np
 
     from ..metrics import new_figure, save_figure
 
-    fig, ax = new_figure((8, 0.5 * len(summary) + 1.5))
+    metrics = ("accuracy", "f1_macro", "f1_weighted")
+    fig, ax = new_figure((8, 0.55 * len(summary) + 2.2))
     ypos = np.arange(len(summary))
-    for j, metric in enumerate(("accuracy", "f1_macro", "f1_weighted")):
+    chance = [protocol is not None and protocol.is_chance(r["name"]) for r in summary]
+    paper_cols = {} if protocol is None else protocol.paper_metric_columns()
+    marked = False
+    for j, metric in enumerate(metrics):
+        offset = (j - 1) * 0.27
         means = [r[f"{metric}_mean"] or 0.0 for r in summary]
         stds = [r[f"{metric}_std"] or 0.0 for r in summary]
-        ax.barh(ypos + (j - 1) * 0.27, means, height=0.27, xerr=stds, label=TITLES[metric])
-    ax.set_yticks(ypos, [r["name"] for r in summary])
+        bars = ax.barh(ypos + offset, means, height=0.27, xerr=stds, label=TITLES[metric])
+        for bar, is_chance in zip(bars, chance, strict=True):
+            if is_chance:
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
+        if metric in paper_cols:
+            col = paper_cols[metric]
+            pts = [(protocol.paper[r["name"]][col], y + offset) for r, y in zip(summary, ypos)
+                   if r["name"] in protocol.paper]
+            if pts:
+                ax.scatter(*zip(*pts), marker="D", s=22, color="black", zorder=3,
+                           label=None if marked else "paper's number")
+                marked = True
+    ax.set_yticks(ypos, [r["name"] + (" (chance)" if c and "chance" not in r["name"].lower()
+                                      else "") for r, c in zip(summary, chance, strict=True)])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (mean ± std over folds)")
-    ax.legend(loc="lower right", fontsize="small")
+    # below the axes, centred on the figure: never over a bar, never cut by long row names
+    fig.legend(loc="outside lower center", ncol=4, fontsize="small", frameon=False)
     save_figure(fig, target)
     return target
 
@@ -388,7 +542,8 @@ def write_report(out, protocol, results, tables, meta):
         links.append(f"- [{res['name']}](rows/{slug}/report.md): pooled test predictions, "
                      f"macro F1 {report.f1_macro:.3f}; [confusion matrix]"
                      f"(rows/{slug}/confusion_matrix_normalized.png)")
-    paths.append(plot_comparison(tables["summary"], os.path.join(out, "comparison.png")))
+    paths.append(plot_comparison(tables["summary"], os.path.join(out, "comparison.png"),
+                                 protocol))
 
     cfg = meta["config"]
     md = [
@@ -413,6 +568,10 @@ def write_report(out, protocol, results, tables, meta):
         "('no evidence of a difference' is not evidence of equality). comparison.csv also "
         "holds a 95% interval from a paired bootstrap of the pooled test videos: test-set "
         "sampling only, with the trained models fixed.",
+        "",
+        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (= 'X') made the "
+        "same test predictions as row X on every fold: at this size and on these videos "
+        "the two settings did not differ in outcome.",
         "",
         format_table(tables["shown"], tables["columns"], fmt="markdown"),
         "",

@@ -1,10 +1,9 @@
 """``demo``: ``compare --protocol demo`` on the embedded synthetic set.
 
-The ``demo`` protocol (:data:`~skvideo_clf.protocols.PROTOCOLS`) holds the rows (seed 000's
-Table I, then seed 004's baselines), seed 000's Table I as the paper's numbers, CNN-LSTM as
-the baseline, its configurations (:func:`~skvideo_clf.protocols.demo_config`) and its data
-(:func:`~skvideo_clf.protocols.demo_dataset`); compare runs it, prints its table and writes
-its report, as for any protocol.
+The ``demo`` protocol file (``skvideo_clf/protocols/builtin/demo.toml``) holds the rows (the
+CNN-ResBiLSTM paper's Table I, then three baselines of the hybrid framework's Table 2), the
+paper's numbers, CNN-LSTM as the baseline, its sizes and its data set; compare runs it,
+prints its table and writes its report, as for any protocol.
 """
 
 from __future__ import annotations

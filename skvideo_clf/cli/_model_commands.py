@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..persistence import save_model
-from ..protocols._compare import _fit_params
+from ..protocols._routing import _fit_params
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,
@@ -82,16 +82,14 @@ def _pick_row(rows, wanted, source):
 
 def _row_pipeline(args):
     """``(pipeline, meta config, weights)`` of ``--protocol/--config`` ``--row``."""
-    from ._compare import comparison_setup, make_row_parts
+    from ._compare import comparison_setup, make_rows
 
-    protocol, settings, cfg, size, backbone = comparison_setup(args)
-    parts, weights = make_row_parts(args, cfg, backbone, cache_memory(args))
-    rows = settings.rows(parts) if settings is not None else protocol.rows(parts)
+    protocol, cfg, size, backbone = comparison_setup(args)
+    rows, weights = make_rows(args, protocol, cfg, size, backbone, cache_memory(args))
     name, factory = _pick_row(rows, args.row, protocol.name)
     config = {"protocol": protocol.name, "row": name, "size": size, "backbone": backbone,
-              "seed": args.seed, **{k: v for k, v in cfg.items() if k != "size"}}
-    if settings is not None:
-        config["config_digest"] = settings.digest
+              "seed": args.seed, "config_digest": protocol.digest,
+              **{k: v for k, v in cfg.items() if k != "size"}}
     return factory(), config, weights
 
 

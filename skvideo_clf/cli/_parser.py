@@ -71,7 +71,8 @@ def _add_featurizer_options(p, *, classifier=True):
                         "EfficientNet-Lite0)")
     # fit: None, so that an option left unset gives way to a --row's configuration
     g.add_argument("--sequence-length", type=int, default=None if classifier else 16,
-                   metavar="T", help="frames per video (seed 000 uses 40) (default: 16; "
+                   metavar="T", help="frames per video (the CNN-ResBiLSTM paper uses 40) "
+                                     "(default: 16; "
                                      "with --row: the row's configuration)")
     g.add_argument("--batch-size-frames", type=int, default=32, metavar="N",
                    help="frames per forward pass of the featurizer (default: %(default)s)")
@@ -80,7 +81,8 @@ def _add_featurizer_options(p, *, classifier=True):
         d = FIT_DEFAULTS
         g.add_argument("--sampler", choices=SAMPLERS, default=None,
                        help="imbalance handling applied while fitting: the spatio-temporal "
-                            f"oversampler of seed 000, or none (default: {d['sampler']})")
+                            "oversampler of the CNN-ResBiLSTM paper, or none "
+                            f"(default: {d['sampler']})")
         g.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                        help="classifier on the feature sequences; chi2svc pools them over "
                             f"time first (default: {d['classifier']})")
@@ -95,9 +97,19 @@ def _add_featurizer_options(p, *, classifier=True):
         _add_row_options(p)
 
 
+def _protocol_help(protocols):
+    """``id (paper, table)`` of every built-in protocol, for --help."""
+    def source(proto):
+        if proto.paper_title is None:
+            return proto.title
+        return f"{proto.paper_title}, {proto.table}"
+
+    return "; ".join(f"{name} ({source(proto)})" for name, proto in protocols.items())
+
+
 def _add_row_options(p):
     """fit --protocol NAME --row ROW / --config FILE --row ROW: any row of a comparison."""
-    from ..protocols._protocols import PROTOCOLS
+    from ..protocols import PROTOCOLS
 
     g = p.add_argument_group(
         "a row of a comparison", "fit exactly the pipeline a compare row builds (any "
@@ -107,7 +119,7 @@ def _add_row_options(p):
         "--epochs override the configuration as in compare")
     what = g.add_mutually_exclusive_group()
     what.add_argument("--protocol", choices=sorted(PROTOCOLS), metavar="NAME", default=None,
-                      help="a paper's comparison: " + ", ".join(sorted(PROTOCOLS)))
+                      help="a paper's comparison: " + _protocol_help(PROTOCOLS))
     what.add_argument("--config", metavar="FILE.toml", default=None,
                       help="a comparison config file (see compare --config)")
     g.add_argument("--row", metavar="NAME", default=None,
@@ -191,17 +203,24 @@ def _add_demo_options(p):
 
 
 def _add_compare_options(p):
-    from ..protocols._protocols import PROTOCOLS
+    from ..protocols import PROTOCOLS
 
     p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                    help="folder of class folders of videos (UCF101 / HMDB51 layout); "
                         "without it, --protocol demo runs on the embedded synthetic set")
-    what = p.add_mutually_exclusive_group(required=True)
+    what = p.add_mutually_exclusive_group()
     what.add_argument("--protocol", choices=sorted(PROTOCOLS), metavar="NAME",
-                      help="a paper's comparison: " + ", ".join(sorted(PROTOCOLS)))
+                      help="a paper's comparison: " + _protocol_help(PROTOCOLS))
     what.add_argument("--config", metavar="FILE.toml", default=None,
                       help="your own rows (featurizer / sampler / classifier and their "
-                           "parameters, or a grid search) from a TOML file")
+                           "parameters, or a grid search) from a TOML file, in the format "
+                           "of the built-in protocols (see --show)")
+    what.add_argument("--list", action="store_true",
+                      help="list the built-in protocols (paper, table, rows) and exit")
+    p.add_argument("--show", action="store_true",
+                   help="print the protocol at the chosen size as a TOML file, every preset "
+                        "resolved (exactly what would run), and exit; edit it and run it "
+                        "with --config")
     p.add_argument("-o", "--out", default="skvideo_clf_compare", metavar="REPORT_DIR",
                    help="report folder; finished rows are kept there, so rerunning the "
                         "same command resumes (default: %(default)s)")
@@ -236,7 +255,8 @@ def build_parser():
                               parents=[common, model] if networks else [common])
 
     p = command(
-        "demo", "compare imbalance methods on synthetic videos (seed 000's Table I)",
+        "demo", "compare imbalance methods on synthetic videos (the CNN-ResBiLSTM paper's "
+        "Table I)",
         "`compare --protocol demo` on the embedded synthetic set: imbalanced videos (7 "
         "classes, 40..400 spread scaled down), cross-validated comparison of CNN-LSTM with "
         "and without class weighting and oversampling, ResBiLSTM with both, and kernel / "

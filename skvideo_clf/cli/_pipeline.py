@@ -75,51 +75,46 @@ def make_featurizer(args, *, weights=None, verbose=0):
                                  **featurizer_params(args))
 
 
-def make_sampler(name, args):
-    if name == "none":
-        return "passthrough"
-    if name == "oversample":
-        from ..sampling import SpatioTemporalOversampler
+def fit_row(args):
+    """The row ``fit``'s options describe, as a protocol file's ``[[rows]]`` table.
 
-        return SpatioTemporalOversampler(sequence_length=args.sequence_length,
-                                         random_state=args.seed)
-    raise CLIError(f"Unknown sampler {name!r}; choose one of {SAMPLERS}.", EXIT_USAGE)
-
-
-def make_classifier(name, args, *, class_weight=None):
-    common = dict(class_weight=class_weight, max_epochs=args.epochs,
-                  device=device(args.device), random_state=args.seed)
-    if name in ("lstm", "bilstm"):
-        from ..neural import LSTMClassifier
-
-        return LSTMClassifier(hidden_sizes=(args.hidden_size,),
-                              bidirectional=name == "bilstm", **common)
-    if name == "resbilstm":
-        from ..neural import ResBiLSTMClassifier
-
-        return ResBiLSTMClassifier(hidden_size=args.hidden_size, fc_size=args.hidden_size,
-                                   **common)
-    if name == "chi2svc":
-        from ..fusion import Chi2SVC
-
-        return Chi2SVC(class_weight=class_weight, probability=True, random_state=args.seed)
-    raise CLIError(f"Unknown classifier {name!r}; choose one of {CLASSIFIERS}.", EXIT_USAGE)
+    ``fit`` without ``--row`` builds it with the same builder as every comparison row
+    (:func:`skvideo_clf.protocols.Protocol.rows`), so the options and a config file that
+    say the same thing build the same pipeline.
+    """
+    if args.sampler not in SAMPLERS:
+        raise CLIError(f"Unknown sampler {args.sampler!r}; choose one of {SAMPLERS}.",
+                       EXIT_USAGE)
+    if args.classifier not in CLASSIFIERS:
+        raise CLIError(f"Unknown classifier {args.classifier!r}; choose one of "
+                       f"{CLASSIFIERS}.", EXIT_USAGE)
+    class_weight = "None" if args.class_weight in (None, "none") else args.class_weight
+    params = {"class_weight": class_weight}
+    h = args.hidden_size
+    if args.classifier in ("lstm", "bilstm"):
+        params["hidden_sizes"] = [h]
+    elif args.classifier == "resbilstm":
+        params.update(hidden_size=h, fc_size=h)
+    featurizer = {k: v for k, v in dict(input_size=args.input_size,
+                                         batch_size=args.batch_size_frames).items()
+                  if v is not None}
+    return {"name": "fit", "features": "spatial", "featurizer": featurizer,
+            "sampler": args.sampler, "classifier": args.classifier, "params": params}
 
 
 def build_pipeline(args, *, weights, verbose=0):
-    """featurizer -> [sampler] -> classifier, as an imblearn Pipeline.
+    """[sampler] -> featurizer -> classifier, as an imblearn Pipeline (:func:`fit_row`).
 
     The sampler comes first: it turns videos into clips (frames + augmentation) that the
     featurizer reads, in ``fit`` only.
     """
-    from imblearn.pipeline import Pipeline
+    from ..protocols import Protocol
 
-    class_weight = None if args.class_weight == "none" else args.class_weight
-    steps = [("resample", make_sampler(args.sampler, args)),
-             ("features", make_featurizer(args, weights=weights, verbose=verbose))]
-    if args.classifier == "chi2svc":
-        from ..features import TemporalPooling
-
-        steps.append(("pool", TemporalPooling("mean")))
-    steps.append(("clf", make_classifier(args.classifier, args, class_weight=class_weight)))
-    return Pipeline(steps)
+    spec = fit_row(args)
+    spec["featurizer"]["verbose"] = verbose
+    settings = dict(size="fit", input_size=args.input_size,
+                    sequence_length=args.sequence_length, epochs=args.epochs, grid_cv=3)
+    return Protocol.build_row(spec, settings, backbone=getattr(args, "backbone",
+                                                               "inception_v3"),
+                              weights=weights, device=device(args.device),
+                              memory=cache_memory(args), random_state=args.seed)

@@ -12,18 +12,12 @@ run any network (a named backbone, a :class:`Backbone`, a ``torch.nn.Module``) w
 :class:`FrameFeatureTransformer`.
 """
 
-from ._backbones import (
-    Backbone,
-    FrameFeatureTransformer,
-    Preprocessing,
-    get_backbone,
-    make_frame_featurizer,
-)
+from ._backbones import Backbone, FrameFeatureTransformer, Preprocessing, get_backbone
 from ._base import BaseFrameTransformer
 from ._cache import FrameMemory
 from ._flow import OpticalFlowTransformer
 from ._function import FunctionFrameTransformer
-from ._inception import InceptionFrameTransformer
+from ._inception import InceptionFrameTransformer, make_frame_featurizer
 from ._lowlevel import LowLevelFrameTransformer
 from ._maps import square_side, to_square_maps
 from ._pooling import TemporalPooling

@@ -1,52 +1,39 @@
-"""The shared machinery of every frame featurizer (public base: ``BaseFrameTransformer``).
+"""The base of every frame featurizer (public: ``BaseFrameTransformer``).
 
-One concept, kept whole although it passes 500 lines: the path of a frame from a video to
-a feature sequence (plan, cache look-up, parallel computation, error report, assembly);
-its steps share the plan and the cache keys, and split apart they would pass them around.
-
-Videos (paths, arrays or clips) -> frame indices per video -> cache look-up -> the missing
-frames computed (grouped per video, in joblib tasks) -> sequences padded, up-sampled or
-truncated to ``sequence_length``.
+Videos (paths, arrays or clips) -> frame indices per video (``_planning``) -> cache
+look-up -> the missing frames computed through the one override point,
+``_featurize_frames`` (``_engine``) -> sequences padded, up-sampled or truncated to
+``sequence_length``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import contextlib
 import os
-import time
 import warnings
-import zlib
-from collections import Counter
-from dataclasses import dataclass
 from numbers import Integral
 
 import cv2
 import numpy as np
-from joblib import Memory, Parallel, delayed, effective_n_jobs
+from joblib import Memory
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .. import __version__
-from ..utils import object_array
+from ..utils import Substitution, object_array
 from ..video import (
     COUNT_MODES,
     FRAME_STRATEGIES,
     READERS,
-    Clip,
-    VideoInfo,
     VideoReadError,
     as_clips,
     keyframe_indices,
-    sample_frame_indices,
+    recount_frames,
     source_fingerprint,
-    uniform_indices,
-    up_sample_indices,
     video_info,
 )
-from ..video._reader import remember_info
 from ._cache import (
     FrameCache,
     augmentation_token,
@@ -55,32 +42,55 @@ from ._cache import (
     frame_key,
     stable_value,
 )
-from ._decode_pool import DecodePool
+from ._engine import FRAMES_PER_CALL, run_jobs
+from ._planning import FramePlan, _Job, plan_frames
 
+__all__ = ["BaseFrameTransformer", "BASE_PARAMETERS_DOC", "READING_OPTIONS_DOC", "_Job"]
 
-@dataclass(frozen=True)
-class _Job:
-    """The distinct frames one featurizer still has to compute for one (video, augmentation)."""
+#: The seven parameters of every featurizer, documented once (``Substitution``).
+BASE_PARAMETERS_DOC = """sequence_length : int or None, default=40
+        Time steps per video (seed 000's alpha = 40). ``None`` returns the
+        variable-length form: a 1-D object array of float32 ``(T_i, ...)`` arrays.
+    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
+        Strategy for videos and clips without frame indices (see
+        :func:`skvideo_clf.video.sample_frame_indices`).
+    padding : {"upsample", "zeros"}, default="upsample"
+        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
+        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
+        sequences are truncated.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`); frame counts
+        are kept there too. Its entries are identified by the parameters that define the
+        features (and a network's weights digest), not by ``n_jobs``, ``batch_size`` or
+        ``device``.
+    n_jobs : int or None, default=None
+        Videos are split over this many joblib tasks.
+    verbose : int, default=0
+        Progress bar (videos, frames/s) and notes.
+    random_state : int, RandomState or None, default=None
+        Seeds ``frame_sampling="rand_down"`` (and random weights, for networks)."""
 
-    source: object
-    augmentation: object
-    indices: tuple  # sorted, distinct
-    name: str
-    seek: str = "exact"  # the cache keys' frame choice (see BaseFrameTransformer._seek_token)
-
-    def clip(self, indices=None) -> Clip:
-        return Clip(self.source, tuple(self.indices if indices is None else indices),
-                    self.augmentation)
-
-
-#: Frames computed in this process per featurizer class, all instances and clones together
-#: (``n_frames_computed_`` counts one fitted instance; a grid search discards its clones).
-FRAMES_COMPUTED: Counter = Counter()
-
-
-def _run_chunk(transformer, jobs):
-    """One joblib task: compute a chunk of jobs (module level so that it pickles)."""
-    return transformer._compute(jobs, None)
+#: The reading options, for featurizers that list them in ``__init__`` (``Substitution``).
+READING_OPTIONS_DOC = """reader : {"opencv", "pyav"}, default="opencv"
+        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
+        unless it is the default.
+    seek : {"exact", "keyframe"}, default="exact"
+        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
+        replaced by its nearest keyframe (for strategies where the exact index does not
+        matter); its cache entries are kept apart. One decoded frame each with
+        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
+    count : {"auto", "header", "exact"}, default="auto"
+        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
+        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
+    n_decoders : int or None, default=None
+        Decode (and resize) in this many worker processes that hand uint8 frames over in
+        shared memory; ``None``: one decode thread in this process. On a CPU, decoder and
+        torch threads together stay within the cores (see the user guide's "Reading
+        videos").
+    on_short_video : {"warn", "error"}, default="warn"
+        A truncated file, far fewer frames decoding than its header declares (see
+        :attr:`skvideo_clf.video.VideoInfo.truncated`): a warning naming the file and both
+        counts, or ``"error"``: the video is refused (in the error listing bad videos)."""
 
 
 def _check_labels(y):
@@ -99,29 +109,30 @@ def _check_labels(y):
                          "one type for every label.")
 
 
-#: Frames handed to ``_featurize_frames`` at once: one video may have thousands of frames.
-_FRAMES_PER_CALL = 32
-
-
+@Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC)
 class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     """Base class of frame featurizers: videos in, per-frame feature sequences out.
 
     Everything but the per-frame computation is done here: frame sampling, the frame
-    cache, joblib parallelism, progress, error reports that name every bad video, and
-    padding or truncating to ``sequence_length``.
+    cache, decoding (in a thread or a decode pool), batching, joblib parallelism,
+    progress, checks of the features' shape and values, error reports that name every
+    bad video, and padding or truncating to ``sequence_length``.
 
-    **The contract.** A subclass implements
+    **The contract.** A subclass implements one method, the one override point for
+    computing features:
 
     * ``_featurize_frames(self, frames)``: ``frames`` is a uint8 array ``(n, H, W, 3)``
-      (RGB) of some frames of one video; it returns an array ``(n, ...)`` of their
-      features (cast to float32). Features must depend only on the frame and the
-      estimator's parameters (the cache relies on it).
-    * ``__init__`` listing its own parameters and the base ones below (sklearn reads the
-      parameters from its signature), passing the base ones to ``super().__init__`` and
-      storing its own untouched, and ``_parameter_constraints`` extending
-      ``BaseFrameTransformer._parameter_constraints``.
+      (RGB) of frames of one video (at most 32; a network featurizer's batches of
+      ``batch_size`` mix videos); it
+      returns an array ``(n, ...)`` of their features (cast to float32). The engine
+      refuses any other shape, naming the featurizer, and NaN or infinity, naming the
+      video and frame. Features must depend only on the frame and the estimator's
+      parameters (the cache relies on it).
 
-    and may implement
+    and ``__init__`` listing its own parameters and the base ones below (sklearn reads the
+    parameters from its signature), passing the base ones to ``super().__init__`` and
+    storing its own untouched, and ``_parameter_constraints`` extending
+    ``BaseFrameTransformer._parameter_constraints``. It may set
 
     * ``_setup(self, clips, features)``: fit-time state (a network, weights, a model
       fitted on the training features). ``features()`` returns the training videos'
@@ -130,6 +141,10 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     * ``_finish(self, features)``: per-video post-processing of a ``(T, ...)`` array
       after the cache (for example a PCA fitted in ``_setup``); its parameters are
       listed in ``_cache_ignore``.
+    * what ``frames`` holds: ``_frame_transform()`` (a picklable function applied to
+      each frame where it is decoded, e.g. a resize) and ``_frames_after_step()`` (``L``:
+      each time step is then the ``(L + 1, ...)`` stack of its frame and the ``L`` after
+      it, as optical flow needs).
 
     **The cache identity** is derived here, once: the class, ``get_params()`` minus the
     parameters in ``_cache_ignore`` (those that cannot change a frame's cached features:
@@ -142,51 +157,17 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    sequence_length : int or None
-        Time steps per video. ``None`` returns the variable-length form: a 1-D object
-        array of float32 ``(T_i, ...)`` arrays.
-    frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}
-        Strategy for videos and clips without frame indices (see
-        :func:`skvideo_clf.video.sample_frame_indices`).
-    padding : {"upsample", "zeros"}
-        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
-        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
-        sequences are truncated.
-    memory : str, path-like, joblib.Memory or None
-        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`).
-    n_jobs : int or None
-        Videos are split over this many joblib tasks.
-    verbose : int
-        Progress bar (videos, frames/s) and notes.
-    random_state : int, RandomState or None
-        Seeds ``frame_sampling="rand_down"``.
+    {base_parameters}
 
     **Reading options**, for subclasses that list them in ``__init__`` (class defaults
     otherwise; see the user guide's "Reading videos"):
 
-    reader : {"opencv", "pyav"}, default="opencv"
-        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
-        unless it is the default.
-    seek : {"exact", "keyframe"}, default="exact"
-        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
-        replaced by its nearest keyframe (indices that do not matter exactly). With
-        ``reader="pyav"`` that is one decoded frame per sampled frame; OpenCV cannot land
-        on a keyframe itself and decodes the interval before it (a warning says so).
-        Such runs have cache entries of their own, apart from exact runs.
-    count : {"auto", "header", "exact"}, default="auto"
-        How frames are counted (:func:`skvideo_clf.video.video_info`); counts are kept
-        in the cache when ``memory`` is set. A ``"header"`` count that a read proves
-        wrong (the file ends before a requested frame) is replaced by an exact count for
-        that file, said at ``verbose``, and its videos are planned and read again.
-    n_decoders : int or None, default=None
-        Decode in this many worker processes that hand uint8 frames over in shared
-        memory (:class:`~skvideo_clf.features._decode_pool.DecodePool`); ``None``: in
-        this process.
+    {reading_options}
 
     Attributes
     ----------
     n_frames_computed_ : int
-        Frames actually computed since ``fit`` (cache hits excluded).
+        Time steps actually computed since ``fit`` (cache hits excluded).
 
     Examples
     --------
@@ -194,8 +175,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     >>> from skvideo_clf.features import BaseFrameTransformer
     >>> class MeanColour(BaseFrameTransformer):
     ...     # mean R, G, B of each frame, times gain
-    ...     _parameter_constraints = {**BaseFrameTransformer._parameter_constraints,
-    ...                               "gain": [float]}
+    ...     _parameter_constraints = {{**BaseFrameTransformer._parameter_constraints,
+    ...                               "gain": [float]}}
     ...     def __init__(self, gain=1.0, *, sequence_length=2, frame_sampling="uniform",
     ...                  padding="upsample", memory=None, n_jobs=None, verbose=0,
     ...                  random_state=None):
@@ -219,14 +200,15 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
-    #: The reading options (see "Reading frames" below): a subclass exposes them by
-    #: listing them in its ``__init__`` and merging these constraints into its own; the
-    #: class defaults below apply otherwise.
+    #: The reading options (see the class docstring): a subclass exposes them by listing
+    #: them in its ``__init__`` and merging these constraints into its own; the class
+    #: defaults below apply otherwise.
     _reading_constraints: dict = {
         "reader": [StrOptions(set(READERS))],
         "seek": [StrOptions({"exact", "keyframe"})],
         "count": [StrOptions(set(COUNT_MODES))],
         "n_decoders": [Interval(Integral, 1, None, closed="left"), None],
+        "on_short_video": [StrOptions({"warn", "error"})],
     }
 
     #: Defaults of the reading options for subclasses that do not list them.
@@ -234,6 +216,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     seek = "exact"
     count = "auto"
     n_decoders = None
+    on_short_video = "warn"
 
     def __init__(self, *, sequence_length=40, frame_sampling="uniform", padding="upsample",
                  memory=None, n_jobs=None, verbose=0, random_state=None):
@@ -248,9 +231,11 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
     #: Parameters that cannot change a frame's cached features (see the class docstring).
     _cache_ignore = frozenset({"sequence_length", "frame_sampling", "padding", "memory",
                                "n_jobs", "verbose", "random_state", "seek", "count",
-                               "n_decoders"})
+                               "n_decoders", "on_short_video"})
     #: Bumped when a featurizer's computation changes within a release of the library.
     _features_version = 1
+    #: Whether a batch of ``_featurize_frames`` may hold frames of several videos.
+    _batches_mix_videos = False
 
     # ------------------------------------------------------------------ sklearn API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -314,7 +299,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ the contract
     def _featurize_frames(self, frames):
-        """``(n, H, W, 3)`` uint8 RGB frames of one video -> ``(n, ...)`` features."""
+        """``(n, ...)`` uint8 frames (see the class docstring) -> ``(n, ...)`` features."""
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "_featurize_frames(frames).")
 
@@ -325,13 +310,33 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
         """Per-video post-processing of ``(T, ...)`` features after the cache."""
         return arr
 
-    # ------------------------------------------------------------------ internal hooks
+    def _frame_transform(self):
+        """None, or a picklable function of one decoded uint8 frame run where it is
+        decoded (a decode thread or a decode pool worker)."""
+        return None
+
+    def _frames_after_step(self):
+        """Frames after each time step's own that its features need (0: the frame only)."""
+        return 0
+
+    # ------------------------------------------------------------------ engine hooks
+    def _featurizer_name(self):
+        """What computes the features, for messages about their shape."""
+        return f"{type(self).__name__}._featurize_frames"
+
+    def _frames_per_batch(self):
+        return int(getattr(self, "batch_size", FRAMES_PER_CALL))
+
+    def _computing(self):
+        """Context around a computation in this process (a network's threads)."""
+        return contextlib.nullcontext()
+
     def _fitted_identity(self) -> dict:
         """Fitted state that defines the features beyond the parameters (weights digest)."""
         return {}
 
     def _task_copy(self):
-        """What ``_run_jobs`` ships to each joblib task (see InceptionFrameTransformer)."""
+        """What each joblib task receives (a network featurizer ships a light copy)."""
         return self
 
     def _cache_identity(self) -> dict:
@@ -375,161 +380,35 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
 
     def _plan(self, clip, seed):
         """Frame indices for one clip, and how many zero steps to append."""
-        # the decodable frame count (cached per file) is checked for clips with indices
-        # too: frames of one file are decoded in one pass for all its clips, so a bad index
-        # must be refused here, naming its clip, not fail the shared pass
-        info = self._video_info(clip.source)
-        if clip.frame_indices is not None:
-            idx = np.asarray(clip.frame_indices, dtype=np.intp)
-            if idx.max() >= info.n_frames:
-                raise VideoReadError(
-                    f"{str(clip.source)!r}: frame {int(idx.max())} requested but only "
-                    f"{info.n_frames} frames decode."
-                )
-            n_frames = None
-        else:
-            n_frames = info.n_frames
-            rng = None
-            if self.frame_sampling == "rand_down":
-                fp = zlib.crc32(source_fingerprint(clip.source).encode())
-                rng = np.random.default_rng([seed, fp]) if seed is not None else None
-                rng = np.random.RandomState(rng.integers(2**31)) if rng is not None else None
-            idx = sample_frame_indices(n_frames, self.frame_sampling, self.sequence_length,
-                                       video_fps=info.fps, random_state=rng)
-            if self.seek == "keyframe" and self.frame_sampling in ("uniform", "fps"):
-                idx = _nearest(keyframe_indices(clip.source, self.reader), idx)
-        length = self.sequence_length
-        n_pad = 0
-        if length is not None:
-            if len(idx) > length:
-                if n_frames is None:
-                    # A sampler's clip covers its whole video: keep that span rather than
-                    # its first frames (the sampler's and the featurizer's lengths differ).
-                    idx = idx[uniform_indices(len(idx), length)]
-                else:
-                    idx = idx[:length]  # truncate, as seed 002 does
-            elif len(idx) < length or (n_frames is not None and n_frames < length):
-                if self.padding == "zeros":
-                    if n_frames is not None and n_frames < length:
-                        # every frame once, then zero steps (seed 002), not the repeats
-                        # that uniform sampling makes of a short video
-                        idx = np.unique(idx)
-                    n_pad = length - len(idx)
-                else:  # seed 000's UpSample: repeat frames in order
-                    self._say(f"{clip.source}: {len(idx) if n_frames is None else n_frames} "
-                              f"frames < sequence_length={length}; up-sampled.")
-                    idx = idx[up_sample_indices(len(idx), length)]
-        return idx, n_pad
+        keyframes = None
+        if self.seek == "keyframe":
+            def keyframes(source):
+                return keyframe_indices(source, self.reader)
+        plan = FramePlan(self.frame_sampling, self.sequence_length, self.padding, keyframes)
+        return plan_frames(clip, self._video_info(clip.source), plan, seed, self._say)
 
     def _raw_sequences(self, clips):
         """Per video, the un-post-processed features (list of float32 arrays)."""
         seed = None
         if self.frame_sampling == "rand_down" and self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(2**31))
-        errors = {}
-        plans = {}
         root = cache_root(self.memory)
-        cache = FrameCache(root, self._cache_identity()) if root is not None else None
-        found = {}  # frame key -> features
-        keys = {}
-
-        def compute(positions):
-            """Plan, look up and compute the frames of ``clips[positions]``; returns the
-            positions whose frames a computation failed to produce."""
-            for pos in positions:
-                try:
-                    plans[pos] = self._plan(clips[pos], seed)
-                except (VideoReadError, OSError) as exc:
-                    errors[pos] = str(exc)
-            # distinct frames per (video fingerprint, augmentation), minus the cached ones
-            wanted = {}  # (fingerprint, aug token, seek) -> [source, augmentation, indices]
-            for pos in positions:
-                if pos not in plans:
-                    continue
-                idx = plans[pos][0]
-                clip = clips[pos]
-                try:
-                    fp = source_fingerprint(clip.source, fingerprint_mode(self.memory))
-                except OSError as exc:
-                    errors[pos] = str(exc)
-                    continue
-                token = augmentation_token(clip.augmentation)
-                seek = self._seek_token(clip)
-                ks = [frame_key(fp, i, clip.augmentation, seek) for i in idx]
-                keys[pos] = ks
-                for i, k in zip(idx, ks):
-                    if k in found:
-                        continue
-                    value = cache.get(k) if cache is not None else None
-                    if value is not None:
-                        found[k] = value
-                    else:
-                        entry = wanted.setdefault((fp, token, seek),
-                                                  [clip.source, clip.augmentation, set()])
-                        entry[2].add(int(i))
-            jobs, job_fp = [], []
-            for (fp, _, seek), (source, aug, idx_set) in wanted.items():
-                jobs.append(_Job(source, aug, tuple(sorted(idx_set)), str(source), seek))
-                job_fp.append(fp)
-
-            n_new = sum(len(j.indices) for j in jobs)
-            if jobs:
-                self._say(f"{len(positions)} videos: {len(found)} frames cached, {n_new} to "
-                          "compute.")
-
-            def store(j, feats):
-                # Called as each video finishes, so the cache keeps every finished video of
-                # a run that is killed later on.
-                job = jobs[j]
-                for i, f in zip(job.indices, feats):
-                    if not np.all(np.isfinite(f)):
-                        raise ValueError(
-                            f"{job.name}: the features of frame {i} contain NaN or infinity "
-                            f"({type(self).__name__}); the frame or the weights are broken."
-                        )
-                for i, f in zip(job.indices, feats):
-                    k = frame_key(job_fp[j], i, job.augmentation, job.seek)
-                    found[k] = f
-                    if cache is not None:
-                        cache.put(k, f)
-                self.n_frames_computed_ += len(job.indices)
-                FRAMES_COMPUTED[type(self).__name__] += len(job.indices)
-
-            job_errors = self._run_jobs(jobs, store)
-            bad_fps = {job_fp[j]: msg for j, msg in job_errors.items()}
-            failed = []
-            for pos in positions:
-                ks = keys.get(pos)
-                if ks is not None and any(k not in found for k in ks):
-                    fp = source_fingerprint(clips[pos].source, fingerprint_mode(self.memory))
-                    errors.setdefault(pos, bad_fps.get(fp, f"{clips[pos].source}: not "
-                                                           "computed"))
-                    failed.append(pos)
-            return failed
-
-        failed = compute(range(len(clips)))
+        run = _Run(self, clips, seed,
+                   FrameCache(root, self._cache_identity()) if root is not None else None)
+        failed = run.compute(range(len(clips)))
         # A header count is checked by reading: a file that ends before a requested frame
         # is counted exactly and its videos are planned and read again, once.
         retry = [pos for pos in failed if self._recount(clips[pos].source)]
         if retry:
-            for pos in retry:
-                del errors[pos], plans[pos], keys[pos]
-            compute(retry)
-        if errors:
-            lines = "\n".join(f"  - video {pos}: {msg}" for pos, msg in sorted(errors.items()))
+            run.forget(retry)
+            run.compute(retry)
+        if run.errors:
+            lines = "\n".join(f"  - video {pos}: {msg}" for pos, msg in sorted(run.errors.items()))
             raise VideoReadError(
-                f"{len(errors)} of {len(clips)} videos could not be featurized "
+                f"{len(run.errors)} of {len(clips)} videos could not be featurized "
                 f"({type(self).__name__}); fix or remove them:\n{lines}"
             )
-
-        seqs = []
-        for pos in range(len(clips)):
-            arr = np.stack([found[k] for k in keys[pos]]).astype(np.float32, copy=False)
-            n_pad = plans[pos][1]
-            if n_pad:
-                arr = np.concatenate([arr, np.zeros((n_pad,) + arr.shape[1:], np.float32)])
-            seqs.append(arr)
-        return seqs
+        return run.sequences()
 
     def _assemble(self, seqs):
         seqs = [self._finish(s) for s in seqs]
@@ -537,110 +416,7 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             return object_array(seqs)
         return np.stack(seqs).astype(np.float32, copy=False)
 
-    def _run_jobs(self, jobs, store):
-        """Compute all jobs, in joblib tasks when ``n_jobs`` asks for more than one.
-
-        ``store(j, features)`` receives each job's features as soon as they exist (per
-        video when serial, per task when parallel); returns ``{job position: error}``.
-        """
-        if not jobs:
-            return {}
-        from tqdm.auto import tqdm
-
-        n_frames = sum(len(j.indices) for j in jobs)
-        bar = tqdm(total=len(jobs), unit="video", disable=not self.verbose,
-                   desc=type(self).__name__)
-        start = time.perf_counter()
-        done_frames = [0]
-
-        def progress(n_videos, n_new_frames):
-            done_frames[0] += n_new_frames
-            rate = done_frames[0] / max(time.perf_counter() - start, 1e-9)
-            bar.set_postfix_str(f"{rate:.1f} frames/s", refresh=False)
-            bar.update(n_videos)
-
-        def on_done(j, feats):
-            if feats is not None:
-                store(j, feats)
-            progress(1, 0 if feats is None else len(jobs[j].indices))
-
-        n_workers = min(effective_n_jobs(self.n_jobs), len(jobs))
-        finished = False
-        try:
-            if n_workers <= 1:
-                out = self._compute(jobs, on_done)[1]
-                finished = True
-                return out
-            # Round-robin tasks balance long and short videos; about four tasks per worker
-            # so that finished work streams back (and into the cache) while others run.
-            n_tasks = min(len(jobs), 4 * n_workers)
-            chunks = [list(range(w, len(jobs), n_tasks)) for w in range(n_tasks)]
-            shipped = self._task_copy()
-            outs = Parallel(n_jobs=n_workers, return_as="generator")(
-                delayed(_run_chunk)(shipped, [jobs[j] for j in chunk]) for chunk in chunks
-            )
-            errors = {}
-            for chunk, (res, err) in zip(chunks, outs):
-                for j, feats in res.items():
-                    on_done(chunk[j], feats)
-                errors.update({chunk[j]: v for j, v in err.items()})
-                progress(len(err), 0)
-            finished = True
-            return errors
-        finally:
-            bar.close()
-            if self.verbose and n_frames:
-                dt = time.perf_counter() - start
-                done = done_frames[0]
-                if finished:
-                    self._say(f"{n_frames} frames in {dt:.1f} s ({n_frames / dt:.1f} frames/s).")
-                else:  # an interrupt or an error: say what was done, not what was planned
-                    self._say(f"interrupted after {done} of {n_frames} frames in {dt:.1f} s "
-                              f"({done / dt:.1f} frames/s).")
-
-    def _compute(self, jobs, on_done):
-        """Default: one video at a time through ``_featurize_job``.
-
-        ``on_done(j, features or None)``, when given, is called as each job ends.
-        Returns ``({job position: array}, {job position: error message})``.
-        """
-        if self.n_decoders:
-            return self._compute_pooled(jobs, on_done)
-        results, errors = {}, {}
-        for j, job in enumerate(jobs):
-            try:
-                results[j] = np.asarray(self._featurize_job(job), dtype=np.float32)
-            except (VideoReadError, OSError, cv2.error) as exc:
-                errors[j] = f"{job.name}: {exc}" if job.name not in str(exc) else str(exc)
-            if on_done is not None:
-                on_done(j, results.get(j))
-        return results, errors
-
-    def _featurize_job(self, job):
-        """One video's requested frames through ``_featurize_frames``, a chunk at a time."""
-        out, batch = [], []
-
-        def flush():
-            feats = np.asarray(self._featurize_frames(np.stack(batch)), dtype=np.float32)
-            if feats.ndim < 1 or len(feats) != len(batch):
-                raise ValueError(f"{type(self).__name__}._featurize_frames returned shape "
-                                 f"{feats.shape} for {len(batch)} frames; expected "
-                                 f"({len(batch)}, ...).")
-            out.append(feats)
-            batch.clear()
-
-        for frame in job.clip().read(**self._read_options()):
-            batch.append(frame)
-            if len(batch) == _FRAMES_PER_CALL:
-                flush()
-        if batch:
-            flush()
-        return np.concatenate(out)
-
     # ------------------------------------------------------------------ reading frames
-    # Kept together and apart from the rest: how clips become decoded frames (counts,
-    # reader options, the decode pool).
-
     def _read_options(self):
         """What ``Clip.read`` is given: the decoder and verified seeking."""
         return {"reader": self.reader, "seek": "auto"}
@@ -653,108 +429,129 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             return "keyframe"
         return "exact"
 
-    def _decode_size(self):
-        """Square size the decode pool resizes frames to (None: as decoded)."""
-        return None
+    def _count_dir(self, source):
+        return cache_root(self.memory) if isinstance(source, str) else None
 
     def _video_info(self, source):
-        """``video_info`` at this featurizer's ``count``, kept in the frame cache.
-
-        Counts are stored next to the frames (one small entry per source fingerprint and
-        count mode), so each file is counted once, not once per process.
-        """
-        store, key = self._count_entry(source)
-        if store is None:
-            return video_info(source, self.count)
-        hit = store.get(key)
-        if hit is not None and hit.shape == (6,):
-            n, fps, h, w, declared, how = hit.tolist()
-            return VideoInfo(int(n), fps, int(h), int(w), int(declared), _COUNTED[int(how)])
-        info = video_info(source, self.count)
-        if info.counted == "exact" and info.declared_frames != info.n_frames:
-            self._say(f"{source}: the header claims {info.declared_frames} frames, "
-                      f"{info.n_frames} decode; counted exactly.")
-        self._keep_count(store, key, info)
+        """``video_info`` at this featurizer's ``count`` (kept with the frame cache); a
+        truncated file warns or, with ``on_short_video="error"``, is refused."""
+        info = video_info(source, self.count, cache_dir=self._count_dir(source))
+        if info.truncated:
+            msg = (f"{source}: only {info.n_frames} of the {info.declared_frames} frames "
+                   "its header declares decode (a truncated or damaged file)")
+            if self.on_short_video == "error":
+                raise VideoReadError(msg + "; refused (on_short_video='error').")
+            warnings.warn(msg + f"; featurized from those {info.n_frames} frames "
+                          "(on_short_video='error' refuses it).", UserWarning, stacklevel=2)
         return info
-
-    def _count_entry(self, source):
-        """(count store, key) of a file's count at this ``count``; (None, None) without
-        a cache or for in-memory videos."""
-        root = cache_root(self.memory) if isinstance(source, str) else None
-        if root is None:
-            return None, None
-        store = _CountStore(root, {"kind": "video_info", "opencv": cv2.__version__})
-        text = f"{source_fingerprint(source)}|{self.count}"
-        return store, hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-
-    @staticmethod
-    def _keep_count(store, key, info):
-        store.put(key, np.array([info.n_frames, info.fps, info.height, info.width,
-                                 info.declared_frames, _COUNTED.index(info.counted)],
-                                np.float64))
 
     def _recount(self, source):
         """After a failed read: count a header-counted file exactly (kept in place of
-        its header count, here and in the cache); True when the count changed."""
+        its header count); True when the count changed."""
         if not isinstance(source, str):
             return False
         try:
-            info = self._video_info(source)
+            info = video_info(source, self.count, cache_dir=self._count_dir(source))
             if info.counted != "header":
                 return False
-            exact = video_info(source, "exact")
+            exact = recount_frames(source, self.count, cache_dir=self._count_dir(source))
         except (VideoReadError, OSError):
             return False
         if exact.n_frames == info.n_frames:
             return False
-        exact = dataclasses.replace(exact, counted="exact")
-        remember_info(source, self.count, exact)
-        store, key = self._count_entry(source)
-        if store is not None:
-            self._keep_count(store, key, exact)
         self._say(f"{source}: the header claims {info.n_frames} frames but a read ended "
                   f"before a requested one; counted exactly: {exact.n_frames} frames. "
                   "Planned and read again.")
         return True
 
-    def _compute_pooled(self, jobs, on_done):
-        """``_compute`` with frames decoded by ``n_decoders`` worker processes."""
-        results, errors = {}, {}
-        parts = {j: [] for j in range(len(jobs))}
-        pool = DecodePool(self.n_decoders, size=self._decode_size(),
-                          read_options=self._read_options())
-        for kind, j, payload, frames in pool.run(jobs):
-            if kind == "frames":
-                for start in range(0, len(frames), _FRAMES_PER_CALL):
-                    batch = frames[start:start + _FRAMES_PER_CALL]
-                    feats = np.asarray(self._featurize_frames(batch), dtype=np.float32)
-                    parts[j].append(feats)
-            elif kind == "done":
-                results[j] = np.concatenate(parts.pop(j))
-                if on_done is not None:
-                    on_done(j, results[j])
-            else:
-                errors[j] = payload
-                parts.pop(j, None)
-                if on_done is not None:
-                    on_done(j, None)
-        return results, errors
 
+class _Run:
+    """One ``_raw_sequences`` call: the plans, cache keys, found features and errors of
+    its clips, filled by :meth:`compute` (which may run twice, see ``_recount``)."""
 
-_COUNTED = ("exact", "packets", "header")
+    def __init__(self, featurizer, clips, seed, cache):
+        self.featurizer, self.clips, self.seed, self.cache = featurizer, clips, seed, cache
+        self.errors, self.plans, self.keys = {}, {}, {}
+        self.found = {}  # frame key -> features
 
+    def forget(self, positions):
+        for pos in positions:
+            del self.errors[pos], self.plans[pos], self.keys[pos]
 
-class _CountStore(FrameCache):
-    """Frame counts per source, stored like frames but never mistaken for features."""
+    def compute(self, positions):
+        """Plan, look up and compute the frames of ``clips[positions]``; returns the
+        positions whose frames a computation failed to produce."""
+        jobs, job_fp = self._missing(positions)
+        if jobs:
+            self.featurizer._say(f"{len(positions)} videos: {len(self.found)} frames "
+                                 f"cached, {sum(len(j.indices) for j in jobs)} to compute.")
+        job_errors = run_jobs(self.featurizer, jobs, lambda j, f: self._store(jobs[j],
+                                                                             job_fp[j], f))
+        bad_fps = {job_fp[j]: msg for j, msg in job_errors.items()}
+        failed = []
+        for pos in positions:
+            ks = self.keys.get(pos)
+            if ks is not None and any(k not in self.found for k in ks):
+                fp = self._fingerprint(self.clips[pos])
+                self.errors.setdefault(pos, bad_fps.get(fp, f"{self.clips[pos].source}: "
+                                                            "not computed"))
+                failed.append(pos)
+        return failed
 
-    def path(self, key: str) -> str:
-        return os.path.join(self.folder, key[:2], key + ".count")
+    def _fingerprint(self, clip):
+        return source_fingerprint(clip.source, fingerprint_mode(self.featurizer.memory))
 
+    def _missing(self, positions):
+        """Plan the clips; the distinct frames not in the cache, as jobs per (video
+        fingerprint, augmentation), and each job's fingerprint."""
+        wanted = {}  # (fingerprint, aug token, seek) -> [source, augmentation, indices]
+        for pos in positions:
+            clip = self.clips[pos]
+            try:
+                idx, n_pad = self.featurizer._plan(clip, self.seed)
+                fp = self._fingerprint(clip)
+            except (VideoReadError, OSError) as exc:
+                self.errors[pos] = str(exc)
+                continue
+            self.plans[pos] = (idx, n_pad)
+            seek = self.featurizer._seek_token(clip)
+            self.keys[pos] = ks = [frame_key(fp, i, clip.augmentation, seek) for i in idx]
+            for i, k in zip(idx, ks):
+                if k in self.found:
+                    continue
+                value = self.cache.get(k) if self.cache is not None else None
+                if value is not None:
+                    self.found[k] = value
+                else:
+                    wanted.setdefault((fp, augmentation_token(clip.augmentation), seek),
+                                      [clip.source, clip.augmentation, set()])[2].add(int(i))
+        jobs = [_Job(source, aug, tuple(sorted(idx)), str(source), seek)
+                for (_, _, seek), (source, aug, idx) in wanted.items()]
+        return jobs, [fp for fp, _, _ in wanted]
 
-def _nearest(keyframes, idx):
-    """Each index moved to its nearest keyframe (ties to the earlier one)."""
-    keyframes = np.asarray(keyframes)
-    pos = np.clip(np.searchsorted(keyframes, idx), 1, max(len(keyframes) - 1, 1))
-    before = keyframes[pos - 1]
-    after = keyframes[np.minimum(pos, len(keyframes) - 1)]
-    return np.where(np.abs(after - idx) < np.abs(idx - before), after, before).astype(np.intp)
+    def _store(self, job, fp, feats):
+        # Called as each video finishes, so the cache keeps every finished video of a run
+        # that is killed later on.
+        for i, f in zip(job.indices, feats):
+            if not np.all(np.isfinite(f)):
+                raise ValueError(
+                    f"{job.name}: the features of frame {i} contain NaN or infinity "
+                    f"({type(self.featurizer).__name__}); the frame or the weights are "
+                    "broken.")
+        for i, f in zip(job.indices, feats):
+            k = frame_key(fp, i, job.augmentation, job.seek)
+            self.found[k] = f
+            if self.cache is not None:
+                self.cache.put(k, f)
+        self.featurizer.n_frames_computed_ += len(job.indices)
+
+    def sequences(self):
+        seqs = []
+        for pos in range(len(self.clips)):
+            arr = np.stack([self.found[k] for k in self.keys[pos]]).astype(np.float32,
+                                                                          copy=False)
+            n_pad = self.plans[pos][1]
+            if n_pad:
+                arr = np.concatenate([arr, np.zeros((n_pad,) + arr.shape[1:], np.float32)])
+            seqs.append(arr)
+        return seqs

@@ -48,7 +48,7 @@ from joblib import Memory
 from sklearn.base import BaseEstimator
 
 from ..utils import atomic_open
-from ..video._clip import FINGERPRINT_MODES
+from ..video import FINGERPRINT_MODES
 
 # entry: magic, digest of (key + payload), key (40 hex characters), payload (.npy bytes)
 _MAGIC = b"SKVCFR02"

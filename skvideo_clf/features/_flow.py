@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral
 
 import cv2
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..video import Clip, video_info
-from ._base import BaseFrameTransformer
+from ..utils import Substitution
+from ._base import BASE_PARAMETERS_DOC, READING_OPTIONS_DOC, BaseFrameTransformer
 
 
 def _flow(prev, nxt, method):
@@ -69,6 +70,13 @@ def flow_histogram(flows, grid=3, n_bins=8, min_magnitude=0.5):
     return hist.ravel()
 
 
+def _grey(frame, size):
+    """A frame in grey, resized to ``size x size`` (where it is decoded)."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (size, size), interpolation=cv2.INTER_AREA)
+
+
+@Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC)
 class OpticalFlowTransformer(BaseFrameTransformer):
     """Stacked dense optical flow per sampled time step (seed 004's motion stream).
 
@@ -88,9 +96,9 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     ----------
     n_stack : int, default=10
         ``L``, flows per time step (2L channels; L = 10 in two-stream networks).
-    method : {"farneback", "dis"}, default="farneback"
+    method : {{"farneback", "dis"}}, default="farneback"
         OpenCV's Farneback flow or DIS (medium preset).
-    output : {"stack", "histogram"}, default="histogram"
+    output : {{"stack", "histogram"}}, default="histogram"
         ``"stack"``: the stacked flow ``(n_videos, T, 2L, flow_size, flow_size)``, channels
         ordered ``x_1, y_1, ..., x_L, y_L`` in pixels of the resized frame, the input of a
         motion CNN. ``"histogram"``: a flow histogram (see :func:`flow_histogram`) over the
@@ -102,8 +110,8 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         of that field) before stacking or histogramming ([33]'s mean flow subtraction).
     grid : int, default=3
     n_bins : int, default=8
-    sequence_length, frame_sampling, padding, memory, n_jobs, verbose, random_state
-        As :class:`InceptionFrameTransformer`.
+    {base_parameters}
+    {reading_options}
 
     Attributes
     ----------
@@ -126,6 +134,7 @@ class OpticalFlowTransformer(BaseFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "n_stack": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"farneback", "dis"})],
         "output": [StrOptions({"stack", "histogram"})],
@@ -138,7 +147,8 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     def __init__(self, n_stack=10, *, method="farneback", output="histogram", flow_size=64,
                  subtract_mean=False, grid=3, n_bins=8, sequence_length=40,
                  frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, reader="opencv", seek="exact", count="auto",
+                 n_decoders=None, on_short_video="warn"):
         self.n_stack = n_stack
         self.method = method
         self.output = output
@@ -146,44 +156,40 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         self.subtract_mean = subtract_mean
         self.grid = grid
         self.n_bins = n_bins
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
+        self.on_short_video = on_short_video
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)
 
-    def _windows(self, job):
-        n = video_info(job.source).n_frames
-        out = {}
-        for i in job.indices:
-            start = max(0, min(i, n - 1 - self.n_stack))
-            out[i] = [min(start + k, n - 1) for k in range(self.n_stack + 1)]
-        return out
+    def _frame_transform(self):
+        return functools.partial(_grey, size=self.flow_size)
 
-    def _featurize_job(self, job):
-        # not _featurize_frames: a time step's flow needs the frames after it
-        windows = self._windows(job)
-        needed = sorted({f for w in windows.values() for f in w})
+    def _frames_after_step(self):
+        # a time step's flow needs the n_stack frames after it
+        return self.n_stack
+
+    def _featurize_frames(self, frames):
+        """``(n, L + 1, s, s)`` grey stacks -> flow stacks or histograms per step."""
+        flows = {}  # frame pairs shared by overlapping windows are computed once
+        return np.stack([self._step(stack, flows) for stack in frames]).astype(np.float32)
+
+    def _step(self, stack, flows):
         s = self.flow_size
-        grey = {}
-        for idx, frame in zip(needed, Clip(job.source, tuple(needed), job.augmentation).read()):
-            g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-            grey[idx] = cv2.resize(g, (s, s), interpolation=cv2.INTER_AREA)
-        flows = {}
-        out = []
-        for i in job.indices:
-            w = windows[i]
-            stack = []
-            for a, b in zip(w[:-1], w[1:]):
-                if a == b:
-                    stack.append(np.zeros((s, s, 2), np.float32))
-                    continue
-                if (a, b) not in flows:
-                    flows[(a, b)] = _flow(grey[a], grey[b], self.method)
-                stack.append(flows[(a, b)])
-            stack = np.stack(stack)  # (L, s, s, 2)
-            if self.subtract_mean:
-                stack = stack - stack.mean(axis=(1, 2), keepdims=True)
-            if self.output == "stack":
-                out.append(stack.transpose(0, 3, 1, 2).reshape(2 * self.n_stack, s, s))
-            else:
-                out.append(flow_histogram(stack, self.grid, self.n_bins))
-        return np.stack(out).astype(np.float32)
+        pairs = []
+        for a, b in zip(stack[:-1], stack[1:]):
+            key = (a.tobytes(), b.tobytes())
+            if key not in flows:
+                # the same frame twice (a window past the last frame): zero flow
+                flows[key] = (np.zeros((s, s, 2), np.float32) if key[0] == key[1]
+                              else _flow(a, b, self.method))
+            pairs.append(flows[key])
+        pairs = np.stack(pairs)  # (L, s, s, 2)
+        if self.subtract_mean:
+            pairs = pairs - pairs.mean(axis=(1, 2), keepdims=True)
+        if self.output == "stack":
+            return pairs.transpose(0, 3, 1, 2).reshape(2 * self.n_stack, s, s)
+        return flow_histogram(pairs, self.grid, self.n_bins)

@@ -1,96 +1,37 @@
-"""InceptionV3 frame features: the 2048-d output of the last pooling layer, or the maps."""
+"""InceptionV3 frame features: the 2048-d output of the last pooling layer, or the maps.
+
+:class:`InceptionFrameTransformer` is :class:`FrameFeatureTransformer` with the
+``"inception_v3"`` backbone and its own parameters (weight names, ``input_size``,
+``output``); the network, its cache and the computation are the general featurizer's.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
-import weakref
 from numbers import Integral
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import Substitution, resolve_device
+from ..utils import Substitution
 from . import _weights
-from ._backbones._backbone import Backbone
-from ._backbones._registry import inception_preprocessing
-from ._backbones._transformer import NETWORK_READING_DOC, NetworkFrameTransformer
-from ._base import BaseFrameTransformer
+from ._backbones._transformer import (
+    NETWORK_ATTRIBUTES_DOC,
+    NETWORK_PARAMETERS_DOC,
+    FrameFeatureTransformer,
+)
+from ._base import BASE_PARAMETERS_DOC, READING_OPTIONS_DOC, BaseFrameTransformer
 
 
-@functools.lru_cache(maxsize=2)
-def _load_state(source, stamp, sha256):
-    """(state dict, TF-2015 layout?, digest) of a source ``resolve_weights`` returned.
-
-    Kept per process, at most two (~100 MB each): a grid search fits many clones.
-    ``stamp`` (size, mtime) of the file makes a replaced file load again.
-    """
-    if source == "imagenet":
-        state, fid = _weights.load_imagenet(download=False), False
-    elif source == "tf2015":
-        state, fid = _weights.load_tf2015(), True
-    else:
-        state = _weights.load_path(source, sha256)
-        fid = any(k.startswith("net.layers.") for k in state)
-        if fid:  # a TF-2015 / FID layout state dict
-            from ._inception_v3 import map_tf2015_state_dict
-
-            state = map_tf2015_state_dict(state)
-    return state, fid, _weights.state_digest(state)
-
-
-def _build_network(source, stamp, sha256, seed, device, half, output="pooled"):
-    """(network, TF-2015 variant?, weights digest or None for random weights)."""
-    import torch
-
-    from ._inception_v3 import InceptionV3Features, _strip_torchvision_head
-
-    if source is None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            net = InceptionV3Features(transform_input=True, fid_variant=False)
-        fid, digest = False, None  # hashed only when a cache asks
-    else:
-        state, fid, digest = _load_state(source, stamp, sha256)
-        # built on the meta device and filled by assignment: no random init to throw
-        # away (a grid search fits many clones)
-        with torch.device("meta"):
-            net = InceptionV3Features(transform_input=not fid, fid_variant=fid,
-                                      init_weights=False)
-        try:
-            net.load_state_dict(_strip_torchvision_head(state), assign=True)
-        except RuntimeError as exc:
-            raise ValueError(f"weights={source!r} do not fit InceptionV3 (torchvision "
-                             f"Inception3 names expected): {exc}") from exc
-    if output == "maps":
-        # forward() flattens avgpool's output: without the pooling, the flattened maps of
-        # Mixed_7c, channel-major (2048, h, w), what seed 002 flattens into its head
-        net.avgpool = torch.nn.Identity()
-    net.eval()
-    if half:
-        net = net.half()
-    return net.to(device=device, memory_format=torch.channels_last), fid, digest
-
-
-#: Networks built in this process, at most two, shared read-only by every featurizer with
-#: the same construction arguments (the clones of a grid search, the rows and folds of a
-#: comparison, the copies a joblib/dask worker receives): random initialisation alone takes
-#: seconds, and a comparison fits a featurizer per row and fold, most of whose frames are
-#: cached. Device and float16 are part of the key, so ``Backbone.to`` leaves a shared
-#: network as it is.
-_shared_network = functools.lru_cache(maxsize=2)(_build_network)
-_worker_network = _shared_network  # the name joblib/dask workers have always used
-
-#: Digests of shared random-weight networks, computed once per network (not per fit).
-_random_digests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-@Substitution(reading_options=NETWORK_READING_DOC)
-class InceptionFrameTransformer(NetworkFrameTransformer):
+@Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC,
+              network_parameters=NETWORK_PARAMETERS_DOC,
+              network_attributes=NETWORK_ATTRIBUTES_DOC)
+class InceptionFrameTransformer(FrameFeatureTransformer):
     """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 003) or its last
     feature maps (seed 002).
 
-    The default frame featurizer; :class:`FrameFeatureTransformer` runs any other backbone
-    (``FrameFeatureTransformer("inception_v3")`` gives the same features).
+    The default frame featurizer: :class:`FrameFeatureTransformer` with
+    ``backbone="inception_v3"`` (the same network, cache and features), with InceptionV3's
+    weight names, ``input_size`` and ``output`` as parameters.
 
     Parameters
     ----------
@@ -118,52 +59,18 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         flattened channel-major into ``2048 * h * w`` features per frame; reshape a step to
         ``(2048, h, w)`` for the maps. At ``input_size=224``, h = w = 5: the 51,200
         features seed 002 flattens into its frame classifier ("add a flattening layer to
-        flatten the InceptionV3 feature maps", line 2013 of
-        ``shared/seeds/002_cbef759d1f9019de.txt``; its 52,533,349 trainable parameters,
-        line 2029, imply 5 x 5 x 2048 maps, i.e. inputs of 203 to 234 px). Part of the cache
+        flatten the InceptionV3 feature maps"; its 52,533,349 trainable parameters imply
+        5 x 5 x 2048 maps, i.e. inputs of 203 to 234 px). Part of the cache
         identity.
-    batch_size : int, default=32
-        Frames per forward pass; frames of many videos share a batch.
-    device : {{"cpu", "cuda", "auto"}}, default="cpu"
-    half : bool, default=False
-        Run the network in float16 (CUDA only).
-    sequence_length : int or None, default=40
-        Time steps per video (seed 000's alpha = 40). ``None`` returns the variable-length
-        form: a 1-D object array of float32 ``(T_i, D)`` arrays.
-    frame_sampling : {{"uniform", "block", "fps", "rand_down", "all"}}, default="uniform"
-        Strategy for videos and clips without frame indices (see
-        :func:`skvideo_clf.video.sample_frame_indices`).
-    padding : {{"upsample", "zeros"}}, default="upsample"
-        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
-        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
-        sequences are truncated.
-    memory : str, path-like, joblib.Memory or None, default=None
-        Folder of the frame cache (see :mod:`skvideo_clf.features._cache`). Its entries
-        are identified by the weights' digest and the feature-defining parameters;
-        ``batch_size`` and ``device`` are not part of it (they change features only by
-        float rounding), so a GPU run reuses a CPU run's frames and vice versa.
-    n_jobs : int or None, default=None
-        Videos are split over this many joblib tasks.
-    verbose : int, default=0
-        Progress bar (videos, frames/s) and notes.
-    random_state : int, RandomState or None, default=None
-        Seeds ``frame_sampling="rand_down"`` and the random weights of ``weights=None``.
+    {network_parameters}
+    {base_parameters}
     {reading_options}
 
     Attributes
     ----------
     weights_ : str
         ``"imagenet"``, ``"tf2015"``, the path, or ``"random"``.
-    backbone_ : Backbone
-        The network with its preprocessing (see :class:`Backbone`).
-    module_ : torch.nn.Module
-        The network (:class:`~skvideo_clf.features._inception_v3.InceptionV3Features`), in
-        eval mode. Featurizers of one process with the same weights, seed, ``device``,
-        ``half`` and ``output`` share it (it is built once): treat it as read-only, and
-        ``copy.deepcopy`` it before changing it.
-    device_ : str
-    n_frames_computed_ : int
-        Frames actually run through the network since ``fit`` (cache hits excluded).
+    {network_attributes}
 
     Examples
     --------
@@ -193,11 +100,15 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         "output": [StrOptions({"pooled", "maps"})],
     }
 
+    #: Not parameters here: InceptionV3, resized to ``input_size``.
+    backbone = "inception_v3"
+    preprocessing = None
+
     def __init__(self, weights="auto", *, weights_sha256=None, input_size=299,
                  output="pooled", batch_size=32, device="cpu", half=False, sequence_length=40,
                  frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
                  verbose=0, random_state=None, reader="opencv", seek="exact", count="auto",
-                 n_decoders=None):
+                 n_decoders=None, on_short_video="warn"):
         self.weights = weights
         self.weights_sha256 = weights_sha256
         self.input_size = input_size
@@ -209,51 +120,60 @@ class InceptionFrameTransformer(NetworkFrameTransformer):
         self.seek = seek
         self.count = count
         self.n_decoders = n_decoders
-        super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
-                         padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
-                         random_state=random_state)
+        self.on_short_video = on_short_video
+        BaseFrameTransformer.__init__(
+            self, sequence_length=sequence_length, frame_sampling=frame_sampling,
+            padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
+            random_state=random_state)
 
     # batch size and device do not change the features (beyond float rounding); the
     # weights are identified by their digest, so "auto" and "tf2015" share entries
     _cache_ignore = BaseFrameTransformer._cache_ignore | {"batch_size", "device", "weights",
                                                           "weights_sha256"}
 
-    def _load_backbone(self):
-        source = _weights.resolve_weights(self.weights)
-        seed = stamp = None
-        if source is None:
-            seed = self._random_seed(type(self).__name__)
-        else:
-            st = os.stat(_weights.weights_file(source))
-            stamp = (st.st_size, st.st_mtime_ns)
-        # what a worker process needs to rebuild the same network (see _task_copy)
-        self._network_args = (source, stamp, self.weights_sha256, seed,
-                              resolve_device(self.device), bool(self.half), self.output)
-        net, fid, self._weights_digest = _shared_network(*self._network_args)
-        self.weights_ = "random" if source is None else source
-        spec = inception_preprocessing(self.input_size, fid)
-        backbone = Backbone(net, spec, name="inception_v3", weights=self.weights_,
-                            weights_digest=self._weights_digest)
-        return backbone, functools.partial(_worker_backbone, self._network_args, spec)
+    def _preprocessing_overrides(self):
+        return (("input_size", self.input_size),)
 
-    def _run_on_cpu(self):
-        super()._run_on_cpu()
-        source, stamp, sha256, seed, _, _, output = self._network_args
-        self._network_args = (source, stamp, sha256, seed, "cpu", False, output)
-        if isinstance(self._rebuild, functools.partial):
-            # what n_jobs workers build: the CPU float32 network too, not the CUDA one
-            self._rebuild = functools.partial(_worker_backbone, self._network_args,
-                                              *self._rebuild.args[1:])
+    def _load_backbone(self):
+        backbone, rebuild = super()._load_backbone()
+        self.weights_ = backbone.weights
+        return backbone, rebuild
 
     def _fitted_identity(self):
-        if self._weights_digest is None:  # random weights: hashed only when a cache asks
-            net = self.module_
-            if net not in _random_digests:
-                _random_digests[net] = _weights.state_digest(net.state_dict())
-            self._weights_digest = _random_digests[net]
-        return {"weights": self._weights_digest, "fid_variant": bool(self.module_.fid_variant)}
+        return {"weights": self.backbone_.weights_digest,
+                "fid_variant": bool(self.module_.fid_variant)}
 
 
-def _worker_backbone(network_args, spec):
-    """The fitted network rebuilt in a joblib/dask worker (once per process)."""
-    return Backbone(_worker_network(*network_args)[0], spec, name="inception_v3")
+def make_frame_featurizer(backbone="inception_v3", **params):
+    """The frame featurizer for a backbone name (what the command line's ``--backbone`` builds).
+
+    ``"inception_v3"`` gives :class:`InceptionFrameTransformer` (its ``weights`` names and
+    ``input_size`` unchanged); any other backbone a :class:`FrameFeatureTransformer`, where
+    an ``input_size`` becomes a preprocessing override and ``None`` values are dropped.
+
+    Parameters
+    ----------
+    backbone : str, Backbone or torch.nn.Module, default="inception_v3"
+    **params : dict
+        Parameters of the featurizer.
+
+    Returns
+    -------
+    featurizer : InceptionFrameTransformer or FrameFeatureTransformer
+
+    Examples
+    --------
+    >>> from skvideo_clf.features import make_frame_featurizer
+    >>> type(make_frame_featurizer("inception_v3", input_size=139)).__name__
+    'InceptionFrameTransformer'
+    >>> make_frame_featurizer("efficientnet_lite0", input_size=None, sequence_length=8)
+    FrameFeatureTransformer(backbone='efficientnet_lite0', sequence_length=8)
+    """
+    if isinstance(backbone, str) and backbone == "inception_v3":
+        return InceptionFrameTransformer(**params)
+    params = {k: v for k, v in params.items() if v is not None or k == "weights"}
+    input_size = params.pop("input_size", None)
+    if input_size is not None:
+        params["preprocessing"] = {**(params.get("preprocessing") or {}),
+                                   "input_size": input_size}
+    return FrameFeatureTransformer(backbone, **params)

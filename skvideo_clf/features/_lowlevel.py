@@ -36,7 +36,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseFrameTransformer
+from ..utils import Substitution
+from ._base import READING_OPTIONS_DOC, BaseFrameTransformer
 from ._cedd import cedd
 from ._maps import to_square_maps
 
@@ -168,6 +169,7 @@ _DESCRIPTORS = {"haar": haar, "hog": hog, "hsv": hsv_histogram, "ycbcr": ycbcr_h
                 "cedd": cedd}
 
 
+@Substitution(reading_options=READING_OPTIONS_DOC)
 class LowLevelFrameTransformer(BaseFrameTransformer):
     """Seed 001's low-level frame features, optionally PCA-reduced to 18 x 18 maps.
 
@@ -192,10 +194,12 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
     n_components : int or None, default=324
         PCA components; None keeps the raw concatenation. When fewer training frames than
         components are seen, the PCA keeps as many as it can and the rest are zero.
-    output : {"maps", "vector"}, default="maps"
+    output : {{"maps", "vector"}}, default="maps"
         ``"maps"`` needs a square ``n_components``.
     sequence_length, frame_sampling, padding, memory, n_jobs, verbose, random_state
-        As :class:`InceptionFrameTransformer` (``random_state`` also seeds the PCA).
+        As :class:`BaseFrameTransformer` (here ``sequence_length=8`` by default;
+        ``random_state`` also seeds the PCA).
+    {reading_options}
 
     Attributes
     ----------
@@ -220,6 +224,7 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
 
     _parameter_constraints: dict = {
         **BaseFrameTransformer._parameter_constraints,
+        **BaseFrameTransformer._reading_constraints,
         "descriptors": [tuple, list],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "output": [StrOptions({"maps", "vector"})],
@@ -228,10 +233,16 @@ class LowLevelFrameTransformer(BaseFrameTransformer):
     def __init__(self, descriptors=("haar", "hog", "hsv", "ycbcr", "cedd"), *,
                  n_components=324, output="maps", sequence_length=8,
                  frame_sampling="uniform", padding="upsample", memory=None, n_jobs=None,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, reader="opencv", seek="exact", count="auto",
+                 n_decoders=None, on_short_video="warn"):
         self.descriptors = descriptors
         self.n_components = n_components
         self.output = output
+        self.reader = reader
+        self.seek = seek
+        self.count = count
+        self.n_decoders = n_decoders
+        self.on_short_video = on_short_video
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)

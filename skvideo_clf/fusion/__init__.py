@@ -1,4 +1,4 @@
-"""Kernel and fusion baselines of seed 004's Table 2, as scikit-learn classifiers.
+"""Kernel and fusion baselines of the hybrid framework's Table 2, as scikit-learn classifiers.
 
 Inputs are video-level features (e.g. :class:`skvideo_clf.features.TemporalPooling`
 output) whose streams are column blocks named with :mod:`skvideo_clf.streams`. Build the

@@ -1,4 +1,4 @@
-"""SVM on the chi2 kernel of one stream (seed 004's Spatial SVM and Motion SVM)."""
+"""SVM on the chi2 kernel of one stream (the hybrid framework's Spatial SVM and Motion SVM)."""
 
 from __future__ import annotations
 
@@ -283,7 +283,7 @@ class Chi2SVC(_BaseChi2KernelSVC):
 
     ``SVC(kernel="precomputed")`` fitted on
     :func:`sklearn.metrics.pairwise.chi2_kernel` of the chosen columns, the per-stream
-    baselines of seed 004's Table 2. Multi-class is SVC's one-vs-one.
+    baselines of the hybrid framework's Table 2. Multi-class is SVC's one-vs-one.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""SVM early fusion: one SVM on the average of per-stream chi2 kernels (seed 004's SVM-EF)."""
+"""SVM early fusion: one SVM on the average of per-stream chi2 kernels (SVM-EF)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
     Each stream gets its own exponential chi2 kernel with its own ``gamma`` (by default
     ``1 / mean chi2 distance`` of that stream's training features, so streams of different
     scale and width contribute comparably); the kernels are averaged, with equal weights
-    as in seed 004 or with given ones, and one ``SVC(kernel="precomputed")`` is trained on
+    as in the hybrid framework or with given ones, and one ``SVC(kernel="precomputed")`` is
+    trained on
     the result.
 
     Parameters
@@ -78,7 +79,7 @@ class EarlyFusionSVC(_BaseChi2KernelSVC):
     >>> float(clf.score(raw, y)) > 0.9
     True
 
-    NN early fusion (seed 004's NN-EF) needs no class of its own: it is a neural
+    NN early fusion (the hybrid framework's NN-EF) needs no class of its own: it is a neural
     classifier on the same concatenated matrix, e.g.
     ``make_pipeline(union, MinMaxScaler(), MLPClassifier())`` or a classifier of
     :mod:`skvideo_clf.neural` in place of the MLP.

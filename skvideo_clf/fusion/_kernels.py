@@ -86,7 +86,8 @@ def chi2_gamma(X):
     ``gamma = 1 / mean_{i != j} d(x_i, x_j)`` with the chi2 distance of
     :func:`chi2_distances`, the common practice of Zhang et al. (IJCV 2007, "Local features
     and kernels for classification of texture and object categories"), also used for the
-    chi2 SVM baselines of seed 004. Zhang et al. write the distance with a factor 1/2; the
+    chi2 SVM baselines of the hybrid framework. Zhang et al. write the distance with a factor 1/2;
+    the
     product ``gamma * d`` and hence the kernel do not depend on that factor. When every
     training sample is identical (mean distance 0) ``gamma`` is 1.0.
 

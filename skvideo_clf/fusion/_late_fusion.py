@@ -1,6 +1,7 @@
 """Late fusion: average the class probabilities of several classifiers, each on its stream.
 
-Seed 004's SVM-LF and NN-LF (equal weights) and its hybrid framework (weights estimated by
+The hybrid framework's SVM-LF and NN-LF (equal weights) and its hybrid framework (weights
+estimated by
 cross-validation). scikit-learn's :class:`~sklearn.ensemble.VotingClassifier` averages
 probabilities too, but every member sees all of ``X`` and the weights are fixed, so the
 stream selection and the cross-validated weights are written here.
@@ -76,7 +77,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     weight vector on the simplex grid with step ``1 / n_weight_steps`` is scored by the
     log-loss of the fused out-of-fold probabilities and the best is kept (ties go to
     the first in grid order). The members are then refitted on all the training data.
-    This is how seed 004 fuses its hybrid framework's networks.
+    This is how the hybrid framework fuses its hybrid framework's networks.
 
     **Multi-label** ``y`` (a binary indicator matrix ``(n_samples, n_labels)``): every
     member must give one probability per label (the classifiers of
@@ -101,7 +102,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
         member names a stream. Columns are taken along the last axis, so 3-D sequence
         input ``(n, T, D)`` splits by feature too.
     weights : {"cv"}, dict of str to float, array-like of float or None, default=None
-        ``None``: equal weights (seed 004's SVM-LF / NN-LF). A dict by member name or a
+        ``None``: equal weights (the hybrid framework's SVM-LF / NN-LF). A dict by member name or a
         sequence in member order: fixed non-negative weights, normalized to sum to 1.
         ``"cv"``: chosen by internal cross-validation as described above.
     cv : int, cross-validation generator or iterable, default=5

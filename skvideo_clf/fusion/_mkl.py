@@ -1,4 +1,4 @@
-"""lp-norm multiple kernel learning over per-stream chi2 kernels (seed 004's SVM-MKL).
+"""lp-norm multiple kernel learning over per-stream chi2 kernels (the hybrid framework's SVM-MKL).
 
 Written here rather than taken from a library: the maintained Python MKL package (MKLpy)
 is GPL-3, which a BSD library cannot depend on, and the alternating scheme of Kloft et
@@ -62,7 +62,8 @@ class MKLClassifier(_BaseChi2KernelSVC):
        ``||beta||_p = 1``;
 
     until no weight moves by more than ``mkl_tol`` or ``mkl_max_iter`` rounds have run.
-    ``p=2`` is seed 004's setting (about ten rounds on small problems); ``p -> 1`` gives
+    ``p=2`` is the hybrid framework's setting (about ten rounds on small problems); ``p -> 1``
+    gives
     sparser weights and needs more rounds, large ``p`` weights close to uniform. Each
     stream's kernel is an exponential chi2 kernel with its own ``gamma`` as in
     :class:`EarlyFusionSVC`.

@@ -1,4 +1,4 @@
-"""The small two-convolution CNN of seed 001 on 18x18 feature maps."""
+"""The small two-convolution CNN of the bootstrapping CNN paper on 18x18 feature maps."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ __all__ = ["FeatureMapCNNClassifier"]
 
 @Substitution(**SHARED_DOCS)
 class FeatureMapCNNClassifier(NeuralClassifierBase):
-    """Seed 001 Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no pooling, class
+    """The bootstrapping CNN paper Table III: conv 6@3x3 -> 6x16x16, conv 9@3x3 -> 9x14x14, no
+    pooling, class
     layer, on 18x18 maps of low-level features (PCA to 324 = 18x18).
 
     Input: 2-D ``(n, D)`` rows laid out row-major on the smallest square of side
@@ -28,19 +29,18 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     balanced batches of :class:`skvideo_clf.sampling.BootstrapSampler` (pass a batch sampler
     as ``iterator_train__batch_sampler``, or use ``iterator_train=BalancedDataLoader``).
 
-    ``PRESETS["seed001"]`` follows the paper (lines of
-    ``shared/seeds/001_5708b8065ba1023e.txt``):
+    ``PRESETS["bootstrap-cnn"]`` follows the paper:
 
     - Table III, "Convolution 1 / Convolution 2 / Output", "6*3*3 / 9*3*3", "6*16*16 /
       9*14*14 / 2" (377-395): ``channels=(6, 9)``; on 18x18 maps and 2 classes the network
       has 60 + 495 + 3,530 = 4,085 parameters.
     - "the pooling layers are removed because the / low-level features are not always
-      stationary" (400-401): no pooling.
+      stationary": no pooling.
     - "the activation function f is / commonly chosen to be the logistic (sigmoid)
-      function" (196-197): ``activation="sigmoid"``. The sentence describes CNNs in
+      function": ``activation="sigmoid"``. The sentence describes CNNs in
       general (Sec. III.A.1); Table III names no activation.
     - "we set the batch / size twice bigger than the number of positive training
-      instances." (429-430) and the bootstrapped balanced batches (Sec. III.B, 246-288):
+      instances." and the bootstrapped balanced batches (Sec. III.B):
       ``iterator_train=BalancedDataLoader, iterator_train__batch_size=None``, new batches
       every epoch (one pass ``I = 1`` per epoch; the paper does not state ``I``).
 
@@ -52,7 +52,7 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     channels : tuple of int, default=(6, 9)
         Output channels of the two 3x3 convolutions.
     activation : {{"relu", "sigmoid", "tanh"}}, default="relu"
-        After each convolution (seed 001: the logistic sigmoid).
+        After each convolution (the bootstrapping CNN paper: the logistic sigmoid).
     {base_parameters}
 
     Attributes
@@ -75,9 +75,8 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     """
 
     PRESETS = {
-        # shared/seeds/001_5708b8065ba1023e.txt: Table III (377-395), sigmoid (196-197),
-        # batch of twice the positives (429-430)
-        "seed001": dict(channels=(6, 9), activation="sigmoid",
+        # the bootstrapping CNN paper: Table III, sigmoid, batch of twice the positives
+        "bootstrap-cnn": dict(channels=(6, 9), activation="sigmoid",
                         iterator_train=BalancedDataLoader, iterator_train__batch_size=None),
     }
 

@@ -1,4 +1,4 @@
-"""Frame-level classifier with majority voting over a video's frames (seed 002)."""
+"""Frame-level classifier with majority voting over a video's frames (the UCF101 thesis)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ def _frames(data):
 
 @Substitution(**SHARED_DOCS)
 class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
-    """Seed 002's first approach: classify every frame, then let the frames vote.
+    """The UCF101 thesis' first approach: classify every frame, then let the frames vote.
 
     Training labels every frame with its video's label and fits a frame-level head
     (dropout, FC + ReLU, dropout, class layer) on all frames. ``predict`` returns the
     majority vote of a video's frames (ties go to the class of highest averaged
     probability); ``predict_proba`` the frames' averaged probabilities; ``transform`` the
-    FC layer's activations per frame, the features of seed 002's second approach (its
+    FC layer's activations per frame, the features of the UCF101 thesis' second approach (its
     LSTM). Frame order is ignored, which is what the sequence classifiers improve on.
 
     Input ``X`` is as for :class:`LSTMClassifier`: ``(n, T, D)``, the ragged form, or
@@ -45,29 +45,29 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     same predictions zero-padded to any length as in the ragged form. An all-zero frame
     followed by a real one counts as a frame; a video of zeros only is one frame.
 
-    ``PRESETS["seed002"]`` is the thesis' head over InceptionV3's flattened last feature
+    ``PRESETS["ucf101-thesis"]`` is the thesis' head over InceptionV3's flattened last feature
     maps (``InceptionFrameTransformer(output="maps", input_size=224)``, 5 x 5 x 2048 =
-    51,200 features per frame). Lines of ``shared/seeds/002_cbef759d1f9019de.txt``:
+    51,200 features per frame). From the thesis' Section 3.2.1:
 
     - "add a flattening layer to flatten the InceptionV3 feature maps, then add one fully
       con- / nected layer to reduce the size of the flat feature maps and finally, add a
-      softmax / layer with 101 units." (2013-2016); "Each time / step is a feature vector
-      which contains 1024 features." (2118-2119): ``hidden_size=1024``.
+      softmax / layer with 101 units."; "Each time / step is a feature vector
+      which contains 1024 features.": ``hidden_size=1024``.
     - "we added two dropout layers / between the three layers of the appended FFNN with a
-      rate of 50%." (2017-2018): ``dropout=0.5`` before and after the FC layer.
-    - "Number of trainable parameters 52,533,349" (2029) = 51,200 x 1024 + 1024 +
+      rate of 50%.": ``dropout=0.5`` before and after the FC layer.
+    - "Number of trainable parameters 52,533,349" = 51,200 x 1024 + 1024 +
       1024 x 101 + 101: the preset's network over 224 px maps and 101 classes.
-    - "Optimizer SGD(learning rate=0.001, / momentum=0.6, nesterov=False)" (2034-2035).
-    - "Loss function Categorical crossentropy" (2032): the library's loss.
+    - "Optimizer SGD(learning rate=0.001, / momentum=0.6, nesterov=False)".
+    - "Loss function Categorical crossentropy": the library's loss.
     - "The general class for the video is the class that was most repeated among the
-      frames / predictions." (1981-1982): ``predict``.
+      frames / predictions.": ``predict``.
     - "we removed its last softmax and dropout layers, / because we need the new CNN to
-      output feature vectors" (2098-2099): ``transform``.
+      output feature vectors": ``transform``.
 
     Not stated, hence library choices: the FC activation (ReLU), the batch size (32
     frames) and the number of passes over the frames (the thesis' "223" epochs of 26 s
-    each, lines 2040-2042, cannot be full passes over its 598,363 frames, line 2037).
-    InceptionV3 is frozen in the thesis (2010-2011), so training this head on the
+    each, cannot be full passes over its 598,363 frames).
+    InceptionV3 is frozen in the thesis, so training this head on the
     featurizer's maps is the same network.
 
     Parameters
@@ -93,13 +93,13 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     ['a', 'b']
     >>> clf.transform(X).shape  # FC activations per frame: an LSTM's input
     (20, 4, 64)
-    >>> FrameVotingClassifier.from_preset("seed002").hidden_size
+    >>> FrameVotingClassifier.from_preset("ucf101-thesis").hidden_size
     1024
     """
 
     PRESETS = {
-        # shared/seeds/002_cbef759d1f9019de.txt lines 2013-2018 (head), 2034-2035 (SGD)
-        "seed002": dict(hidden_size=1024, dropout=0.5, optimizer=torch.optim.SGD, lr=1e-3,
+        # the thesis' frame CNN head and its SGD (Section 3.2.1)
+        "ucf101-thesis": dict(hidden_size=1024, dropout=0.5, optimizer=torch.optim.SGD, lr=1e-3,
                         optimizer__momentum=0.6, optimizer__nesterov=False),
     }
 
@@ -177,7 +177,7 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
     def transform(self, X):
         """The FC layer's activations of every frame, in the form of ``X``.
 
-        Seed 002's second approach feeds these to its LSTM (lines 2097-2099, 2118-2119).
+        The UCF101 thesis' second approach feeds these to its LSTM.
         Padding steps stay all-zero steps, so the output is padded as the input was.
 
         Parameters

@@ -1,4 +1,4 @@
-"""Seed 004's regularized feature fusion network (section 3.3, Eq. 3-4, Algorithm 1)."""
+"""The hybrid framework's regularized feature fusion network (Eq. 3-4, Algorithm 1)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ __all__ = ["FusionNetClassifier"]
 
 @Substitution(**SHARED_DOCS)
 class FusionNetClassifier(NeuralClassifierBase):
-    """Regularized feature fusion network of seed 004.
+    """Regularized feature fusion network of the hybrid framework.
 
     One sigmoid layer of ``stream_size`` units per stream, a fusion layer of
     ``fusion_size`` sigmoid units over their concatenation, a logistic-regression (softmax)
@@ -29,7 +29,7 @@ class FusionNetClassifier(NeuralClassifierBase):
     (:func:`prox_l21_l11`, Eq. 4), as ``prox`` says. ``lambda2 = lambda3 = 0`` is the
     non-regularized fusion network of the paper's Table 2.
 
-    The two readings of the proximal step (``prox``): Eq. 4 as printed (seed 004 lines
+    The two readings of the proximal step (``prox``): Eq. 4 as printed (the hybrid framework lines
     717-728) shrinks by ``lambda3`` and ``lambda2 / ||U_r||`` whatever the learning rate
     (``prox="as_printed"``), while the proximal gradient step that minimizes Eq. 3 applies
     the prox of ``lr`` times the penalty, thresholds ``lr * lambda3`` and
@@ -39,11 +39,11 @@ class FusionNetClassifier(NeuralClassifierBase):
     paper tunes ``lambda2`` and ``lambda3`` by cross-validation, the two readings differ by
     a rescaling of the tuned values.
 
-    ``FusionNetClassifier.from_preset("seed004")`` is the paper's network: 200 units per
-    stream, 200 fusion units, logistic regression on top (lines 887-892), sigmoid units
-    (670-671), SGD at lr 0.7 with ``lambda1 = 3e-5`` (892-894). The paper tunes
-    ``lambda2`` and ``lambda3`` "in the same range as lambda1 using cross-validation"
-    (894-895); :meth:`from_preset_cv` does that over ``CV_GRIDS["seed004"]``, a grid of
+    ``FusionNetClassifier.from_preset("hybrid-fusion")`` is the paper's network: 200 units per
+    stream, 200 fusion units, logistic regression on top, sigmoid units,
+    SGD at lr 0.7 with ``lambda1 = 3e-5``. The paper tunes
+    ``lambda2`` and ``lambda3`` "in the same range as lambda1 using cross-validation";
+    :meth:`from_preset_cv` does that over ``CV_GRIDS["hybrid-fusion"]``, a grid of
     the library's choosing (the paper gives no range). The plain preset fixes both at
     3e-5, the grid's centre. Eq. 1's squared loss is replaced by cross-entropy, and the
     paper's number of epochs and batch size are not stated (library defaults).
@@ -64,7 +64,7 @@ class FusionNetClassifier(NeuralClassifierBase):
     prox : {{"exact", "as_printed"}}, default="exact"
         The proximal step after each optimizer step: the exact prox of ``lr`` times Eq. 3's
         penalty, or Eq. 4 with the thresholds as printed (see above).
-    {base_parameters} ``PRESETS["seed004"]``: SGD, lr 0.7.
+    {base_parameters} ``PRESETS["hybrid-fusion"]``: SGD, lr 0.7.
 
     Attributes
     ----------
@@ -90,9 +90,10 @@ class FusionNetClassifier(NeuralClassifierBase):
     _input_kind = "tabular"
 
     PRESETS = {
-        # seed 004 lines 887-895: 200-unit stream and fusion layers, lr 0.7, lambda1 3e-5;
+        # The hybrid framework: 200-unit stream and fusion layers, lr 0.7, lambda1
+        # 3e-5;
         # lambda2/lambda3 are tuned by cross-validation (from_preset_cv), 3e-5 the centre.
-        "seed004": dict(stream_size=200, fusion_size=200, optimizer=torch.optim.SGD, lr=0.7,
+        "hybrid-fusion": dict(stream_size=200, fusion_size=200, optimizer=torch.optim.SGD, lr=0.7,
                         lambda1=3e-5, lambda2=3e-5, lambda3=3e-5),
     }
 
@@ -100,7 +101,7 @@ class FusionNetClassifier(NeuralClassifierBase):
     #: range as lambda1" (3e-5) without giving the range: 0 plus half-decades around 3e-5
     #: is the library's choice.
     CV_GRIDS = {
-        "seed004": {"lambda2": [0.0, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4],
+        "hybrid-fusion": {"lambda2": [0.0, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4],
                     "lambda3": [0.0, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4]},
     }
 
@@ -131,8 +132,8 @@ class FusionNetClassifier(NeuralClassifierBase):
                        **overrides):
         """A preset whose ``lambda2`` and ``lambda3`` are chosen by cross-validation.
 
-        Seed 004: "we tune lambda2 and lambda3 in the same range as lambda1 using
-        cross-validation" (lines 894-895).
+        The hybrid framework: "we tune lambda2 and lambda3 in the same range as lambda1 using
+        cross-validation".
 
         Parameters
         ----------
@@ -157,7 +158,7 @@ class FusionNetClassifier(NeuralClassifierBase):
         >>> X = rng.randn(30, 4).astype("float32")
         >>> y = (X[:, 0] + X[:, 2] > 0).astype(int)
         >>> search = FusionNetClassifier.from_preset_cv(
-        ...     "seed004", param_grid={"lambda2": [0.0, 1e-3], "lambda3": [0.0]},
+        ...     "hybrid-fusion", param_grid={"lambda2": [0.0, 1e-3], "lambda3": [0.0]},
         ...     streams={"a": slice(0, 2), "b": slice(2, None)}, stream_size=4,
         ...     fusion_size=4, max_epochs=3, random_state=0).fit(X, y)
         >>> sorted(search.best_params_)

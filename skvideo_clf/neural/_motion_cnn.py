@@ -1,4 +1,4 @@
-"""A CNN trained from scratch on stacked optical flow (seed 004's motion stream)."""
+"""A CNN trained from scratch on stacked optical flow (the hybrid framework's motion stream)."""
 
 from __future__ import annotations
 
@@ -22,20 +22,21 @@ __all__ = ["MotionCNNClassifier"]
 
 @Substitution(**SHARED_DOCS)
 class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
-    """Motion-stream CNN on stacked optical flow, trained from scratch (seed 004).
+    """Motion-stream CNN on stacked optical flow, trained from scratch (the hybrid framework).
 
     Input is one stack per sample: ``(n, 2L, H, W)``, the x and y flow of ``L`` consecutive
     frame pairs as channels (the output layout of an optical-flow featurizer stacking
     ``L`` flows). A video with several stacks is several samples; average their
     ``predict_proba`` (or their ``transform``) per video. A 2-D ``(n, D)`` input is read as
     ``D`` channels of 1x1 maps. ``transform`` returns the first FC layer's activations,
-    the motion features that seed 004 feeds to its LSTM, SVM and fusion network ("we adopt
+    the motion features that the hybrid framework feeds to its LSTM, SVM and fusion network ("we
+    adopt
     the output of the first FC layer of the two CNNs as the spatial and the short-term
-    motion features", seed 004 lines 347-349).
+    motion features", the hybrid framework).
 
     The defaults are a small CNN that trains in seconds on a CPU.
-    ``MotionCNNClassifier.from_preset("seed004")`` is the paper's motion CNN: "the CNN M
-    [33]" (line 851) trained from scratch (858) by SGD with momentum 0.9, lr 1e-2, reduced
+    ``MotionCNNClassifier.from_preset("hybrid-fusion")`` is the paper's motion CNN: "the CNN M
+    [33]" trained from scratch by SGD with momentum 0.9, lr 1e-2, reduced
     to 1e-3 after 100K iterations and to 1e-4 after 200K (869-872; an ``LRScheduler``
     callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
     (:class:`~skvideo_clf.neural._modules.CNNM2048`: conv 96@7x7/2, 256@5x5/2, three
@@ -43,7 +44,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     flows at 224x224 with the mean flow subtracted, is ``OpticalFlowTransformer(n_stack=10,
     output="stack", flow_size=224, subtract_mean=True)``. The layer list, L = 10, 224 px and
     the mean-flow subtraction come from the paper's reference [33] (Simonyan and Zisserman,
-    two-stream networks), not from seed 004's text, which says only "2L-channel" (341);
+    two-stream networks), not from the hybrid framework's text, which says only "2L-channel";
     the CNN batch size and iteration budget are not stated (the preset keeps the library's
     ``batch_size`` and ``max_epochs``: set ``max_epochs`` to reach 200K+ iterations).
 
@@ -86,9 +87,10 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     _input_kind = "image"
 
     PRESETS = {
-        # seed 004, lines 850-872: CNN M [33] on 2L-channel flow, trained from scratch, SGD
+        # The hybrid framework: CNN M [33] on 2L-channel flow, trained from
+        # scratch, SGD
         # momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K.
-        "seed004": dict(
+        "hybrid-fusion": dict(
             architecture="cnn_m_2048", dropout=0.5, optimizer=torch.optim.SGD, lr=1e-2,
             optimizer__momentum=0.9,
             callbacks=[("lr_schedule", LRScheduler(

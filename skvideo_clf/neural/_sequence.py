@@ -17,40 +17,42 @@ _SEQUENCE_INPUT = """
     object array of ``(T_i, D)`` arrays) or a 2-D ``(n_videos, D)`` array read as sequences of
     length 1. Variable-length batches are zero-padded and packed
     (``pack_padded_sequence``), and with ``sort_by_length=True`` training batches gather
-    sequences of similar length (seed 003) so they pad little.
+    sequences of similar length (the low-complexity RNN paper) so they pad little.
 """
 
 
 class LSTMClassifier(NeuralClassifierBase):
-    __doc__ = f"""CNN-LSTM baseline (seeds 000, 002, 003, 004): stacked (Bi)LSTM, last step.
+    __doc__ = f"""CNN-LSTM baseline of four of the papers: stacked (Bi)LSTM, last step.
     {_SEQUENCE_INPUT}
     The defaults are small so that the net trains in seconds on a CPU; ``PRESETS`` holds
-    the papers' configurations (``LSTMClassifier.from_preset("seed004")``), meant for a GPU.
+    the papers' configurations (``LSTMClassifier.from_preset("hybrid-fusion")``), meant for a GPU.
 
-    ``PRESETS["seed000"]`` is seed 000's CNN-LSTM baseline set up like its CNN-ResBiLSTM, as
-    the paper compares them: "the same CNN-LSTM architecture" across Table I's rows
-    (lines 519-524), Adam "with an aggressively small learning rate 0.000001 and L2
+    ``PRESETS["resbilstm-oversampling"]`` is the CNN-ResBiLSTM paper's CNN-LSTM baseline set up
+    like its CNN-ResBiLSTM, as
+    the paper compares them: "the same CNN-LSTM architecture" across Table I's rows,
+    Adam "with an aggressively small learning rate 0.000001 and L2
     regularization with λ = 0.0003" (lines 508-510; torch's ``weight_decay=λ`` adds ``λW``
-    to the gradient, the derivative of the paper's ``λ/2 ||W||²``, line 457), width 1024
-    and "a 1024 fully connected layer and 50% dropout" (lines 505-506). The paper does not
+    to the gradient, the derivative of the paper's ``λ/2 ||W||²``), width 1024
+    and "a 1024 fully connected layer and 50% dropout". The paper does not
     state the baseline's own layout: one unidirectional LSTM of 1024 units is the
-    library's reading. ``PRESETS["seed003"]`` trains for up to 500 epochs: "We limit the
+    library's reading. ``PRESETS["low-complexity-rnn"]`` trains for up to 500 epochs: "We limit the
     number of epochs in each training process to 500." (line 39; "the BiLSTM architecture
-    converged in only 100 epochs", line 60); the paper names no early stopping, add
+    converged in only 100 epochs"); the paper names no early stopping, add
     skorch's ``EarlyStopping`` to stop sooner.
 
     Parameters
     ----------
     hidden_sizes : int or tuple of int, default=(32,)
-        One LSTM layer per entry (1 to 3 layers in seed 003; ``(1024, 512)`` in seed 004).
+        One LSTM layer per entry (1 to 3 layers in the low-complexity RNN paper; ``(1024, 512)``
+        in the hybrid framework).
     bidirectional : bool, default=False
     dropout : float, default=0.0
         Between LSTM layers.
     head_dropout : float, default=0.0
-        Before the class layer (seed 002: 0.5).
+        Before the class layer (the UCF101 thesis: 0.5).
     input_dropout : float, default=0.0
         On the inputs of the first LSTM, one mask per sequence shared by its steps: Keras'
-        ``LSTM(dropout=...)`` (seed 002: 0.2).
+        ``LSTM(dropout=...)`` (the UCF101 thesis: 0.2).
     fc_size : int or None, default=None
         A ReLU layer before the class layer.
     sort_by_length : bool, default=True
@@ -75,28 +77,31 @@ class LSTMClassifier(NeuralClassifierBase):
     """
 
     PRESETS = {
-        # seed 000's CNN-LSTM baseline with the ResBiLSTM's optimiser (lines 505-510, 519-524)
-        "seed000": dict(hidden_sizes=(1024,), fc_size=1024, head_dropout=0.5,
+        # The CNN-ResBiLSTM paper's CNN-LSTM baseline with the ResBiLSTM's optimiser
+        # (Sections V-A and V-B)
+        "resbilstm-oversampling": dict(hidden_sizes=(1024,), fc_size=1024, head_dropout=0.5,
                         optimizer=torch.optim.Adam, lr=1e-6, optimizer__weight_decay=3e-4),
-        # seed 002 (shared/seeds/002_cbef759d1f9019de.txt): "The / first layer contains
+        # The UCF101 thesis: "The / first layer contains
         # 1024 LSTM cells with the dropout parameter set to 20%. The / output layer is a
         # softmax layer with 101 units. A dropout of rate of 50% was / applied between
-        # layers" (2130-2132): Keras LSTM(1024, dropout=0.2) drops the LSTM's inputs.
-        # "Optimizer Adam()" (2145): Keras' default lr 1e-3. "Number of epochs (Splits 01,
-        # 02, 03) 20, 21, 18" (2150): split 01's 20. Its input: the 1024 FC activations of
-        # FrameVotingClassifier.from_preset("seed002").transform (2097-2099, 2118-2119);
-        # 8,496,229 parameters in Keras (2142), 8,500,325 in torch (b_hh: 4 x 1024 more).
-        "seed002": dict(hidden_sizes=(1024,), input_dropout=0.2, head_dropout=0.5,
+        # layers": Keras LSTM(1024, dropout=0.2) drops the LSTM's inputs.
+        # "Optimizer Adam()": Keras' default lr 1e-3. "Number of epochs (Splits 01,
+        # 02, 03) 20, 21, 18": split 01's 20. Its input: the 1024 FC activations of
+        # FrameVotingClassifier.from_preset("ucf101-thesis").transform;
+        # 8,496,229 parameters in Keras, 8,500,325 in torch (b_hh: 4 x 1024 more).
+        "ucf101-thesis": dict(hidden_sizes=(1024,), input_dropout=0.2, head_dropout=0.5,
                         fc_size=None, optimizer=torch.optim.Adam, lr=1e-3, max_epochs=20),
-        # seed 003: BiLSTM 2x1024, SGD momentum 0.9, lr 0.01, batch 50, sorted by length.
-        "seed003": dict(hidden_sizes=(1024, 1024), bidirectional=True,
+        # The low-complexity RNN paper: BiLSTM 2x1024, SGD momentum 0.9, lr 0.01, batch 50, sorted
+        # by length.
+        "low-complexity-rnn": dict(hidden_sizes=(1024, 1024), bidirectional=True,
                         optimizer=torch.optim.SGD, lr=0.01, optimizer__momentum=0.9,
                         batch_size=50, sort_by_length=True, max_epochs=500),
-        # seed 004 (lines 876-883): 2 layers, 1024 then 512, batch 10, lr 1e-4, momentum
+        # The hybrid framework: 2 layers, 1024 then 512, batch 10, lr 1e-4,
+        # momentum
         # 0.9, "stopped after 150K iterations". In epochs: ceil(150000 / ceil(n_train / 10)),
         # 158 for UCF-101 split 1 (9,537 training videos: 954 batches per epoch); CCV's
         # 4,659 training videos need max_epochs=322.
-        "seed004": dict(hidden_sizes=(1024, 512), optimizer=torch.optim.SGD, lr=1e-4,
+        "hybrid-fusion": dict(hidden_sizes=(1024, 512), optimizer=torch.optim.SGD, lr=1e-4,
                         optimizer__momentum=0.9, batch_size=10, max_epochs=158),
     }
 
@@ -134,20 +139,21 @@ class LSTMClassifier(NeuralClassifierBase):
 
 
 class ResBiLSTMClassifier(NeuralClassifierBase):
-    __doc__ = f"""CNN-Residual Bidirectional LSTM of seed 000 (section IV-B).
+    __doc__ = f"""CNN-Residual Bidirectional LSTM of the CNN-ResBiLSTM paper (section IV-B).
 
     ``h_0 = BiLSTM(x)``, ``h_1 = BiLSTM(h_0) + h_0``, the last element of each direction,
     batch normalization, FC ``fc_size`` with ReLU and dropout 0.5, class layer; L2 through
     the optimizer's ``weight_decay``.
     {_SEQUENCE_INPUT}
-    ``PRESETS["seed000"]`` is the paper's net: "a twolayer Residual Bidirectional LSTM with
+    ``PRESETS["resbilstm-oversampling"]`` is the paper's net: "a twolayer Residual Bidirectional
+    LSTM with
     1024-wide followed by a 1024 fully connected layer and 50% dropout" (lines 505-506;
     1024 units per direction is the library's reading), "Dropout is also directly added to
     each bidirectional LSTM layer" (lines 465-466: the rate is not stated; the library
     uses 0.5, the paper's only stated rate, on each BiLSTM output), "Adam stochastic
     optimization with an aggressively small learning rate 0.000001 and L2 regularization
-    with λ = 0.0003" (lines 508-510), and class weighting "to automatically assign higher
-    weights to the minority classes" (lines 520-521): ``class_weight="balanced"``, which
+    with λ = 0.0003", and class weighting "to automatically assign higher
+    weights to the minority classes": ``class_weight="balanced"``, which
     behind an over-sampler needs the fit parameter ``y_before_resampling`` to count the
     classes before resampling (see :class:`NeuralClassifierBase`). The defaults are a
     small net that trains on a CPU.
@@ -160,7 +166,8 @@ class ResBiLSTMClassifier(NeuralClassifierBase):
         BiLSTM layers (the paper's L = 2: one residual shortcut).
     dropout : float, default=0.0
         On each BiLSTM layer's output (after its residual sum), the paper's "Dropout is
-        also directly added to each bidirectional LSTM layer" (seed 000, lines 465-466).
+        also directly added to each bidirectional LSTM layer" (the CNN-ResBiLSTM paper, lines
+        465-466).
     fc_size : int, default=32
     fc_dropout : float, default=0.5
     sort_by_length : bool, default=True
@@ -179,12 +186,12 @@ class ResBiLSTMClassifier(NeuralClassifierBase):
     >>> clf = ResBiLSTMClassifier(max_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
-    >>> ResBiLSTMClassifier.PRESETS["seed000"]["lr"]
+    >>> ResBiLSTMClassifier.PRESETS["resbilstm-oversampling"]["lr"]
     1e-06
     """
 
     PRESETS = {
-        "seed000": dict(hidden_size=1024, n_layers=2, dropout=0.5, fc_size=1024,
+        "resbilstm-oversampling": dict(hidden_size=1024, n_layers=2, dropout=0.5, fc_size=1024,
                         fc_dropout=0.5, optimizer=torch.optim.Adam, lr=1e-6,
                         optimizer__weight_decay=3e-4,
                         class_weight="balanced"),

@@ -1,36 +1,37 @@
-"""Experiment protocols: named model presets, the papers' numbers, and a runner for both.
+"""Experiment protocols: the papers' comparisons as data, and a runner for them.
 
-A *preset row* is ``(name, factory)``: ``factory()`` returns a fresh, unfitted estimator, so
-the same rows serve cross-validation, a single fit, or a later comparison command.
+A protocol is a TOML file: per row the featurizer(s), sampler and classifier with its
+preset and parameters, and what changes per size (``quick``, ``default``, ``full``; full is
+the paper's configuration). The built-in ones ship in ``skvideo_clf/protocols/builtin/``;
+``skvideo-clf compare --protocol NAME --show`` prints one resolved, ready to copy and edit
+for ``compare --config FILE.toml``. The format is described in
+:mod:`skvideo_clf.protocols._config` and in the user guide (*Reproducing the papers*).
 
-* :func:`demo_config` and :func:`demo_presets`: the configuration and the nine rows of
-  the ``demo`` protocol (seed 000's Table I, then seed 004's baselines), which
-  ``skvideo-clf demo`` runs through ``compare``;
-* :func:`demo_dataset`: the synthetic imbalanced videos the demo runs on;
-* :func:`cross_validate_presets`: fold scores and one out-of-fold report per row, from
-  :func:`run_rows`;
-* :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i` and
-  :func:`paper_table_ii`: what seed 000 reports (disaster set, imbalanced UCF101);
-* :data:`PROTOCOLS`, :func:`get_protocol`, :class:`Protocol`, :class:`RowParts` and
-  :func:`compare_config`: the papers' comparisons of ``skvideo-clf compare``;
+* :func:`build_rows`: ``[(row name, unfitted estimator)]`` of a protocol id or file at a
+  size; :data:`PROTOCOLS`, :func:`get_protocol`, :func:`list_protocols`, :class:`Protocol`,
+  :func:`load_config`, :class:`ConfigError`, :data:`CHANCE_ROW`;
+* :func:`demo_dataset`: the synthetic imbalanced videos the ``demo`` protocol runs on;
+* :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
+* :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i`,
+  :func:`paper_table_ii`: the CNN-ResBiLSTM paper's Tables I and II;
+* :class:`HeadTransferClassifier`: the low-complexity RNN paper's class transfer as one
+  estimator;
 * :func:`run_rows`, :func:`group_splits`, :func:`paired_comparison`,
   :func:`compare_with_baseline`, :func:`summarize_rows`: the resumable runner and the
   comparisons of each row with the baseline (corrected resampled t-test over folds, Holm
-  across rows);
-* :func:`load_config`, :class:`ConfigError`: a user's own grid from a TOML file.
+  across rows).
+
+Examples
+--------
+>>> from skvideo_clf.protocols import build_rows
+>>> [name for name, _ in build_rows("two-stream-table2", "quick")][:3]
+['Spatial SVM', 'Motion SVM', 'SVM-EF']
 """
 
 from ._compare import cross_validate_presets
-from ._config import ConfigError, load_config
-from ._demo import DEMO_SIZES, demo_config, demo_dataset, demo_presets
-from ._protocols import (
-    COMPARE_SIZES,
-    PROTOCOLS,
-    Protocol,
-    RowParts,
-    compare_config,
-    get_protocol,
-)
+from ._config import CHANCE_ROW, ConfigError, Protocol, load_config
+from ._demo import demo_dataset
+from ._protocols import PROTOCOLS, build_rows, get_protocol, list_protocols
 from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
 from ._runner import (
     compare_with_baseline,
@@ -39,24 +40,23 @@ from ._runner import (
     run_rows,
     summarize_rows,
 )
+from ._transfer import HeadTransferClassifier
 
 __all__ = [
-    "COMPARE_SIZES",
+    "CHANCE_ROW",
     "ConfigError",
-    "DEMO_SIZES",
+    "HeadTransferClassifier",
     "PAPER_TABLE_I",
     "PAPER_TABLE_II",
     "PROTOCOLS",
     "Protocol",
-    "RowParts",
-    "compare_config",
+    "build_rows",
     "compare_with_baseline",
     "cross_validate_presets",
-    "demo_config",
     "demo_dataset",
-    "demo_presets",
     "get_protocol",
     "group_splits",
+    "list_protocols",
     "load_config",
     "paired_comparison",
     "paper_table_i",

@@ -8,35 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._runner import run_rows
+
 __all__ = ["cross_validate_presets"]
 
-#: The fold scores of :func:`cross_validate_presets`: the three numbers of seed 000's tables.
+#: The fold scores of :func:`cross_validate_presets`: the three numbers of the CNN-ResBiLSTM
+#: paper's tables.
 SCORING = ("accuracy", "f1_macro", "f1_weighted")
-
-
-def _fit_params(estimator, y):
-    """The labels before resampling, for a pipeline whose classifier weights behind a sampler.
-
-    Seed 000's class weighting counts the classes before oversampling; a Pipeline hands
-    its last step only the resampled ``y``, so the original labels travel as the fit
-    parameter ``y_before_resampling`` (cross_validate splits them with ``X``).
-    """
-    import inspect
-
-    from sklearn import get_config
-    from sklearn.utils.metadata_routing import get_routing_for_object
-
-    steps = getattr(estimator, "steps", None)
-    if not steps or not any(hasattr(step, "fit_resample") for _, step in steps[:-1]):
-        return {}
-    name, clf = steps[-1]
-    if get_config().get("enable_metadata_routing", False):
-        routed = get_routing_for_object(estimator).consumes("fit", ["y_before_resampling"])
-        return {"y_before_resampling": y} if routed else {}
-    fit = getattr(clf, "fit", None)
-    if fit is None or "y_before_resampling" not in inspect.signature(fit).parameters:
-        return {}
-    return {f"{name}__y_before_resampling": y}
 
 
 def cross_validate_presets(presets, X, y, *, cv, progress=None):
@@ -50,13 +28,14 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     A row that is a Pipeline with a sampler before a classifier whose ``fit`` takes
     ``y_before_resampling`` (the neural classifiers) gets the training fold's labels as
     that parameter, so its ``class_weight="balanced"`` counts the classes before
-    resampling (seed 000). With metadata routing enabled, only a row whose classifier
+    resampling (the CNN-ResBiLSTM paper). With metadata routing enabled, only a row whose
+    classifier
     requests it (``set_fit_request(y_before_resampling=True)``) gets it.
 
     Parameters
     ----------
     presets : sequence of (str, callable)
-        ``(name, factory)`` rows, e.g. from :func:`demo_presets`; ``factory()`` returns an
+        ``(name, factory)`` rows, e.g. from :meth:`Protocol.rows`; ``factory()`` returns an
         unfitted classifier or Pipeline with ``predict_proba`` or ``decision_function``.
     X : ndarray of shape (n_videos, ...)
         Videos (an object array) or features: indexed by integer arrays.
@@ -93,7 +72,6 @@ def cross_validate_presets(presets, X, y, *, cv, progress=None):
     from sklearn.model_selection import check_cv
 
     from ..metrics import evaluate
-    from ._runner import run_rows
 
     y = np.asarray(y)
     labels = np.unique(y)

@@ -1,83 +1,125 @@
-"""A user's own comparison from a TOML file: rows of featurizer, sampler and classifier.
+"""A comparison as data: the protocol file format, its validation, and the one row builder.
+
+Every built-in protocol (``skvideo-clf compare --protocol NAME``, the demo included) is a
+TOML file shipped in ``skvideo_clf/protocols/builtin/``, and a user's ``compare --config
+FILE.toml`` is read by the same code: copy a built-in file (``compare --protocol NAME
+--show``), edit one line, run it. :func:`build_rows` turns any such file into estimators.
+
+Format
+------
 
 .. code-block:: toml
 
-    [settings]                 # optional; every key optional
+    [protocol]                 # optional: what the comparison reproduces
+    title = "My grid"          # the report's header
+    paper = "Title of the paper"
+    table = "Table I"
+    paper_columns = ["Acc"]    # titles of the paper's numbers (rows' ``paper``)
+    paper_metrics = ["accuracy"]  # our metric of each column ("" for none), for the plot
+    imbalance = false          # make training splits imbalanced first (Table II rule)
+    dataset = "synthetic-disaster"  # data of its own (the demo); else DATA_DIR is needed
+    notes = "..."              # how the run differs from the paper, for the report
+
+    [settings]                 # every key optional; a size table replaces values
     baseline = "LSTM"          # the row the others are compared with (default: the first)
     paired_metric = "f1_macro" # accuracy, f1_macro, f1_weighted, balanced_accuracy
     metric = "mAP"             # shown beside the four common scores: hit@1 or mAP
-    folds = 3
-    epochs = 10
-    input_size = 75
-    sequence_length = 8
-    backbone = "efficientnet_lite0"  # the spatial stream's network (default: --backbone)
+    folds = 5                  # cross-validation folds without split files
+    epochs = 100               # max_epochs of every network whose row does not set it
+    input_size = 299           # frame size of the spatial featurizer
+    sequence_length = 40       # frames per video of featurizers and the over-sampler
+    grid_cv = 5                # inner folds of [rows.grid] and of lambda searches
+    backbone = "inception_v3"  # the spatial stream's network (default: --backbone)
+    imbalance_min_count = 10   # the imbalanced-UCF101 rule's lower bound
+    flow = {n_stack = 10, flow_size = 64, grid = 3}  # the motion stream's optical flow
+    [settings.quick]           # replaces values with --quick (also [settings.default],
+    epochs = 10                # [settings.full])
 
     [[rows]]
-    name = "LSTM"
-    features = "spatial"       # spatial, motion, spatial+motion
+    name = "LSTM"              # unique, at most 100 characters
+    paper = [0.589]            # the paper's numbers, in paper_columns order
+    note = "as the paper"      # or "not as the paper: ...", for the reproducing page
+    features = "spatial"       # spatial, motion, spatial+motion, none (a dummy row)
     backbone = "lowlevel:hsv"  # this row's frame network (default: the settings' one)
+    featurizer = {sequence_length = "all", frame_sampling = "fps"}  # featurizer params
     sampler = "oversample"     # none, oversample
-    classifier = "lstm"
-    [rows.params]              # the classifier's parameters
-    hidden_sizes = [32]
-    class_weight = "balanced"
-
-    [[rows]]
-    name = "chi2 SVM, C by grid search"
-    features = "spatial"
-    classifier = "chi2svc"     # video-level classifiers get mean-pooled features
+    sampler_params = {keep_original = false}
+    classifier = "lstm"        # see CLASSIFIERS
+    preset = "hybrid-fusion"   # the classifier's from_preset name
+    search = "cv"              # the preset's own cross-validated grid (from_preset_cv)
+    scale = true               # StandardScaler before the classifier
+    pool = "mean"              # video-level classifiers get pooled features (mean, max)
+    [rows.params]              # the classifier's parameters (any it takes)
+    hidden_sizes = [32]        # arrays become tuples
+    optimizer = "Adam"         # a torch.optim class by name; "None" is Python's None
+    optimizer__weight_decay = 3e-4
     [rows.grid]                # GridSearchCV over the classifier's parameters
-    C = [0.1, 1.0, 10.0]
+    lr = [1e-3, 1e-4]
+    [rows.quick]               # any row key replaced with --quick; params, featurizer,
+    params = {hidden_sizes = [8]}  # sampler_params and grid are merged key by key
 
-tomllib reports no line for a valid but wrong key, so every error here names the key and
-the line found by scanning the file's text.
+A row may also have ``embed`` (a table ``{classifier, preset, params}``: a classifier
+fitted before the row's classifier and used as a transformer, e.g. a frame CNN whose FC
+activations feed an LSTM), ``members`` (an array of row-like tables of a ``late_fusion``
+row: a member with ``stream`` sees that stream's columns of the row's features, one with
+``features`` reads the videos itself) and ``wrap = "head_transfer"`` with
+``wrap_params`` (the whole pipeline inside a
+:class:`~skvideo_clf.protocols.HeadTransferClassifier`).
+
+Every comparison also gets a chance row (:data:`CHANCE_ROW`, never the baseline).
+
+``tomllib`` reports no line for a valid but wrong key, so every error names the key and the
+line found by scanning the file's text.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+from dataclasses import dataclass, field
 
 import tomllib
 
-__all__ = ["CLASSIFIERS", "ConfigError", "CompareConfig", "load_config"]
+from ._builder import (
+    CLASSIFIERS,
+    N_BINS,
+    NEEDS_STREAMS,
+    Env,
+    build_estimator,
+    classifier_table,
+    param_value,
+)
+from ._toml import dump_toml, toml_value
 
+__all__ = ["CHANCE_ROW", "ConfigError", "Protocol", "load_config", "parse_protocol"]
+
+SIZES = ("quick", "default", "full")
 _SETTINGS = {"baseline": str, "paired_metric": str, "metric": str, "folds": int,
              "epochs": int, "input_size": int, "sequence_length": int, "grid_cv": int,
-             "backbone": str}
-_ROW_KEYS = {"name", "features", "sampler", "classifier", "params", "grid", "pool",
-             "backbone"}
-_FEATURES = ("spatial", "motion", "spatial+motion")
+             "backbone": str, "imbalance_min_count": int, "flow": dict,
+             "scale": float, "n_frames": int, "frame_size": list}
+_PROTOCOL = {"title": str, "paper": str, "table": str, "paper_columns": list,
+             "paper_metrics": list,
+             "imbalance": bool, "dataset": str, "notes": str}
+_ROW_KEYS = {"name", "paper", "note", "features", "backbone", "featurizer", "sampler",
+             "sampler_params", "classifier", "preset", "search", "scale", "pool", "params",
+             "grid", "embed", "members", "stream", "wrap", "wrap_params", *SIZES}
+_MERGED = ("params", "featurizer", "sampler_params", "grid", "wrap_params")
+_FEATURES = ("spatial", "motion", "spatial+motion", "none")
 _SAMPLERS = ("none", "oversample")
 _PAIRED = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy")
 _OWN = ("hit@1", "mAP")
+_FLOW = {"n_stack", "flow_size", "grid", "n_bins"}
+_DATASETS = ("synthetic-disaster",)
+#: Longest row name: it names a report folder.
+MAX_NAME = 100
 
-
-def _sequence_classifiers():
-    from ..neural import FrameVotingClassifier, LSTMClassifier, ResBiLSTMClassifier
-
-    return {"lstm": (LSTMClassifier, {}), "bilstm": (LSTMClassifier, {"bidirectional": True}),
-            "resbilstm": (ResBiLSTMClassifier, {}), "frame_voting": (FrameVotingClassifier, {})}
-
-
-def _video_classifiers():
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neural_network import MLPClassifier
-
-    from ..fusion import Chi2SVC, EarlyFusionSVC, MKLClassifier
-    from ..neural import FusionNetClassifier
-
-    return {"chi2svc": (Chi2SVC, {"probability": True}),
-            "svm_ef": (EarlyFusionSVC, {"probability": True}),
-            "svm_mkl": (MKLClassifier, {"probability": True}),
-            "fusion_net": (FusionNetClassifier, {}),
-            "mlp": (MLPClassifier, {}), "logistic": (LogisticRegression, {"max_iter": 1000})}
-
-
-#: Classifier names a row may use: sequence classifiers, then video-level ones.
-CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "chi2svc", "svm_ef", "svm_mkl",
-               "fusion_net", "mlp", "logistic")
-_NEEDS_STREAMS = {"svm_ef", "svm_mkl", "fusion_net"}
+#: The chance reference of every comparison. ``most_frequent``: it always answers the
+#: majority class, so its accuracy is the majority's share (what a row must beat on
+#: imbalanced data) and its balanced accuracy is exactly 1 / n_classes; it draws nothing at
+#: random, so it has no variance of its own to explain.
+CHANCE_ROW = "Chance (majority class)"
 
 
 class ConfigError(ValueError):
@@ -128,116 +170,227 @@ def _dotted(path):
     return out
 
 
-class CompareConfig:
-    """A validated config file: its rows and settings (see :func:`load_config`).
+def _merge(base, over):
+    """``base`` with ``over``'s keys; the tables of :data:`_MERGED` merged key by key."""
+    out = {k: v for k, v in base.items() if k not in SIZES}
+    for key, value in over.items():
+        if key in _MERGED and isinstance(value, dict):
+            out[key] = {**out.get(key, {}), **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _sized(table, size):
+    """A table's values at ``size``: its own keys, then its ``[size]`` table's."""
+    merged = _merge(table, table.get(size, {}))
+    if "flow" in table and "flow" in table.get(size, {}):
+        merged["flow"] = {**table["flow"], **table[size]["flow"]}
+    return merged
+
+
+@dataclass
+class Protocol:
+    """One comparison read from a protocol file (see the module docstring for the format).
 
     Attributes
     ----------
-    protocol : Protocol
-        The user's protocol (name ``"config:<file>"``).
-    overrides : dict
-        Settings that replace those of :func:`compare_config`.
-    digest : str
-        Of the file's text: part of every result's signature.
-    backbone : str or None
-        ``[settings] backbone``: the spatial stream's network of every row (None: the
-        command line's ``--backbone``); a row's own ``backbone`` wins.
+    name : str
+        The protocol id (a built-in's file name), or ``"config:<file>"``.
+    path, text : str
+        The file and its text; ``digest`` is part of every result's signature.
+    data : dict
+        The parsed file.
     """
 
-    def __init__(self, path, text, data):
-        from ._protocols import Protocol
+    name: str
+    path: str
+    text: str
+    data: dict
+    digest: str = field(init=False)
 
-        self.path, self.text, self.data = str(path), text, data
-        self.digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        settings = data.get("settings", {})
-        self.overrides = {k: settings[k] for k in ("folds", "epochs", "input_size",
-                                                   "sequence_length") if k in settings}
-        self.grid_cv = settings.get("grid_cv")  # None: the configuration's inner_cv
-        self.backbone = settings.get("backbone")  # None: the command line's --backbone
-        names = [r["name"] for r in data["rows"]]
-        self.protocol = Protocol(
-            f"config:{self.path}", f"Your comparison ({self.path})", self._build,
-            baseline=settings.get("baseline", names[0]), metric=settings.get("metric"),
-            paired_metric=settings.get("paired_metric", "accuracy"))
+    def __post_init__(self):
+        self.digest = hashlib.sha256(self.text.encode()).hexdigest()[:16]
+        head = self.data.get("protocol", {})
+        self.paper_title = head.get("paper")
+        self.table = head.get("table")
+        self.title = head.get("title") or (
+            f"{self.paper_title}, {self.table}" if self.paper_title else
+            f"Your comparison ({self.path})")
+        self.paper_columns = tuple(head.get("paper_columns", ()))
+        self.imbalance = head.get("imbalance", False)
+        self.dataset = head.get("dataset")
+        self.notes = head.get("notes", "")
+        settings = self.data.get("settings", {})
+        names = [r["name"] for r in self.data["rows"]]
+        self.baseline = settings.get("baseline", names[0])
+        self.metric = settings.get("metric")
+        self.paired_metric = settings.get("paired_metric", "accuracy")
+        self.paper = {r["name"]: tuple(r["paper"]) for r in self.data["rows"]
+                      if "paper" in r}
 
-    def rows(self, parts):
-        """The ``(name, factory)`` rows, built on ``parts`` (a :class:`RowParts`)."""
-        return self._build(parts)
+    # -- sizes ----------------------------------------------------------------------------
+    def config(self, size="default", **overrides):
+        """The settings at ``size`` with the overrides that are not None.
 
-    def _build(self, parts):
-        return [(row["name"], _row_factory(row, parts, self.grid_cv)) for row in
-                self.data["rows"]]
+        Examples
+        --------
+        >>> from skvideo_clf.protocols import get_protocol
+        >>> get_protocol("two-stream-table2").config("quick", folds=4)["folds"]
+        4
+        """
+        if size not in SIZES:
+            raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+        cfg = {"size": size, **_DEFAULT_SETTINGS,
+               **_sized(self.data.get("settings", {}), size)}
+        cfg["flow"] = {**_DEFAULT_SETTINGS["flow"], **cfg.get("flow", {})}
+        cfg.pop("baseline", None), cfg.pop("metric", None), cfg.pop("paired_metric", None)
+        cfg.update({k: v for k, v in overrides.items() if v is not None})
+        return cfg
+
+    def row_specs(self, size="default"):
+        """The rows at ``size``: each row's own keys, then its ``[rows.SIZE]`` table's."""
+        out = []
+        for row in self.data["rows"]:
+            spec = _sized(row, size)
+            if "members" in spec:
+                spec["members"] = [_sized(m, size) for m in spec["members"]]
+            if "embed" in spec:
+                spec["embed"] = _sized(spec["embed"], size)
+            out.append(spec)
+        return out
+
+    # -- estimators -----------------------------------------------------------------------
+    def rows(self, size="default", *, config=None, backbone=None, weights=None,
+             device="cpu", memory=None, random_state=0, epochs=None, chance=True):
+        """``[(name, factory)]``: ``factory()`` is a fresh, unfitted estimator of the row.
+
+        Parameters
+        ----------
+        size : {"quick", "default", "full"}
+        config : dict, default=None
+            The settings (:meth:`config`); None: ``self.config(size)``.
+        backbone : str, default=None
+            The spatial stream's network; None: the file's ``backbone`` setting, else
+            ``"inception_v3"``.
+        weights, device, memory, random_state
+            Of every featurizer and network (``memory``: the shared frame cache).
+        epochs : int, default=None
+            Every network's ``max_epochs`` (the command line's ``--epochs``).
+        chance : bool, default=True
+            Append :data:`CHANCE_ROW` unless the file has a ``dummy`` row.
+        """
+        cfg = self.config(size) if config is None else config
+        env = Env(cfg, backbone or cfg.get("backbone") or "inception_v3", weights, device,
+                  memory, random_state, epochs)
+        specs = self.row_specs(size)
+        if chance and not any(s["classifier"] == "dummy" for s in specs):
+            specs.append({"name": CHANCE_ROW, "features": "none", "classifier": "dummy"})
+        return [(spec["name"], _factory(spec, env)) for spec in specs]
+
+    @staticmethod
+    def build_row(spec, settings, **options):
+        """One row's unfitted estimator from its table, outside any file (``fit``'s options).
+
+        ``settings`` holds ``size``, ``input_size`` (None: the backbone's own),
+        ``sequence_length``, ``epochs`` and ``grid_cv``; ``options`` are those of
+        :meth:`rows` but ``epochs`` and ``chance``.
+        """
+        settings = {"flow": dict(_DEFAULT_SETTINGS["flow"]), **settings}
+        backbone = options.pop("backbone", None) or "inception_v3"
+        return build_estimator(spec, Env(settings, backbone, **options))
+
+    def is_chance(self, name):
+        """Whether row ``name`` is a chance reference (a ``dummy`` classifier)."""
+        if name == CHANCE_ROW:
+            return True
+        return any(r["name"] == name and r["classifier"] == "dummy"
+                   for r in self.data["rows"])
+
+    def paper_metric_columns(self):
+        """``{metric: index of its paper column}`` (``paper_metrics``), for the plot."""
+        names = self.data.get("protocol", {}).get("paper_metrics", [])
+        return {m: i for i, m in enumerate(names) if m}
+
+    def show(self, size="default", *, config=None, backbone=None):
+        """The file at ``size`` as TOML, every preset expanded: exactly what will run.
+
+        Given back to :func:`load_config`, it builds the same rows.
+
+        Parameters
+        ----------
+        size : {"quick", "default", "full"}
+        config : dict, default=None
+            The settings to write (:meth:`config` with the command line's overrides);
+            None: ``self.config(size)``.
+        backbone : str, default=None
+            Written as the ``backbone`` setting when given.
+
+        Examples
+        --------
+        >>> from skvideo_clf.protocols import get_protocol
+        >>> text = get_protocol("resbilstm-table1").show("full")
+        >>> 'lr = 1e-06' in text, 'preset =' in text
+        (True, False)
+        """
+        cfg = dict(self.config(size) if config is None else config)
+        cfg.pop("size")
+        if backbone:
+            cfg["backbone"] = backbone
+        head = dict(self.data.get("protocol", {}))
+        head.setdefault("title", self.title)
+        settings = {**cfg, "baseline": self.baseline, "paired_metric": self.paired_metric}
+        if self.metric:
+            settings["metric"] = self.metric
+        rows = [_resolved_spec(spec, cfg) for spec in self.row_specs(size)]
+        return dump_toml({"protocol": head, "settings": settings, "rows": rows},
+                         header=f"{self.title}: the {size} configuration, every preset "
+                                "resolved (skvideo-clf compare --config FILE runs it).")
 
 
-def _classifier(row, parts):
-    name = row["classifier"]
-    table = {**_sequence_classifiers(), **_video_classifiers()}
-    cls, fixed = table[name]
-    params = dict(fixed)
-    from ..neural import NeuralClassifierBase
-
-    if issubclass(cls, NeuralClassifierBase):
-        params.update(max_epochs=parts.config["epochs"], device=parts.device)
-    if "random_state" in cls().get_params():
-        params["random_state"] = parts.random_state
-    if name in _NEEDS_STREAMS:
-        params["streams"] = parts.streams()
-    params.update({k: _tuple(v) for k, v in row.get("params", {}).items()})
-    return cls(**params)
+#: Settings every file starts from (the default size of the CPU).
+_DEFAULT_SETTINGS = dict(folds=3, epochs=30, input_size=149, sequence_length=8, grid_cv=3,
+                         imbalance_min_count=10,
+                         flow=dict(n_stack=2, flow_size=32, grid=2, n_bins=N_BINS))
 
 
-def _tuple(value):
-    # TOML has arrays only; the estimators take tuples (hidden_sizes, layer sizes)
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _row_parts(row, parts):
-    """``parts`` with the row's own ``backbone``, if it names one."""
-    import dataclasses
-
-    backbone = row.get("backbone", parts.backbone)
-    if backbone == parts.backbone:
-        return parts
-    # resolved weights belong to the command's backbone: another one takes its own
-    weights = None if parts.weights is None or backbone.startswith("lowlevel") else "auto"
-    return dataclasses.replace(parts, backbone=backbone, weights=weights)
-
-
-def _row_factory(row, parts, grid_cv):
-    parts = _row_parts(row, parts)
-
+def _factory(spec, env):
     def factory():
-        from imblearn.pipeline import Pipeline
-        from sklearn.model_selection import GridSearchCV
-        from sklearn.preprocessing import StandardScaler
-
-        from ..features import TemporalPooling
-
-        steps = []
-        if row.get("sampler", "none") == "oversample":
-            steps.append(("resample", parts.oversampler()))
-        features = row.get("features", "spatial")
-        video_level = row["classifier"] not in _sequence_classifiers()
-        if features == "spatial+motion":
-            steps.append(("streams", parts.two_streams()))
-        else:
-            steps.append(("features", parts.features() if features == "spatial"
-                          else parts.flow()))
-            if video_level:
-                steps.append(("pool", TemporalPooling(row.get("pool", "mean"))))
-        if row["classifier"] in ("mlp", "logistic", "fusion_net"):
-            steps.append(("scale", StandardScaler()))
-        clf = _classifier(row, parts)
-        if "grid" in row:
-            grid = {k: [_tuple(c) for c in v] for k, v in row["grid"].items()}
-            clf = GridSearchCV(clf, grid, cv=grid_cv or parts.config["inner_cv"])
-        steps.append(("clf", clf))
-        return Pipeline(steps)
+        return build_estimator(spec, env)
     return factory
 
 
+def _resolved_spec(spec, cfg):
+    """A row with its preset's parameters written out (for ``--show``)."""
+    out = {k: v for k, v in spec.items() if k not in ("preset",)}
+    if "preset" in spec and spec.get("search") != "cv":
+        cls, _ = classifier_table()[spec["classifier"]]
+        preset = copy.deepcopy(cls.PRESETS[spec["preset"]])
+        out["params"] = {**{k: toml_value(v) for k, v in preset.items()},
+                         **spec.get("params", {})}
+    elif "preset" in spec:
+        out["preset"] = spec["preset"]
+    if "embed" in spec:
+        out["embed"] = _resolved_spec(spec["embed"], cfg)
+    if "members" in spec:
+        out["members"] = [_resolved_spec(m, cfg) for m in spec["members"]]
+    return out
+
+
+# --- reading and checking ----------------------------------------------------------------
+
+def parse_protocol(text, path, *, name=None):
+    """A :class:`Protocol` from a file's text, checked; :class:`ConfigError` otherwise."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    _check(data, text, path)
+    return Protocol(name or f"config:{path}", str(path), text, data)
+
+
 def load_config(path):
-    """Read and validate a comparison config file (TOML; see the module docstring).
+    """Read and validate a comparison file (TOML; see :mod:`skvideo_clf.protocols`).
 
     Parameters
     ----------
@@ -245,7 +398,7 @@ def load_config(path):
 
     Returns
     -------
-    config : CompareConfig
+    protocol : Protocol
 
     Raises
     ------
@@ -270,93 +423,193 @@ def load_config(path):
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc}).")\
             from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    return parse_protocol(text, path)
 
+
+def _check(data, text, path):
     def fail(key_path, message):
         line = key_line(text, key_path)
         where = f", line {line}" if line else ""
         raise ConfigError(f"{path}{where}: {_dotted(key_path)}: {message}")
 
     for key in data:
-        if key not in ("settings", "rows"):
-            fail((key,), "unknown key; a config file has [settings] and [[rows]] tables.")
+        if key not in ("protocol", "settings", "rows"):
+            fail((key,), "unknown key; a config file has [protocol], [settings] and [[rows]] "
+                         "tables.")
+    head = data.get("protocol", {})
+    for key, value in head.items():
+        if key not in _PROTOCOL:
+            fail(("protocol", key), f"unknown key; choose from {sorted(_PROTOCOL)}.")
+        if not isinstance(value, _PROTOCOL[key]):
+            fail(("protocol", key), f"must be a {_PROTOCOL[key].__name__}, got {value!r}.")
+    if head.get("dataset", _DATASETS[0]) not in _DATASETS:
+        fail(("protocol", "dataset"), f"must be one of {_DATASETS}.")
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         fail(("settings",), "must be a table ([settings]).")
-    for key, value in settings.items():
-        if key not in _SETTINGS:
-            fail(("settings", key), f"unknown key; choose from {sorted(_SETTINGS)}.")
-        if not isinstance(value, _SETTINGS[key]) or isinstance(value, bool):
-            fail(("settings", key), f"must be a {_SETTINGS[key].__name__}, got {value!r}.")
-        if _SETTINGS[key] is int and value < (2 if key in ("folds", "grid_cv") else 1):
-            fail(("settings", key), f"must be at least {2 if key in ('folds', 'grid_cv') else 1}"
-                                    f", got {value}.")
-    if not settings.get("backbone", "x").strip():
-        fail(("settings", "backbone"), "must be a backbone name, got an empty string.")
-    if settings.get("paired_metric", "accuracy") not in _PAIRED:
-        fail(("settings", "paired_metric"), f"must be one of {_PAIRED}.")
-    if settings.get("metric", "mAP") not in _OWN:
-        fail(("settings", "metric"), f"must be one of {_OWN}.")
+    _check_settings(settings, ("settings",), fail)
+    for size in SIZES:
+        if size in settings:
+            _check_settings(settings[size], ("settings", size), fail)
     rows = data.get("rows")
     if not isinstance(rows, list) or not rows:
         fail(("rows",), "at least one [[rows]] table is needed.")
     seen = set()
     for i, row in enumerate(rows):
-        for key in row:
-            if key not in _ROW_KEYS:
-                fail(("rows", i, key), f"unknown key; a row has {sorted(_ROW_KEYS)}.")
-        for key in ("name", "classifier"):
-            if key not in row:
-                fail(("rows", i), f"the row has no {key!r}.")
-        if "backbone" in row and (not isinstance(row["backbone"], str)
-                                  or not row["backbone"].strip()):
-            fail(("rows", i, "backbone"), f"must be a backbone name (e.g. \"inception_v3\", "
-                                          f"\"lowlevel:hsv\"), got {row['backbone']!r}.")
-        if not isinstance(row["name"], str) or row["name"] in seen:
-            fail(("rows", i, "name"), f"must be a unique string, got {row['name']!r}.")
+        if not isinstance(row.get("name"), str) or not row["name"].strip() \
+                or row["name"] in seen:
+            fail(("rows", i, "name"), f"must be a unique, non-empty string, got "
+                                      f"{row.get('name')!r}.")
+        if len(row["name"]) > MAX_NAME:
+            fail(("rows", i, "name"), f"{len(row['name'])} characters; at most {MAX_NAME} "
+                                      "(it names the row's report folder).")
+        if row["name"] == CHANCE_ROW:
+            fail(("rows", i, "name"), f"{CHANCE_ROW!r} is the chance row every comparison "
+                                      "gets; name yours otherwise.")
         seen.add(row["name"])
-        if row["classifier"] not in CLASSIFIERS:
-            fail(("rows", i, "classifier"), f"unknown estimator {row['classifier']!r}; "
-                                            f"choose one of {CLASSIFIERS}.")
-        for key, options in (("features", _FEATURES), ("sampler", _SAMPLERS),
-                             ("pool", ("mean", "max"))):
-            if key in row and row[key] not in options:
-                fail(("rows", i, key), f"unknown value {row[key]!r}; choose one of {options}.")
-        if row["classifier"] in _NEEDS_STREAMS and row.get("features") != "spatial+motion":
-            fail(("rows", i, "classifier"), f"{row['classifier']} fuses two streams: set "
-                                            "features = \"spatial+motion\".")
-        _check_params(row, i, fail)
-    if settings.get("baseline", rows[0]["name"]) not in seen:
+        _check_row(row, ("rows", i), fail, settings)
+        for size in SIZES:
+            if size in row:
+                _check_row(_sized(row, size), ("rows", i, size), fail, settings)
+    baseline = settings.get("baseline", rows[0]["name"])
+    if baseline not in seen:
         fail(("settings", "baseline"), f"names no row; rows are {sorted(seen)}.")
-    return CompareConfig(path, text, data)
+    if any(r["name"] == baseline and r.get("classifier") == "dummy" for r in rows):
+        fail(("settings", "baseline"), "a chance (dummy) row is a reference, never the "
+                                       "baseline.")
+    n = len(head.get("paper_columns", ()))
+    if len(head.get("paper_metrics", [None] * n)) != n:
+        fail(("protocol", "paper_metrics"), f"one metric name per paper column ({n}).")
+    for m in head.get("paper_metrics", []):
+        if m and m not in (*_PAIRED, *_OWN):
+            fail(("protocol", "paper_metrics"), f"unknown metric {m!r}; choose from "
+                                                f"{(*_PAIRED, *_OWN)} or \"\".")
+    if "paper" in head or "paper_columns" in head:
+        for i, row in enumerate(rows):
+            if "paper" in row and len(row["paper"]) != n:
+                fail(("rows", i, "paper"), f"{len(row['paper'])} numbers for {n} "
+                                           "paper_columns.")
 
 
-def _check_params(row, i, fail):
+def _check_settings(settings, where, fail):
+    for key, value in settings.items():
+        if key in SIZES and len(where) == 1:
+            if not isinstance(value, dict):
+                fail((*where, key), "must be a table of settings.")
+            continue
+        if key not in _SETTINGS:
+            fail((*where, key), f"unknown key; choose from {sorted(_SETTINGS)}.")
+        kind = _SETTINGS[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            fail((*where, key), f"must be a {kind.__name__}, got {value!r}.")
+        if kind is int and value < (2 if key in ("folds", "grid_cv") else 1):
+            fail((*where, key), f"must be at least {2 if key in ('folds', 'grid_cv') else 1}"
+                                f", got {value}.")
+        if key == "flow":
+            for k, v in value.items():
+                if k not in _FLOW:
+                    fail((*where, key, k), f"unknown key; choose from {sorted(_FLOW)}.")
+                if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                    fail((*where, key, k), f"must be a positive integer, got {v!r}.")
+    if not settings.get("backbone", "x").strip():
+        fail((*where, "backbone"), "must be a backbone name, got an empty string.")
+    if settings.get("paired_metric", "accuracy") not in _PAIRED:
+        fail((*where, "paired_metric"), f"must be one of {_PAIRED}.")
+    if settings.get("metric", "mAP") not in _OWN:
+        fail((*where, "metric"), f"must be one of {_OWN}.")
+
+
+def _check_row(row, where, fail, settings, *, member=False):
+    for key in row:
+        if key not in _ROW_KEYS:
+            fail((*where, key), f"unknown key; a row has {sorted(_ROW_KEYS)}.")
+    if "classifier" not in row:
+        fail(where, "the row has no 'classifier'.")
+    if "backbone" in row and (not isinstance(row["backbone"], str)
+                              or not row["backbone"].strip()):
+        fail((*where, "backbone"), f"must be a backbone name (e.g. \"inception_v3\", "
+                                   f"\"lowlevel:hsv\"), got {row['backbone']!r}.")
+    name = row["classifier"]
+    if name not in CLASSIFIERS:
+        fail((*where, "classifier"), f"unknown estimator {name!r}; choose one of "
+                                     f"{CLASSIFIERS}.")
+    for key, options in (("features", _FEATURES), ("sampler", _SAMPLERS),
+                         ("pool", ("mean", "max")), ("search", ("cv", "none")),
+                         ("wrap", ("head_transfer",))):
+        if key in row and row[key] not in options:
+            fail((*where, key), f"unknown value {row[key]!r}; choose one of {options}.")
+    for key in ("featurizer", "sampler_params", "params", "grid", "wrap_params", "embed"):
+        if key in row and not isinstance(row[key], dict):
+            fail((*where, key), "must be a table of parameter = value.")
+    if name in NEEDS_STREAMS and row.get("features") != "spatial+motion" and not member:
+        fail((*where, "classifier"), f"{name} fuses two streams: set "
+                                     "features = \"spatial+motion\".")
+    cls, fixed = classifier_table()[name]
+    preset = row.get("preset")
+    if preset is not None and preset not in getattr(cls, "PRESETS", {}):
+        fail((*where, "preset"), f"unknown preset {preset!r} of {cls.__name__}; choose one "
+                                 f"of {sorted(getattr(cls, 'PRESETS', {}))}.")
+    if row.get("search") == "cv" and not hasattr(cls, "from_preset_cv"):
+        fail((*where, "search"), f"{cls.__name__} has no cross-validated preset.")
+    if row.get("search") == "cv" and preset is None:
+        fail((*where, "search"), "search = \"cv\" needs a preset.")
+    if name == "late_fusion":
+        members = row.get("members")
+        if not isinstance(members, list) or not members:
+            fail((*where, "members"), "a late_fusion row needs [[rows.members]] tables.")
+        for j, m in enumerate(members):
+            if "name" not in m:
+                fail((*where, "members", j), "a member has no 'name'.")
+            _check_row(m, (*where, "members", j), fail, settings, member=True)
+    elif "members" in row:
+        fail((*where, "members"), "only a late_fusion row has members.")
+    if "embed" in row:
+        _check_row(row["embed"], (*where, "embed"), fail, settings, member=True)
+    _check_params(row, where, fail, cls, fixed, settings)
+
+
+def _check_params(row, where, fail, cls, fixed, settings):
     """Let the estimator judge its parameters (its ``_parameter_constraints``)."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    cls, fixed = {**_sequence_classifiers(), **_video_classifiers()}[row["classifier"]]
-    known = set(cls().get_params())
+    if cls.__name__ == "LateFusionClassifier":
+        known = {"weights", "cv", "n_weight_steps", "n_jobs", "verbose"}
+    else:
+        known = set(cls().get_params())
+    base = dict(fixed)
+    if row.get("preset") is not None:
+        base.update({k: v for k, v in copy.deepcopy(cls.PRESETS[row["preset"]]).items()
+                     if "__" not in k})  # skorch checks dunder parameters apart
     for block in ("params", "grid"):
-        if block not in row:
-            continue
-        if not isinstance(row[block], dict):
-            fail(("rows", i, block), "must be a table of parameter = value.")
-        for key, value in row[block].items():
-            if key not in known and not key.startswith(("optimizer__", "module__")):
-                fail(("rows", i, block, key), f"unknown parameter of {cls.__name__}.")
+        for key, value in row.get(block, {}).items():
+            if key not in known and not key.startswith(("optimizer__", "module__",
+                                                        "criterion__", "callbacks__")):
+                fail((*where, block, key), f"unknown parameter of {cls.__name__}; it has "
+                                           f"{sorted(known)}.")
             if block == "grid" and (not isinstance(value, list) or not value):
-                fail(("rows", i, block, key), "must be a non-empty list of candidates.")
-            candidates = value if block == "grid" else [value]
-            for candidate in candidates:
-                if isinstance(candidate, list):
-                    candidate = tuple(candidate)
+                fail((*where, block, key), "must be a non-empty list of candidates.")
+            for candidate in (value if block == "grid" else [value]):
+                if isinstance(candidate, list) and not candidate:
+                    fail((*where, block, key), "an empty list; give at least one value.")
+                if key == "max_epochs" and isinstance(candidate, int) and candidate < 1:
+                    fail((*where, block, key), f"must be at least 1 (trains nothing), got "
+                                               f"{candidate}.")
+                if key.startswith(("optimizer__", "module__", "criterion__", "callbacks__")):
+                    continue
                 try:
-                    est = cls(**{**fixed, key: candidate})
-                    if hasattr(est, "_validate_params"):
-                        est._validate_params()
+                    candidate = param_value(key, candidate)
+                    if cls.__name__ == "LateFusionClassifier":
+                        continue
+                    est = cls(**{**base, key: candidate})
+                    # the neural classifiers check in _check_params (skorch owns
+                    # _validate_params), the others in scikit-learn's _validate_params
+                    check = getattr(est, "_check_params", None) or getattr(
+                        est, "_validate_params", None)
+                    if check is not None:
+                        check()
                 except (InvalidParameterError, TypeError, ValueError) as exc:
-                    fail(("rows", i, block, key), f"bad value {candidate!r} ({exc}).")
+                    fail((*where, block, key), f"bad value {candidate!r} ({exc}).")
+    grid_cv = settings.get("grid_cv")
+    del grid_cv  # checked against the data's classes in compare, before any decoding

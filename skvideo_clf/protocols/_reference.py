@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
+from ._protocols import PROTOCOLS
+
 __all__ = ["PAPER_TABLE_I", "PAPER_TABLE_II", "paper_table_i", "paper_table_ii"]
 
-#: Seed 000, Table I (disaster dataset, 7 classes of 40..400 real videos, caption line 582):
-#: ``{model: (accuracy, macro F1, weighted F1)}``, the six rows in the paper's order.
-#: Accuracy and F1 on lines 591-611, weighted F1 printed apart on lines 616-620 and 624.
-PAPER_TABLE_I = {
-    "CNN-LSTM": (0.589, 0.339, 0.526),
-    "CNN-LSTM + class weighting": (0.663, 0.428, 0.654),
-    "CNN-LSTM + oversampling": (0.671, 0.456, 0.662),
-    "CNN-LSTM + oversampling + weighting": (0.678, 0.477, 0.688),
-    "ResBiLSTM + oversampling": (0.681, 0.493, 0.678),
-    "ResBiLSTM + oversampling + weighting": (0.700, 0.513, 0.706),
-}
+#: The CNN-ResBiLSTM paper, Table I (disaster dataset, 7 classes of 40..400 real videos):
+#: ``{model: (accuracy, macro F1, weighted F1)}``, the six rows in the paper's order (its
+#: weighted F1 is printed apart from the table, in Section V-B). Read from the
+#: ``resbilstm-table1`` protocol file, the one place the numbers are written.
+PAPER_TABLE_I = dict(PROTOCOLS["resbilstm-table1"].paper)
 
-#: Seed 000, Table II (imbalanced UCF101, caption line 627), same rows and columns.
-#: Accuracy and F1 on lines 636-656, weighted F1 on lines 661-665 and 670.
-PAPER_TABLE_II = {
-    "CNN-LSTM": (0.685, 0.655, 0.670),
-    "CNN-LSTM + class weighting": (0.680, 0.660, 0.670),
-    "CNN-LSTM + oversampling": (0.706, 0.684, 0.696),
-    "CNN-LSTM + oversampling + weighting": (0.690, 0.669, 0.679),
-    "ResBiLSTM + oversampling": (0.723, 0.702, 0.717),
-    "ResBiLSTM + oversampling + weighting": (0.705, 0.686, 0.696),
-}
+#: The CNN-ResBiLSTM paper, Table II (imbalanced UCF101), same rows and columns, from the
+#: ``resbilstm-table2`` protocol file.
+PAPER_TABLE_II = dict(PROTOCOLS["resbilstm-table2"].paper)
 
 
 def _rows(table):
@@ -34,9 +23,10 @@ def _rows(table):
 
 
 def paper_table_i():
-    """Seed 000's Table I as rows, with the score names of :func:`cross_validate_presets`.
+    """The CNN-ResBiLSTM paper's Table I as rows, with the score names of
+    :func:`cross_validate_presets`.
 
-    The rows are named as the first six rows of :func:`demo_presets`, so the two tables
+    The rows are named as the first six rows of the ``demo`` protocol, so the two tables
     line up.
 
     Returns
@@ -55,7 +45,8 @@ def paper_table_i():
 
 
 def paper_table_ii():
-    """Seed 000's Table II (imbalanced UCF101) as rows, named as :func:`paper_table_i`'s.
+    """The CNN-ResBiLSTM paper's Table II (imbalanced UCF101) as rows, named as
+    :func:`paper_table_i`'s.
 
     Returns
     -------

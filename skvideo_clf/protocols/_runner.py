@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from ..metrics import corrected_ttest, evaluate, holm, paired_bootstrap_difference
 from ..utils import atomic_write_text
 from ..video import source_fingerprint
-from ._compare import _fit_params
+from ._routing import _fit_params
 
 __all__ = ["compare_with_baseline", "group_splits", "paired_comparison", "row_folder",
            "row_slug", "run_rows", "summarize_rows"]
@@ -374,7 +374,7 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                     progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
                 t0 = time.perf_counter()
                 estimator = clone(prototype)
-                # seed 000's class weighting counts the training fold before resampling
+                # the CNN-ResBiLSTM paper's class weighting counts the fold before resampling
                 estimator.fit(X[train], y[train], **_fit_params(estimator, y[train]))
                 score = _scores(estimator, X[test], labels)
                 pred = np.asarray(estimator.predict(X[test]))

@@ -1,4 +1,4 @@
-"""Seed 003's 5 -> 10 class transfer as one estimator, so a comparison row can fit it."""
+"""The low-complexity RNN paper's 5 -> 10 class transfer as one estimator (a row can fit it)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ __all__ = ["HeadTransferClassifier", "source_classes"]
 def source_classes(classes, fraction=0.5):
     """The classes a transfer trains on first: the first ``fraction`` of the sorted labels.
 
-    Seed 003 trains on 5 of 10 categories; on another class count the split is scaled
+    The low-complexity RNN paper trains on 5 of 10 categories; on another class count the split is
+    scaled
     proportionally, keeping at least 2 source classes and at least 1 new one.
 
     Examples
@@ -37,7 +38,8 @@ class HeadTransferClassifier(ClassifierMixin, BaseEstimator):
     ``fit(X, y)`` fits a clone of ``estimator`` (a neural classifier, or a Pipeline ending
     in one) on the videos of the source classes (:func:`source_classes`), then calls the
     final step's ``refit_head(..., keep_classes=True)`` on the videos of the other classes
-    (``head_data="new"``, seed 003's fine-tuning data) or of all classes (``"all"``): the
+    (``head_data="new"``, the low-complexity RNN paper's fine-tuning data) or of all classes
+    (``"all"``): the
     head scores every class, old and new, with all other layers frozen.
 
     Parameters
@@ -45,7 +47,7 @@ class HeadTransferClassifier(ClassifierMixin, BaseEstimator):
     estimator : estimator
         Its final step has ``refit_head`` (:class:`~skvideo_clf.neural.LSTMClassifier`).
     source_fraction : float, default=0.5
-        Share of the sorted classes trained first (5 of 10 in seed 003).
+        Share of the sorted classes trained first (5 of 10 in the low-complexity RNN paper).
     head_epochs : int or None, default=None
         Epochs of the head refit; None: the classifier's ``max_epochs``.
     head_data : {"new", "all"}, default="new"

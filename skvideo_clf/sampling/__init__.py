@@ -1,8 +1,10 @@
-"""Imbalance handling by resampling: the samplers of seeds 000 and 001.
+"""Imbalance handling by resampling: the CNN-ResBiLSTM and bootstrapping CNN papers' samplers.
 
-- :class:`SpatioTemporalOversampler` (seed 000, Algorithm 1): synthetic clips made by
+- :class:`SpatioTemporalOversampler` (the CNN-ResBiLSTM paper, Algorithm 1): synthetic clips made
+by
   random frame selection in time and one random augmentation per clip.
-- :class:`BootstrapSampler` (seed 001, Table I): balanced pseudo-batches, negatives split
+- :class:`BootstrapSampler` (the bootstrapping CNN paper, Table I): balanced pseudo-batches,
+negatives split
   into batches and positives drawn with replacement.
 - :class:`MLROSSampler` (Charte et al., 2015): multi-label random oversampling, cloning
   videos that carry labels rarer than the mean imbalance ratio.

@@ -135,7 +135,8 @@ class BaseVideoSampler(BaseSampler):
 
     # imblearn's SamplerMixin.fit / fit_resample cannot be used as they are, for two
     # reasons only: they resolve `sampling_strategy_` with a direct call to
-    # `check_sampling_strategy`, which knows neither seed 000's "paper" rule nor a sampler
+    # `check_sampling_strategy`, which knows neither the CNN-ResBiLSTM paper's "paper" rule nor a
+    # sampler
     # without `sampling_strategy`, and their output conversion (`ArraysTransformer`) turns
     # the clips or sequences of a list input into (nested) lists. They are written once
     # here, with the same steps, through the `_fit_sampling_strategy` hook and with the

@@ -1,4 +1,4 @@
-"""BootstrapSampler: seed 001's balanced pseudo-batches (Table I, Eq. 3) as an imblearn sampler."""
+"""BootstrapSampler: the bootstrapping CNN paper's balanced pseudo-batches (Table I, Eq. 3)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from ._base import BaseVideoSampler, _sampler_docs
 
 __all__ = ["BootstrapSampler", "bootstrap_batches"]
 
-#: The parameters of seed 001's batches, for the function, the sampler and the torch one.
+#: The parameters of the bootstrapping CNN paper's batches, for the function, the sampler and
+#: the torch one.
 _BATCH_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left"), None],
     "positive_class": "no_validation",
@@ -45,7 +46,7 @@ _batch_docs = {
 @Substitution(**_batch_docs)
 def bootstrap_batches(y, batch_size=None, *, positive_class=None, n_iterations=1,
                       random_state=None):
-    """Index arrays into ``y`` forming seed 001's balanced pseudo-batches.
+    """Index arrays into ``y`` forming the bootstrapping CNN paper's balanced pseudo-batches.
 
     The data fall into *groups*: the classes, or, when ``positive_class`` is given,
     that class (the positives) against all the others (the negatives). Every batch holds
@@ -53,8 +54,8 @@ def bootstrap_batches(y, batch_size=None, *, positive_class=None, n_iterations=1
     when ``positive_class`` is given and otherwise the largest class (the first in sorted
     order on a tie), is split once into ``N = floor(n / s_g)`` disjoint random batches of
     ``s_g`` (Eq. 3; the ``n mod s_g`` left over are not used in this call); every other
-    group contributes ``s_g`` instances drawn with replacement to each batch (Table I,
-    lines 5-7). The ``N`` batches are built ``n_iterations`` times over the same split,
+    group contributes ``s_g`` instances drawn with replacement to each batch (Table I).
+    The ``N`` batches are built ``n_iterations`` times over the same split,
     with fresh draws for the other groups each time.
 
     Parameters
@@ -148,7 +149,7 @@ def _bootstrap_batches(y, batch_size, positive_class, n_iterations, rng):
 
 @Substitution(**_batch_docs)
 class BootstrapSampler(BaseVideoSampler):
-    """Balanced pseudo-batches by bootstrapping (seed 001, Table I and Eq. 3).
+    """Balanced pseudo-batches by bootstrapping (the bootstrapping CNN paper, Table I and Eq. 3).
 
     The training set is turned into ``n_iterations * N`` batches of the same size and
     composition: the negatives are split once into ``N = floor(n / s_n)`` disjoint random

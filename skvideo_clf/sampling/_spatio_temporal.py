@@ -1,4 +1,4 @@
-"""SpatioTemporalOversampler: seed 000's Algorithm 1 as an imbalanced-learn over-sampler."""
+"""SpatioTemporalOversampler: the CNN-ResBiLSTM paper's Algorithm 1 as an imblearn sampler."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..augment import _RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
+from ..augment import RANGE_CONSTRAINTS, check_brightness_range, draw_augmentation
 from ..utils import Substitution, object_array
 from ..video import (
     Clip,
@@ -27,7 +27,8 @@ __all__ = ["SpatioTemporalOversampler"]
 
 
 def paper_sampling_strategy(y):
-    """Seed 000's rule as an imblearn ``sampling_strategy_``: clips to *add* per class.
+    """The CNN-ResBiLSTM paper's rule as an imblearn ``sampling_strategy_``: clips to *add* per
+    class.
 
     Every video of class ``j`` yields ``freq_j = ceil(delta / n_j)`` clips in all, ``delta``
     being the largest class size, so class ``j`` gains ``n_j * (freq_j - 1)``.
@@ -46,7 +47,7 @@ def paper_sampling_strategy(y):
 
 @Substitution(**_sampler_docs)
 class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
-    """Spatio-temporal synthetic over-sampling of videos (seed 000, Algorithm 1).
+    """Spatio-temporal synthetic over-sampling of videos (the CNN-ResBiLSTM paper, Algorithm 1).
 
     Each video of an under-represented class yields extra *synthetic clips*: the frames
     are re-drawn in time with RandDown (one random frame inside each of ``sequence_length``
@@ -184,7 +185,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         ],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "keep_original": ["boolean"],
-        **_RANGE_CONSTRAINTS,
+        **RANGE_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 

@@ -5,24 +5,30 @@ A *video* reaches the library as a path, an in-memory ``T x H x W x 3`` uint8 ar
 this package decodes more than the frames that are asked for, and nothing holds a whole
 video in memory.
 
-- ``_clip``: :class:`InMemoryVideo`, :class:`Clip` and the conversions to them;
-- ``_reader``: :func:`video_info` (counts from the container) and the streaming, seeking
-  :func:`read_frames` behind one small decoder interface;
+- ``_source``: :class:`InMemoryVideo`, :class:`VideoReadError`, file fingerprints;
+- ``_decode``: the streaming, seeking decoders behind one small interface, and the
+  container's keyframe index;
 - ``_pyav``: the optional PyAV decoder (``reader="pyav"``);
+- ``_clip``: :class:`Clip` and the conversions to it;
+- ``_counts``: :func:`video_info`, the one store of frame counts (bounded, per process,
+  optionally on disk);
+- ``_reader``: the public, validated :func:`read_frames` and :func:`keyframe_indices`;
 - ``_writer``: :func:`write_video`;
 - ``_windows``: :func:`sliding_windows`, a video as :class:`WindowClip` time windows on
   one frame grid;
 - ``_indices``: the frame-index strategies behind :func:`sample_frame_indices`.
 """
 
-from ._clip import (
-    Clip,
-    InMemoryVideo,
-    VideoReadError,
-    as_clip,
-    as_clips,
-    source_fingerprint,
+from ._clip import Clip, as_clip, as_clips, source_fingerprint
+from ._counts import (
+    COUNT_MODES,
+    TRUNCATED_FRACTION,
+    VideoInfo,
+    count_frames,
+    recount_frames,
+    video_info,
 )
+from ._decode import READERS, SEEK_MODES
 from ._indices import (
     FRAME_STRATEGIES,
     block_indices,
@@ -33,28 +39,19 @@ from ._indices import (
     uniform_indices,
     up_sample_indices,
 )
-from ._reader import (
-    _INFO_CACHE,  # noqa: F401 - cleared by benchmarks/resample.py between timings
-    COUNT_MODES,
-    READERS,
-    SEEK_MODES,
-    VIDEO_EXTENSIONS,
-    VideoInfo,
-    count_frames,
-    keyframe_indices,
-    read_frames,
-    read_video,
-    video_info,
-)
+from ._reader import VIDEO_EXTENSIONS, keyframe_indices, read_frames, read_video
+from ._source import FINGERPRINT_MODES, InMemoryVideo, VideoReadError
 from ._windows import LAST_WINDOW, WindowClip, sliding_windows
 from ._writer import write_video
 
 __all__ = [
     "COUNT_MODES",
+    "FINGERPRINT_MODES",
     "FRAME_STRATEGIES",
     "LAST_WINDOW",
     "READERS",
     "SEEK_MODES",
+    "TRUNCATED_FRACTION",
     "VIDEO_EXTENSIONS",
     "Clip",
     "InMemoryVideo",
@@ -71,6 +68,7 @@ __all__ = [
     "rand_down_or_up_sample",
     "read_frames",
     "read_video",
+    "recount_frames",
     "sample_frame_indices",
     "sliding_windows",
     "source_fingerprint",

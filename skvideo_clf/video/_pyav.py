@@ -7,12 +7,12 @@ keyframe and are confirmed by timestamp, variable frame rate included.
 
 from __future__ import annotations
 
-from ._clip import VideoReadError
+from ._source import VideoReadError
 
 
 def require_av():
     """Import ``av`` or say how to get it."""
-    try:
+    try:  # optional dependency: imported when reader="pyav" is asked for
         import av
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError(
@@ -34,10 +34,9 @@ def _open(path):
     return container, container.streams.video[0]
 
 
-def packet_index(path):
-    """Display-order timestamps and keyframes from demuxed (not decoded) packets."""
-    from ._reader import _build_index
-
+def packet_times(path):
+    """``(times, keyframe flags)`` of the demuxed (not decoded) packets, or None when the
+    container gives no times."""
     container, stream = _open(path)
     times, keys = [], []
     try:
@@ -50,7 +49,7 @@ def packet_index(path):
             keys.append(packet.is_keyframe)
     finally:
         container.close()
-    return _build_index(times, keys)
+    return times, keys
 
 
 class PyAVDecoder:

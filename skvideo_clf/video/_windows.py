@@ -9,8 +9,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._clip import _VIDEO, Clip, InMemoryVideo, _as_source
-from ._reader import COUNT_MODES, video_info
+from ._clip import _VIDEO, Clip, _as_source
+from ._counts import COUNT_MODES, video_info
+from ._source import InMemoryVideo
 
 __all__ = ["WindowClip", "sliding_windows"]
 

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 from ..utils import atomic_path
-from ._clip import VideoReadError
+from ._source import VideoReadError
 
 
 @validate_params(

@@ -224,10 +224,12 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     assert lines[head].split()[1:4] == ["Acc", "F1", "(macro)"]
     assert "paper Acc" in lines[head] and "Δ F1 (macro)" in lines[head]
     names = ["CNN-LSTM", "ResBiLSTM + oversampling + weighting",
-             "Spatial SVM (chi2, mean-pooled)"]
-    shown = [lines[head + 2 + i][:36].strip() for i in range(3)]
-    assert shown == ["CNN-LSTM (baseline)", *names[1:]]
-    assert "0.700" in lines[head + 3]  # seed 000's Table I beside the row (Acc 0.700)
+             "Spatial SVM (chi2, mean-pooled)", "Chance (majority class)"]
+    shown = [lines[head + 2 + i][:36].strip() for i in range(4)]
+    # the baseline first, the chance row (always run, never the baseline) last
+    assert shown[:3] == ["CNN-LSTM (baseline)", *names[1:3]]
+    assert shown[3] == "Chance (majority class)"  # the name says chance: no second mark
+    assert "0.700" in lines[head + 3]  # the paper's Table I beside the row (Acc 0.700)
     with open(out / "comparison.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["model"] for r in rows] == names
@@ -239,9 +241,10 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     report = json.loads((out / "comparison.json").read_text())
     assert report["meta"]["protocol"] == "demo" and report["meta"]["n_splits"] == 2
     assert set(report["paired"]) == set(names[1:])
+    assert [r["role"] for r in rows] == ["baseline", "row", "row", "chance"]
     with open(out / "per_fold.csv", newline="") as f:
-        assert len(list(csv.DictReader(f))) == 3 * 2
-    assert len(list((out / "runs").glob("*/fold*.json"))) == 3 * 2
+        assert len(list(csv.DictReader(f))) == 4 * 2
+    assert len(list((out / "runs").glob("*/fold*.json"))) == 4 * 2
     readme = (out / "README.md").read_text()
     assert "Table I" in readme and "comparison.png" in readme and "Recall per class" in readme
     slug = row_folder("ResBiLSTM + oversampling + weighting")
@@ -254,11 +257,11 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     again = run("demo", "--quick", "--scale", "0.03", "--models", "6,7", "--epochs", "3",
                 "--out", out)
     assert again.returncode == 0, again.stderr
-    assert "6 fold results kept" in again.stdout
+    assert "8 fold results kept" in again.stdout
 
 
 def test_compare_without_data_dir_runs_only_a_protocol_with_data_of_its_own(capsys):
-    assert main(["compare", "--protocol", "seed002", "--quick"]) == EXIT_USAGE
+    assert main(["compare", "--protocol", "frame-voting-lstm", "--quick"]) == EXIT_USAGE
     assert "needs DATA_DIR" in capsys.readouterr().err
 
 
@@ -272,20 +275,23 @@ def test_old_import_paths_are_the_library_functions():
     assert cli.PAPER_TABLE_I is protocols.PAPER_TABLE_I
 
 
-def test_demo_presets_build_fresh_pipelines_from_the_config():
-    from skvideo_clf.protocols import PAPER_TABLE_I, demo_config, demo_presets
+def test_demo_rows_build_fresh_pipelines_from_the_protocol_file():
+    from skvideo_clf.protocols import PAPER_TABLE_I, get_protocol
 
-    cfg = demo_config("quick", sequence_length=6)
-    presets = demo_presets(cfg, weights="tf2015", device="cpu", random_state=3)
-    assert [name for name, _ in presets][:6] == list(PAPER_TABLE_I)
-    first, second = presets[3][1](), presets[3][1]()
+    proto = get_protocol("demo")
+    cfg = proto.config("quick", sequence_length=6)
+    rows = proto.rows("quick", config=cfg, weights="tf2015", device="cpu", random_state=3)
+    assert [name for name, _ in rows][:6] == list(PAPER_TABLE_I)
+    first, second = rows[3][1](), rows[3][1]()
     assert first is not second and first.named_steps["clf"] is not second.named_steps["clf"]
     assert first.named_steps["features"].sequence_length == 6
     assert first.named_steps["resample"].sequence_length == 6
     assert first.named_steps["clf"].class_weight == "balanced"
     assert first.named_steps["clf"].random_state == 3
-    assert presets[0][1]().named_steps["clf"].hidden_sizes == (32,)
-    assert presets[0][1]().named_steps["clf"].class_weight is None
+    assert rows[0][1]().named_steps["clf"].hidden_sizes == (32,)
+    assert rows[0][1]().named_steps["clf"].class_weight is None
+    # the oversampling row without weighting weighs nothing, even given the labels
+    assert rows[4][1]().named_steps["clf"].class_weight is None
 
 
 def test_featurizer_refusal_is_a_usage_error_before_any_work(tmp_path, capsys):
@@ -315,7 +321,7 @@ def test_unknown_backbone_is_a_usage_error_listing_the_known_ones(tmp_path, caps
     out = tmp_path / "m.skvc"
     for command in (["fit", str(tmp_path / "absent"), "-o", str(out)],
                     ["extract", str(tmp_path / "absent"), str(tmp_path / "feats")],
-                    ["compare", str(tmp_path / "absent"), "--protocol", "seed002"]):
+                    ["compare", str(tmp_path / "absent"), "--protocol", "frame-voting-lstm"]):
         assert main([*command, "--backbone", "resnet9000", "--quiet"]) == EXIT_USAGE
         err = capsys.readouterr().err
         assert "'resnet9000' is not a known backbone" in err
@@ -353,13 +359,13 @@ def test_backbone_of_a_missing_package_prints_the_install_command(package, pip, 
 
 
 def test_unknown_lowlevel_descriptor_is_a_usage_error(tmp_path, capsys):
-    code = main(["compare", str(tmp_path), "--protocol", "seed004-table2", "--quick",
+    code = main(["compare", str(tmp_path), "--protocol", "two-stream-table2", "--quick",
                  "--backbone", "lowlevel:hsv,foo", "-o", str(tmp_path / "r")])
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
     assert "unknown descriptor(s) ['foo']" in err and "cedd" in err and "hsv" in err
     assert not (tmp_path / "r").exists()
-    assert main(["fit", str(tmp_path), "--protocol", "seed004-table2", "--row", "1",
+    assert main(["fit", str(tmp_path), "--protocol", "two-stream-table2", "--row", "1",
                  "--backbone", "lowlevel:foo", "-o", str(tmp_path / "m.skvc")]) == EXIT_USAGE
     assert "unknown descriptor(s) ['foo']" in capsys.readouterr().err
 

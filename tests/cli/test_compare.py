@@ -15,9 +15,8 @@ from sklearn.linear_model import LogisticRegression
 
 from skvideo_clf.cli import EXIT_OK, EXIT_USAGE, main
 from skvideo_clf.protocols import (
+    CHANCE_ROW,
     PROTOCOLS,
-    RowParts,
-    compare_config,
     group_splits,
     load_config,
     paired_comparison,
@@ -44,21 +43,21 @@ def class_folder(tmp_path_factory):
 # --- fast: the pieces ----------------------------------------------------------------------
 
 def test_every_protocol_builds_fresh_rows_with_its_baseline_first():
-    parts = RowParts(compare_config("quick"), backbone="lowlevel:hsv")
     for proto in PROTOCOLS.values():
-        rows = proto.rows(parts)
+        rows = proto.rows("quick", backbone="lowlevel:hsv")
         names = [n for n, _ in rows]
         assert names[0] == proto.baseline and len(set(names)) == len(names)
-        a, b = rows[-1][1](), rows[-1][1]()
+        assert names[-1] == CHANCE_ROW and proto.is_chance(CHANCE_ROW)
+        a, b = rows[-2][1](), rows[-2][1]()
         assert a is not b
         assert set(proto.paper) <= set(names)  # paper numbers are keyed by real rows
-    assert len(PROTOCOLS["seed000-table1"].rows(parts)) == 6
-    assert len(PROTOCOLS["seed004-table2"].rows(parts)) == 10
+    assert len(PROTOCOLS["resbilstm-table1"].rows("quick")) == 6 + 1
+    assert len(PROTOCOLS["two-stream-table2"].rows("quick")) == 10 + 1
 
 
 def test_every_featurizer_of_a_row_shares_the_one_cache_folder(tmp_path):
-    parts = RowParts(compare_config("quick"), memory=str(tmp_path), backbone="lowlevel:hsv")
-    rows = PROTOCOLS["seed004-table2"].rows(parts)
+    rows = PROTOCOLS["two-stream-table2"].rows("quick", memory=str(tmp_path),
+                                               backbone="lowlevel:hsv")
     pipe = dict(rows)["Hybrid (fusion net + spatial & motion LSTMs, CV weights)"]()
     from skvideo_clf.features import BaseFrameTransformer
 
@@ -191,8 +190,9 @@ def test_every_protocol_runs_end_to_end(class_folder, tmp_path, capsys, protocol
         assert (out / name).is_file(), name
     report = json.loads((out / "comparison.json").read_text())
     rows = report["rows"]
-    assert [r["model"] for r in rows] == [n for n, _ in proto.rows(
-        RowParts(compare_config("quick"), backbone="lowlevel:hsv"))]
+    assert [r["model"] for r in rows] == [n for n, _ in proto.rows("quick")]
+    assert CHANCE_ROW in printed and f"{CHANCE_ROW} (chance)" not in printed
+    assert [r["role"] for r in rows if r["model"] == CHANCE_ROW] == ["chance"]
     for row in rows:
         assert 0 <= row["accuracy_mean"] <= 1
         if proto.metric:
@@ -200,7 +200,7 @@ def test_every_protocol_runs_end_to_end(class_folder, tmp_path, capsys, protocol
     assert set(report["paired"]) == {r["model"] for r in rows} - {proto.baseline}
     n_folds = report["meta"]["n_splits"]
     assert len(list((out / "runs").glob("*/fold*.json"))) == len(rows) * n_folds
-    if protocol == "seed000-table2":  # imbalanced training sides, untouched test sides
+    if protocol == "resbilstm-table2":  # imbalanced training sides, untouched test sides
         folds = report["per_fold"]
         assert all(f["n_train"] <= 12 - f["n_test"] for f in folds)
 
@@ -213,7 +213,7 @@ def _cache_entries(folder):
 def test_a_killed_compare_resumes_keeping_rows_and_cached_frames(class_folder, tmp_path):
     out = tmp_path / "report"
     cmd = [sys.executable, "-m", "skvideo_clf.cli", "compare", str(class_folder),
-           "--protocol", "seed000-table1", "-o", str(out), "--quiet", *FAST]
+           "--protocol", "resbilstm-table1", "-o", str(out), "--quiet", *FAST]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -235,7 +235,7 @@ def test_a_killed_compare_resumes_keeping_rows_and_cached_frames(class_folder, t
     after = _cache_entries(out / "frame_cache")
     # no cached frame was computed (and so rewritten) again
     assert {p: after[p] for p in cached} == cached
-    assert len(list(out.glob("runs/*/fold*.json"))) == 6 * 2
+    assert len(list(out.glob("runs/*/fold*.json"))) == (6 + 1) * 2
 
 
 # --- fit: one row of a comparison ----------------------------------------------------------
@@ -257,10 +257,10 @@ def test_fit_a_two_stream_protocol_row_saves_a_model_predict_uses(class_folder, 
     from skvideo_clf.neural import FusionNetClassifier
 
     model = tmp_path / "fusion.skvc"
-    assert main(["fit", str(class_folder), "--protocol", "seed004-table2", "--row",
+    assert main(["fit", str(class_folder), "--protocol", "two-stream-table2", "--row",
                  "regularized fusion network", "-o", str(model), *FIT_FAST]) == EXIT_OK
     header = read_model_header(model)
-    assert header["config"]["protocol"] == "seed004-table2"
+    assert header["config"]["protocol"] == "two-stream-table2"
     assert header["config"]["row"] == "Regularized fusion network"
     assert header["config"]["input_size"] == 75 and header["config"]["epochs"] == 2
     pipe, _ = load_model(model)
@@ -287,8 +287,8 @@ def test_fit_a_config_row_with_its_own_backbone(class_folder, tmp_path, capsys):
                       '[[rows]]\nname = "ycbcr svm"\nbackbone = "lowlevel:ycbcr"\n'
                       'classifier = "chi2svc"\n[rows.params]\nC = 2.0\n')
     settings = load_config(config)
-    assert settings.backbone == "inception_v3"
-    rows = dict(settings.rows(RowParts(compare_config("quick"), backbone="inception_v3")))
+    assert settings.config("quick")["backbone"] == "inception_v3"
+    rows = dict(settings.rows("quick"))
     assert isinstance(rows["inception svm"]().named_steps["features"],
                       InceptionFrameTransformer)
     model = tmp_path / "svm.skvc"
@@ -307,9 +307,9 @@ def test_fit_a_config_row_with_its_own_backbone(class_folder, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["--row", "SVM-EF"], "--row needs --protocol"),
-    (["--protocol", "seed004-table2"], "need --row"),
-    (["--protocol", "seed004-table2", "--row", "SVM-XX"], "not a row of seed004-table2"),
-    (["--protocol", "seed004-table2", "--row", "SVM-EF", "--classifier", "lstm"],
+    (["--protocol", "two-stream-table2"], "need --row"),
+    (["--protocol", "two-stream-table2", "--row", "SVM-XX"], "not a row of two-stream-table2"),
+    (["--protocol", "two-stream-table2", "--row", "SVM-EF", "--classifier", "lstm"],
      "--classifier: the row defines"),
     (["--quick"], "--full / --quick size a --row"),
 ])
@@ -331,13 +331,13 @@ def test_config_backbone_errors_name_the_key(tmp_path):
         load_config(path)
 
 
-# --- seed 003's class transfer -------------------------------------------------------------
+# --- the low-complexity RNN paper's class transfer ----------------------------------------
 
 def test_head_transfer_trains_on_source_classes_then_scores_every_class():
     from skvideo_clf.neural import LSTMClassifier
     from skvideo_clf.protocols._transfer import HeadTransferClassifier, source_classes
 
-    assert source_classes(list("abcdefghij")).tolist() == list("abcde")  # seed 003: 5 of 10
+    assert source_classes(list("abcdefghij")).tolist() == list("abcde")  # 5 of 10
     assert source_classes(list("abc")).tolist() == ["a", "b"]
     with pytest.raises(ValueError, match="at least 3 classes"):
         source_classes(["a", "b"])
@@ -354,17 +354,17 @@ def test_head_transfer_trains_on_source_classes_then_scores_every_class():
 
 
 @pytest.mark.slow
-def test_seed003_transfer_runs_on_four_classes(tmp_path, capsys):
+def test_class_transfer_runs_on_four_classes(tmp_path, capsys):
     from skvideo_clf.datasets import make_video_classification
 
     root = tmp_path / "four"
     make_video_classification(4, n_classes=4, n_frames=8, frame_size=(32, 32),
                               clips_per_group=1, output_dir=root, random_state=0)
     out = tmp_path / "report"
-    assert main(["compare", str(root), "--protocol", "seed003-transfer", "-o", str(out),
+    assert main(["compare", str(root), "--protocol", "rnn-youtube8m-transfer", "-o", str(out),
                  "--quiet", *FAST]) == EXIT_OK
     report = json.loads((out / "comparison.json").read_text())
-    assert len(report["rows"]) == 3 and len(report["paired"]) == 2
+    assert len(report["rows"]) == 3 + 1 and len(report["paired"]) == 3
     for fold in report["per_fold"]:  # every row scores all four classes
         assert fold["hit@1"] is not None
     record = json.loads(next((out / "runs").glob("transfer_head_refit_on_the_new*/"

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-import skvideo_clf.video._reader as reader
+import skvideo_clf.video._decode as decode
 from skvideo_clf.cli import main
 from skvideo_clf.cli._common import EXIT_OK, EXIT_USAGE
 from skvideo_clf.features import FunctionFrameTransformer, TemporalPooling
@@ -102,7 +102,7 @@ def test_bad_windows_exit_2_before_decoding(files, monkeypatch, capsys, args, me
     def no_decoding(*a, **k):
         raise AssertionError("a frame was decoded")
 
-    monkeypatch.setattr(reader, "read_frames", no_decoding)
+    monkeypatch.setattr(decode, "_read_file", no_decoding)  # every file decode
     assert main(["predict", model, long, *args]) == EXIT_USAGE
     assert message in capsys.readouterr().err
 

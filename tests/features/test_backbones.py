@@ -242,9 +242,10 @@ def test_named_backbone_rebuilt_in_a_worker_copy():
         import pickle
 
         worker = pickle.loads(pickle.dumps(light))
-        from skvideo_clf.features._base import _Job
+        from skvideo_clf.features._engine import compute_jobs
+        from skvideo_clf.features._planning import _Job
 
-        res, err = worker._compute([_Job(_video(2, 5), None, (0, 1), "v")], None)
+        res, err = compute_jobs(worker, [_Job(_video(2, 5), None, (0, 1), "v")], None)
     assert not err and worker.backbone_.preprocessing.size_hw == (48, 48)
     np.testing.assert_allclose(res[0], X[0], rtol=1e-5, atol=1e-6)
 
@@ -401,3 +402,39 @@ def test_decode_pool_gives_the_same_features(video_folder, tiny_videos, n_decode
         pooled = FrameFeatureTransformer("efficientnet_lite0", n_decoders=n_decoders,
                                          **params).fit_transform(videos)
     np.testing.assert_allclose(pooled, ref, rtol=0, atol=1e-6)
+
+
+class _Rows(torch.nn.Module):
+    """A user's module that gets its output wrong in one of three ways."""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        out = self.conv(x).mean(dim=(2, 3))
+        if self.how == "rows":  # one row per pair of frames
+            return out[::2]
+        if self.how == "tuple":  # features and logits, as many classifiers return
+            return out, out.sum(1)
+        return out[:, : 1 + len(x) % 3]  # a width that follows the batch
+
+
+@pytest.mark.parametrize("how, message", [
+    ("rows", r"module _Rows .*returned shape \(3, 4\) for a batch of 5 frames; expected "
+             r"\(5, \.\.\.\)"),
+    ("tuple", r"module _Rows .*returned a tuple for a batch of 5 frames; expected one array "
+              r"of shape \(5, \.\.\.\)"),
+    ("width", r"module _Rows .*returned shape \(1, 2\) for a batch of 1 frames; expected "
+              r"\(1, 3\); the features of a frame must not depend on the batch"),
+])
+def test_a_module_with_the_wrong_output_is_named_not_the_videos(how, message):
+    tf = FrameFeatureTransformer(_Rows(how), preprocessing={"input_size": 16},
+                                 batch_size=5, sequence_length=6)
+    videos = [_video(6, 0), _video(6, 1)]  # 12 frames: batches of 5, 5 and 2... or 1
+    if how == "width":
+        videos = [_video(6, 0)]  # 6 frames: batches of 5 (width 3) and 1 (width 2)
+    with pytest.raises(ValueError, match=message) as err:
+        tf.fit_transform(videos)
+    assert "could not be featurized" not in str(err.value)

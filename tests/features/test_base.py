@@ -1,6 +1,8 @@
 """The shared frame-featurizer machinery, through a tiny featurizer (mean colour per frame),
 and TemporalPooling."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -215,7 +217,8 @@ def test_function_featurizer_in_parallel_and_long_videos():
 
 
 def test_featurize_frames_must_return_one_row_per_frame():
-    with pytest.raises(ValueError, match=r"returned shape \(1,\) for 3 frames"):
+    with pytest.raises(ValueError, match=r"func .*<lambda> returned shape \(1,\) for a "
+                                         r"batch of 3 frames; expected \(3, \.\.\.\)"):
         FunctionFrameTransformer(lambda f: f.mean(keepdims=True).ravel()).fit_transform(
             [counting(3)])
 
@@ -253,3 +256,54 @@ def test_to_square_maps():
     assert to_square_maps(np.ones((4, 16)), min_side=5).shape == (4, 5, 5)
     with pytest.raises(ValueError, match="17 features do not fit on 4 x 4"):
         to_square_maps(np.ones((1, 17)), side=4)
+
+
+def _truncated_avi(folder):
+    full = str(folder / "full.avi")
+    write_video(full, np.random.default_rng(0).integers(0, 256, (24, 32, 32, 3), np.uint8))
+    data = open(full, "rb").read()
+    cut = folder / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])  # the frame index at the end is lost too
+    return full, str(cut)
+
+
+def _truncated_faststart_mp4(folder):
+    av = pytest.importorskip("av")
+    if "libx264" not in av.codecs_available:
+        pytest.skip("this PyAV build has no libx264 encoder")
+    full = str(folder / "full.mp4")
+    rng = np.random.default_rng(0)
+    with av.open(full, "w", options={"movflags": "faststart"}) as out:  # header first
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(24):
+            img = rng.integers(0, 256, (48, 64, 3), np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode())
+    data = open(full, "rb").read()
+    cut = folder / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    return full, str(cut)
+
+
+@pytest.mark.parametrize("make", [_truncated_avi, _truncated_faststart_mp4])
+def test_a_truncated_video_warns_or_is_refused(tmp_path, make):
+    from skvideo_clf.video import video_info
+
+    full, cut = make(tmp_path)
+    info = video_info(cut)
+    assert info.declared_frames == 24 and info.n_frames < 18 and info.truncated
+    assert not video_info(full).truncated
+    n = info.n_frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the whole file says nothing
+        FunctionFrameTransformer(_brightness, sequence_length=4).fit_transform([full])
+    tf = FunctionFrameTransformer(_brightness, sequence_length=4)
+    with pytest.warns(UserWarning, match=rf"cut\.\w+: only {n} of the 24 frames its header "
+                                         "declares decode"):
+        X = tf.fit_transform([full, cut])
+    assert X.shape == (2, 4, 1) and tf.n_frames_computed_ == 8  # from the frames there are
+    strict = FunctionFrameTransformer(_brightness, sequence_length=4, on_short_video="error")
+    with pytest.raises(VideoReadError, match=rf"1 of 2 videos.*\n  - video 1: .*cut\.\w+: "
+                                             rf"only {n} of the 24 frames"):
+        strict.fit_transform([full, cut])

@@ -14,7 +14,7 @@ import pytest
 from skvideo_clf.features import FunctionFrameTransformer
 from skvideo_clf.features._base import _Job
 from skvideo_clf.features._decode_pool import DecodePool, thread_budget
-from skvideo_clf.video import _pyav, _reader, read_video, write_video
+from skvideo_clf.video import _counts, _pyav, read_video, video_info, write_video
 
 
 def _colour(frames):
@@ -196,12 +196,12 @@ def test_thread_budget_never_exceeds_the_cores():
 def test_counts_are_kept_in_the_frame_cache(files, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     FunctionFrameTransformer(_colour, sequence_length=4, memory=str(cache)).fit_transform(files)
-    _reader._INFO_CACHE.clear()  # as a new process would start
+    video_info.cache_clear()  # as a new process would start
 
     def no_counting(*args, **kwargs):
         raise AssertionError("counted again")
 
-    monkeypatch.setattr("skvideo_clf.features._base.video_info", no_counting)
+    monkeypatch.setattr(_counts, "_count", no_counting)
     tf = FunctionFrameTransformer(_colour, sequence_length=3, memory=str(cache))
     assert tf.fit_transform(files).shape == (3, 3, 3)  # new frames, counts from the cache
 

@@ -71,3 +71,20 @@ def test_cache_and_counter(tmp_path):
     c = OpticalFlowTransformer(n_stack=3, flow_size=16, sequence_length=4, memory=str(tmp_path))
     c.fit_transform([v])
     assert c.n_frames_computed_ == 4  # n_stack is part of the identity
+
+
+def test_flow_through_the_one_engine_in_a_decode_pool_and_in_joblib_tasks():
+    """Flow is a featurizer like the others: its windows of frames reach
+    ``_featurize_frames`` in batches, whether decoded here, by a decode pool or in joblib
+    tasks, and the frames shared by overlapping windows are decoded once."""
+    videos = [_moving_square(2, n=7), _moving_square(-1, n=5), _moving_square(1, n=2)]
+    ref = OpticalFlowTransformer(n_stack=3, flow_size=16, sequence_length=5,
+                                 output="stack").fit_transform(videos)
+    # step k of the 7-frame video (uniform steps 0, 1, 3, 4, 6 moved back to fit) stacks
+    # the flows of frames start..start+3; steps 4 and 6 share their window (start 3)
+    np.testing.assert_array_equal(ref[0][3], ref[0][4])
+    for params in ({"n_decoders": 1}, {"n_jobs": 2}):
+        tf = OpticalFlowTransformer(n_stack=3, flow_size=16, sequence_length=5,
+                                    output="stack", **params)
+        np.testing.assert_array_equal(tf.fit_transform(videos), ref)
+        assert tf.n_frames_computed_ == 5 + 5 + 2  # distinct steps per video

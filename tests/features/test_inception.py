@@ -16,7 +16,6 @@ from skvideo_clf.augment import Augmentation
 from skvideo_clf.features import (
     InceptionFrameTransformer,
     WeightsUnavailableError,
-    _inception,
     _weights,
     resolve_weights,
 )
@@ -54,6 +53,46 @@ def test_features_unchanged_since_the_backbone_refactor(weights):
             X = tf.set_params(sequence_length=None, frame_sampling="all").fit_transform(
                 [_reference_frames()])[0]
             np.testing.assert_allclose(X, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def _reference_module():
+    import importlib.util as iu
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                        "make_featurizer_reference.py")
+    spec = iu.spec_from_file_location("make_featurizer_reference", path)
+    module = iu.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_REF = _reference_module()
+_REF_CASES = sorted(np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                                         "featurizer_reference.npz")).files)
+
+
+@pytest.mark.parametrize("name", _REF_CASES)
+def test_features_equal_those_recorded_before_the_featurizer_refactor(name, tmp_path):
+    """Random and TF-2015 weights, pooled and maps, arrays, an MJPG file and a real clip:
+    the features InceptionFrameTransformer gave before it became a FrameFeatureTransformer
+    (tests/data/make_featurizer_reference.py recorded them)."""
+    if "tf2015" in name and _weights.tf2015_path() is None:
+        pytest.skip(f"real weights not installed ({_weights.TF2015_PIP})")
+    cases = _REF.reference_cases(str(tmp_path))
+    if name not in cases:
+        pytest.skip("the real clip (scikit-video's bikes.mp4) is not installed")
+    ref = np.load(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                               "featurizer_reference.npz"))[name]
+    got = _REF.features(*cases[name])
+    assert got.dtype == np.float32 and got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max())
+
+
+def test_inception_featurizer_is_the_general_one():
+    from skvideo_clf.features import FrameFeatureTransformer
+
+    assert issubclass(InceptionFrameTransformer, FrameFeatureTransformer)
+    assert "backbone" not in InceptionFrameTransformer().get_params()
 
 
 def _random_tf(**kw):
@@ -315,17 +354,23 @@ def test_bad_pinned_hash_is_unavailable(monkeypatch, tmp_path):
     assert isinstance(err.value, ValueError)
 
 
-def test_state_dict_cache_is_bounded(tmp_path):
-    _inception._load_state.cache_clear()
-    for k in range(3):
-        path = tmp_path / f"w{k}.pth"
-        torch.save({"w": torch.full((2,), float(k))}, path)
-        st = os.stat(path)
-        _inception._load_state(str(path), (st.st_size, st.st_mtime_ns), None)
-    info = _inception._load_state.cache_info()
-    assert info.maxsize == 2 and info.currsize == 2 and info.misses == 3
-    assert _inception._worker_network.cache_info().maxsize == 2
-    _inception._load_state.cache_clear()
+def test_one_bounded_network_cache_that_sees_a_replaced_weights_file(tmp_path):
+    from skvideo_clf.features import FrameFeatureTransformer
+    from skvideo_clf.features._backbones import _registry
+
+    assert _registry._cached.cache_info().maxsize == 2
+    net = _random_tf(input_size=75, sequence_length=1).fit([_video(1, 0)]).module_
+    path = tmp_path / "w.pth"
+    torch.save(net.state_dict(), path)
+    tf = InceptionFrameTransformer(str(path), input_size=75, sequence_length=1)
+    first = tf.fit([_video(1, 0)]).module_
+    assert tf.fit([_video(1, 0)]).module_ is first  # built once
+    general = FrameFeatureTransformer("inception_v3", weights=str(path),
+                                      preprocessing={"input_size": 75}, sequence_length=1)
+    assert general.fit([_video(1, 0)]).module_ is first  # one cache for both
+    torch.save({k: v + 1 for k, v in net.state_dict().items()}, path)
+    os.utime(path, ns=(1, 1))  # another file: another size or mtime
+    assert tf.fit([_video(1, 0)]).module_ is not first
 
 
 def test_the_network_is_built_once_per_process_and_cached_frames_need_none(
@@ -337,10 +382,12 @@ def test_the_network_is_built_once_per_process_and_cached_frames_need_none(
     videos = [_video(3, 1), _video(4, 2)]
     first = clone(fitted_random).set_params(memory=str(tmp_path))
     X = first.fit_transform(videos)
-    misses = _inception._shared_network.cache_info().misses
+    from skvideo_clf.features._backbones import _registry
+
+    misses = _registry._cached.cache_info().misses
     again = clone(first)
     np.testing.assert_array_equal(again.fit_transform(videos), X)
-    assert _inception._shared_network.cache_info().misses == misses  # nothing built
+    assert _registry._cached.cache_info().misses == misses  # nothing built
     assert again.module_ is first.module_
     assert first.n_frames_computed_ == 4 and again.n_frames_computed_ == 0
     assert not again.module_.training  # shared in eval mode, as built
@@ -382,24 +429,24 @@ def test_decode_pool_gives_the_same_features(fitted_random, tiny_videos, video_f
 
 def test_thread_budget_while_the_network_runs(fitted_random, video_folder, monkeypatch):
     from skvideo_clf.features._decode_pool import thread_budget
-    from skvideo_clf.video import _reader
+    from skvideo_clf.video import _clip
 
     seen = {"torch": set(), "decoder": set()}
-    read = _reader.read_frames
+    read = _clip.stream_frames
 
     def reading(*args, **kwargs):
         seen["decoder"].add(kwargs.get("threads"))
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(_reader, "read_frames", reading)
+    monkeypatch.setattr(_clip, "stream_frames", reading)
     tf = copy.deepcopy(fitted_random)
-    forward = tf._forward
+    forward = tf._featurize_frames
 
     def counting(batch):
         seen["torch"].add(torch.get_num_threads())
         return forward(batch)
 
-    tf._forward = counting
+    tf._featurize_frames = counting
     before = torch.get_num_threads()
     tf.transform(video_folder[1][:1])
     # without a decode pool the decode thread and torch keep their own threads (the

@@ -129,19 +129,19 @@ def test_window_that_does_not_fit_is_refused_before_predicting(colour_model):
 
 def test_a_file_is_read_once_per_batch_at_its_distinct_frames(colour_model, tmp_path,
                                                               monkeypatch):
-    import skvideo_clf.video._reader as reader
+    import skvideo_clf.video._decode as decode
     from skvideo_clf.video import write_video
 
     rng = np.random.default_rng(2)
     path = write_video(tmp_path / "long.avi", _colour_video(0, 200, rng), fps=FPS)
     requests = []
-    real = reader.read_frames
+    real = decode._read_file  # every file decode
 
-    def recording(video, indices=None, **kw):
+    def recording(path, indices, *args):
         requests.append(list(indices))
-        return real(video, indices, **kw)
+        return real(path, indices, *args)
 
-    monkeypatch.setattr(reader, "read_frames", recording)
+    monkeypatch.setattr(decode, "_read_file", recording)
     windows = sliding_windows(path, 2, 1, frames_per_window=4)
     tl = predict_timeline(colour_model, path, 2, 1, batch_windows=8)
     assert len(tl) == len(windows) == 19

@@ -19,8 +19,7 @@ from skvideo_clf.protocols import (
     PAPER_TABLE_I,
     PAPER_TABLE_II,
     cross_validate_presets,
-    demo_config,
-    demo_presets,
+    get_protocol,
 )
 from skvideo_clf.sampling import SpatioTemporalOversampler
 
@@ -125,7 +124,7 @@ def test_seed000_resbilstm_preset_follows_the_paper():
     optimization with an aggressively small learning rate 0.000001 and L2 regularization
     with λ = 0.0003"; 520-521 class weighting.
     """
-    clf = ResBiLSTMClassifier.from_preset("seed000")
+    clf = ResBiLSTMClassifier.from_preset("resbilstm-oversampling")
     assert (clf.hidden_size, clf.n_layers, clf.fc_size, clf.fc_dropout) == (1024, 2, 1024, 0.5)
     assert clf.dropout == 0.5
     assert clf.optimizer is torch.optim.Adam and clf.lr == 1e-6
@@ -154,8 +153,8 @@ def test_dropout_acts_on_each_bilstm_layer():
 def test_seed000_cnn_lstm_preset_shares_the_resbilstm_optimiser():
     """Lines 519-524: "the same CNN-LSTM architecture" in every baseline row; the
     optimiser of lines 508-510; width and head of lines 505-506."""
-    lstm = LSTMClassifier.from_preset("seed000").get_params()
-    res = ResBiLSTMClassifier.from_preset("seed000").get_params()
+    lstm = LSTMClassifier.from_preset("resbilstm-oversampling").get_params()
+    res = ResBiLSTMClassifier.from_preset("resbilstm-oversampling").get_params()
     for key in ("optimizer", "lr", "optimizer__weight_decay"):
         assert lstm[key] == res[key]
     assert lstm["hidden_sizes"] == (1024,) and lstm["fc_size"] == 1024
@@ -176,8 +175,8 @@ def test_paper_tables_hold_all_six_rows():
 
 
 def test_full_demo_rows_are_table_i_compared_like_with_like():
-    presets = demo_presets(demo_config("full"), weights="tf2015", device="cpu")
-    assert len(presets) == 9
+    presets = get_protocol("demo").rows("full", weights="tf2015", device="cpu")
+    assert len(presets) == 9 + 1  # and the chance row
     assert [name for name, _ in presets[:6]] == list(PAPER_TABLE_I)
     pipes = [factory() for _, factory in presets[:6]]
     clfs = [pipe.named_steps["clf"].get_params() for pipe in pipes]
@@ -197,7 +196,7 @@ def test_seed003_preset_follows_the_paper():
     momentum value of 0.9 and mini-batch size of 50", "the sequences are sorted by sequence
     length"; line 62: BiLSTM layers of 1024 units (per direction: the library's reading).
     """
-    clf = LSTMClassifier.from_preset("seed003")
+    clf = LSTMClassifier.from_preset("low-complexity-rnn")
     params = clf.get_params()
     assert clf.max_epochs == 500
     assert clf.optimizer is torch.optim.SGD and clf.lr == 0.01

@@ -99,7 +99,7 @@ def _n_params(module):
 
 
 def test_seed002_frame_voting_preset_is_the_thesis_head():
-    clf = FrameVotingClassifier.from_preset("seed002")
+    clf = FrameVotingClassifier.from_preset("ucf101-thesis")
     # lines 2013-2018 (flatten, dropout 0.5, FC, dropout 0.5, softmax 101), 2034-2035
     assert clf.hidden_size == 1024 and clf.dropout == 0.5
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-3
@@ -113,7 +113,7 @@ def test_seed002_frame_voting_preset_is_the_thesis_head():
 
 
 def test_seed002_lstm_preset_follows_the_thesis():
-    clf = LSTMClassifier.from_preset("seed002")
+    clf = LSTMClassifier.from_preset("ucf101-thesis")
     # lines 2129-2132 (LSTM 1024, dropout 20% on its inputs, 50% before the softmax),
     # 2145 (Adam(): lr 1e-3), 2150 (20 epochs, split 01)
     assert tuple(clf.hidden_sizes) == (1024,) and not clf.bidirectional
@@ -163,7 +163,7 @@ def test_frame_voting_transform_feeds_the_lstm():
 
 # ------------------------------------------------------------------ seed 001 (item 8)
 def test_seed001_preset_follows_the_paper():
-    clf = FeatureMapCNNClassifier.from_preset("seed001")
+    clf = FeatureMapCNNClassifier.from_preset("bootstrap-cnn")
     assert tuple(clf.channels) == (6, 9) and clf.activation == "sigmoid"  # lines 196-197
     rng = np.random.RandomState(0)
     X = rng.randn(40, 324).astype("float32")  # PCA to 324 = 18 x 18 (lines 373-376)

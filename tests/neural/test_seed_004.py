@@ -53,7 +53,7 @@ def test_cnn_m_2048_layer_and_total_parameter_counts():
 
 
 def test_motion_cnn_seed004_preset():
-    clf = MotionCNNClassifier.from_preset("seed004")
+    clf = MotionCNNClassifier.from_preset("hybrid-fusion")
     assert clf.architecture == "cnn_m_2048"
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-2          # lines 869-870
     assert clf.get_params()["optimizer__momentum"] == 0.9               # line 864
@@ -63,7 +63,7 @@ def test_motion_cnn_seed004_preset():
     assert sched.step_every == "batch"                                   # "iterations"
     assert sched.kwargs == {"milestones": [100_000, 200_000], "gamma": 0.1}   # 870-872
     # two presets never share a callback (its state would leak between fits)
-    assert MotionCNNClassifier.from_preset("seed004").callbacks[0][1] is not sched
+    assert MotionCNNClassifier.from_preset("hybrid-fusion").callbacks[0][1] is not sched
 
 
 def test_motion_cnn_seed004_schedule_steps_per_batch():
@@ -71,7 +71,7 @@ def test_motion_cnn_seed004_schedule_steps_per_batch():
     X = rng.randn(6, 4, 8, 8).astype(np.float32)
     y = np.repeat([0, 1], 3)
     clf = MotionCNNClassifier.from_preset(
-        "seed004", architecture="small", channels=(2,), fc_size=4, batch_size=1,
+        "hybrid-fusion", architecture="small", channels=(2,), fc_size=4, batch_size=1,
         max_epochs=1, random_state=0, iterator_train__shuffle=False,
         callbacks=[("lr_schedule", LRScheduler(torch.optim.lr_scheduler.MultiStepLR,
                                                 milestones=[2, 4], gamma=0.1,
@@ -85,7 +85,7 @@ def test_motion_cnn_seed004_transform_is_fc6():
     rng = np.random.RandomState(0)
     X = rng.randn(4, 20, 57, 57).astype(np.float32)     # the smallest maps CNN-M takes
     y = np.array([0, 1, 0, 1])
-    clf = MotionCNNClassifier.from_preset("seed004", max_epochs=0, random_state=0).fit(X, y)
+    clf = MotionCNNClassifier.from_preset("hybrid-fusion", max_epochs=0, random_state=0).fit(X, y)
     Z = clf.transform(X)
     assert Z.shape == (4, 4096) and Z.dtype == np.float32 and (Z >= 0).all()
     with torch.no_grad():
@@ -93,7 +93,7 @@ def test_motion_cnn_seed004_transform_is_fc6():
         fc6 = clf.module_.fc(clf.module_.body(torch.from_numpy(X)))
     np.testing.assert_allclose(Z, fc6.numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="at least 57x57"):
-        MotionCNNClassifier.from_preset("seed004", max_epochs=0).fit(X[:, :, :56, :56], y)
+        MotionCNNClassifier.from_preset("hybrid-fusion", max_epochs=0).fit(X[:, :, :56, :56], y)
 
 
 def test_flow_stack_for_the_motion_cnn_subtracts_the_mean_flow():
@@ -117,7 +117,7 @@ def test_flow_stack_for_the_motion_cnn_subtracts_the_mean_flow():
 
 # ---------------------------------------------------------------- LSTM budget
 def test_lstm_seed004_preset_and_counts():
-    clf = LSTMClassifier.from_preset("seed004")
+    clf = LSTMClassifier.from_preset("hybrid-fusion")
     assert tuple(clf.hidden_sizes) == (1024, 512)                        # lines 876-879
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-4 and clf.batch_size == 10
     assert clf.get_params()["optimizer__momentum"] == 0.9                # lines 880-882
@@ -185,7 +185,7 @@ def test_fusion_net_as_printed_step():
 
 
 def test_fusion_net_seed004_preset_counts_and_cv():
-    clf = FusionNetClassifier.from_preset("seed004")
+    clf = FusionNetClassifier.from_preset("hybrid-fusion")
     assert (clf.stream_size, clf.fusion_size) == (200, 200)             # lines 887-892
     assert clf.optimizer is torch.optim.SGD and clf.lr == 0.7 and clf.lambda1 == 3e-5  # 893
     assert clf.prox == "exact"
@@ -193,8 +193,8 @@ def test_fusion_net_seed004_preset_counts_and_cv():
         net = FusionModule([range(4096), range(4096, 8192)], n_classes=101)
     assert _n_params(net) == 1_739_301 and _n_params(net.fusion) == 80_200
     # lambda2, lambda3 by cross-validation "in the same range as lambda1" (894-895)
-    search = FusionNetClassifier.from_preset_cv("seed004")
-    grid = FusionNetClassifier.CV_GRIDS["seed004"]
+    search = FusionNetClassifier.from_preset_cv("hybrid-fusion")
+    grid = FusionNetClassifier.CV_GRIDS["hybrid-fusion"]
     assert search.param_grid is grid and set(grid) == {"lambda2", "lambda3"}
     assert {0.0, 3e-5} <= set(grid["lambda2"]) and grid["lambda2"] == grid["lambda3"]
     assert search.estimator.lr == 0.7 and search.cv == 3
@@ -202,7 +202,7 @@ def test_fusion_net_seed004_preset_counts_and_cv():
     X = rng.randn(30, 4).astype(np.float32)
     y = (X[:, 0] + X[:, 2] > 0).astype(int)
     search = FusionNetClassifier.from_preset_cv(
-        "seed004", param_grid={"lambda2": [0.0, 1e-3], "lambda3": [0.0]}, cv=2,
+        "hybrid-fusion", param_grid={"lambda2": [0.0, 1e-3], "lambda3": [0.0]}, cv=2,
         streams={"a": slice(0, 2), "b": slice(2, None)}, stream_size=4, fusion_size=4,
         max_epochs=2, random_state=0).fit(X, y)
     assert search.best_params_["lambda2"] in (0.0, 1e-3)

@@ -144,15 +144,15 @@ def test_bad_sequences_are_named():
 
 
 def test_presets_follow_the_papers():
-    p = ResBiLSTMClassifier.from_preset("seed000")
+    p = ResBiLSTMClassifier.from_preset("resbilstm-oversampling")
     assert (p.hidden_size, p.fc_size, p.fc_dropout, p.lr) == (1024, 1024, 0.5, 1e-6)
     assert p.optimizer is torch.optim.Adam and p.optimizer__weight_decay == 3e-4
-    p = LSTMClassifier.from_preset("seed004", max_epochs=3)
+    p = LSTMClassifier.from_preset("hybrid-fusion", max_epochs=3)
     assert p.hidden_sizes == (1024, 512) and p.batch_size == 10 and p.lr == 1e-4
     assert p.optimizer__momentum == 0.9 and p.max_epochs == 3
-    p = LSTMClassifier.from_preset("seed003")
+    p = LSTMClassifier.from_preset("low-complexity-rnn")
     assert p.bidirectional and p.optimizer is torch.optim.SGD and p.batch_size == 50
-    p = LSTMClassifier.from_preset("seed002")
+    p = LSTMClassifier.from_preset("ucf101-thesis")
     # Keras LSTM(dropout=0.2) drops the inputs (issue 12): input_dropout, not the
     # between-layer dropout that one layer never runs
     assert p.hidden_sizes == (1024,) and (p.input_dropout, p.head_dropout) == (0.2, 0.5)
@@ -160,11 +160,11 @@ def test_presets_follow_the_papers():
         LSTMClassifier.from_preset("seed999")
     # A preset's dunder parameters survive clone().
     from sklearn.base import clone
-    assert clone(LSTMClassifier.from_preset("seed004")).optimizer__momentum == 0.9
+    assert clone(LSTMClassifier.from_preset("hybrid-fusion")).optimizer__momentum == 0.9
 
 
 def test_seed004_preset_builds_the_paper_widths():
-    clf = LSTMClassifier.from_preset("seed004", max_epochs=0)
+    clf = LSTMClassifier.from_preset("hybrid-fusion", max_epochs=0)
     clf.fit(np.zeros((4, 2, 3), np.float32), [0, 1, 0, 1])
     assert [lstm.hidden_size for lstm in clf.module_.lstms] == [1024, 512]
     assert clf.optimizer_.param_groups[0]["momentum"] == 0.9

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skvideo_clf.video import (
-    _reader,
+    _decode,
     count_frames,
     keyframe_indices,
     read_frames,
@@ -104,21 +104,21 @@ def test_seeking_decodes_about_one_keyframe_interval_per_frame(tmp_path, monkeyp
     path = _h264(tmp_path / "long.mp4", n=250, gop=25)
     assert keyframe_indices(path).tolist() == list(range(0, 250, 25))
     grabs = {"n": 0}
-    real_grab = _reader._OpenCVDecoder.grab
+    real_grab = _decode._OpenCVDecoder.grab
 
     def counting_grab(self):
         grabs["n"] += 1
         return real_grab(self)
 
     seeks = []
-    real_seek = _reader._OpenCVDecoder.seek
+    real_seek = _decode._OpenCVDecoder.seek
 
     def counting_seek(self, i, t):
         seeks.append(i)
         return real_seek(self, i, t)
 
-    monkeypatch.setattr(_reader._OpenCVDecoder, "grab", counting_grab)
-    monkeypatch.setattr(_reader._OpenCVDecoder, "seek", counting_seek)
+    monkeypatch.setattr(_decode._OpenCVDecoder, "grab", counting_grab)
+    monkeypatch.setattr(_decode._OpenCVDecoder, "seek", counting_seek)
     picks = [30, 130, 240]
     frames = list(read_frames(path, picks))
     assert len(frames) == 3
@@ -132,7 +132,7 @@ def test_seeking_decodes_about_one_keyframe_interval_per_frame(tmp_path, monkeyp
 def test_dense_targets_do_not_seek(tmp_path, monkeypatch):
     path = _h264(tmp_path / "dense.mp4", n=60, gop=25)
     seeks = []
-    monkeypatch.setattr(_reader._OpenCVDecoder, "seek",
+    monkeypatch.setattr(_decode._OpenCVDecoder, "seek",
                         lambda self, i, t: seeks.append(i))
     list(read_frames(path, range(0, 60, 2)))
     assert seeks == []  # every gap is inside a keyframe interval
@@ -191,7 +191,7 @@ def test_header_count_that_lies_is_recounted_and_read_again(tmp_path, capsys, me
     liar = str(_patch_avi(_mjpg(tmp_path / "ten.avi", n=10), tmp_path / "liar.avi",
                           total_frames=500))
     assert cv2.VideoCapture(liar).get(cv2.CAP_PROP_FRAME_COUNT) == 500
-    _reader._INFO_CACHE.clear()
+    video_info.cache_clear()
     cache = str(tmp_path / "cache") if memory else None
     tf = FunctionFrameTransformer(_mean_rgb, sequence_length=4, count="header", verbose=1,
                                   memory=cache)
@@ -202,7 +202,7 @@ def test_header_count_that_lies_is_recounted_and_read_again(tmp_path, capsys, me
     np.testing.assert_array_equal(X, exact.fit_transform([liar]))  # frames 0, 3, 6, 9
     assert tf.n_frames_computed_ == 4
     if memory:  # the exact count replaced the header's in the cache: no second failure
-        _reader._INFO_CACHE.clear()
+        video_info.cache_clear()
         again = FunctionFrameTransformer(_mean_rgb, sequence_length=4, count="header",
                                          verbose=1, memory=cache)
         np.testing.assert_array_equal(again.fit_transform([liar]), X)
@@ -217,7 +217,7 @@ def test_header_count_of_a_clip_index_beyond_the_end_is_refused(tmp_path):
 
     liar = str(_patch_avi(_mjpg(tmp_path / "ten.avi", n=10), tmp_path / "liar.avi",
                           total_frames=500))
-    _reader._INFO_CACHE.clear()
+    video_info.cache_clear()
     tf = FunctionFrameTransformer(_mean_rgb, sequence_length=2, count="header")
     with pytest.raises(VideoReadError, match=r"frame 200 requested but only 10 frames"):
         tf.fit_transform([Clip(liar, (0, 200))])

@@ -315,3 +315,49 @@ def test_arguments_are_checked_by_validate_params_naming_the_function(tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(InvalidParameterError, match="'video' parameter of video_info"):
         video_info(3)
+
+
+# --- the frame-count store ----------------------------------------------------------------
+
+
+def test_counts_are_kept_per_file_bounded_in_memory_and_on_disk(tmp_path, counting_video,
+                                                              monkeypatch):
+    from skvideo_clf.video import _counts, recount_frames
+
+    counted = []
+    real = _counts._count
+    monkeypatch.setattr(_counts, "_count", lambda s, c: counted.append(c) or real(s, c))
+    video_info.cache_clear()
+    store = tmp_path / "store"
+    info = video_info(counting_video, cache_dir=store)
+    assert (info.n_frames, info.declared_frames) == (30, 30) and not info.truncated
+    assert video_info(counting_video, cache_dir=store) == info and counted == ["auto"]
+    video_info.cache_clear()  # a new process: the count comes from the disk
+    assert video_info(counting_video, cache_dir=store) == info and counted == ["auto"]
+    assert len(list(store.rglob("*.json"))) == 1
+    # another file at the same path (size or mtime changed) is counted again
+    write_video(counting_video, [np.zeros((16, 16, 3), np.uint8)] * 4, fps=10)
+    assert video_info(counting_video, cache_dir=store).n_frames == 4
+    assert counted == ["auto", "auto"]
+    # a count a read proved wrong is replaced, here and on disk
+    header = video_info(counting_video, "header", cache_dir=store)
+    exact = recount_frames(counting_video, "header", cache_dir=store)
+    assert exact.counted == "exact" and exact.n_frames == header.n_frames == 4
+    video_info.cache_clear()
+    assert video_info(counting_video, "header", cache_dir=store).counted == "exact"
+    # bounded: the least recently asked count is forgotten first
+    bounded = _counts._Bounded(2)
+    for k in "abc":
+        bounded.put(k, k)
+    assert (bounded.get("a"), bounded.get("c"), len(bounded)) == (None, "c", 2)
+    assert _counts._COUNTS.maxsize == 4096
+
+
+def test_a_damaged_count_file_is_counted_again(tmp_path, counting_video):
+    video_info.cache_clear()
+    store = tmp_path / "store"
+    video_info(counting_video, cache_dir=store)
+    (entry,) = store.rglob("*.json")
+    entry.write_text("{not json")
+    video_info.cache_clear()
+    assert video_info(counting_video, cache_dir=store).n_frames == 30

@@ -6,14 +6,14 @@
   preprocessing and weights digest; :func:`get_backbone` gives the named ones
   (``"inception_v3"``, ``"efficientnet_lite0"``, ``"torchvision:NAME"``, ``"timm:NAME"``,
   ``"open_clip:NAME/TAG"``);
-* :class:`FrameFeatureTransformer`: the frame featurizer of any backbone;
-  :func:`make_frame_featurizer` picks the featurizer for a backbone name.
+* :class:`FrameFeatureTransformer`: the frame featurizer of any backbone, and
+  :func:`cached_backbone`, the one network cache of a process.
 """
 
 from ._backbone import Backbone
 from ._preprocessing import Preprocessing
-from ._registry import BUILTIN, get_backbone
-from ._transformer import FrameFeatureTransformer, make_frame_featurizer
+from ._registry import BUILTIN, cached_backbone, get_backbone
+from ._transformer import FrameFeatureTransformer
 
-__all__ = ["BUILTIN", "Backbone", "FrameFeatureTransformer", "Preprocessing", "get_backbone",
-           "make_frame_featurizer"]
+__all__ = ["BUILTIN", "Backbone", "FrameFeatureTransformer", "Preprocessing", "cached_backbone",
+           "get_backbone"]

