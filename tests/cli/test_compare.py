@@ -375,7 +375,7 @@ def test_class_transfer_runs_on_four_classes(tmp_path, capsys):
 
 # --- statistics, repeats and exact resume through the command ------------------------------
 
-TWO_ROWS = ["--protocol", "seed004-table2", "--rows", "1,2"]
+TWO_ROWS = ["--protocol", "two-stream-table2", "--rows", "1,2"]
 
 
 def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
@@ -390,15 +390,17 @@ def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
     report = json.loads((out / "comparison.json").read_text())
     # quick: 2 folds, twice, on two different partitions of the gY groups
     assert report["meta"]["n_splits"] == 4 and "2 repeats" in report["meta"]["splits"]
-    assert len(list((out / "runs").glob("*/fold*.json"))) == 2 * 4
-    tests = [json.loads(p.read_text())["test"]
-             for p in sorted((out / "runs").glob("*/fold*.json"))[:4]]
+    n_rows = len(report["rows"])  # the two asked for, and the chance row
+    assert n_rows == 3 and len(list((out / "runs").glob("*/fold*.json"))) == n_rows * 4
+    first = sorted((out / "runs").glob("*/fold*.json"))[0].parent
+    tests = [json.loads((first / f"fold{k}.json").read_text())["test"] for k in (1, 2, 3, 4)]
     assert sorted(tests[0] + tests[1]) == sorted(tests[2] + tests[3])
     assert sorted(map(sorted, tests[:2])) != sorted(map(sorted, tests[2:]))
-    (cmp,) = report["paired"].values()
+    tested = [c for c in report["paired"].values() if not c["verdict"].startswith("reference")]
+    (cmp,) = tested  # the chance row is reported, not tested
     assert cmp["df"] == 3 and len(cmp["fold_diffs"]) == 4
     assert cmp["p_holm"] == cmp["p"]  # one row tested: Holm changes nothing
-    row = next(r for r in report["rows"] if "verdict" in r)
+    row = next(r for r in report["rows"] if r.get("verdict") == cmp["verdict"])
     assert {"t", "p", "p_holm", "test_set_ci_low", "test_set_ci_high"} <= set(row)
     readme = (out / "README.md").read_text()
     assert "Nadeau and Bengio" in readme and "test-set sampling only" in readme
@@ -417,10 +419,10 @@ def test_compare_resume_recomputes_a_null_fold_file_with_a_warning(class_folder,
     args = ["compare", str(class_folder), *TWO_ROWS, "-o", str(out), "--quiet", *FAST]
     assert main(args) == EXIT_OK
     files = sorted((out / "runs").glob("*/fold*.json"))
-    assert len(files) == 4
+    assert len(files) == 3 * 2  # two rows and the chance row, 2 folds
     files[0].write_text("null")
     capsys.readouterr()
     with pytest.warns(UserWarning, match=re.escape(str(files[0]))):
         assert main(args) == EXIT_OK
-    assert "3 fold results kept" in capsys.readouterr().out
+    assert "5 fold results kept" in capsys.readouterr().out
     assert isinstance(json.loads(files[0].read_text()), dict)
