@@ -1,4 +1,4 @@
-"""RandAug of seed 000: rotation, translation, shear and brightness with drawn parameters.
+"""RandAug of the CNN-ResBiLSTM paper: rotation, translation, shear and brightness, drawn.
 
 One :class:`Augmentation` is drawn per synthetic clip and applied identically to each of
 its frames, so the clip stays temporally coherent. Augmentations are frozen values: they
