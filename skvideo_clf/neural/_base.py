@@ -565,8 +565,8 @@ class NeuralClassifierBase(InputValidationMixin, InterruptibleTrainingMixin,
         categories and then fine-tuned using the data from the remaining 5 categories. In the
         fine-tuning stage, the fully-connected layer is trained." (Section II-B), and "we
         performed transfer learning from 5 to 10 categories" (Section III): the refitted
-        head scores the old five and the new five. ``keep_classes=True`` is that case; ``keep_classes=False`` (the
-        default) gives a head over the labels of ``y`` only.
+        head scores the old five and the new five. ``keep_classes=True`` is that case;
+        ``keep_classes=False`` (the default) gives a head over the labels of ``y`` only.
 
         The frozen layers keep their weights and batch-norm statistics. A later ``fit``
         (without ``warm_start``) trains everything again. The freezing is the ``head_only``
