@@ -24,7 +24,7 @@ def parse_ucf101_group(path) -> str | None:
     """The group of a UCF101-style file name ``v_X_gY_cZ``, as ``"X_gY"``; else None.
 
     UCF101 splits each class into 25 groups whose clips share actors and background
-    (seed 002): clips of one group must never sit on both sides of a train/test split.
+    (the UCF101 thesis): clips of one group must never sit on both sides of a train/test split.
 
     Parameters
     ----------
@@ -129,7 +129,8 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
         Folder with the UCF101 split files (``ucfTrainTestlist``). ``None`` loads every
         video found under ``root``.
     split : {1, 2, 3}, default=1
-        Which official split (seed 002 reports on split 1; seed 004 on the mean of 3).
+        Which official split (the UCF101 thesis reports on split 1; the hybrid framework paper on
+        the mean of 3).
     subset : {"train", "test"}, default="train"
         Which side of the split.
     extensions : tuple of str, default=None
@@ -245,7 +246,7 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     prefer_skip_nested_validation=True,
 )
 def make_imbalanced(y, min_count=10, random_state=None):
-    """Indices of an imbalanced subset, by seed 000's imbalanced-UCF101 protocol.
+    """Indices of an imbalanced subset, by the CNN-ResBiLSTM paper's imbalanced-UCF101 protocol.
 
     For each class a count is drawn uniformly between ``min_count`` and the class size
     (both included), and that many of its videos are kept, chosen at random. A class
@@ -256,7 +257,7 @@ def make_imbalanced(y, min_count=10, random_state=None):
     y : array-like of shape (n_samples,)
         Labels.
     min_count : int, default=10
-        Smallest count that can be drawn (seed 000 uses 10).
+        Smallest count that can be drawn (the CNN-ResBiLSTM paper uses 10).
     random_state : int, RandomState instance or None, default=None
         Draws the counts and the kept videos.
 

@@ -183,7 +183,8 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                     progress.set_postfix_str(f"{name}, fold {k + 1}/{len(splits)}")
                 t0 = time.perf_counter()
                 estimator = clone(factory())
-                # seed 000's class weighting counts the training fold before resampling
+                # the CNN-ResBiLSTM paper's class weighting counts the training fold
+                # before resampling
                 estimator.fit(X[train], y[train], **_fit_params(estimator, y[train]))
                 score = _scores(estimator, X[test], labels)
                 pred = np.asarray(estimator.predict(X[test]))
