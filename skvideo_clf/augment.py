@@ -1,8 +1,9 @@
-"""RandAug of seed 000: rotation, translation, shear and brightness with drawn parameters.
+"""RandAug of the CNN-ResBiLSTM paper: rotation, translation, shear and brightness, drawn.
 
-One :class:`Augmentation` is drawn per synthetic clip and applied identically to each of
-its frames, so the clip stays temporally coherent. Augmentations are frozen values: they
-hash, pickle and take part in cache keys.
+``SpatioTemporalOversampler`` draws one :class:`Augmentation` per synthetic clip, applied
+identically to each of its frames so that the clip stays temporally coherent, or, with
+``augment_per="frame"``, one per frame as the paper's Algorithm 1 does. Augmentations are
+frozen values: they hash, pickle and take part in cache keys (per frame).
 """
 
 from __future__ import annotations

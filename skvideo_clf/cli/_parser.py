@@ -334,7 +334,8 @@ def check_args(args):
     its options."""
     backbone = getattr(args, "backbone", None)
     if backbone is not None and args.command != "fit":  # fit: once its --row is judged
-        # seed 001's descriptors are a comparison row's featurizer (compare, demo)
+        # the bootstrapping CNN paper's descriptors are a comparison row's featurizer
+        # (compare, demo)
         check_backbone(backbone, lowlevel=args.command in ("compare", "demo"))
     for name in ("input_size", "sequence_length", "epochs", "hidden_size",
                  "batch_size_frames"):

@@ -49,15 +49,15 @@ __all__ = ["BaseFrameTransformer", "BASE_PARAMETERS_DOC", "READING_OPTIONS_DOC",
 
 #: The seven parameters of every featurizer, documented once (``Substitution``).
 BASE_PARAMETERS_DOC = """sequence_length : int or None, default=40
-        Time steps per video (seed 000's alpha = 40). ``None`` returns the
+        Time steps per video (the CNN-ResBiLSTM paper's alpha = 40). ``None`` returns the
         variable-length form: a 1-D object array of float32 ``(T_i, ...)`` arrays.
     frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
         Strategy for videos and clips without frame indices (see
         :func:`skvideo_clf.video.sample_frame_indices`).
     padding : {"upsample", "zeros"}, default="upsample"
-        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
-        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
-        sequences are truncated.
+        A video with fewer frames than ``sequence_length``: repeat frames in order (the
+        CNN-ResBiLSTM paper's UpSample; said at ``verbose``) or append zero steps (the UCF101
+        thesis). Longer sequences are truncated.
     memory : str, path-like, joblib.Memory or None, default=None
         Folder of the frame cache (see :mod:`skvideo_clf.features._cache`); frame counts
         are kept there too. Its entries are identified by the parameters that define the
@@ -379,7 +379,8 @@ class BaseFrameTransformer(TransformerMixin, BaseEstimator):
             print(f"[{type(self).__name__}] {msg}")
 
     def _plan(self, clip, seed):
-        """Frame indices for one clip, and how many zero steps to append."""
+        """Frame indices for one clip, how many zero steps to append, and each step's
+        augmentation."""
         keyframes = None
         if self.seek == "keyframe":
             def keyframes(source):
@@ -503,30 +504,46 @@ class _Run:
 
     def _missing(self, positions):
         """Plan the clips; the distinct frames not in the cache, as jobs per (video
-        fingerprint, augmentation), and each job's fingerprint."""
-        wanted = {}  # (fingerprint, aug token, seek) -> [source, augmentation, indices]
+        fingerprint, augmentation), and each job's fingerprint.
+
+        Steps with their own augmentation (clips augmented per frame) of one video go
+        into one job that carries an augmentation per index, read in one pass, unless
+        the featurizer reads a window of frames per step: then one job per augmentation,
+        its window augmented alike."""
+        # (fingerprint, group, seek) -> [source, {(index, aug token): augmentation}]
+        wanted, planned = {}, set()  # planned: keys already in a job (computed once)
+        windowed = bool(self.featurizer._frames_after_step())
         for pos in positions:
             clip = self.clips[pos]
             try:
-                idx, n_pad = self.featurizer._plan(clip, self.seed)
+                idx, n_pad, augs = self.featurizer._plan(clip, self.seed)
                 fp = self._fingerprint(clip)
             except (VideoReadError, OSError) as exc:
                 self.errors[pos] = str(exc)
                 continue
             self.plans[pos] = (idx, n_pad)
             seek = self.featurizer._seek_token(clip)
-            self.keys[pos] = ks = [frame_key(fp, i, clip.augmentation, seek) for i in idx]
-            for i, k in zip(idx, ks):
-                if k in self.found:
+            self.keys[pos] = ks = [frame_key(fp, i, a, seek) for i, a in zip(idx, augs)]
+            for i, a, k in zip(idx, augs, ks):
+                if k in self.found or k in planned:
                     continue
                 value = self.cache.get(k) if self.cache is not None else None
                 if value is not None:
                     self.found[k] = value
-                else:
-                    wanted.setdefault((fp, augmentation_token(clip.augmentation), seek),
-                                      [clip.source, clip.augmentation, set()])[2].add(int(i))
-        jobs = [_Job(source, aug, tuple(sorted(idx)), str(source), seek)
-                for (_, _, seek), (source, aug, idx) in wanted.items()]
+                    continue
+                planned.add(k)
+                token = augmentation_token(a)
+                group = ("per frame" if clip.per_frame_augmentation and not windowed
+                         else token)
+                wanted.setdefault((fp, group, seek), [clip.source, {}])[1].setdefault(
+                    (int(i), token), a)
+        jobs = []
+        for (_, group, seek), (source, frames) in wanted.items():
+            pairs = sorted(frames.items(), key=lambda item: item[0])
+            idx = tuple(i for (i, _), _ in pairs)
+            augs = tuple(a for _, a in pairs)
+            aug = augs if group == "per frame" else augs[0]
+            jobs.append(_Job(source, aug, idx, str(source), seek))
         return jobs, [fp for fp, _, _ in wanted]
 
     def _store(self, job, fp, feats):
@@ -538,11 +555,11 @@ class _Run:
                     f"{job.name}: the features of frame {i} contain NaN or infinity "
                     f"({type(self.featurizer).__name__}); the frame or the weights are "
                     "broken.")
-        for i, f in zip(job.indices, feats):
-            k = frame_key(fp, i, job.augmentation, job.seek)
-            self.found[k] = f
+        for k, (i, f) in enumerate(zip(job.indices, feats)):
+            key = frame_key(fp, i, job.augmentation_at(k), job.seek)
+            self.found[key] = f
             if self.cache is not None:
-                self.cache.put(k, f)
+                self.cache.put(key, f)
         self.featurizer.n_frames_computed_ += len(job.indices)
 
     def sequences(self):

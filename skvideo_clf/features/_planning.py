@@ -3,7 +3,10 @@
 A clip becomes the frame indices of its time steps (its own, or drawn by the featurizer's
 ``frame_sampling``), padded or truncated to ``sequence_length``; the distinct frames still
 missing from the cache are grouped per (video, augmentation) into :class:`_Job` values,
-which the engine (``_engine``) computes.
+which the engine (``_engine``) computes. A clip with one augmentation per frame
+(:attr:`~skvideo_clf.video.Clip.per_frame_augmentation`) gives each step its frame's
+augmentation; its distinct (frame, augmentation) pairs of one video form one job that
+carries one augmentation per index, read in one pass.
 """
 
 from __future__ import annotations
@@ -25,15 +28,26 @@ from ..video import (
 
 @dataclass(frozen=True)
 class _Job:
-    """The distinct frames one featurizer still has to compute for one (video, augmentation)."""
+    """The distinct frames one featurizer still has to compute for one (video, augmentation).
+
+    ``augmentation`` is one augmentation (or None) for all ``indices``, or a tuple with one
+    per index; then ``indices`` are sorted and may repeat (one frame under several
+    augmentations), the (index, augmentation) pairs being distinct.
+    """
 
     source: object
     augmentation: object
-    indices: tuple  # sorted, distinct
+    indices: tuple  # sorted, distinct (distinct pairs with per-index augmentations)
     name: str
     seek: str = "exact"  # the cache keys' frame choice (see BaseFrameTransformer._seek_token)
 
+    def augmentation_at(self, k):
+        """The augmentation of ``indices[k]``."""
+        return self.augmentation[k] if isinstance(self.augmentation, tuple) else self.augmentation
+
     def clip(self, indices=None) -> Clip:
+        if indices is not None and isinstance(self.augmentation, tuple):
+            raise ValueError("a job with per-index augmentations reads its own indices only")
         return Clip(self.source, tuple(self.indices if indices is None else indices),
                     self.augmentation)
 
@@ -49,7 +63,8 @@ class FramePlan:
 
 
 def plan_frames(clip, info, plan, seed, say):
-    """Frame indices for one clip, and how many zero steps to append.
+    """Frame indices for one clip, how many zero steps to append, and each step's
+    augmentation.
 
     ``info`` is the clip's video's :class:`~skvideo_clf.video.VideoInfo`; ``seed`` seeds
     ``"rand_down"``; ``say`` prints a note at the featurizer's ``verbose``.
@@ -62,12 +77,16 @@ def plan_frames(clip, info, plan, seed, say):
         if idx.max() >= info.n_frames:
             raise VideoReadError(f"{str(clip.source)!r}: frame {int(idx.max())} requested "
                                  f"but only {info.n_frames} frames decode.")
-        n_frames = None
-    else:
-        n_frames = info.n_frames
-        idx = _sampled(clip, info, plan, seed)
-    return _fit_length(idx, n_frames, plan, lambda n: say(
+        # planned as positions of frame_indices, so that each step keeps its frame's
+        # augmentation (a repeated index may carry several)
+        pos, n_pad = _fit_length(np.arange(len(idx)), None, plan, lambda n: say(
+            f"{clip.source}: {n} frames < sequence_length={plan.sequence_length}; "
+            "up-sampled."))
+        return idx[pos], n_pad, [clip.augmentation_at(p) for p in pos]
+    idx = _sampled(clip, info, plan, seed)
+    idx, n_pad = _fit_length(idx, info.n_frames, plan, lambda n: say(
         f"{clip.source}: {n} frames < sequence_length={plan.sequence_length}; up-sampled."))
+    return idx, n_pad, [clip.augmentation] * len(idx)
 
 
 def _sampled(clip, info, plan, seed):
@@ -92,15 +111,15 @@ def _fit_length(idx, n_frames, plan, say_upsampled):
             # A sampler's clip covers its whole video: keep that span rather than its
             # first frames (the sampler's and the featurizer's lengths differ).
             return idx[uniform_indices(len(idx), length)], 0
-        return idx[:length], 0  # truncate, as seed 002 does
+        return idx[:length], 0  # truncate, as the UCF101 thesis does
     if len(idx) < length or (n_frames is not None and n_frames < length):
         if plan.padding == "zeros":
             if n_frames is not None and n_frames < length:
-                # every frame once, then zero steps (seed 002), not the repeats that
+                # every frame once, then zero steps (the UCF101 thesis), not the repeats that
                 # uniform sampling makes of a short video
                 idx = np.unique(idx)
             return idx, length - len(idx)
-        # seed 000's UpSample: repeat frames in order
+        # the CNN-ResBiLSTM paper's UpSample: repeat frames in order
         say_upsampled(len(idx) if n_frames is None else n_frames)
         return idx[up_sample_indices(len(idx), length)], 0
     return idx, 0

@@ -171,11 +171,16 @@ class ClipAveragingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         """All clips of all videos, and the position of each one's video."""
         out, owner = [], []
         for pos, clip in enumerate(clips):
-            frames = (np.arange(video_info(clip.source).n_frames) if clip.frame_indices is None
-                      else np.asarray(clip.frame_indices))
-            for idx in self._spans(len(frames), rng):
-                out.append(Clip(clip.source, tuple(frames[idx].tolist()), clip.augmentation))
-                owner.append(pos)
+            if clip.frame_indices is None:
+                frames = np.arange(video_info(clip.source).n_frames)
+                for idx in self._spans(len(frames), rng):
+                    out.append(Clip(clip.source, tuple(frames[idx].tolist()),
+                                    clip.augmentation))
+                    owner.append(pos)
+            else:  # take() keeps each frame's own augmentation
+                for idx in self._spans(len(clip.frame_indices), rng):
+                    out.append(clip.take(idx))
+                    owner.append(pos)
         return out, np.asarray(owner, dtype=np.intp)
 
     def _spans(self, n, rng):

@@ -1,10 +1,11 @@
 """The evaluation report: the scores the five papers quote, as one object, a table and plots.
 
-* accuracy, macro F1 and weighted F1 (seed 000's Tables I and II);
-* per-class precision, recall and F1 (seeds 001 and 002), with specificity and the geometric
-  mean from imbalanced-learn's :func:`~imblearn.metrics.classification_report_imbalanced`;
-* hit@k (seed 003), through :func:`sklearn.metrics.top_k_accuracy_score`;
-* mean average precision (seed 004): the mean over classes of the one-vs-rest
+* accuracy, macro F1 and weighted F1 (the CNN-ResBiLSTM paper's Tables I and II);
+* per-class precision, recall and F1 (the bootstrapping CNN paper and the UCF101 thesis), with
+  specificity and the geometric mean from imbalanced-learn's
+  :func:`~imblearn.metrics.classification_report_imbalanced`;
+* hit@k (the low-complexity RNN paper), through :func:`sklearn.metrics.top_k_accuracy_score`;
+* mean average precision (the hybrid framework paper): the mean over classes of the one-vs-rest
   :func:`sklearn.metrics.average_precision_score`;
 * balanced accuracy (the mean per-class recall), the usual single number on imbalanced data;
 * tail recall (``_tail``): the mean recall of the classes below the median class size.

@@ -2,9 +2,10 @@
 
 - :class:`SequenceDataset` and :func:`pad_collate`: feature sequences (fixed-length or
   ragged) as a torch dataset, zero-padded per batch into ``{"x", "lengths"}``.
-- :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (seed 003).
-- :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: seed 001's balanced
-  pseudo-batches, redrawn every epoch, as a torch batch sampler and as the ``DataLoader``
+- :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (the
+  low-complexity RNN paper).
+- :class:`BalancedBatchSampler` / :class:`BalancedDataLoader`: the bootstrapping CNN paper's
+  balanced pseudo-batches, redrawn every epoch, as a torch batch sampler and as the ``DataLoader``
   skorch builds (``iterator_train=BalancedDataLoader``).
 - :func:`make_iterator`: the ``DataLoader`` a classifier trains or predicts with, choosing
   among the above.
@@ -112,7 +113,7 @@ class WeightedDataset(torch.utils.data.Dataset):
 
 
 class LengthBucketBatchSampler(Sampler):
-    """Mini-batches of sequences of similar length (seed 003), in random order.
+    """Mini-batches of sequences of similar length (the low-complexity RNN paper), in random order.
 
     Sequences are sorted by length (ties in random order) and cut into consecutive batches
     of ``batch_size``, so a batch pads only up to the longest of similar lengths; the order
@@ -156,7 +157,7 @@ class LengthBucketBatchSampler(Sampler):
 
 
 class BalancedBatchSampler(Sampler):
-    """Yield seed 001's balanced pseudo-batches of indices, redrawn on every pass.
+    """Yield the bootstrapping CNN paper's balanced pseudo-batches of indices, new every pass.
 
     Each pass over the sampler (one training epoch) is one run of Table I with
     ``n_iterations`` iterations: the negatives (the largest class, or every class but
@@ -270,7 +271,7 @@ def class_balanced_sampler(dataset):
 
 
 class BalancedDataLoader(DataLoader):
-    """A ``DataLoader`` over seed 001's balanced batches, built the way skorch builds one.
+    """A ``DataLoader`` over the bootstrapping CNN paper's balanced batches, built as skorch does.
 
     skorch calls ``iterator_train(dataset, batch_size=..., **iterator_train__*)`` once per
     ``fit``; this class reads the labels from that dataset and iterates a
@@ -324,7 +325,7 @@ class BalancedDataLoader(DataLoader):
 
         from skvideo_clf.neural import ResBiLSTMClassifier
         clf = ResBiLSTMClassifier(iterator_train=BalancedDataLoader,
-                                  iterator_train__batch_size=None,  # s = 2 m (seed 001)
+                                  iterator_train__batch_size=None,  # s = 2 m, as the paper
                                   iterator_train__random_state=0)
         pipe = Pipeline([("resample", SpatioTemporalOversampler(sequence_length=40)),
                          ("features", InceptionFrameTransformer(sequence_length=40)),
@@ -392,7 +393,7 @@ def make_iterator(iterator, dataset, kwargs, *, batch_size, training, sort_by_le
     lengths = getattr(dataset, "lengths", None)
     if training and sort_by_length and iterator is DataLoader and lengths is not None \
             and "sampler" not in kwargs and len(np.unique(lengths)) > 1:
-        # Variable lengths: batches of similar length pad little (seed 003).
+        # Variable lengths: batches of similar length pad little (the low-complexity RNN paper).
         kwargs["batch_sampler"] = LengthBucketBatchSampler(
             lengths, kwargs.pop("batch_size"), shuffle=kwargs.pop("shuffle"))
         kwargs.pop("drop_last", None)

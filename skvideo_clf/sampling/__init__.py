@@ -2,7 +2,8 @@
 
 - :class:`SpatioTemporalOversampler` (the CNN-ResBiLSTM paper, Algorithm 1): synthetic clips made
 by
-  random frame selection in time and one random augmentation per clip.
+  random frame selection in time and random augmentation, per clip or per frame
+  (``augment_per``).
 - :class:`BootstrapSampler` (the bootstrapping CNN paper, Table I): balanced pseudo-batches,
 negatives split
   into batches and positives drawn with replacement.

@@ -52,8 +52,10 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
     Each video of an under-represented class yields extra *synthetic clips*: the frames
     are re-drawn in time with RandDown (one random frame inside each of ``sequence_length``
     equal windows; UpSample, i.e. frames repeated in order, when the video is shorter),
-    and one RandAug draw (rotation, translation, shear, brightness, each uniform in its
-    range) is applied to every frame of the clip, so the clip stays coherent in time.
+    and augmented with RandAug (rotation, translation, shear, brightness, each uniform in
+    its range): one draw per frame as Algorithm 1 applies it to each image
+    (``augment_per="frame"``), or one draw for the whole clip (``augment_per="clip"``,
+    the default), which keeps the clip coherent in time.
 
     Nothing is decoded here: the output is a list of :class:`~skvideo_clf.video.Clip`
     values (source, frame indices, augmentation) that a frame featurizer reads later. The
@@ -91,6 +93,21 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         their cache entries); the other ``freq_j - 1`` clips are synthetic. If False,
         every clip is synthetic, as in Algorithm 1 (where even a majority-class video's
         single clip is RandDown + RandAug).
+    augment_per : {{"clip", "frame"}}, default="clip"
+        How many RandAug draws a synthetic clip gets.
+
+        - ``"clip"`` (default): one draw, applied identically to every frame. The clip
+          stays coherent in time: the motion between its frames is the video's, which
+          matters to featurizers that read motion (optical flow, frame differences).
+        - ``"frame"``: one draw per frame, as Algorithm 1 of the paper applies RandAug to
+          each image (``RandAug(Img)`` inside the loop over a clip's frames); the
+          built-in CNN-ResBiLSTM protocols use it. Each frame's parameters come from
+          ``random_state`` in order, so the clips are reproducible, and each clip carries
+          them as a tuple (:attr:`~skvideo_clf.video.Clip.augmentation`).
+
+        The default stays ``"clip"`` so that an existing pipeline keeps its features and
+        its frame cache; the featurization cost is the same (every synthetic frame is a
+        distinct (frame, augmentation) pair either way).
     rotation_range : float, default=15.0
         Rotation drawn from ``U(-rotation_range, rotation_range)`` degrees.
     translation_range : float, default=0.1
@@ -133,7 +150,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
       are gone, so the augmentation ranges are ignored. First clips under
       ``keep_original=True`` are resampled to ``sequence_length`` steps so that all rows
       stack: evenly spaced steps when ``T >= sequence_length`` (the identity when equal),
-      UpSample when shorter.
+      UpSample when shorter. ``augment_per`` does not apply either.
     - 2-D ``(n_samples, n_features)`` arrays, sparse matrices and DataFrames (sequences of
       length one): synthetic rows are copies of their source rows, as imblearn's
       ``RandomOverSampler`` makes them; the container type is kept.
@@ -156,6 +173,15 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
     [0, 1, 2, 3, 4, 5, 4, 5]
     >>> clips[6].frame_indices[0] < 5 <= clips[6].frame_indices[1] < 10
     True
+
+    With ``augment_per="frame"`` each frame of a synthetic clip has its own draw:
+
+    >>> sampler = SpatioTemporalOversampler(sequence_length=5, augment_per="frame",
+    ...                                     random_state=0)
+    >>> clips, _ = sampler.fit_resample(videos, y)
+    >>> augs = clips[6].augmentation
+    >>> len(augs), len({{a.rotation for a in augs}})
+    (5, 5)
 
     The synthetic clips come from their source video, so ``sample_indices_`` serves as
     the groups of a group-aware split:
@@ -185,16 +211,18 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
         ],
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "keep_original": ["boolean"],
+        "augment_per": [StrOptions({"clip", "frame"})],
         **RANGE_CONSTRAINTS,
         "random_state": ["random_state"],
     }
 
     def __init__(self, *, sampling_strategy="paper", sequence_length=40, keep_original=True,
-                 rotation_range=15.0, translation_range=0.1, shear_range=10.0,
-                 brightness_range=(0.8, 1.2), random_state=None):
+                 augment_per="clip", rotation_range=15.0, translation_range=0.1,
+                 shear_range=10.0, brightness_range=(0.8, 1.2), random_state=None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.sequence_length = sequence_length
         self.keep_original = keep_original
+        self.augment_per = augment_per
         self.rotation_range = rotation_range
         self.translation_range = translation_range
         self.shear_range = shear_range
@@ -235,11 +263,20 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
             return self._resample_sequences(X.data, sources, synthetic, rng), y_res
         return self._resample_videos(X.data, sources, synthetic, rng), y_res
 
-    def _augmentation(self, rng):
-        aug = draw_augmentation(
-            rng, rotation_range=self.rotation_range, translation_range=self.translation_range,
-            shear_range=self.shear_range, brightness_range=tuple(self.brightness_range))
-        return None if aug.is_identity else aug
+    def _augmentation(self, rng, n_frames):
+        """The clip's augmentation: one draw, or a tuple of ``n_frames`` draws (None when
+        every draw is the identity)."""
+        def draw():
+            aug = draw_augmentation(
+                rng, rotation_range=self.rotation_range,
+                translation_range=self.translation_range, shear_range=self.shear_range,
+                brightness_range=tuple(self.brightness_range))
+            return None if aug.is_identity else aug
+
+        if self.augment_per == "clip":
+            return draw()
+        augs = tuple(draw() for _ in range(n_frames))
+        return None if all(a is None for a in augs) else augs
 
     def _resample_videos(self, clips, sources, synthetic, rng):
         alpha = self.sequence_length
@@ -261,7 +298,7 @@ class SpatioTemporalOversampler(BaseVideoSampler, BaseOverSampler):
             idx = rand_down_or_up_sample(n_frames, alpha, rng)
             if pool is not None:
                 idx = np.asarray(pool)[idx]
-            out.append(Clip(clip.source, tuple(idx.tolist()), self._augmentation(rng)))
+            out.append(Clip(clip.source, tuple(idx.tolist()), self._augmentation(rng, alpha)))
         return object_array(out)
 
     def _resample_sequences(self, seqs, sources, synthetic, rng):

@@ -43,8 +43,14 @@ class Clip:
     frame_indices : tuple of int or None, default=None
         Frames to read, in order (repeats allowed, as up-sampling produces). ``None`` means
         the featurizer picks frames with its own strategy.
-    augmentation : skvideo_clf.augment.Augmentation or None, default=None
-        One set of drawn parameters, applied identically to every frame of the clip.
+    augmentation : Augmentation, tuple of Augmentation or None, default=None
+        How the frames are augmented (:class:`skvideo_clf.augment.Augmentation` values):
+
+        - one augmentation: applied identically to every frame of the clip (per clip);
+        - a tuple with one augmentation (or ``None``) per entry of ``frame_indices``: each
+          frame gets its own (per frame, as Algorithm 1 of the CNN-ResBiLSTM paper applies
+          RandAug to each image). A repeated frame index may carry different
+          augmentations at its positions.
 
     Examples
     --------
@@ -52,6 +58,13 @@ class Clip:
     >>> clip = Clip("v_Run_g01_c01.avi", frame_indices=(0, 5, 9))
     >>> clip.frame_indices, hash(clip) == hash(Clip("v_Run_g01_c01.avi", (0, 5, 9)))
     ((0, 5, 9), True)
+
+    One augmentation per frame:
+
+    >>> from skvideo_clf.augment import Augmentation
+    >>> clip = Clip("v_Run_g01_c01.avi", (0, 0), (Augmentation(rotation=5), None))
+    >>> clip.augmentation_at(0).rotation, clip.augmentation_at(1)
+    (5.0, None)
     """
 
     source: str | InMemoryVideo
@@ -67,6 +80,35 @@ class Clip:
             if min(idx) < 0:
                 raise ValueError(f"Clip of {self.source}: negative frame index {min(idx)}.")
             object.__setattr__(self, "frame_indices", idx)
+        if isinstance(self.augmentation, (tuple, list)):
+            augs = tuple(self.augmentation)
+            if self.frame_indices is None or len(augs) != len(self.frame_indices):
+                n = "no" if self.frame_indices is None else len(self.frame_indices)
+                raise ValueError(
+                    f"Clip of {self.source}: {len(augs)} per-frame augmentations for {n} "
+                    "frame indices; a per-frame augmentation needs one per frame index.")
+            object.__setattr__(self, "augmentation",
+                               None if all(a is None for a in augs) else augs)
+
+    @property
+    def per_frame_augmentation(self) -> bool:
+        """Whether each frame carries its own augmentation (a tuple, one per frame)."""
+        return isinstance(self.augmentation, tuple)
+
+    def augmentation_at(self, position: int):
+        """The augmentation of the frame at ``position`` of ``frame_indices`` (or None)."""
+        if self.per_frame_augmentation:
+            return self.augmentation[position]
+        return self.augmentation
+
+    def take(self, positions) -> Clip:
+        """The clip of the frames at ``positions`` (of ``frame_indices``), each with its
+        augmentation."""
+        positions = [int(p) for p in positions]
+        augs = self.augmentation
+        if self.per_frame_augmentation:
+            augs = tuple(augs[p] for p in positions)
+        return Clip(self.source, tuple(self.frame_indices[p] for p in positions), augs)
 
     def __len__(self):
         if self.frame_indices is None:
@@ -89,6 +131,9 @@ class Clip:
         frames = stream_frames(self.source, self.frame_indices, **read_options)
         if self.augmentation is None:
             yield from frames
+        elif self.per_frame_augmentation:
+            for aug, frame in zip(self.augmentation, frames):
+                yield frame if aug is None else aug.apply(frame)
         else:
             for frame in frames:
                 yield self.augmentation.apply(frame)
@@ -100,7 +145,12 @@ class Clip:
             idx = f"({', '.join(map(str, self.frame_indices[:3]))}, ..., {self.frame_indices[-1]})"
         else:
             idx = str(self.frame_indices)
-        aug = "" if self.augmentation is None else f", augmentation={self.augmentation!r}"
+        if self.augmentation is None:
+            aug = ""
+        elif self.per_frame_augmentation:
+            aug = f", augmentation=<{len(self.augmentation)} per frame>"
+        else:
+            aug = f", augmentation={self.augmentation!r}"
         return f"Clip({str(self.source)!r}, frames={idx}{aug})"
 
 

@@ -67,9 +67,20 @@ def test_resbilstm_rows_share_the_resbilstm_optimiser(name):
             assert isinstance(sampler, SpatioTemporalOversampler)
             # Algorithm 1 on every clip: no unaugmented first clip, alpha = 40
             assert sampler.keep_original is False and sampler.sequence_length == 40
+            # RandAug applied to each image (Algorithm 1), not one draw per clip
+            assert sampler.augment_per == "frame", row
         else:
             assert "resample" not in pipe.named_steps
         assert clf.max_epochs == 100  # not stated by the paper: the file says so
+
+
+@pytest.mark.parametrize("size", ["quick", "default"])
+@pytest.mark.parametrize("name", ["resbilstm-table1", "resbilstm-table2", "demo", "long-tail"])
+def test_oversampling_rows_augment_per_frame_at_every_size(name, size):
+    samplers = [step for _, pipe in build_rows(name, size) for step in getattr(
+        pipe, "named_steps", {}).values() if isinstance(step, SpatioTemporalOversampler)]
+    assert len(samplers) == (1 if name == "long-tail" else 4)
+    assert all(s.augment_per == "frame" for s in samplers)
 
 
 def test_imbalanced_ucf101_is_table_two_only():

@@ -1,14 +1,17 @@
 """SpatioTemporalOversampler: the paper's rule and worked examples, imblearn's counts,
 clips, augmentation, feature sequences, determinism and source tracking."""
 
+import pickle
 from collections import Counter
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skvideo_clf.augment import Augmentation
+from skvideo_clf.features import FunctionFrameTransformer
 from skvideo_clf.sampling import SpatioTemporalOversampler
 from skvideo_clf.video import Clip, as_clip, read_frames, read_video, up_sample_indices
 
@@ -26,6 +29,10 @@ def _videos(sizes, n_frames=25, size=4, seed=0):
     return videos, np.array(y)
 
 
+def _pixel_mean(frames):
+    return frames.reshape(len(frames), -1, 3).mean(1)
+
+
 def _counting_video(n_frames, size=16):
     """Frame t has every pixel equal to t: decoded pixels reveal the frame index."""
     return np.repeat(np.arange(n_frames, dtype=np.uint8), size * size * 3).reshape(
@@ -33,7 +40,7 @@ def _counting_video(n_frames, size=16):
 
 
 def test_paper_worked_example_frequency():
-    # Seed 000, IV-A: delta = 100 and n_j = 20 give freq_j = 5 clips per video.
+    # The CNN-ResBiLSTM paper, IV-A: delta = 100 and n_j = 20 give freq_j = 5 clips per video.
     videos, y = _videos({"big": 100, "small": 20}, n_frames=2, size=2)
     sampler = SpatioTemporalOversampler(sequence_length=2, random_state=0)
     clips, y_res = sampler.fit_resample(videos, y)
@@ -54,7 +61,7 @@ def test_paper_rule_rounds_up_when_not_divisible():
 
 
 def test_rand_down_picks_one_frame_per_window():
-    # Seed 000: alpha = 5 on 25 frames -> skip 5, one random frame out of each 5.
+    # The CNN-ResBiLSTM paper: alpha = 5 on 25 frames -> skip 5, one random frame out of each 5.
     videos, y = _videos({"a": 1, "b": 1}, n_frames=25)
     sampler = SpatioTemporalOversampler(
         sampling_strategy={"b": 201}, sequence_length=5, random_state=0, **NO_AUG)
@@ -290,3 +297,77 @@ def test_brightness_range_has_one_check_and_one_message(bad):
         with pytest.raises(ValueError) as from_sampler:
             call()
         assert str(from_sampler.value) == str(from_draw.value)
+
+
+def test_default_augments_per_clip():
+    assert SpatioTemporalOversampler().augment_per == "clip"
+    with pytest.raises(InvalidParameterError, match="augment_per"):
+        SpatioTemporalOversampler(augment_per="image").fit_resample(*_videos({"a": 2, "b": 1}))
+
+
+def test_per_frame_draws_differ_across_frames_and_repeat_under_random_state():
+    videos, y = _videos({"a": 3, "b": 1}, n_frames=20, size=16)
+    params = dict(sequence_length=5, augment_per="frame", rotation_range=30.0,
+                  translation_range=0.1, shear_range=10.0, brightness_range=(0.5, 1.5))
+    clips, _ = SpatioTemporalOversampler(random_state=0, **params).fit_resample(videos, y)
+    again, _ = SpatioTemporalOversampler(random_state=0, **params).fit_resample(videos, y)
+    assert clips.tolist() == again.tolist()
+    synthetic = clips[4:]
+    assert len(synthetic) == 2
+    for clip in synthetic:
+        assert clip.per_frame_augmentation and len(clip.augmentation) == 5
+        rot = np.array([a.rotation for a in clip.augmentation])
+        bright = np.array([a.brightness for a in clip.augmentation])
+        assert len(set(rot)) == 5 and (np.abs(rot) <= 30).all()
+        assert len(set(bright)) == 5 and ((bright >= 0.5) & (bright <= 1.5)).all()
+    # all 10 frames of the two clips drew their own parameters
+    assert len({a for c in synthetic for a in c.augmentation}) == 10
+    other, _ = SpatioTemporalOversampler(random_state=1, **params).fit_resample(videos, y)
+    assert other[4].augmentation != clips[4].augmentation
+
+
+def test_per_frame_differs_from_per_clip_after_the_first_draw():
+    videos, y = _videos({"a": 2, "b": 1}, n_frames=20, size=16)
+    kw = dict(sampling_strategy={"b": 2}, sequence_length=5, random_state=3)
+    per_clip = SpatioTemporalOversampler(**kw).fit_resample(videos, y)[0][3]
+    per_frame = SpatioTemporalOversampler(augment_per="frame", **kw).fit_resample(
+        videos, y)[0][3]
+    # same frames; the first frame's draw is the clip's draw, the others are new ones
+    assert per_frame.frame_indices == per_clip.frame_indices
+    assert per_frame.augmentation[0] == per_clip.augmentation
+    assert all(a != per_clip.augmentation for a in per_frame.augmentation[1:])
+    a, b = np.stack(list(per_clip.read())), np.stack(list(per_frame.read()))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert all(np.abs(a[k].astype(int) - b[k]).mean() > 1 for k in range(1, 5))
+
+
+def test_per_frame_clips_featurize_identically_twice():
+    videos, y = _videos({"a": 3, "b": 1}, n_frames=12, size=16)
+    clips, _ = SpatioTemporalOversampler(sequence_length=4, augment_per="frame",
+                                         random_state=0).fit_resample(videos, y)
+    per_clip, _ = SpatioTemporalOversampler(sequence_length=4,
+                                            random_state=0).fit_resample(videos, y)
+
+    def featurize(c):
+        return FunctionFrameTransformer(_pixel_mean, sequence_length=4).fit(c).transform(c)
+
+    X = featurize(clips)
+    np.testing.assert_array_equal(X, featurize(clips))
+    np.testing.assert_array_equal(X, featurize(pickle.loads(pickle.dumps(clips))))
+    Xc = featurize(per_clip)
+    np.testing.assert_array_equal(X[:3], Xc[:3])  # the originals (keep_original=True)
+    assert not np.allclose(X[3:, 1:], Xc[3:, 1:])
+
+
+def test_per_frame_sampler_clones_and_pickles():
+    videos, y = _videos({"a": 3, "b": 1}, n_frames=12, size=8)
+    sampler = SpatioTemporalOversampler(sequence_length=4, augment_per="frame",
+                                        keep_original=False, random_state=0)
+    copy = clone(sampler)
+    assert copy.get_params()["augment_per"] == "frame"
+    clips, _ = sampler.fit_resample(videos, y)
+    restored = pickle.loads(pickle.dumps(sampler))
+    assert restored.augment_per == "frame"
+    assert restored.fit_resample(videos, y)[0].tolist() == clips.tolist()
+    assert copy.fit_resample(videos, y)[0].tolist() == clips.tolist()
+    assert all(c.per_frame_augmentation for c in clips)  # keep_original=False: all synthetic
