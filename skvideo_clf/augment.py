@@ -1,4 +1,4 @@
-"""RandAug of seed 000: rotation, translation, shear and brightness with drawn parameters.
+"""RandAug of the CNN-ResBiLSTM paper: rotation, translation, shear and brightness, drawn.
 
 ``SpatioTemporalOversampler`` draws one :class:`Augmentation` per synthetic clip, applied
 identically to each of its frames so that the clip stays temporally coherent, or, with

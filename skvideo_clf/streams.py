@@ -1,7 +1,7 @@
 """Streams: named column blocks of a multi-stream feature matrix.
 
-Seed 004 fuses a spatial (frame CNN) stream and a motion (optical flow) stream. Every
-multi-stream estimator of the library (the fusion SVMs, MKL, late fusion and
+The hybrid framework paper fuses a spatial (frame CNN) stream and a motion (optical flow) stream.
+Every multi-stream estimator of the library (the fusion SVMs, MKL, late fusion and
 ``FusionNetClassifier``) names its streams the same way: a dict from stream name to the
 columns that stream occupies in ``X``, e.g. ``{"spatial": slice(0, 2048), "motion":
 slice(2048, None)}``. Build such an ``X`` with :class:`sklearn.pipeline.FeatureUnion` (its

@@ -10,6 +10,7 @@ epoch) so that "midway" is a state the test can wait for, not a race.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -305,3 +306,141 @@ def test_killed_training_resumes_from_its_last_epoch(tmp_path, kind):
     # the first k losses are the killed run's, carried over, not recomputed
     assert final["loss"][:k] == pytest.approx([r["train_loss"] for r in saved], rel=1e-12)
     assert len(json.loads((folder / "history.json").read_text())) == n_epochs
+
+
+# --- compare's fold results: reused only when everything that made them is unchanged -------
+
+def _number_files(root, values):
+    """One small file per "video" holding a number; the class is the folder."""
+    paths, labels = [], []
+    for label, numbers in values.items():
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i, v in enumerate(numbers):
+            path = root / label / f"v_{label}_g{i + 1:02d}_c01.txt"
+            path.write_text(f"{v:.1f}")
+            paths.append(str(path))
+            labels.append(label)
+    return np.array(paths, dtype=object), np.array(labels)
+
+
+def _read_numbers(paths):
+    return np.array([[float(Path(p).read_text())] for p in paths])
+
+
+def _reader_row():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return make_pipeline(FunctionTransformer(_read_numbers), LogisticRegression())
+
+
+def _accuracies(results):
+    return [f["metrics"]["accuracy"] for f in results[0]["folds"]]
+
+
+@pytest.mark.parametrize("mode", ["stat", "sample", "full"])
+def test_compare_recomputes_folds_whose_video_contents_changed(tmp_path, mode):
+    from skvideo_clf.protocols import run_rows
+
+    X, y = _number_files(tmp_path / "data", {"a": [0.1] * 4, "b": [0.9] * 4})
+    splits = [(np.r_[0, 1, 4, 5], np.r_[2, 3, 6, 7]), (np.r_[2, 3, 6, 7], np.r_[0, 1, 4, 5])]
+    out = tmp_path / "report"
+    rows = [("reader", _reader_row)]
+    assert _accuracies(run_rows(rows, X, y, splits, out_dir=out, fingerprint=mode)) == [1, 1]
+    # the same paths and labels, the contents of the test side of fold 1 swapped
+    for i in (2, 3, 6, 7):
+        Path(X[i]).write_text("0.9" if y[i] == "a" else "0.1")
+    again = run_rows(rows, X, y, splits, out_dir=out, fingerprint=mode)
+    assert [f["resumed"] for f in again[0]["folds"]] == [False, False]
+    assert _accuracies(again) == _accuracies(run_rows(rows, X, y, splits, out_dir=None))
+    assert _accuracies(again)[0] == 0.0  # what a fresh run gives, not the old 1.0
+
+
+def test_a_same_size_change_with_its_mtime_restored_is_seen_by_sample_not_by_stat(tmp_path):
+    from skvideo_clf.protocols import run_rows
+
+    X, y = _number_files(tmp_path / "data", {"a": [0.1] * 2, "b": [0.9] * 2})
+    splits = [(np.r_[0, 2], np.r_[1, 3]), (np.r_[1, 3], np.r_[0, 2])]
+    rows = [("reader", _reader_row)]
+    for mode in ("stat", "sample"):
+        run_rows(rows, X, y, splits, out_dir=tmp_path / mode, fingerprint=mode)
+    for i in (1, 3):  # cp -p, rsync -t, tar: new bytes, the old size and mtime
+        st = os.stat(X[i])
+        Path(X[i]).write_text("0.9" if y[i] == "a" else "0.1")
+        os.utime(X[i], ns=(st.st_atime_ns, st.st_mtime_ns))
+    stat = run_rows(rows, X, y, splits, out_dir=tmp_path / "stat", fingerprint="stat")
+    sample = run_rows(rows, X, y, splits, out_dir=tmp_path / "sample", fingerprint="sample")
+    assert [f["resumed"] for f in stat[0]["folds"]] == [True, True]  # stat's documented limit
+    assert [f["resumed"] for f in sample[0]["folds"]] == [False, False]
+
+
+def _small_problem():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 10)
+    X = rng.normal(size=(20, 2)) + (y == "b")[:, None] * 2
+    splits = [(np.arange(0, 20, 2), np.arange(1, 20, 2)),
+              (np.arange(1, 20, 2), np.arange(0, 20, 2))]
+    return X, y, splits
+
+
+def test_rows_whose_names_reduce_to_one_folder_name_keep_their_own_results(tmp_path):
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from skvideo_clf.protocols import run_rows
+
+    X, y, splits = _small_problem()
+    rows = [("SVM A", LogisticRegression), ("svm-a", lambda: DummyClassifier()),
+            ("+++", LogisticRegression), ("---", lambda: DummyClassifier())]
+    first = run_rows(rows, X, y, splits, out_dir=tmp_path)
+    assert len(list((tmp_path / "runs").iterdir())) == 4
+    again = run_rows(rows, X, y, splits, out_dir=tmp_path)
+    for old, new in zip(first, again, strict=True):
+        assert all(f["resumed"] for f in new["folds"])
+        assert {f["row"] for f in new["folds"]} == {old["name"]}
+        assert _accuracies([new]) == _accuracies([old])
+    assert min(_accuracies([again[0]])) >= 0.9 and _accuracies([again[1]]) == [0.5, 0.5]
+
+
+def test_a_changed_row_parameter_under_the_same_name_is_recomputed(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from skvideo_clf.protocols import run_rows
+
+    X, y, splits = _small_problem()
+    run_rows([("lr", LogisticRegression)], X, y, splits, out_dir=tmp_path)
+    changed = run_rows([("lr", lambda: LogisticRegression(C=1e-4))], X, y, splits,
+                       out_dir=tmp_path)
+    assert not any(f["resumed"] for f in changed[0]["folds"])
+    # where the model reads its cache or how loudly it runs is no reason to refit
+    same = run_rows([("lr", lambda: LogisticRegression(C=1e-4, verbose=0, n_jobs=1))], X, y,
+                    splits, out_dir=tmp_path)
+    assert all(f["resumed"] for f in same[0]["folds"])
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("null", "holds NoneType"), ("{garbage", "not readable JSON"), ("[1, 2]", "holds list"),
+    ("", "not readable JSON"), (None, "lacks ['y_pred']")])
+def test_an_unreadable_fold_file_is_recomputed_with_a_warning_naming_it(tmp_path, content,
+                                                                        problem):
+    from sklearn.linear_model import LogisticRegression
+
+    from skvideo_clf.protocols import run_rows
+    from skvideo_clf.protocols._runner import fold_path
+
+    X, y, splits = _small_problem()
+    rows = [("lr", LogisticRegression)]
+    first = run_rows(rows, X, y, splits, out_dir=tmp_path)
+    bad = fold_path(tmp_path, "lr", 1)
+    if content is None:  # the right signature, a key missing (edited by hand)
+        record = json.loads(Path(bad).read_text())
+        del record["y_pred"]
+        content = json.dumps(record)
+    Path(bad).write_text(content)
+    with pytest.warns(UserWarning, match=re.escape(problem)) as caught:
+        again = run_rows(rows, X, y, splits, out_dir=tmp_path)
+    assert any(bad in str(w.message) for w in caught)
+    assert [f["resumed"] for f in again[0]["folds"]] == [True, False]
+    assert _accuracies(again) == _accuracies(first)
+    assert json.loads(Path(bad).read_text())["y_pred"] == first[0]["folds"][1]["y_pred"]

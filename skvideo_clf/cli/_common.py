@@ -286,8 +286,8 @@ BACKBONE_PACKAGES = {"torchvision": "torchvision", "timm": "timm", "open_clip": 
 def check_backbone(name, *, lowlevel=True, option="--backbone"):
     """Refuse a backbone the command cannot build, before any work.
 
-    An unknown name, or seed 001's descriptors (``lowlevel:NAMES``) naming an unknown
-    descriptor, is a command-line error (exit 2, listing what is known); a
+    An unknown name, or the bootstrapping CNN paper's descriptors (``lowlevel:NAMES``) naming an
+    unknown descriptor, is a command-line error (exit 2, listing what is known); a
     ``torchvision:``, ``timm:`` or ``open_clip:`` model whose package is not installed
     exits with ``EXIT_WEIGHTS`` (5, what the backbone needs is missing on this machine)
     and prints the command that installs it. ``lowlevel=False``: the command has no
@@ -317,7 +317,8 @@ def check_backbone(name, *, lowlevel=True, option="--backbone"):
         return
     models = ", ".join(f"{p}:NAME" for p in BACKBONE_PACKAGES).replace(
         "open_clip:NAME", "open_clip:NAME/TAG")
-    descriptors = (" or lowlevel:NAMES (seed 001's descriptors)" if lowlevel else
+    descriptors = (" or lowlevel:NAMES (the bootstrapping CNN paper's descriptors)"
+                   if lowlevel else
                    " (lowlevel:NAMES only in a comparison row: compare, or fit --row)")
     raise CLIError(f"{option} {name!r} is not a known backbone: use one of "
                    f"{', '.join(BACKBONES)}, a model of an installed package ({models})"

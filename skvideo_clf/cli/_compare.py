@@ -51,11 +51,13 @@ def _pick(rows, spec, flag="--rows"):
 
 
 def _load_data(args):
-    """``(videos, y, splits, description)``: official splits, else group-aware folds."""
+    """``(videos, y, splits, description)``: official splits, else group-aware folds
+    (``--repeats`` times, each a different partition of the groups)."""
     import numpy as np
 
     from ..protocols._runner import group_splits
 
+    repeats = getattr(args, "repeats", 1)
     if args.split_dir is None:
         videos, y, groups = load_folder(args.data_dir, argparse_split(args, 1), "train")
         videos, y, groups = list(videos), np.asarray(y), np.asarray(groups)
@@ -63,10 +65,21 @@ def _load_data(args):
             raise CLIError(f"{args.data_dir!r} holds one class; a comparison needs two or "
                            "more class folders.")
         check_class_counts(y, args.cfg["folds"], args.data_dir)
-        splits = group_splits(y, groups, args.cfg["folds"], random_state=args.seed)
-        how = (f"{len(splits)}-fold group-aware stratified cross-validation "
-               f"(StratifiedGroupKFold on {len(np.unique(groups))} groups)")
+        try:
+            splits = group_splits(y, groups, args.cfg["folds"], n_repeats=repeats,
+                                  random_state=args.seed)
+        except ValueError as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+        k = len(splits) // repeats
+        how = (f"{k}-fold group-aware stratified cross-validation "
+               f"(StratifiedGroupKFold on {len(np.unique(groups))} groups)"
+               + (f", {repeats} repeats (different partitions of the groups)"
+                  if repeats > 1 else ""))
         return videos, y, splits, how
+    if repeats > 1:
+        raise CLIError("--repeats repeats cross-validation with new partitions of the groups; "
+                       "the official splits of --split-dir are fixed (use --split 1 2 3 for "
+                       "three of them).", EXIT_USAGE)
     paths, labels, index = [], [], {}
     splits = []
     for k in args.split:
@@ -87,19 +100,22 @@ def _load_data(args):
     return paths, np.asarray(labels), splits, how
 
 
-def _embedded_data(protocol, cfg, seed):
+def _embedded_data(protocol, cfg, seed, repeats=1):
     """``(X, y, splits, description, where)`` of a protocol's own data (the demo's
-    synthetic set): stratified folds, every video its own group."""
+    synthetic set): stratified folds (``repeats`` shuffles), every video its own group."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import RepeatedStratifiedKFold
 
     from ..protocols import demo_dataset
 
     X, y, _ = demo_dataset(cfg, random_state=seed)  # the one data set a protocol can name
-    cv = StratifiedKFold(cfg["folds"], shuffle=True, random_state=seed)
+    # the first repeat is StratifiedKFold(shuffle=True, random_state=seed)'s folds
+    cv = RepeatedStratifiedKFold(n_splits=cfg["folds"], n_repeats=repeats, random_state=seed)
     splits = list(cv.split(np.zeros(len(y)), y))
     where = f"of the embedded synthetic set (make_video_classification, seed {seed})"
-    return X, np.asarray(y), splits, f"{len(splits)}-fold stratified cross-validation", where
+    how = f"{cfg['folds']}-fold stratified cross-validation" + (
+        f", {repeats} repeats" if repeats > 1 else "")
+    return X, np.asarray(y), splits, how, where
 
 
 def argparse_split(args, k):
@@ -262,7 +278,8 @@ def cmd_compare(args):
         X, where = object_array(videos), f"under {args.data_dir}"
         data_id = list(map(str, videos))
     elif protocol.dataset is not None:
-        X, y, splits, how, where = _embedded_data(protocol, cfg, args.seed)
+        X, y, splits, how, where = _embedded_data(protocol, cfg, args.seed,
+                                                  getattr(args, "repeats", 1))
         data_id = "embedded"  # made from the configuration and the seed, both in context
     else:
         raise CLIError(f"compare --protocol {protocol.name} needs DATA_DIR (only "
@@ -294,12 +311,10 @@ def cmd_compare(args):
         # small folds make every MLP stop early; say it once, not once per fit
         warnings.simplefilter("once")
         results = run_rows(rows, X, y, splits, out_dir=out, context=context, labels=labels,
-                           progress=bar, log=lambda m: None if args.quiet else bar.write(m))
+                           progress=bar, log=lambda m: None if args.quiet else bar.write(m),
+                           fingerprint=getattr(args, "fingerprint", "stat"))
     bar.close()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # t-test on near-equal differences
-        tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap,
-                              seed=args.seed)
+    tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap, seed=args.seed)
     print()
     print(tables["text"])
     print()
@@ -312,9 +327,9 @@ def cmd_compare(args):
     paths = write_report(out, protocol, results, tables, meta)
     resumed = sum(f["resumed"] for r in results for f in r["folds"])
     note = f" ({resumed} fold results kept from an earlier run)" if resumed else ""
-    print(f"Mean ± std over {len(splits)} folds; Δ and p against {protocol.baseline!r}; "
-          f"{CHANCE_NOTE} Report written to {os.path.join(out, '')} ({len(paths)} files) in "
-          f"{total:.0f} s{note}.")
+    print(f"Mean ± std over {len(splits)} folds; Δ, t and p (corrected resampled t-test over "
+          f"folds, Holm across rows) against {protocol.baseline!r}; {CHANCE_NOTE} Report "
+          f"written to {os.path.join(out, '')} ({len(paths)} files) in {total:.0f} s{note}.")
     return EXIT_OK
 
 
@@ -368,22 +383,27 @@ def _role_mark(protocol, name):
 
 
 def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
-    """The printed table, the CSV rows and the paired comparisons of one run."""
+    """The printed table, the CSV rows and the paired comparisons of one run.
+
+    Each row against the baseline: ``Δ`` (mean of the per-fold differences), ``t`` and
+    ``p`` of Nadeau and Bengio's corrected resampled t-test over the folds (two-sided),
+    ``p Holm`` (Holm's step-down adjustment across the rows) and the verdict at
+    family-wise alpha 0.05; the CSV and JSON add the test-set bootstrap interval (test-set
+    sampling only, models fixed), the degrees of freedom and the per-fold differences.
+    """
     from ..metrics import format_table, tail_recall
-    from ..protocols._runner import METRICS, paired_comparison, summarize_rows
+    from ..protocols._runner import METRICS, compare_with_baseline, summarize_rows
 
     for res in results:  # each fold's tail recall, from its stored predictions
         for f in res["folds"]:
             f["metrics"].setdefault("tail_recall", tail_recall(f["y_true"], f["y_pred"]))
     metrics = list(METRICS) + ["tail_recall"] + ([protocol.metric] if protocol.metric else [])
     summary = summarize_rows(results, metrics=metrics)
-    base = next(r for r in results if r["name"] == protocol.baseline)
-    paired = {}
-    for res in results:
-        if res["name"] != protocol.baseline:
-            paired[res["name"]] = paired_comparison(
-                base, res, metric=protocol.paired_metric, n_bootstrap=n_bootstrap,
-                random_state=seed)
+    # the chance row is a reference, not one of the methods Holm's correction counts
+    chance = [r["name"] for r in results if protocol.is_chance(r["name"])]
+    paired = compare_with_baseline(results, protocol.baseline, metric=protocol.paired_metric,
+                                   references=chance, n_bootstrap=n_bootstrap,
+                                   random_state=seed)
     same = same_predictions(results)
     delta = f"Δ {TITLES[protocol.paired_metric]}"
     shown = []
@@ -398,12 +418,11 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             line[f"paper {col}"] = "" if paper is None else f"{paper[j]:.3f}"
         cmp = paired.get(name)
         if cmp is not None:
-            lo, hi = cmp["bootstrap_ci"]
-            line[delta] = f"{cmp['diff']:+.3f}"
-            line["95% CI"] = f"[{lo:+.3f}, {hi:+.3f}]"
-            line["p (boot)"] = _p(cmp["p_bootstrap"])
-            line["p (folds)"] = _p(cmp["p_sign_flip"])
-            line["beyond noise"] = "yes" if cmp["beyond_noise"] else "no"
+            line[delta] = "" if cmp["diff"] is None else f"{cmp['diff']:+.3f}"
+            line["t"] = "" if cmp["t"] is None else f"{cmp['t']:+.2f}"
+            line["p"] = _p(cmp["p"])
+            line["p Holm"] = _p(cmp["p_holm"])
+            line["verdict"] = cmp["verdict"]
         shown.append(line)
     csv_rows = []
     for row in summary:
@@ -415,10 +434,10 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
             flat[f"paper_{col}"] = None if paper is None else paper[j]
         cmp = paired.get(row["name"])
         if cmp is not None:
-            flat.update({f"diff_{cmp['metric']}": cmp["diff"],
-                         "ci_low": cmp["bootstrap_ci"][0], "ci_high": cmp["bootstrap_ci"][1],
-                         "p_bootstrap": cmp["p_bootstrap"], "p_sign_flip": cmp["p_sign_flip"],
-                         "p_t": cmp["p_t"]})
+            flat.update({f"diff_{cmp['metric']}": cmp["diff"], "t": cmp["t"], "df": cmp["df"],
+                         "p": cmp["p"], "p_holm": cmp["p_holm"], "verdict": cmp["verdict"],
+                         "test_set_ci_low": cmp["test_set_ci"][0],
+                         "test_set_ci_high": cmp["test_set_ci"][1]})
         csv_rows.append(flat)
     per_fold = [{"model": r["name"], "fold": f["fold"], "n_train": f["n_train"],
                  "n_test": len(f["test"]), **{m: f["metrics"].get(m) for m in metrics},
@@ -498,7 +517,7 @@ def plot_comparison(summary, target, protocol=None):
 def write_report(out, protocol, results, tables, meta):
     """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
     from ..metrics import format_table
-    from ..protocols._runner import row_slug
+    from ..protocols._runner import row_folder
 
     paths = []
 
@@ -515,7 +534,7 @@ def write_report(out, protocol, results, tables, meta):
                                         indent=2, default=str))
     links, recall = [], []
     for res in results:
-        slug = row_slug(res["name"])
+        slug = row_folder(res["name"])  # two names never share a report folder
         report, saved = save_row_report(res, os.path.join(out, "rows", slug))
         paths.extend(saved)
         recall.append({"model": res["name"], **{str(c): report.per_class[c]["recall"]
@@ -541,10 +560,14 @@ def write_report(out, protocol, results, tables, meta):
         "Mean ± standard deviation over folds. Paper columns: what the paper reports on "
         "its own data; compare the ordering of the rows, not the numbers. "
         f"Δ: the row minus the baseline ({protocol.baseline}) in "
-        f"{TITLES[protocol.paired_metric]}, mean of the per-fold differences; 95% CI and "
-        "p (boot): paired bootstrap over the pooled test videos; p (folds): exact sign-flip "
-        "test of the per-fold differences (with k folds it cannot go below 2/2^k). "
-        "'beyond noise': the bootstrap interval excludes 0.",
+        f"{TITLES[protocol.paired_metric]}, mean of the per-fold differences; t and p: "
+        "Nadeau and Bengio's corrected resampled t-test of the per-fold differences "
+        "(variance times 1/k + n_test/n_train, Student's t with k - 1 degrees of freedom, "
+        "two-sided), which counts the variance of training as well as of testing; p Holm: "
+        "Holm's step-down adjustment across the rows; verdict at family-wise alpha 0.05 "
+        "('no evidence of a difference' is not evidence of equality). comparison.csv also "
+        "holds a 95% interval from a paired bootstrap of the pooled test videos: test-set "
+        "sampling only, with the trained models fixed.",
         "",
         f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (= 'X') made the "
         "same test predictions as row X on every fold: at this size and on these videos "

@@ -170,6 +170,11 @@ def _add_run_options(p, *, full_help, rows_flags=("--rows",)):
                       help="the smallest configuration (a smoke test)")
     p.add_argument("--folds", type=_positive, default=None,
                    help="cross-validation folds without split files")
+    p.add_argument("--repeats", type=_positive, default=1, metavar="N",
+                   help="repeat the cross-validation N times, each a different partition "
+                        "of the groups (a group always stays on one side), so the "
+                        "corrected t-test compares rows over folds x N fits "
+                        "(default: %(default)s)")
     p.add_argument(*rows_flags, dest="rows", default=None, metavar="I,J,...",
                    help="run only these rows (1-based, e.g. 1,4); the baseline row always "
                         "runs")
@@ -180,7 +185,9 @@ def _add_run_options(p, *, full_help, rows_flags=("--rows",)):
     p.add_argument("--sequence-length", type=int, default=None, metavar="T")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--n-bootstrap", type=_positive, default=2000, metavar="B",
-                   help="resamples of the paired bootstrap (default: %(default)s)")
+                   help="resamples of the paired bootstrap of the test videos (test-set "
+                        "sampling only, models fixed; in comparison.csv) "
+                        "(default: %(default)s)")
 
 
 def _add_demo_options(p):
@@ -220,7 +227,8 @@ def _add_compare_options(p):
     p.add_argument("--split-dir", metavar="DIR", default=None,
                    help="folder with UCF101 split files (classInd.txt, trainlist0N.txt, "
                         "testlist0N.txt); without it, group-aware stratified "
-                        "cross-validation on the v_X_gY_cZ groups")
+                        "cross-validation on the gY groups of v_X_gY_cZ names (one group "
+                        "across classes, as in UCF101's official splits)")
     p.add_argument("--split", type=int, choices=(1, 2, 3), nargs="+", default=[1],
                    metavar="K", help="official split(s), e.g. --split 1 2 3 for the mean of "
                                      "the three (default: 1)")
@@ -326,7 +334,8 @@ def check_args(args):
     its options."""
     backbone = getattr(args, "backbone", None)
     if backbone is not None and args.command != "fit":  # fit: once its --row is judged
-        # seed 001's descriptors are a comparison row's featurizer (compare, demo)
+        # the bootstrapping CNN paper's descriptors are a comparison row's featurizer
+        # (compare, demo)
         check_backbone(backbone, lowlevel=args.command in ("compare", "demo"))
     for name in ("input_size", "sequence_length", "epochs", "hidden_size",
                  "batch_size_frames"):

@@ -19,34 +19,46 @@ __all__ = ["load_video_folder", "make_imbalanced", "parse_ucf101_group"]
 _UCF_NAME = re.compile(r"^v_(?P<cls>.+)_g(?P<group>\d+)_c(?P<clip>\d+)$")
 
 
-@validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
-def parse_ucf101_group(path) -> str | None:
-    """The group of a UCF101-style file name ``v_X_gY_cZ``, as ``"X_gY"``; else None.
+@validate_params({"path": [str, os.PathLike], "per_class": ["boolean"]},
+                 prefer_skip_nested_validation=True)
+def parse_ucf101_group(path, *, per_class=False) -> str | None:
+    """The group of a UCF101-style file name ``v_X_gY_cZ``: ``"gY"``, else None.
 
-    UCF101 splits each class into 25 groups whose clips share actors and background
-    (seed 002): clips of one group must never sit on both sides of a train/test split.
+    UCF101 cuts each of its 25 groups' source footage into clips (same actors, same
+    background), and its official splits keep a group number together *across classes*:
+    split 1 tests groups 1-7 of every class. So the group is ``"gY"`` whatever the class:
+    when one source video gives clips of several classes (a long recording cut into
+    labelled events), those clips share a group and a group-aware split keeps them on one
+    side; otherwise a model can learn the source instead of the class.
 
     Parameters
     ----------
     path : str or path-like
         A video path; only the file name (without extension) is parsed.
+    per_class : bool, default=False
+        ``"X_gY"`` instead: one group per class and group number, for data whose group
+        numbers restart in every class and name unrelated sources (then group 1 of one
+        class may be tested while group 1 of another class is trained on).
 
     Returns
     -------
     group : str or None
-        ``"<class>_g<NN>"`` (group number zero-padded to two digits), or ``None`` when the
-        name is not UCF101-style.
+        ``"g<NN>"`` (``"<class>_g<NN>"`` with ``per_class=True``; the number zero-padded to
+        two digits), or ``None`` when the name is not UCF101-style.
 
     Examples
     --------
     >>> from skvideo_clf.datasets import parse_ucf101_group
     >>> parse_ucf101_group("ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi")
+    'g08'
+    >>> parse_ucf101_group("ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi", per_class=True)
     'ApplyEyeMakeup_g08'
     """
     m = _UCF_NAME.match(Path(path).stem)
     if m is None:
         return None
-    return f"{m['cls']}_g{int(m['group']):02d}"
+    group = f"g{int(m['group']):02d}"
+    return f"{m['cls']}_{group}" if per_class else group
 
 
 def _read_lines(path):
@@ -110,11 +122,12 @@ def _refuse_second_paths(entries):
         "subset": [StrOptions({"train", "test"})],
         "extensions": ["array-like", None],
         "return_groups": ["boolean"],
+        "per_class_groups": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensions=None,
-                      return_groups=False):
+                      return_groups=False, per_class_groups=False):
     """Video paths and labels from a class-per-folder dataset.
 
     ``root/<class>/<video>`` is the layout of UCF101 and HMDB51. With ``split_dir``, the
@@ -129,16 +142,22 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
         Folder with the UCF101 split files (``ucfTrainTestlist``). ``None`` loads every
         video found under ``root``.
     split : {1, 2, 3}, default=1
-        Which official split (seed 002 reports on split 1; seed 004 on the mean of 3).
+        Which official split (the UCF101 thesis reports on split 1; the hybrid deep learning
+        framework on the mean of the 3).
     subset : {"train", "test"}, default="train"
         Which side of the split.
     extensions : tuple of str, default=None
         File extensions treated as videos; defaults to
         :data:`skvideo_clf.video.VIDEO_EXTENSIONS`.
     return_groups : bool, default=False
-        Also return groups for group-aware cross-validation: ``"X_gY"`` parsed from
-        UCF101-style names ``v_X_gY_cZ``, else the video's path relative to ``root`` (each
-        video its own group).
+        Also return groups for group-aware cross-validation: ``"gY"`` parsed from
+        UCF101-style names ``v_X_gY_cZ``, one group across all classes as UCF101's official
+        splits have it (:func:`parse_ucf101_group`), else the video's path relative to
+        ``root`` (each video its own group: name the clips ``v_<class>_g<source>_c<n>`` when
+        several clips come from one source video).
+    per_class_groups : bool, default=False
+        Groups ``"X_gY"``, one per class and group number, for data whose group numbers
+        restart in every class and name unrelated sources.
 
     Returns
     -------
@@ -166,7 +185,7 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     >>> _ = make_video_classification([3, 2], n_frames=4, output_dir=root, random_state=0)
     >>> videos, y, groups = load_video_folder(root, return_groups=True)
     >>> len(videos), sorted(set(y.tolist())), str(groups[0])
-    (5, ['move_left', 'move_right'], 'move_left_g01')
+    (5, ['move_left', 'move_right'], 'g01')
     """
     root = Path(root)
     if not root.exists():
@@ -231,7 +250,8 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     if not return_groups:
         return videos, y
     groups = np.asarray([
-        parse_ucf101_group(p) or os.path.relpath(p, root).replace(os.sep, "/") for p in videos
+        parse_ucf101_group(p, per_class=per_class_groups)
+        or os.path.relpath(p, root).replace(os.sep, "/") for p in videos
     ])
     return videos, y, groups
 
@@ -245,7 +265,7 @@ def load_video_folder(root, *, split_dir=None, split=1, subset="train", extensio
     prefer_skip_nested_validation=True,
 )
 def make_imbalanced(y, min_count=10, random_state=None):
-    """Indices of an imbalanced subset, by seed 000's imbalanced-UCF101 protocol.
+    """Indices of an imbalanced subset, by the CNN-ResBiLSTM paper's imbalanced-UCF101 protocol.
 
     For each class a count is drawn uniformly between ``min_count`` and the class size
     (both included), and that many of its videos are kept, chosen at random. A class
@@ -256,7 +276,7 @@ def make_imbalanced(y, min_count=10, random_state=None):
     y : array-like of shape (n_samples,)
         Labels.
     min_count : int, default=10
-        Smallest count that can be drawn (seed 000 uses 10).
+        Smallest count that can be drawn (the CNN-ResBiLSTM paper uses 10).
     random_state : int, RandomState instance or None, default=None
         Draws the counts and the kept videos.
 

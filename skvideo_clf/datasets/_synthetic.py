@@ -36,7 +36,7 @@ _N_CLASSES = Interval(Integral, 2, len(SYNTHETIC_CLASSES), closed="both")
     prefer_skip_nested_validation=True,
 )
 def disaster_class_sizes(scale: float = 0.1, n_classes: int = 7) -> list[int]:
-    """Class sizes shaped like seed 000's disaster dataset (7 classes, 40 to 400 videos).
+    """Class sizes like the CNN-ResBiLSTM paper's disaster dataset (7 classes, 40-400 videos).
 
     The paper gives only the range, so sizes fall geometrically from 400 to 40 and are then
     multiplied by ``scale`` (at least 2 videos per class).
@@ -180,7 +180,7 @@ def make_video_classification(class_sizes=20, *, n_classes=None, n_frames=16,
     ----------
     class_sizes : int or sequence of int, default=20
         Videos per class: one number for balanced classes, or one count per class (e.g.
-        :func:`disaster_class_sizes` for seed 000's 40..400 spread, scaled).
+        :func:`disaster_class_sizes` for the CNN-ResBiLSTM paper's 40..400 spread, scaled).
     n_classes : int, default=None
         Number of classes (2..8) when ``class_sizes`` is an int; defaults to 8. Classes are
         the first ``n_classes`` of :data:`SYNTHETIC_CLASSES`.

@@ -49,15 +49,15 @@ __all__ = ["BaseFrameTransformer", "BASE_PARAMETERS_DOC", "READING_OPTIONS_DOC",
 
 #: The seven parameters of every featurizer, documented once (``Substitution``).
 BASE_PARAMETERS_DOC = """sequence_length : int or None, default=40
-        Time steps per video (seed 000's alpha = 40). ``None`` returns the
+        Time steps per video (the CNN-ResBiLSTM paper's alpha = 40). ``None`` returns the
         variable-length form: a 1-D object array of float32 ``(T_i, ...)`` arrays.
     frame_sampling : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
         Strategy for videos and clips without frame indices (see
         :func:`skvideo_clf.video.sample_frame_indices`).
     padding : {"upsample", "zeros"}, default="upsample"
-        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
-        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
-        sequences are truncated.
+        A video with fewer frames than ``sequence_length``: repeat frames in order (the
+        CNN-ResBiLSTM paper's UpSample; said at ``verbose``) or append zero steps (the UCF101
+        thesis). Longer sequences are truncated.
     memory : str, path-like, joblib.Memory or None, default=None
         Folder of the frame cache (see :mod:`skvideo_clf.features._cache`); frame counts
         are kept there too. Its entries are identified by the parameters that define the

@@ -1,4 +1,4 @@
-"""Seed 004's motion stream: dense optical flow stacked over L frames per time step."""
+"""The hybrid framework's motion stream: dense optical flow stacked over L frames per time step."""
 
 from __future__ import annotations
 
@@ -78,15 +78,15 @@ def _grey(frame, size):
 
 @Substitution(base_parameters=BASE_PARAMETERS_DOC, reading_options=READING_OPTIONS_DOC)
 class OpticalFlowTransformer(BaseFrameTransformer):
-    """Stacked dense optical flow per sampled time step (seed 004's motion stream).
+    """Stacked dense optical flow per sampled time step (the hybrid framework's motion stream).
 
     For a time step at frame ``i``, flow is computed between each pair of adjacent frames
     ``i + k, i + k + 1`` for ``k < n_stack`` (the window is moved back to fit near the end of
     the video, and a video shorter than the window repeats its last frame, i.e. adds zero
     flow), on frames converted to grey and resized to ``flow_size x flow_size``.
 
-    Seed 004's motion CNN takes "a 2L-channel stacked optical flow image" (line 341) without
-    giving L, the size or any normalisation; its reference [33] (Simonyan and Zisserman's
+    The hybrid framework's motion CNN takes "a 2L-channel stacked optical flow image" (Section 3.1)
+    without giving L, the size or any normalisation; its reference [33] (Simonyan and Zisserman's
     two-stream networks) uses L = 10, 224x224 inputs and subtracts from each flow field its
     mean displacement (a crude camera-motion compensation). That input is
     ``OpticalFlowTransformer(n_stack=10, output="stack", flow_size=224,

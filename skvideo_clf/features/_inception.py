@@ -26,8 +26,8 @@ from ._base import BASE_PARAMETERS_DOC, READING_OPTIONS_DOC, BaseFrameTransforme
               network_parameters=NETWORK_PARAMETERS_DOC,
               network_attributes=NETWORK_ATTRIBUTES_DOC)
 class InceptionFrameTransformer(FrameFeatureTransformer):
-    """Per sampled frame, InceptionV3's 2048-d pooled features (seeds 000, 003) or its last
-    feature maps (seed 002).
+    """Per sampled frame, InceptionV3's 2048-d pooled features (the CNN-ResBiLSTM and
+    low-complexity RNN papers) or its last feature maps (the UCF101 thesis).
 
     The default frame featurizer: :class:`FrameFeatureTransformer` with
     ``backbone="inception_v3"`` (the same network, cache and features), with InceptionV3's
@@ -58,7 +58,7 @@ class InceptionFrameTransformer(FrameFeatureTransformer):
         ``"maps"``: the last feature maps (``Mixed_7c``, 2048 x h x w before that pooling)
         flattened channel-major into ``2048 * h * w`` features per frame; reshape a step to
         ``(2048, h, w)`` for the maps. At ``input_size=224``, h = w = 5: the 51,200
-        features seed 002 flattens into its frame classifier ("add a flattening layer to
+        features the UCF101 thesis flattens into its frame classifier ("add a flattening layer to
         flatten the InceptionV3 feature maps"; its 52,533,349 trainable parameters imply
         5 x 5 x 2048 maps, i.e. inputs of 203 to 234 px). Part of the cache
         identity.

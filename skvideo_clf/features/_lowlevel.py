@@ -1,7 +1,7 @@
-"""Seed 001's low-level frame descriptors: Haar wavelet, HOG, HSV and YCbCr histograms, CEDD.
+"""The bootstrapping CNN paper's frame descriptors: Haar, HOG, HSV and YCbCr histograms, CEDD.
 
-Seed 001 names the five descriptors, concatenates them, reduces them with PCA to 324 and
-reshapes them to 18 x 18 maps for its small CNN, but gives no sizes; the definitions below
+The bootstrapping CNN paper names the five descriptors, concatenates them, reduces them with PCA to
+324 and reshapes them to 18 x 18 maps for its small CNN, but gives no sizes; the definitions below
 are this library's, each a standard form of the named descriptor:
 
 =========  ====  ==========================================================================
@@ -89,7 +89,8 @@ def hog(frame) -> np.ndarray:
 
     :func:`skimage.feature.hog` on the grey 64 x 64 frame (9 orientations, 8 x 8-pixel
     cells, 2 x 2-cell blocks, L2-Hys), keeping every other block in each direction so
-    that blocks do not overlap (stride 16 pixels, as seed 001's 576 values need).
+    that blocks do not overlap (stride 16 pixels, as the bootstrapping CNN paper's 576 values
+    need).
 
     Parameters
     ----------
@@ -171,13 +172,13 @@ _DESCRIPTORS = {"haar": haar, "hog": hog, "hsv": hsv_histogram, "ycbcr": ycbcr_h
 
 @Substitution(reading_options=READING_OPTIONS_DOC)
 class LowLevelFrameTransformer(BaseFrameTransformer):
-    """Seed 001's low-level frame features, optionally PCA-reduced to 18 x 18 maps.
+    """The bootstrapping CNN paper's low-level frame features, optionally PCA-reduced to 18x18.
 
     Per frame, the concatenation of the descriptors in ``descriptors`` (Haar 82, HOG 576,
     HSV 128, YCbCr 96, CEDD 144: 1026 values; definitions in
     :mod:`skvideo_clf.features._lowlevel`). With ``n_components`` set, the frames seen by
-    ``fit`` are standardised and a PCA is fitted on them (seed 001: 324 components), and
-    ``output="maps"`` lays each frame's components out on a square map
+    ``fit`` are standardised and a PCA is fitted on them (the bootstrapping CNN paper: 324
+    components), and ``output="maps"`` lays each frame's components out on a square map
     (:func:`~skvideo_clf.features.to_square_maps`). The frame cache holds the raw
     descriptors, so featurizers that differ only in ``n_components`` or ``output`` share
     it.

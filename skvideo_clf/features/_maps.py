@@ -1,4 +1,4 @@
-"""Feature vectors laid out as square maps (seed 001: 324 PCA components -> 18 x 18)."""
+"""Feature vectors as square maps (the bootstrapping CNN paper: 324 PCA components -> 18x18)."""
 
 from __future__ import annotations
 

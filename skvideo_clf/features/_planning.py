@@ -111,15 +111,15 @@ def _fit_length(idx, n_frames, plan, say_upsampled):
             # A sampler's clip covers its whole video: keep that span rather than its
             # first frames (the sampler's and the featurizer's lengths differ).
             return idx[uniform_indices(len(idx), length)], 0
-        return idx[:length], 0  # truncate, as seed 002 does
+        return idx[:length], 0  # truncate, as the UCF101 thesis does
     if len(idx) < length or (n_frames is not None and n_frames < length):
         if plan.padding == "zeros":
             if n_frames is not None and n_frames < length:
-                # every frame once, then zero steps (seed 002), not the repeats that
+                # every frame once, then zero steps (the UCF101 thesis), not the repeats that
                 # uniform sampling makes of a short video
                 idx = np.unique(idx)
             return idx, length - len(idx)
-        # seed 000's UpSample: repeat frames in order
+        # the CNN-ResBiLSTM paper's UpSample: repeat frames in order
         say_upsampled(len(idx) if n_frames is None else n_frames)
         return idx[up_sample_indices(len(idx), length)], 0
     return idx, 0

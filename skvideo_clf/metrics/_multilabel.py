@@ -3,7 +3,7 @@
 A video labelled with several classes has a binary indicator row ``y_true[i]`` (one column
 per label) and one score per label. The scores YouTube-8M and CCV quote:
 
-* mean average precision (seed 004 on CCV): the mean over labels of
+* mean average precision (the hybrid framework paper on CCV): the mean over labels of
   :func:`sklearn.metrics.average_precision_score` on each column;
 * hit@k: the fraction of videos with a true label among their ``k`` highest scores;
 * GAP@20, YouTube-8M's global average precision: the 20 highest scores of every video are

@@ -88,16 +88,16 @@ class NeuralClassifierBase(InputValidationMixin, compat.InitParamsMixin,
     Parameters
     ----------
     class_weight : None, "balanced", "effective_number" or dict, default=None
-        Weights of the classes in the cross-entropy loss (seed 000's class weighting:
-        "the class weighting is added to automatically assign higher weights to the
-        minority classes", line 520-521; the formula is not stated, ``"balanced"`` is
+        Weights of the classes in the cross-entropy loss (the CNN-ResBiLSTM paper's class
+        weighting: "the class weighting is added to automatically assign higher weights to
+        the minority classes", Section V-B; the formula is not stated, ``"balanced"`` is
         scikit-learn's and Keras' usual one). ``"balanced"`` weights class ``c`` by
         ``n_samples / (n_classes * n_c)``, counted on ``y`` or, when ``fit`` is given
         ``y_before_resampling``, on those labels; a dict maps labels (as in ``y``) to
         weights, missing labels weigh 1.
 
         Behind an over-sampler the labels that reach ``fit`` are nearly balanced, so
-        ``"balanced"`` alone weighs every class about 1 (0.83 to 1.16 for seed 000's
+        ``"balanced"`` alone weighs every class about 1 (0.83 to 1.16 for the CNN-ResBiLSTM paper's
         400..40 videos, against 0.42 to 4.18 before resampling). To weight by the counts
         *before* resampling, route the labels past the sampler as the fit parameter
         ``y_before_resampling``; imbalanced-learn's Pipeline hands a fit parameter to its
@@ -500,7 +500,7 @@ class NeuralClassifierBase(InputValidationMixin, compat.InitParamsMixin,
         y_before_resampling : array-like of shape (n_original,) or None, default=None
             The training labels as they were before a sampler changed them: with
             ``class_weight="balanced"`` or ``"effective_number"``, the class weights count
-            these instead of ``y`` (seed 000's weighting behind its over-sampler; see
+            these instead of ``y`` (the CNN-ResBiLSTM paper's weighting behind its oversampler; see
             ``class_weight``), and so do the priors of logit adjustment and the LDAM
             margins (``class_counts_``). Every class of ``y`` must occur in it.
         **fit_params : dict
@@ -542,15 +542,15 @@ class NeuralClassifierBase(InputValidationMixin, compat.InitParamsMixin,
     def refit_head(self, X, y, max_epochs=None, *, keep_classes=False,
                    sampling="instance", sample_weight=None, y_before_resampling=None,
                    **fit_params):
-        """Transfer learning (seed 003): a new class layer, trained with every other layer
-        frozen.
+        """Transfer learning (the low-complexity RNN paper): a new class layer, trained with
+        every other layer frozen.
 
-        Seed 003: "the network is initially trained using data from 5 categories and then
-        fine-tuned using the data from the remaining 5 categories. In the fine-tuning
-        stage, the fully-connected layer is trained." (line 35), and "we performed transfer
-        learning from 5 to 10 categories" (line 43): the refitted head scores the old five
-        and the new five. ``keep_classes=True`` is that case; ``keep_classes=False`` (the
-        default) gives a head over the labels of ``y`` only.
+        The low-complexity RNN paper: "the network is initially trained using data from 5
+        categories and then fine-tuned using the data from the remaining 5 categories. In the
+        fine-tuning stage, the fully-connected layer is trained." (Section II-B), and "we
+        performed transfer learning from 5 to 10 categories" (Section III): the refitted
+        head scores the old five and the new five. ``keep_classes=True`` is that case;
+        ``keep_classes=False`` (the default) gives a head over the labels of ``y`` only.
 
         The frozen layers keep their weights and batch-norm statistics. A later ``fit``
         (without ``warm_start``) trains everything again. The freezing is the ``head_only``

@@ -2,7 +2,8 @@
 
 - :class:`SequenceDataset` and :func:`pad_collate`: feature sequences (fixed-length or
   ragged) as a torch dataset, zero-padded per batch into ``{"x", "lengths"}``.
-- :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (seed 003).
+- :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (the
+  low-complexity RNN paper).
 - :func:`make_iterator`: the ``DataLoader`` a classifier trains or predicts with, choosing
   among the above or a batch sampler given as ``iterator_train__batch_sampler`` (seed
   001's balanced batches are :class:`skvideo_clf.sampling.BalancedDataLoader`).
@@ -101,7 +102,7 @@ class WeightedDataset(torch.utils.data.Dataset):
 
 
 class LengthBucketBatchSampler(Sampler):
-    """Mini-batches of sequences of similar length (seed 003), in random order.
+    """Mini-batches of sequences of similar length (the low-complexity RNN paper), in random order.
 
     Sequences are sorted by length (ties in random order) and cut into consecutive batches
     of ``batch_size``, so a batch pads only up to the longest of similar lengths; the order
@@ -185,7 +186,7 @@ def make_iterator(iterator, dataset, kwargs, *, batch_size, training, sort_by_le
     lengths = getattr(dataset, "lengths", None)
     if training and sort_by_length and iterator is DataLoader and lengths is not None \
             and "sampler" not in kwargs and len(np.unique(lengths)) > 1:
-        # Variable lengths: batches of similar length pad little (seed 003).
+        # Variable lengths: batches of similar length pad little (the low-complexity RNN paper).
         kwargs["batch_sampler"] = LengthBucketBatchSampler(
             lengths, kwargs.pop("batch_size"), shuffle=kwargs.pop("shuffle"))
         kwargs.pop("drop_last", None)

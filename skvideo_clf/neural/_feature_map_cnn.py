@@ -33,7 +33,7 @@ class FeatureMapCNNClassifier(NeuralClassifierBase):
     ``PRESETS["bootstrap-cnn"]`` follows the paper:
 
     - Table III, "Convolution 1 / Convolution 2 / Output", "6*3*3 / 9*3*3", "6*16*16 /
-      9*14*14 / 2" (377-395): ``channels=(6, 9)``; on 18x18 maps and 2 classes the network
+      9*14*14 / 2": ``channels=(6, 9)``; on 18x18 maps and 2 classes the network
       has 60 + 495 + 3,530 = 4,085 parameters.
     - "the pooling layers are removed because the / low-level features are not always
       stationary": no pooling.

@@ -1,4 +1,4 @@
-"""Training the class layer alone (seed 003's transfer learning), as a skorch callback.
+"""Training the class layer alone (the low-complexity RNN paper's transfer), a skorch callback.
 
 :meth:`~skvideo_clf.neural.NeuralClassifierBase.refit_head` puts a new ``module_.head`` in
 place and sets ``head_only_``; :class:`HeadOnlyTraining`, one of every classifier's default

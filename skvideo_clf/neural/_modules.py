@@ -2,7 +2,7 @@
 
 Every module returns logits (the estimators train them with ``CrossEntropyLoss``) and
 keeps its class layer as ``self.head`` so that :meth:`refit_head` can swap it for a new
-set of classes (seed 003's transfer learning).
+set of classes (the low-complexity RNN paper's transfer learning).
 """
 
 from __future__ import annotations
@@ -72,17 +72,18 @@ class SequenceLSTMModule(nn.Module):
     ----------
     n_features, n_classes : int
     hidden_sizes : tuple of int
-        One LSTM per entry (seed 004: ``(1024, 512)``), so widths may differ per layer.
+        One LSTM per entry (the hybrid framework paper: ``(1024, 512)``), so widths may differ per
+        layer.
     bidirectional : bool
     dropout : float
-        Between LSTM layers and before the class layer (seed 002: 0.2 / 0.5 there).
+        Between LSTM layers and before the class layer (the UCF101 thesis: 0.2 / 0.5 there).
     fc_size : int or None
         A ReLU layer of this width before the class layer.
     head_dropout : float or None
         Dropout before the class layer; ``None`` uses ``dropout``.
     input_dropout : float
-        Dropout on the inputs of the first LSTM, as Keras' ``LSTM(dropout=...)`` (seed 002:
-        0.2): one mask per sequence, shared by all its steps, so a dropped feature is
+        Dropout on the inputs of the first LSTM, as Keras' ``LSTM(dropout=...)`` (the UCF101
+        thesis: 0.2): one mask per sequence, shared by all its steps, so a dropped feature is
         dropped for the whole sequence and zero padding stays zero.
     """
 
@@ -127,14 +128,14 @@ class SequenceLSTMModule(nn.Module):
 
 
 class ResBiLSTMModule(nn.Module):
-    """Residual bidirectional LSTM of seed 000 (section IV-B).
+    """Residual bidirectional LSTM of the CNN-ResBiLSTM paper (section IV-B).
 
     ``h_0 = BiLSTM_0(x)``, ``h_l = BiLSTM_l(h_{l-1}) + h_{l-1}`` for ``l >= 1`` (the shortcut
     adds the previous BiLSTM output to the output, not to the memory cell), then the last
     element, batch normalization, FC ``fc_size`` + ReLU, dropout ``fc_dropout``, class layer.
     ``dropout`` acts on each BiLSTM layer's output, after its shortcut sum, so the next
     layer and the next shortcut read the dropped-out sequence: "Dropout is also directly
-    added to each bidirectional LSTM layer" (seed 000, lines 465-466).
+    added to each bidirectional LSTM layer" (the CNN-ResBiLSTM paper, Section IV-B).
     """
 
     def __init__(self, n_features, n_classes, hidden_size=64, n_layers=2, dropout=0.0,
@@ -172,7 +173,7 @@ class ResBiLSTMModule(nn.Module):
 
 
 class FrameMLP(nn.Module):
-    """Frame-level head of seed 002: dropout, FC + ReLU, dropout, class layer."""
+    """Frame-level head of the UCF101 thesis: dropout, FC + ReLU, dropout, class layer."""
 
     def __init__(self, n_features, n_classes, hidden_size=64, dropout=0.5):
         super().__init__()
@@ -189,7 +190,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
 class FeatureMapCNN(nn.Module):
-    """Seed 001 Table III: conv 6@3x3, conv 9@3x3, no pooling, class layer.
+    """The bootstrapping CNN paper, Table III: conv 6@3x3, conv 9@3x3, no pooling, class layer.
 
     On an 18x18 map the feature maps are 6x16x16 then 9x14x14, as the table lists. Each
     convolution is followed by ``activation`` (a key of :data:`ACTIVATIONS`).
@@ -210,7 +211,7 @@ class FeatureMapCNN(nn.Module):
 
 
 class MotionCNN(nn.Module):
-    """A small CNN on stacked optical flow ``(n, 2L, H, W)`` (seed 004's motion stream).
+    """A small CNN on stacked optical flow ``(n, 2L, H, W)`` (the hybrid framework's motion).
 
     Conv-ReLU-maxpool blocks, global average pooling to ``pool_size`` x ``pool_size``,
     a first FC layer (its activations are the motion features), dropout, class layer.
@@ -252,11 +253,11 @@ def _cnn_m_side(side):
 
 
 class CNNM2048(nn.Module):
-    """CNN-M-2048 on stacked optical flow: seed 004's motion CNN, as its reference [33] has it.
+    """CNN-M-2048 on stacked optical flow: the hybrid framework's motion CNN, as its [33] has it.
 
-    Seed 004 names only "the CNN M [33]" with "13.5% [33] top-5 error" (lines 850-853) and a
-    "2L-channel stacked optical flow image" input (340-342); the layer list is Chatfield et
-    al.'s CNN-M-2048 as Simonyan and Zisserman's temporal stream uses it (the paper's
+    The hybrid framework paper names only "the CNN M [33]" with "13.5% [33] top-5 error" (Section
+    4.1.2) and a "2L-channel stacked optical flow image" input (Section 3.1); the layer list is
+    Chatfield et al.'s CNN-M-2048 as Simonyan and Zisserman's temporal stream uses it (the paper's
     reference [33]):
 
     =====  ====================================================  ==========================
@@ -311,7 +312,7 @@ class CNNM2048(nn.Module):
 
 
 class FusionModule(nn.Module):
-    """Seed 004's feature fusion network (Fig. 1, section 3.3).
+    """The hybrid framework's feature fusion network (Fig. 1, section 3.3).
 
     One sigmoid layer of ``stream_size`` units per stream, their outputs concatenated into
     the fusion layer ``self.fusion`` (``fusion_size`` sigmoid units: its weight is the
@@ -339,7 +340,7 @@ class FusionModule(nn.Module):
 
 @torch.no_grad()
 def prox_l21_l11(weight, lambda2, lambda3, step=1.0, *, mode="exact"):
-    """Proximal step on the fusion weights of seed 004 (Eq. 3 and Eq. 4), row by row.
+    """Proximal step on the hybrid framework's fusion weights (Eq. 3 and Eq. 4), row by row.
 
     ``mode="exact"`` (default): the proximal operator of ``step`` times the penalty of
     Eq. 3, ``argmin_W 1/2 ||W - V||_F^2 + step * (lambda2/2 sum_r ||W_r||_2 + lambda3
@@ -351,7 +352,7 @@ def prox_l21_l11(weight, lambda2, lambda3, step=1.0, *, mode="exact"):
     A gradient step of size ``lr`` must be followed by the prox of ``lr`` times the
     penalty: at the paper's lr 0.7 the thresholds are ``0.7 lambda3`` and ``0.35 lambda2``.
 
-    ``mode="as_printed"``: Eq. 4 as the paper prints it (seed 004 lines 717-728,
+    ``mode="as_printed"``: Eq. 4 as the paper prints it (the hybrid framework paper, Section 3.3,
     ``W_r = (1 - lambda2 / ||U_r||_2) U_r`` with ``U_r = [|V_r| - lambda3]_+ sign(V_r)``):
     thresholds ``lambda3`` and ``lambda2`` whatever the step (``step`` is ignored), i.e.
     the step size and Eq. 3's 1/2 folded into the lambdas. The printed group factor has

@@ -37,7 +37,7 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     The defaults are a small CNN that trains in seconds on a CPU.
     ``MotionCNNClassifier.from_preset("hybrid-fusion")`` is the paper's motion CNN: "the CNN M
     [33]" trained from scratch by SGD with momentum 0.9, lr 1e-2, reduced
-    to 1e-3 after 100K iterations and to 1e-4 after 200K (869-872; an ``LRScheduler``
+    to 1e-3 after 100K iterations and to 1e-4 after 200K (Section 4.1.2; an ``LRScheduler``
     callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
     (:class:`~skvideo_clf.neural._modules.CNNM2048`: conv 96@7x7/2, 256@5x5/2, three
     512@3x3, fc6 4096, fc7 2048), ``transform`` returns fc6 (4096-d). Its input, L = 10

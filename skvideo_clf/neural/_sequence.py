@@ -31,12 +31,12 @@ class LSTMClassifier(NeuralClassifierBase):
     like its CNN-ResBiLSTM, as
     the paper compares them: "the same CNN-LSTM architecture" across Table I's rows,
     Adam "with an aggressively small learning rate 0.000001 and L2
-    regularization with λ = 0.0003" (lines 508-510; torch's ``weight_decay=λ`` adds ``λW``
+    regularization with λ = 0.0003" (Section V-A; torch's ``weight_decay=λ`` adds ``λW``
     to the gradient, the derivative of the paper's ``λ/2 ||W||²``), width 1024
     and "a 1024 fully connected layer and 50% dropout". The paper does not
     state the baseline's own layout: one unidirectional LSTM of 1024 units is the
     library's reading. ``PRESETS["low-complexity-rnn"]`` trains for up to 500 epochs: "We limit the
-    number of epochs in each training process to 500." (line 39; "the BiLSTM architecture
+    number of epochs in each training process to 500." (Section II-C; "the BiLSTM architecture
     converged in only 100 epochs"); the paper names no early stopping, add
     skorch's ``EarlyStopping`` to stop sooner.
 
@@ -147,9 +147,9 @@ class ResBiLSTMClassifier(NeuralClassifierBase):
     {_SEQUENCE_INPUT}
     ``PRESETS["resbilstm-oversampling"]`` is the paper's net: "a twolayer Residual Bidirectional
     LSTM with
-    1024-wide followed by a 1024 fully connected layer and 50% dropout" (lines 505-506;
+    1024-wide followed by a 1024 fully connected layer and 50% dropout" (Section V-A;
     1024 units per direction is the library's reading), "Dropout is also directly added to
-    each bidirectional LSTM layer" (lines 465-466: the rate is not stated; the library
+    each bidirectional LSTM layer" (Section IV-B: the rate is not stated; the library
     uses 0.5, the paper's only stated rate, on each BiLSTM output), "Adam stochastic
     optimization with an aggressively small learning rate 0.000001 and L2 regularization
     with λ = 0.0003", and class weighting "to automatically assign higher

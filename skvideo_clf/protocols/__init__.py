@@ -17,7 +17,9 @@ for ``compare --config FILE.toml``. The format is described in
 * :class:`HeadTransferClassifier`: the low-complexity RNN paper's class transfer as one
   estimator;
 * :func:`run_rows`, :func:`group_splits`, :func:`paired_comparison`,
-  :func:`summarize_rows`: the resumable runner and the paired comparisons.
+  :func:`compare_with_baseline`, :func:`summarize_rows`: the resumable runner and the
+  comparisons of each row with the baseline (corrected resampled t-test over folds, Holm
+  across rows).
 
 Examples
 --------
@@ -31,7 +33,13 @@ from ._config import CHANCE_ROW, ConfigError, Protocol, load_config
 from ._demo import demo_dataset
 from ._protocols import PROTOCOLS, build_rows, get_protocol, list_protocols
 from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
-from ._runner import group_splits, paired_comparison, run_rows, summarize_rows
+from ._runner import (
+    compare_with_baseline,
+    group_splits,
+    paired_comparison,
+    run_rows,
+    summarize_rows,
+)
 from ._transfer import HeadTransferClassifier
 
 __all__ = [
@@ -43,6 +51,7 @@ __all__ = [
     "PROTOCOLS",
     "Protocol",
     "build_rows",
+    "compare_with_baseline",
     "cross_validate_presets",
     "demo_dataset",
     "get_protocol",

@@ -14,9 +14,9 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
-__all__ = ["CLASSIFIERS", "Env", "N_BINS", "NEEDS_STREAMS", "SEQUENCE_CLASSIFIERS",
-           "build_estimator",
-           "classifier_table", "param_value", "streams"]
+__all__ = ["CLASSIFIERS", "Env", "N_BINS", "NEEDS_STREAMS", "SAMPLERS", "SEQUENCE_CLASSIFIERS",
+           "WRAPS", "build_estimator", "callback_table", "classifier_table", "param_value",
+           "sampler_table", "streams", "wrap_table"]
 
 #: Optical-flow histogram bins (+1 for the static bin) of the motion stream.
 N_BINS = 8
@@ -54,6 +54,41 @@ def classifier_table():
             "dummy": (DummyClassifier, {"strategy": "most_frequent"})}
 
 
+def callback_table():
+    """``name -> Callback class``: what a neural row's ``params.callbacks`` names.
+
+    Every skorch callback :mod:`skvideo_clf.neural` exports, by its class name in lower case
+    (``"framestack"`` is :class:`~skvideo_clf.neural.FrameStack`); its parameters are
+    skorch's ``callbacks__<name>__<param>``. Imported when a row is built (torch)."""
+    from skorch.callbacks import Callback
+
+    from .. import neural
+
+    return {name.lower(): obj for name in neural.__all__
+            if isinstance(obj := getattr(neural, name), type) and issubclass(obj, Callback)}
+
+
+def sampler_table():
+    """``name -> sampler class``: what ``sampler = "..."`` names (``"none"``: no sampler)."""
+    from ..sampling import BootstrapSampler, SpatioTemporalOversampler
+
+    return {"oversample": SpatioTemporalOversampler, "bootstrap": BootstrapSampler}
+
+
+def wrap_table():
+    """``name -> meta-estimator class``: what ``wrap = "..."`` puts around the pipeline."""
+    from ..inference import ClipAveragingClassifier
+    from ._transfer import HeadTransferClassifier
+
+    return {"head_transfer": HeadTransferClassifier,
+            "clip_averaging": ClipAveragingClassifier}
+
+
+#: Sampler names a row may use: the CNN-ResBiLSTM paper's oversampler and the bootstrapping
+#: CNN paper's balanced batches.
+SAMPLERS = ("none", "oversample", "bootstrap")
+#: What a row may be wrapped in.
+WRAPS = ("head_transfer", "clip_averaging")
 #: Classifier names a row may use.
 CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "frame_voting", "motion_cnn", "chi2svc",
                "svm_ef", "svm_mkl", "fusion_net", "late_fusion", "mlp", "logistic", "dummy")
@@ -73,6 +108,13 @@ def param_value(key, value):
 
     if value == "None":  # TOML has no null
         return None
+    if key == "callbacks" and isinstance(value, list):
+        # skorch's named callbacks, fresh instances; callbacks__<name>__<param> set them
+        table = callback_table()
+        unknown = [v for v in value if not isinstance(v, str) or v.lower() not in table]
+        if unknown:
+            raise ValueError(f"unknown callback {unknown[0]!r}; choose from {sorted(table)}")
+        return [(v.lower(), table[v.lower()]()) for v in value]
     if key in ("optimizer", "criterion") and isinstance(value, str):
         namespace = torch.optim if key == "optimizer" else torch.nn
         if not hasattr(namespace, value):
@@ -183,6 +225,10 @@ def _classifier(spec, env):
     params.update({k: param_value(k, v) for k, v in spec.get("params", {}).items()})
     if env.epochs is not None and issubclass(cls, NeuralClassifierBase):
         params["max_epochs"] = env.epochs
+    if spec.get("sampler") == "bootstrap" and issubclass(cls, NeuralClassifierBase):
+        # A network trains on the paper's balanced batches redrawn every epoch
+        # (BalancedDataLoader, as FeatureMapCNNClassifier's "bootstrap-cnn" preset)
+        params.update(_balanced_batches(spec, env))
     if spec.get("search") == "cv":
         return cls.from_preset_cv(preset, cv=env.settings["grid_cv"], **params)
     clf = cls(**params)
@@ -190,6 +236,23 @@ def _classifier(spec, env):
         grid = {k: [param_value(k, c) for c in v] for k, v in spec["grid"].items()}
         clf = GridSearchCV(clf, grid, cv=env.settings["grid_cv"])
     return clf
+
+
+def _balanced_batches(spec, env):
+    """The classifier parameters of ``sampler = "bootstrap"`` on a network."""
+    from ..sampling import BalancedDataLoader
+
+    out = {"iterator_train": BalancedDataLoader, "iterator_train__batch_size": None,
+           "iterator_train__random_state": env.random_state}
+    out.update({f"iterator_train__{k}": param_value(k, v)
+                for k, v in spec.get("sampler_params", {}).items()})
+    return out
+
+
+def _is_network(spec):
+    from ..neural import NeuralClassifierBase
+
+    return issubclass(classifier_table()[spec["classifier"]][0], NeuralClassifierBase)
 
 
 def _member(spec, env):
@@ -211,13 +274,18 @@ def _pipeline(spec, env):
     from sklearn.preprocessing import StandardScaler
 
     from ..features import TemporalPooling
-    from ..sampling import SpatioTemporalOversampler
 
     steps = []
-    if spec.get("sampler", "none") == "oversample":
-        steps.append(("resample", SpatioTemporalOversampler(
+    sampler = spec.get("sampler", "none")
+    if sampler == "oversample":
+        steps.append(("resample", sampler_table()[sampler](
             **{"sequence_length": env.settings["sequence_length"],
                "random_state": env.random_state, **spec.get("sampler_params", {})})))
+    elif sampler == "bootstrap" and not _is_network(spec):
+        # Not a network: the bootstrapping CNN paper's batches as one balanced sample
+        steps.append(("resample", sampler_table()[sampler](
+            **{"random_state": env.random_state,
+               **{k: param_value(k, v) for k, v in spec.get("sampler_params", {}).items()}})))
     features = spec.get("features", "spatial")
     video_level = spec["classifier"] not in SEQUENCE_CLASSIFIERS
     if features == "spatial+motion":
@@ -237,9 +305,11 @@ def _pipeline(spec, env):
 
 def build_estimator(spec, env):
     """The unfitted estimator of one row (``spec``: the row's table at a size)."""
-    from ._transfer import HeadTransferClassifier
-
     pipe = _pipeline(spec, env)
-    if spec.get("wrap") == "head_transfer":
-        return HeadTransferClassifier(pipe, **spec.get("wrap_params", {}))
-    return pipe
+    wrap = spec.get("wrap")
+    if wrap is None:
+        return pipe
+    params = {k: param_value(k, v) for k, v in spec.get("wrap_params", {}).items()}
+    if wrap == "clip_averaging":
+        params.setdefault("random_state", env.random_state)
+    return wrap_table()[wrap](pipe, **params)

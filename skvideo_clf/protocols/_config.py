@@ -42,8 +42,8 @@ Format
     features = "spatial"       # spatial, motion, spatial+motion, none (a dummy row)
     backbone = "lowlevel:hsv"  # this row's frame network (default: the settings' one)
     featurizer = {sequence_length = "all", frame_sampling = "fps"}  # featurizer params
-    sampler = "oversample"     # none, oversample
-    sampler_params = {keep_original = false}
+    sampler = "oversample"     # none, oversample, bootstrap (see below)
+    sampler_params = {keep_original = false}  # the sampler's parameters
     classifier = "lstm"        # see CLASSIFIERS
     preset = "hybrid-fusion"   # the classifier's from_preset name
     search = "cv"              # the preset's own cross-validated grid (from_preset_cv)
@@ -53,6 +53,8 @@ Format
     hidden_sizes = [32]        # arrays become tuples
     optimizer = "Adam"         # a torch.optim class by name; "None" is Python's None
     optimizer__weight_decay = 3e-4
+    callbacks = ["framestack"] # a network's callbacks by name (see below)
+    callbacks__framestack__ratio = 0.5  # a callback's parameter, as skorch names it
     [rows.grid]                # GridSearchCV over the classifier's parameters
     lr = [1e-3, 1e-4]
     [rows.quick]               # any row key replaced with --quick; params, featurizer,
@@ -62,9 +64,26 @@ A row may also have ``embed`` (a table ``{classifier, preset, params}``: a class
 fitted before the row's classifier and used as a transformer, e.g. a frame CNN whose FC
 activations feed an LSTM), ``members`` (an array of row-like tables of a ``late_fusion``
 row: a member with ``stream`` sees that stream's columns of the row's features, one with
-``features`` reads the videos itself) and ``wrap = "head_transfer"`` with
-``wrap_params`` (the whole pipeline inside a
-:class:`~skvideo_clf.protocols.HeadTransferClassifier`).
+``features`` reads the videos itself) and ``wrap`` with ``wrap_params`` (the whole
+pipeline inside a meta-estimator: ``"head_transfer"`` for
+:class:`~skvideo_clf.protocols.HeadTransferClassifier`, ``"clip_averaging"`` for
+:class:`~skvideo_clf.inference.ClipAveragingClassifier`, e.g. ``wrap_params = {n_clips =
+5}``; its ``random_state`` defaults to the run's).
+
+Samplers: ``"oversample"`` is :class:`~skvideo_clf.sampling.SpatioTemporalOversampler`
+(the CNN-ResBiLSTM paper's Algorithm 1), a pipeline step before the featurizer.
+``"bootstrap"`` is the bootstrapping CNN paper's balanced pseudo-batches (its Table I and
+Eq. 3): a network (``lstm``, ``resbilstm``, ...) trains on them, redrawn every epoch, through
+``iterator_train = BalancedDataLoader`` (``sampler_params`` become its
+``iterator_train__*`` parameters: ``batch_size`` (default: twice the positives, as the
+paper), ``positive_class``, ``n_iterations``, ``random_state``); any other classifier gets
+one balanced bootstrap sample from a :class:`~skvideo_clf.sampling.BootstrapSampler` step
+with the same parameters.
+
+Callbacks: ``callbacks`` in a network's ``params`` names skorch callbacks of
+:mod:`skvideo_clf.neural` by their class name in lower case (``"framestack"``:
+:class:`~skvideo_clf.neural.FrameStack`, VideoLT's frame-level resampling); each is set by
+``callbacks__<name>__<param>``. An unknown name or parameter is a config error.
 
 Every comparison also gets a chance row (:data:`CHANCE_ROW`, never the baseline).
 
@@ -85,10 +104,15 @@ from ._builder import (
     CLASSIFIERS,
     N_BINS,
     NEEDS_STREAMS,
+    SAMPLERS,
+    WRAPS,
     Env,
     build_estimator,
+    callback_table,
     classifier_table,
     param_value,
+    sampler_table,
+    wrap_table,
 )
 from ._toml import dump_toml, toml_value
 
@@ -107,7 +131,6 @@ _ROW_KEYS = {"name", "paper", "note", "features", "backbone", "featurizer", "sam
              "grid", "embed", "members", "stream", "wrap", "wrap_params", *SIZES}
 _MERGED = ("params", "featurizer", "sampler_params", "grid", "wrap_params")
 _FEATURES = ("spatial", "motion", "spatial+motion", "none")
-_SAMPLERS = ("none", "oversample")
 _PAIRED = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy")
 _OWN = ("hit@1", "mAP")
 _FLOW = {"n_stack", "flow_size", "grid", "n_bins"}
@@ -535,9 +558,9 @@ def _check_row(row, where, fail, settings, *, member=False):
     if name not in CLASSIFIERS:
         fail((*where, "classifier"), f"unknown estimator {name!r}; choose one of "
                                      f"{CLASSIFIERS}.")
-    for key, options in (("features", _FEATURES), ("sampler", _SAMPLERS),
+    for key, options in (("features", _FEATURES), ("sampler", SAMPLERS),
                          ("pool", ("mean", "max")), ("search", ("cv", "none")),
-                         ("wrap", ("head_transfer",))):
+                         ("wrap", WRAPS)):
         if key in row and row[key] not in options:
             fail((*where, key), f"unknown value {row[key]!r}; choose one of {options}.")
     for key in ("featurizer", "sampler_params", "params", "grid", "wrap_params", "embed"):
@@ -568,6 +591,83 @@ def _check_row(row, where, fail, settings, *, member=False):
     if "embed" in row:
         _check_row(row["embed"], (*where, "embed"), fail, settings, member=True)
     _check_params(row, where, fail, cls, fixed, settings)
+    _check_sampler_and_wrap(row, where, fail)
+
+
+def _check_estimator_params(cls, params, where, block, fail, *args):
+    """Each of ``params`` known to ``cls(*args)`` and valid by its constraints."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    known = set(cls(*args).get_params(deep=False)) - {"estimator"}
+    for key, value in params.items():
+        if key not in known:
+            fail((*where, block, key), f"unknown parameter of {cls.__name__}; it has "
+                                       f"{sorted(known)}.")
+        constraints = getattr(cls, "_parameter_constraints", {})
+        if key in constraints:
+            try:
+                validate_parameter_constraints(
+                    {key: constraints[key]}, {key: param_value(key, value)},
+                    caller_name=cls.__name__)
+            except (InvalidParameterError, TypeError, ValueError) as exc:
+                fail((*where, block, key), f"bad value {value!r} ({exc}).")
+
+
+def _check_sampler_and_wrap(row, where, fail):
+    """``sampler_params`` and ``wrap_params`` name parameters their class takes."""
+    from sklearn.dummy import DummyClassifier
+
+    sampler = row.get("sampler", "none")
+    if sampler == "none" and row.get("sampler_params"):
+        fail((*where, "sampler_params"), "the row has no sampler (sampler = \"none\").")
+    if sampler != "none":
+        _check_estimator_params(sampler_table()[sampler], row.get("sampler_params", {}),
+                                where, "sampler_params", fail)
+    if "wrap_params" in row and "wrap" not in row:
+        fail((*where, "wrap_params"), "the row has no 'wrap'.")
+    if "wrap" in row:
+        _check_estimator_params(wrap_table()[row["wrap"]], row.get("wrap_params", {}),
+                                where, "wrap_params", fail, DummyClassifier())
+
+
+def _check_callbacks(row, where, fail, cls):
+    """``callbacks__NAME__PARAM``: NAME is one of the row's callbacks, PARAM one of its."""
+    from sklearn.utils._param_validation import (
+        InvalidParameterError,
+        validate_parameter_constraints,
+    )
+
+    params = row.get("params", {})
+    named = {}
+    if isinstance(params.get("callbacks"), list):
+        table = callback_table()
+        named = {n.lower(): table[n.lower()] for n in params["callbacks"]
+                 if isinstance(n, str) and n.lower() in table}
+    defaults = [n for n, _ in cls().get_default_callbacks()] \
+        if hasattr(cls, "get_default_callbacks") else []
+    for key, value in params.items():
+        if not key.startswith("callbacks__"):
+            continue
+        name, _, param = key[len("callbacks__"):].partition("__")
+        if name in defaults and name not in named:
+            continue  # the classifier's own callbacks: skorch checks them
+        if name not in named:
+            fail((*where, "params", key), f"no callback {name!r} in this row's callbacks "
+                                          f"{sorted(named) or '[]'}.")
+        cb = named[name]
+        if param not in cb().get_params():
+            fail((*where, "params", key), f"unknown parameter of {cb.__name__}; it has "
+                                          f"{sorted(cb().get_params())}.")
+        constraints = getattr(cb, "_parameter_constraints", {})
+        if param in constraints:
+            try:
+                validate_parameter_constraints({param: constraints[param]}, {param: value},
+                                               caller_name=cb.__name__)
+            except (InvalidParameterError, TypeError, ValueError) as exc:
+                fail((*where, "params", key), f"bad value {value!r} ({exc}).")
 
 
 def _check_params(row, where, fail, cls, fixed, settings):
@@ -611,5 +711,7 @@ def _check_params(row, where, fail, cls, fixed, settings):
                         check()
                 except (InvalidParameterError, TypeError, ValueError) as exc:
                     fail((*where, block, key), f"bad value {candidate!r} ({exc}).")
+    if hasattr(cls, "get_default_callbacks"):
+        _check_callbacks(row, where, fail, cls)
     grid_cv = settings.get("grid_cv")
     del grid_cv  # checked against the data's classes in compare, before any decoding

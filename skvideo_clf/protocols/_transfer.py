@@ -66,7 +66,7 @@ class HeadTransferClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skvideo_clf.neural import LSTMClassifier
-    >>> from skvideo_clf.protocols._transfer import HeadTransferClassifier
+    >>> from skvideo_clf.protocols import HeadTransferClassifier
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(40, 3, 2).astype("float32")
     >>> y = np.repeat(list("abcd"), 10)
@@ -108,6 +108,14 @@ class HeadTransferClassifier(ClassifierMixin, BaseEstimator):
         head.refit_head(Xh, y[second], self.head_epochs, keep_classes=True)
         self.classes_ = np.asarray(head.classes_)
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A transfer needs source and new classes (3 or more), which scikit-learn's checks
+        # on 2-D rows of 1-2 classes never give: tests/test_common.py checks it on videos.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags
 
     def predict_proba(self, X):
         check_is_fitted(self)

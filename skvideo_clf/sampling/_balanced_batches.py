@@ -1,5 +1,5 @@
-"""Balanced batches for torch and skorch: seed 001's pseudo-batches, redrawn every epoch,
-and class-balanced sampling (:func:`class_balanced_sampler`).
+"""Balanced batches for torch and skorch: the bootstrapping CNN paper's pseudo-batches,
+redrawn every epoch, and class-balanced sampling (:func:`class_balanced_sampler`).
 
 :class:`BalancedBatchSampler` is a torch batch sampler; :class:`BalancedDataLoader` the
 ``DataLoader`` skorch builds (``iterator_train=BalancedDataLoader``). skorch always passes
@@ -22,7 +22,7 @@ __all__ = ["BalancedBatchSampler", "BalancedDataLoader", "class_balanced_sampler
 
 
 class BalancedBatchSampler(Sampler):
-    """Yield seed 001's balanced pseudo-batches of indices, redrawn on every pass.
+    """Yield the bootstrapping CNN paper's balanced pseudo-batches of indices, new every pass.
 
     Each pass over the sampler (one training epoch) is one run of Table I with
     ``n_iterations`` iterations: the negatives (the largest class, or every class but
@@ -141,7 +141,7 @@ def class_balanced_sampler(dataset):
 
 
 class BalancedDataLoader(DataLoader):
-    """A ``DataLoader`` over seed 001's balanced batches, built the way skorch builds one.
+    """A ``DataLoader`` over the bootstrapping CNN paper's balanced batches, built as skorch does.
 
     skorch calls ``iterator_train(dataset, batch_size=..., **iterator_train__*)`` once per
     ``fit``; this class reads the labels from that dataset and iterates a
@@ -195,7 +195,7 @@ class BalancedDataLoader(DataLoader):
 
         from skvideo_clf.neural import ResBiLSTMClassifier
         clf = ResBiLSTMClassifier(iterator_train=BalancedDataLoader,
-                                  iterator_train__batch_size=None,  # s = 2 m (seed 001)
+                                  iterator_train__batch_size=None,  # s = 2 m, as the paper
                                   iterator_train__random_state=0)
         pipe = Pipeline([("resample", SpatioTemporalOversampler(sequence_length=40)),
                          ("features", InceptionFrameTransformer(sequence_length=40)),

@@ -74,7 +74,7 @@ def uniform_indices(n_frames: int, n: int) -> np.ndarray:
 def block_indices(n_frames: int, take: int = 8, every: int = 25) -> np.ndarray:
     """``take`` evenly spaced frames out of every block of ``every`` frames.
 
-    Seed 002 samples 8 frames out of every 25 (8 per second of 25-FPS UCF101 video). A
+    The UCF101 thesis samples 8 frames out of every 25 (8 per second of 25-FPS UCF101 video). A
     trailing partial block contributes its proportional share (at least one frame).
 
     Parameters
@@ -123,9 +123,10 @@ def block_indices(n_frames: int, take: int = 8, every: int = 25) -> np.ndarray:
 )
 def fps_indices(n_frames: int, video_fps: float, target_fps: float = 1.0,
                 max_frames: int | None = 360) -> np.ndarray:
-    """One frame per ``1 / target_fps`` seconds, capped at ``max_frames`` (seed 003).
+    """One frame per ``1 / target_fps`` seconds, at most ``max_frames`` (low-complexity RNN paper).
 
-    Seed 003 down-samples YouTube-8M videos to 1 FPS and keeps up to the first 360 frames.
+    The low-complexity RNN paper down-samples YouTube-8M videos to 1 FPS and keeps up to the first
+    360 frames.
 
     Parameters
     ----------
@@ -162,7 +163,7 @@ def fps_indices(n_frames: int, video_fps: float, target_fps: float = 1.0,
     prefer_skip_nested_validation=True,
 )
 def rand_down_indices(n_frames: int, alpha: int, random_state=None) -> np.ndarray:
-    """RandDown of seed 000, Algorithm 1: one random frame inside each of ``alpha`` windows.
+    """RandDown (the CNN-ResBiLSTM paper, Algorithm 1): a random frame in each of ``alpha`` spans.
 
     ``skip = n_frames / alpha``; window ``i`` covers frames ``[floor(i*skip),
     floor((i+1)*skip))``, and one frame is drawn uniformly inside each. With an integer
@@ -209,7 +210,7 @@ def rand_down_indices(n_frames: int, alpha: int, random_state=None) -> np.ndarra
 
 @validate_params({"n_frames": _COUNT, "alpha": _COUNT}, prefer_skip_nested_validation=True)
 def up_sample_indices(n_frames: int, alpha: int) -> np.ndarray:
-    """UpSample of seed 000: stretch a video shorter than ``alpha`` to ``alpha`` frames.
+    """UpSample (the CNN-ResBiLSTM paper): stretch a video shorter than ``alpha`` to ``alpha``.
 
     Each frame is repeated in order (nearest-neighbour in time,
     ``floor(i * n_frames / alpha)``), so every frame appears and the order is kept.
@@ -240,7 +241,7 @@ def up_sample_indices(n_frames: int, alpha: int) -> np.ndarray:
     prefer_skip_nested_validation=True,
 )
 def rand_down_or_up_sample(n_frames: int, alpha: int, random_state=None) -> np.ndarray:
-    """Algorithm 1 of seed 000: RandDown for a long video, UpSample for a short one.
+    """Algorithm 1 of the CNN-ResBiLSTM paper: RandDown for a long video, UpSample for a short one.
 
     A video with more than ``alpha`` frames goes to :func:`rand_down_indices`; one with
     ``alpha`` frames or fewer to :func:`up_sample_indices` (so a video of exactly
@@ -306,10 +307,10 @@ def sample_frame_indices(n_frames: int, strategy: str = "uniform", sequence_leng
         Decodable frames in the video.
     strategy : {"uniform", "block", "fps", "rand_down", "all"}, default="uniform"
         ``"uniform"``: ``sequence_length`` evenly spaced frames (repeats when the video is
-        shorter); ``"block"``: ``take`` of every ``every`` frames (seed 002);
-        ``"fps"``: ``target_fps`` frames per second up to ``max_frames`` (seed 003);
-        ``"rand_down"``: seed 000's RandDown / UpSample to ``sequence_length``;
-        ``"all"``: every frame.
+        shorter); ``"block"``: ``take`` of every ``every`` frames (the UCF101 thesis);
+        ``"fps"``: ``target_fps`` frames per second up to ``max_frames`` (the low-complexity RNN
+        paper); ``"rand_down"``: the CNN-ResBiLSTM paper's RandDown / UpSample to
+        ``sequence_length``; ``"all"``: every frame.
     sequence_length : int or None, default=None
         Required by ``"uniform"`` and ``"rand_down"``; the other strategies ignore it (a
         featurizer pads or truncates their output to its own ``sequence_length``).

@@ -14,6 +14,7 @@ import skvideo_clf
 from skvideo_clf.cli import EXIT_DATA, EXIT_MODEL, EXIT_USAGE, EXIT_WEIGHTS, main
 from skvideo_clf.datasets import load_extracted
 from skvideo_clf.persistence import ModelFileError, load_model, read_model_header, save_model
+from skvideo_clf.protocols._runner import row_folder
 
 # The smallest settings that still run every stage for real (tf2015 weights, 75 px, 4 frames).
 TINY = ["--input-size", "75", "--sequence-length", "4"]
@@ -226,7 +227,8 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     for r in rows:
         assert 0 <= float(r["accuracy_mean"]) <= 1 and 0 <= float(r["f1_macro_mean"]) <= 1
     assert float(rows[1]["paper_Acc"]) == 0.7 and rows[2]["paper_Acc"] in ("", "None")
-    assert rows[0]["p_bootstrap"] in ("", "None") and 0 <= float(rows[1]["p_bootstrap"]) <= 1
+    assert rows[0]["p"] in ("", "None") and 0 <= float(rows[1]["p"]) <= 1
+    assert float(rows[1]["p_holm"]) >= float(rows[1]["p"]) and rows[1]["verdict"]
     report = json.loads((out / "comparison.json").read_text())
     assert report["meta"]["protocol"] == "demo" and report["meta"]["n_splits"] == 2
     assert set(report["paired"]) == set(names[1:])
@@ -236,7 +238,8 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
     assert len(list((out / "runs").glob("*/fold*.json"))) == 4 * 2
     readme = (out / "README.md").read_text()
     assert "Table I" in readme and "comparison.png" in readme and "Recall per class" in readme
-    slug = "resbilstm_oversampling_weighting"
+    slug = row_folder("ResBiLSTM + oversampling + weighting")
+    assert slug.startswith("resbilstm_oversampling_weighting-")
     for name in ("report.md", "confusion_matrix_normalized.png", "precision_recall.png",
                  "training_curves.png"):
         assert (out / "rows" / slug / name).stat().st_size > 200

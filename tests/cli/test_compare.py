@@ -23,6 +23,7 @@ from skvideo_clf.protocols import (
     run_rows,
 )
 from skvideo_clf.protocols._config import ConfigError, key_line
+from skvideo_clf.protocols._runner import row_folder
 
 # a network-free spatial stream: the tests exercise the runner, not InceptionV3
 FAST = ["--quick", "--backbone", "lowlevel:hsv", "--epochs", "1", "--device", "cpu",
@@ -80,22 +81,27 @@ def _result(preds, truth="aabb"):
     for pred in preds:
         acc = float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
         folds.append({"y_true": list(truth), "y_pred": list(pred), "labels": ["a", "b"],
+                      "n_train": 3 * len(truth), "test": list(range(len(truth))),
                       "metrics": {"accuracy": acc}})
     return {"folds": folds}
 
 
-def test_paired_comparison_sign_flip_and_bootstrap():
+def test_paired_comparison_statistics_corrected_t_and_test_set_interval():
     base = _result(["abab", "abab", "abab"])
     better = _result(["aabb", "aabb", "aaba"])
     cmp = paired_comparison(base, better, n_bootstrap=500)
     assert cmp["fold_diffs"] == [0.5, 0.5, 0.25]
     assert cmp["diff"] == pytest.approx(5 / 12)
-    # all three differences positive: 2 of the 8 sign patterns are as extreme
-    assert cmp["p_sign_flip"] == pytest.approx(0.25)
-    lo, hi = cmp["bootstrap_ci"]
+    # d = [0.5, 0.5, 0.25]: var 1/48, 12 train / 4 test: t = (5/12) / sqrt(1/48 * (1/3 + 1/3))
+    t = (5 / 12) / np.sqrt(1 / 48 * (2 / 3))
+    assert cmp["t"] == pytest.approx(t) and cmp["df"] == 2
+    from scipy import stats
+
+    assert cmp["p"] == pytest.approx(2 * stats.t.sf(t, 2))
+    lo, hi = cmp["test_set_ci"]
     assert lo <= 5 / 12 <= hi
     same = paired_comparison(base, base, n_bootstrap=100)
-    assert same["diff"] == 0 and same["p_sign_flip"] == 1.0 and not same["beyond_noise"]
+    assert same["diff"] == 0 and same["p"] == 1.0 and same["test_set_ci"] == [0.0, 0.0]
 
 
 def test_run_rows_writes_one_file_per_fold_and_resumes(tmp_path):
@@ -106,13 +112,17 @@ def test_run_rows_writes_one_file_per_fold_and_resumes(tmp_path):
               (np.arange(1, 20, 2), np.arange(0, 20, 2))]
     fits = []
 
-    def factory():
-        fits.append(1)
-        return LogisticRegression()
+    class Counted(LogisticRegression):
+        def fit(self, X, y):
+            fits.append(1)
+            return super().fit(X, y)
+
+    factory = Counted
 
     first = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
     assert len(fits) == 2 and first[0]["folds"][1]["metrics"]["accuracy"] == 1.0
-    assert sorted(os.listdir(tmp_path / "runs" / "lr")) == ["fold1.json", "fold2.json"]
+    assert sorted(os.listdir(tmp_path / "runs" / row_folder("lr"))) == ["fold1.json",
+                                                                        "fold2.json"]
     again = run_rows([("lr", factory)], X, y, splits, out_dir=tmp_path)
     assert len(fits) == 2 and all(f["resumed"] for f in again[0]["folds"])
     # another setting is another result: recomputed, not reused
@@ -174,7 +184,7 @@ def test_every_protocol_runs_end_to_end(class_folder, tmp_path, capsys, protocol
                  "--quiet", *FAST]) == EXIT_OK
     printed = capsys.readouterr().out
     proto = PROTOCOLS[protocol]
-    assert f"{proto.baseline} (baseline)" in printed and "95% CI" in printed
+    assert f"{proto.baseline} (baseline)" in printed and "p Holm" in printed
     for name in ("README.md", "comparison.csv", "per_fold.csv", "comparison.json",
                  "comparison.png"):
         assert (out / name).is_file(), name
@@ -361,3 +371,58 @@ def test_class_transfer_runs_on_four_classes(tmp_path, capsys):
                                                  "fold1.json")).read_text())
     assert record["labels"] == sorted(set(record["y_true"]) | set(record["labels"]))
     assert len(record["y_score"][0]) == 4
+
+
+# --- statistics, repeats and exact resume through the command ------------------------------
+
+TWO_ROWS = ["--protocol", "two-stream-table2", "--rows", "1,2"]
+
+
+def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["compare", str(class_folder), *TWO_ROWS, "--repeats", "2", "-o", str(out),
+                 "--quiet", *FAST]) == EXIT_OK
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if line.startswith("model"))
+    for column in ("Δ Acc", " t ", " p ", "p Holm", "verdict"):
+        assert column in header
+    assert "beyond noise" not in printed and "95% CI" not in printed
+    report = json.loads((out / "comparison.json").read_text())
+    # quick: 2 folds, twice, on two different partitions of the gY groups
+    assert report["meta"]["n_splits"] == 4 and "2 repeats" in report["meta"]["splits"]
+    n_rows = len(report["rows"])  # the two asked for, and the chance row
+    assert n_rows == 3 and len(list((out / "runs").glob("*/fold*.json"))) == n_rows * 4
+    first = sorted((out / "runs").glob("*/fold*.json"))[0].parent
+    tests = [json.loads((first / f"fold{k}.json").read_text())["test"] for k in (1, 2, 3, 4)]
+    assert sorted(tests[0] + tests[1]) == sorted(tests[2] + tests[3])
+    assert sorted(map(sorted, tests[:2])) != sorted(map(sorted, tests[2:]))
+    tested = [c for c in report["paired"].values() if not c["verdict"].startswith("reference")]
+    (cmp,) = tested  # the chance row is reported, not tested
+    assert cmp["df"] == 3 and len(cmp["fold_diffs"]) == 4
+    assert cmp["p_holm"] == cmp["p"]  # one row tested: Holm changes nothing
+    row = next(r for r in report["rows"] if r.get("verdict") == cmp["verdict"])
+    assert {"t", "p", "p_holm", "test_set_ci_low", "test_set_ci_high"} <= set(row)
+    readme = (out / "README.md").read_text()
+    assert "Nadeau and Bengio" in readme and "test-set sampling only" in readme
+
+
+def test_compare_repeats_with_official_splits_is_a_usage_error(class_folder, tmp_path, capsys):
+    assert main(["compare", str(class_folder), *TWO_ROWS, "--repeats", "2",
+                 "--split-dir", str(tmp_path), "-o", str(tmp_path / "r"), "--quiet",
+                 *FAST]) == EXIT_USAGE
+    assert "--repeats" in capsys.readouterr().err
+
+
+def test_compare_resume_recomputes_a_null_fold_file_with_a_warning(class_folder, tmp_path,
+                                                                     capsys):
+    out = tmp_path / "report"
+    args = ["compare", str(class_folder), *TWO_ROWS, "-o", str(out), "--quiet", *FAST]
+    assert main(args) == EXIT_OK
+    files = sorted((out / "runs").glob("*/fold*.json"))
+    assert len(files) == 3 * 2  # two rows and the chance row, 2 folds
+    files[0].write_text("null")
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match=re.escape(str(files[0]))):
+        assert main(args) == EXIT_OK
+    assert "5 fold results kept" in capsys.readouterr().out
+    assert isinstance(json.loads(files[0].read_text()), dict)

@@ -84,7 +84,10 @@ def test_written_videos_load_back_with_groups(tmp_path):
     videos, y2, groups = load_video_folder(tmp_path, return_groups=True)
     assert sorted(videos) == sorted(paths)
     assert sorted(y2.tolist()) == sorted(y.tolist())
-    assert groups.tolist() == ["move_left_g01"] * 2 + ["move_right_g01"] * 2 + ["move_right_g02"]
+    assert groups.tolist() == ["g01"] * 4 + ["g02"]  # gY across classes, as UCF101's splits
+    _, _, per_class = load_video_folder(tmp_path, return_groups=True, per_class_groups=True)
+    assert per_class.tolist() == ["move_left_g01"] * 2 + ["move_right_g01"] * 2 + [
+        "move_right_g02"]
     frames = read_video(videos[0])
     assert frames.shape == (6, 32, 32, 3)
 
@@ -112,8 +115,8 @@ def test_ucf101_split_files_are_honoured(tmp_path):
     test, y_test, g_test = load_video_folder(root, split_dir=split_dir, subset="test",
                                              return_groups=True)
     assert len(train) == len(test) == 4
-    assert set(g_train) == {"ApplyEyeMakeup_g02", "Archery_g02"}
-    assert set(g_test) == {"ApplyEyeMakeup_g01", "Archery_g01"}
+    # the official split keeps a group number on one side across every class
+    assert set(g_train) == {"g02"} and set(g_test) == {"g01"}
     assert not set(train) & set(test)
     assert y_train.tolist() == ["ApplyEyeMakeup"] * 2 + ["Archery"] * 2
     all_videos, _ = load_video_folder(root)
@@ -159,8 +162,42 @@ def test_class_folder_without_videos_is_reported_not_dropped(tmp_path):
 
 
 def test_group_parsing():
-    assert parse_ucf101_group("x/v_Biking_g03_c04.avi") == "Biking_g03"
+    assert parse_ucf101_group("x/v_Biking_g03_c04.avi") == "g03"
+    assert parse_ucf101_group("x/v_Biking_g3_c04.avi") == "g03"
+    assert parse_ucf101_group("x/v_Biking_g03_c04.avi", per_class=True) == "Biking_g03"
+    assert parse_ucf101_group("x/v_Apply_Eye_Makeup_g12_c01.avi", per_class=True) == (
+        "Apply_Eye_Makeup_g12")
     assert parse_ucf101_group("x/clip_001.mp4") is None
+
+
+def _one_source_per_group_across_classes(root, n_sources=6, classes=("cut", "pan", "zoom"),
+                                         clips=2):
+    """Each source video (gY) gives clips of every class: events cut from long footage."""
+    for label in classes:
+        (root / label).mkdir(parents=True)
+        for g in range(1, n_sources + 1):
+            for c in range(1, clips + 1):
+                (root / label / f"v_{label}_g{g:02d}_c{c:02d}.avi").write_bytes(b"x")
+
+
+@pytest.mark.parametrize("n_splits", [2, 3])
+def test_a_group_aware_split_never_puts_one_source_on_both_sides(tmp_path, n_splits):
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    _one_source_per_group_across_classes(tmp_path)
+    videos, y, groups = load_video_folder(tmp_path, return_groups=True)
+    assert sorted(set(groups.tolist())) == [f"g{g:02d}" for g in range(1, 7)]
+    assert len(videos) == 36
+    cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=0)
+    for train, test in cv.split(videos, y, groups):
+        assert not set(groups[train]) & set(groups[test])
+        assert set(y[test]) == {"cut", "pan", "zoom"}  # every class still tested
+    # per-class groups put one source on both sides: the leak the default prevents
+    _, _, per_class = load_video_folder(tmp_path, return_groups=True, per_class_groups=True)
+    source = np.array([g.rsplit("_", 1)[1] for g in per_class])
+    leaks = [set(source[tr]) & set(source[te]) for tr, te in
+             cv.split(videos, y, per_class)]
+    assert any(leaks)
 
 
 def test_make_imbalanced_follows_the_protocol():

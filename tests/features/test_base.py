@@ -69,11 +69,11 @@ def test_block_strategy_zero_padding_and_truncation():
     assert X[0, :10, 3].tolist() == [0, 3, 7, 10, 14, 17, 21, 24, 25, 29]
     assert np.all(X[0, 10:] == 0)
     X = tf.set_params(sequence_length=5).fit_transform([counting(30)])
-    assert X[0, :, 3].tolist() == [0, 3, 7, 10, 14]  # truncated, as seed 002 does
+    assert X[0, :, 3].tolist() == [0, 3, 7, 10, 14]  # truncated, as the UCF101 thesis does
 
 
 def test_short_video_zero_padded_with_uniform_sampling():
-    # seed 002: every frame once, then zero steps (not uniform sampling's repeats)
+    # the UCF101 thesis: every frame once, then zero steps (not uniform sampling's repeats)
     X = MeanColour(sequence_length=6, padding="zeros").fit_transform([counting(3, 10)])
     assert X[0, :, 3].tolist() == [0, 10, 20, 0, 0, 0]
     assert np.all(X[0, 3:] == 0)

@@ -1,4 +1,4 @@
-"""Seed 001's low-level descriptors and LowLevelFrameTransformer."""
+"""The bootstrapping CNN paper's low-level descriptors and LowLevelFrameTransformer."""
 
 import numpy as np
 import pytest

@@ -199,7 +199,8 @@ def test_balanced_data_loader_from_sampling(data):
 
 
 def test_refit_head_freezes_everything_but_the_head(data):
-    # seed 003: train on some classes, then learn new ones with only a new class layer.
+    # the low-complexity RNN paper: train on some classes, then learn new ones with only a new
+    # class layer.
     X, y = data
     rng = np.random.RandomState(1)
     clf = ResBiLSTMClassifier(hidden_size=8, fc_size=8, max_epochs=20, random_state=0)

@@ -1,4 +1,4 @@
-"""Seeds 000 and 003 as their papers state them (issue 12, items 2, 4 and 7).
+"""The CNN-ResBiLSTM and low-complexity RNN papers as they state them (issue 12, items 2, 4 and 7).
 
 Paper lines are those of ``shared/seeds/000_8c05b0d4f5661a1f.txt`` and
 ``003_75803ddd0e4550dd.txt``.
@@ -24,7 +24,7 @@ from skvideo_clf.protocols import (
 from skvideo_clf.sampling import SpatioTemporalOversampler
 
 # seed_spec 000.4: balanced weights n / (K n_j) of the disaster profile 400..40, before and
-# after seed 000's oversampling (freq_j = ceil(400 / n_j)).
+# after the CNN-ResBiLSTM paper's oversampling (freq_j = ceil(400 / n_j)).
 BEFORE = [0.4179, 0.6122, 0.8986, 1.3265, 1.9435, 2.8329, 4.1786]
 AFTER = [1.1611, 0.8506, 0.8323, 0.9215, 1.0801, 1.1245, 1.1611]
 
@@ -46,7 +46,7 @@ def _weighted_pipeline(clf=None):
 
 # ---------------------------------------------------------------- bug 2: class weighting
 def test_balanced_weights_behind_the_oversampler_count_the_classes_before_resampling():
-    """Seed 000 gives "higher weights to the minority classes" (lines 520-521)."""
+    """The CNN-ResBiLSTM paper gives "higher weights to the minority classes" (Section V-B)."""
     X, y = _disaster_sequences()
     assert np.bincount(y).tolist() == [400, 273, 186, 126, 86, 59, 40]
     after = _weighted_pipeline().fit(X, y)[-1].class_weight_
@@ -111,18 +111,18 @@ def test_the_preset_runner_weights_rows_behind_a_sampler_by_the_fold_counts():
             rtol=1e-6)
 
 
-# ---------------------------------------------------------------- seed 000 presets
+# ---------------------------------------------------------------- the CNN-ResBiLSTM paper presets
 def _n_params(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def test_seed000_resbilstm_preset_follows_the_paper():
-    """Seed 000, lines 430-431 "we use two residual layers (i.e., L = 2)"; 465-466
+    """The CNN-ResBiLSTM paper, Section IV-B: "we use two residual layers (i.e., L = 2)",
     "Dropout is also directly added to each bidirectional LSTM layer" (rate not stated:
-    the library's 0.5); 505-506 "a twolayer Residual Bidirectional LSTM with 1024-wide
-    followed by a 1024 fully connected layer and 50% dropout"; 508-510 "Adam stochastic
+    the library's 0.5); Section V-A: "a twolayer Residual Bidirectional LSTM with 1024-wide
+    followed by a 1024 fully connected layer and 50% dropout", "Adam stochastic
     optimization with an aggressively small learning rate 0.000001 and L2 regularization
-    with λ = 0.0003"; 520-521 class weighting.
+    with λ = 0.0003"; Section V-B: class weighting.
     """
     clf = ResBiLSTMClassifier.from_preset("resbilstm-oversampling")
     assert (clf.hidden_size, clf.n_layers, clf.fc_size, clf.fc_dropout) == (1024, 2, 1024, 0.5)
@@ -151,8 +151,8 @@ def test_dropout_acts_on_each_bilstm_layer():
 
 
 def test_seed000_cnn_lstm_preset_shares_the_resbilstm_optimiser():
-    """Lines 519-524: "the same CNN-LSTM architecture" in every baseline row; the
-    optimiser of lines 508-510; width and head of lines 505-506."""
+    """Section V-B: "the same CNN-LSTM architecture" in every baseline row; the
+    optimiser, width and head of Section V-A."""
     lstm = LSTMClassifier.from_preset("resbilstm-oversampling").get_params()
     res = ResBiLSTMClassifier.from_preset("resbilstm-oversampling").get_params()
     for key in ("optimizer", "lr", "optimizer__weight_decay"):
@@ -162,14 +162,14 @@ def test_seed000_cnn_lstm_preset_shares_the_resbilstm_optimiser():
 
 
 def test_paper_tables_hold_all_six_rows():
-    """Table I (lines 589-624) and Table II (lines 627-670)."""
+    """The CNN-ResBiLSTM paper's Table I and Table II."""
     assert len(PAPER_TABLE_I) == len(PAPER_TABLE_II) == 6
     assert list(PAPER_TABLE_I) == list(PAPER_TABLE_II)
     assert PAPER_TABLE_I["CNN-LSTM + oversampling + weighting"] == (0.678, 0.477, 0.688)
     assert PAPER_TABLE_I["ResBiLSTM + oversampling"] == (0.681, 0.493, 0.678)
     assert PAPER_TABLE_II["ResBiLSTM + oversampling"] == (0.723, 0.702, 0.717)
     assert PAPER_TABLE_II["CNN-LSTM + class weighting"] == (0.680, 0.660, 0.670)
-    # "enhance the accuracy and F1 measure by more than 11% and 0.17" (lines 545-546)
+    # "enhance the accuracy and F1 measure by more than 11% and 0.17" (Section V-B)
     first, last = PAPER_TABLE_I["CNN-LSTM"], PAPER_TABLE_I["ResBiLSTM + oversampling + weighting"]
     assert last[0] - first[0] > 0.11 and last[1] - first[1] > 0.17
 
@@ -189,12 +189,13 @@ def test_full_demo_rows_are_table_i_compared_like_with_like():
         ResBiLSTMClassifier] * 2
 
 
-# ---------------------------------------------------------------- seed 003
+# ---------------------------------------------------------------- the low-complexity RNN paper
 def test_seed003_preset_follows_the_paper():
-    """Seed 003, line 39: "We limit the number of epochs in each training process to 500.",
+    """The low-complexity RNN paper, Section II-C: "We limit the number of epochs in each
+    training process to 500.",
     "stochastic gradient descent with momentum. We use learning rate value of 0.01,
     momentum value of 0.9 and mini-batch size of 50", "the sequences are sorted by sequence
-    length"; line 62: BiLSTM layers of 1024 units (per direction: the library's reading).
+    length"; Section III: BiLSTM layers of 1024 units (per direction: the library's reading).
     """
     clf = LSTMClassifier.from_preset("low-complexity-rnn")
     params = clf.get_params()
@@ -216,9 +217,10 @@ def _five_and_five(seed=0):
 
 
 def test_refit_head_from_5_to_10_categories():
-    """Seed 003, line 35: "initially trained using data from 5 categories and then
+    """The low-complexity RNN paper, Section II-B: "initially trained using data from 5
+    categories and then
     fine-tuned using the data from the remaining 5 categories. In the fine-tuning stage,
-    the fully-connected layer is trained."; line 43: "transfer learning from 5 to 10
+    the fully-connected layer is trained."; Section III: "transfer learning from 5 to 10
     categories"."""
     X, y, old = _five_and_five()
     clf = LSTMClassifier(hidden_sizes=8, max_epochs=2, random_state=0).fit(X[old], y[old])

@@ -1,4 +1,4 @@
-"""Seeds 001 and 002 as their papers describe them (issue 12, items 1, 3 and 8).
+"""The bootstrapping CNN paper and the UCF101 thesis as they describe them (issue 12, 1, 3, 8).
 
 Paper lines refer to ``shared/seeds/001_5708b8065ba1023e.txt`` and
 ``shared/seeds/002_cbef759d1f9019de.txt``.
@@ -63,7 +63,7 @@ def test_frame_voting_trains_on_real_frames_only():
     np.testing.assert_allclose(c.class_weight_, 60 / (3 * np.array([24, 24, 12])))
 
 
-# ------------------------------------------------------------------ seed 002 (item 3)
+# ------------------------------------------------------------------ the UCF101 thesis (item 3)
 @pytest.mark.skipif(_weights.tf2015_path() is None,
                     reason=f"real weights not installed ({_weights.TF2015_PIP})")
 def test_inception_maps_at_224_are_the_5x5x2048_maps_of_the_thesis_head(tmp_path):
@@ -100,12 +100,12 @@ def _n_params(module):
 
 def test_seed002_frame_voting_preset_is_the_thesis_head():
     clf = FrameVotingClassifier.from_preset("ucf101-thesis")
-    # lines 2013-2018 (flatten, dropout 0.5, FC, dropout 0.5, softmax 101), 2034-2035
+    # Section 3.2.1 (flatten, dropout 0.5, FC, dropout 0.5, softmax 101), Table 3.1
     assert clf.hidden_size == 1024 and clf.dropout == 0.5
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-3
     assert clf.optimizer__momentum == 0.6 and clf.optimizer__nesterov is False
     net = _module_on_meta(clf, 5 * 5 * 2048, 101)
-    # "Number of trainable parameters 52,533,349" (line 2029)
+    # "Number of trainable parameters 52,533,349" (Table 3.1)
     assert _n_params(net) == 52_533_349 == 51_200 * 1024 + 1024 + 1024 * 101 + 101
     kinds = [type(m).__name__ for m in net.body] + [type(net.head).__name__]
     assert kinds == ["Dropout", "Linear", "ReLU", "Dropout", "Linear"]
@@ -114,15 +114,15 @@ def test_seed002_frame_voting_preset_is_the_thesis_head():
 
 def test_seed002_lstm_preset_follows_the_thesis():
     clf = LSTMClassifier.from_preset("ucf101-thesis")
-    # lines 2129-2132 (LSTM 1024, dropout 20% on its inputs, 50% before the softmax),
+    # Section 3.2.2 (LSTM 1024, dropout 20% on its inputs, 50% before the softmax),
     # 2145 (Adam(): lr 1e-3), 2150 (20 epochs, split 01)
     assert tuple(clf.hidden_sizes) == (1024,) and not clf.bidirectional
     assert clf.input_dropout == 0.2 and clf.head_dropout == 0.5 and clf.dropout == 0.0
     assert clf.fc_size is None
     assert clf.optimizer is torch.optim.Adam and clf.lr == 1e-3 and clf.max_epochs == 20
-    net = _module_on_meta(clf, 1024, 101)  # "input shape of (80x1024)" (line 2130)
+    net = _module_on_meta(clf, 1024, 101)  # "input shape of (80x1024)" (Section 3.2.2)
     lstm = net.lstms[0]
-    # Keras counts one bias per gate: "8,496,229" (line 2142); torch has b_ih and b_hh
+    # Keras counts one bias per gate: "8,496,229" (Table 3.2); torch has b_ih and b_hh
     assert _n_params(net) == 8_500_325
     assert _n_params(net) - lstm.bias_hh_l0.numel() == 8_496_229
     assert net.input_dropout == 0.2
@@ -161,12 +161,12 @@ def test_frame_voting_transform_feeds_the_lstm():
     assert lstm.predict(seqs).shape == (24,)
 
 
-# ------------------------------------------------------------------ seed 001 (item 8)
+# ------------------------------------------------------ the bootstrapping CNN paper (item 8)
 def test_seed001_preset_follows_the_paper():
     clf = FeatureMapCNNClassifier.from_preset("bootstrap-cnn")
-    assert tuple(clf.channels) == (6, 9) and clf.activation == "sigmoid"  # lines 196-197
+    assert tuple(clf.channels) == (6, 9) and clf.activation == "sigmoid"  # Section III-A
     rng = np.random.RandomState(0)
-    X = rng.randn(40, 324).astype("float32")  # PCA to 324 = 18 x 18 (lines 373-376)
+    X = rng.randn(40, 324).astype("float32")  # PCA to 324 = 18 x 18 (Section III-D)
     y = np.array([0] * 32 + [1] * 8)
     X[y == 1, :20] += 1.0
     clf.set_params(max_epochs=2, random_state=0).fit(X, y)
@@ -179,7 +179,7 @@ def test_seed001_preset_follows_the_paper():
     assert tuple(body[:4](x).shape) == (1, 9, 14, 14)
     sizes = [p.numel() for p in clf.module_.parameters()]
     assert sizes == [54, 6, 486, 9, 3528, 2] and sum(sizes) == 4_085
-    # batches of twice the positives (lines 429-430): 8 negatives + 8 positives
+    # batches of twice the positives (Section IV-A): 8 negatives + 8 positives
     assert clf.history[-1, "batches", 0, "train_batch_size"] == 16
     assert len(clf.history[-1, "batches"]) == 4  # N = 32 negatives / 8 per batch
 

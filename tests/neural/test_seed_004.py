@@ -1,4 +1,4 @@
-"""Seed 004 (hybrid two-stream + LSTM + regularized fusion) configured as its paper says.
+"""The hybrid framework paper's networks (two streams, LSTMs, fusion) as it configures them.
 
 Numbers from /work/notes/seed_spec.md, section 004.4: CNN-M-2048 layer counts, the seed-004
 LSTM and fusion-net counts, and the worked proximal steps of Eq. 3 / Eq. 4.
@@ -55,13 +55,13 @@ def test_cnn_m_2048_layer_and_total_parameter_counts():
 def test_motion_cnn_seed004_preset():
     clf = MotionCNNClassifier.from_preset("hybrid-fusion")
     assert clf.architecture == "cnn_m_2048"
-    assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-2          # lines 869-870
-    assert clf.get_params()["optimizer__momentum"] == 0.9               # line 864
+    assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-2          # Section 4.1.2
+    assert clf.get_params()["optimizer__momentum"] == 0.9               # Section 4.1.2
     (name, sched), = clf.callbacks
     assert name == "lr_schedule" and isinstance(sched, LRScheduler)
     assert sched.policy is torch.optim.lr_scheduler.MultiStepLR
     assert sched.step_every == "batch"                                   # "iterations"
-    assert sched.kwargs == {"milestones": [100_000, 200_000], "gamma": 0.1}   # 870-872
+    assert sched.kwargs == {"milestones": [100_000, 200_000], "gamma": 0.1}   # Section 4.1.2
     # two presets never share a callback (its state would leak between fits)
     assert MotionCNNClassifier.from_preset("hybrid-fusion").callbacks[0][1] is not sched
 
@@ -118,10 +118,10 @@ def test_flow_stack_for_the_motion_cnn_subtracts_the_mean_flow():
 # ---------------------------------------------------------------- LSTM budget
 def test_lstm_seed004_preset_and_counts():
     clf = LSTMClassifier.from_preset("hybrid-fusion")
-    assert tuple(clf.hidden_sizes) == (1024, 512)                        # lines 876-879
+    assert tuple(clf.hidden_sizes) == (1024, 512)                        # Section 4.1.2
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-4 and clf.batch_size == 10
-    assert clf.get_params()["optimizer__momentum"] == 0.9                # lines 880-882
-    # "stopped after 150K iterations" (883) at batch 10 on UCF-101 split 1's 9,537 videos
+    assert clf.get_params()["optimizer__momentum"] == 0.9                # Section 4.1.2
+    # "stopped after 150K iterations" (Section 4.1.2) at batch 10 on UCF-101 split 1's 9,537 videos
     assert clf.max_epochs == math.ceil(150_000 / math.ceil(9537 / 10)) == 158
     with torch.device("meta"):
         lstm = SequenceLSTMModule(n_features=4096, n_classes=101, hidden_sizes=(1024, 512))
@@ -186,13 +186,13 @@ def test_fusion_net_as_printed_step():
 
 def test_fusion_net_seed004_preset_counts_and_cv():
     clf = FusionNetClassifier.from_preset("hybrid-fusion")
-    assert (clf.stream_size, clf.fusion_size) == (200, 200)             # lines 887-892
+    assert (clf.stream_size, clf.fusion_size) == (200, 200)             # Section 4.1.2
     assert clf.optimizer is torch.optim.SGD and clf.lr == 0.7 and clf.lambda1 == 3e-5  # 893
     assert clf.prox == "exact"
     with torch.device("meta"):
         net = FusionModule([range(4096), range(4096, 8192)], n_classes=101)
     assert _n_params(net) == 1_739_301 and _n_params(net.fusion) == 80_200
-    # lambda2, lambda3 by cross-validation "in the same range as lambda1" (894-895)
+    # lambda2, lambda3 by cross-validation "in the same range as lambda1" (Section 4.1.2)
     search = FusionNetClassifier.from_preset_cv("hybrid-fusion")
     grid = FusionNetClassifier.CV_GRIDS["hybrid-fusion"]
     assert search.param_grid is grid and set(grid) == {"lambda2", "lambda3"}

@@ -29,7 +29,8 @@ def _padding_fraction(batches, lengths):
 
 def test_length_buckets_pad_little_and_cover_every_index_once():
     rng = np.random.RandomState(0)
-    lengths = rng.randint(1, 361, size=500)      # seed 003: up to 360 steps at 1 FPS
+    # the low-complexity RNN paper: up to 360 steps at 1 FPS
+    lengths = rng.randint(1, 361, size=500)
     torch.manual_seed(0)
     buckets = list(LengthBucketBatchSampler(lengths, batch_size=50))
     assert sorted(i for b in buckets for i in b) == list(range(500))

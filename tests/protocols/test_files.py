@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sklearn.base import BaseEstimator
+from skorch.callbacks import Callback
 
 from skvideo_clf.cli import EXIT_OK, EXIT_USAGE, main
 from skvideo_clf.protocols import (
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _plain(value):
     """Parameters comparable with ==: estimators by class and parameters, recursively."""
-    if isinstance(value, BaseEstimator):
+    if isinstance(value, (BaseEstimator, Callback)):
         return (type(value).__name__, _plain(value.get_params(deep=False)))
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -57,6 +58,20 @@ def test_compare_show_prints_the_resolved_file_and_exits_0(capsys):
     assert main(["compare", "--protocol", "two-stream-table2", "--quick", "--epochs", "3",
                  "--show"]) == EXIT_OK
     assert "epochs = 3" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("size", ["--quick", "--full"])
+def test_compare_show_of_long_tail_round_trips_its_callbacks_and_batches(tmp_path, capsys,
+                                                                         size):
+    assert main(["compare", "--protocol", "long-tail", size, "--show"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert 'sampler = "bootstrap"' in text and 'callbacks = ["framestack"]' in text
+    path = tmp_path / "long-tail.toml"
+    path.write_text(text)
+    ours, theirs = build_rows("long-tail", size[2:]), build_rows(path, size[2:])
+    assert len(ours) == len(theirs) == 12  # 11 methods and the chance row
+    for (row, a), (_, b) in zip(ours, theirs, strict=True):
+        assert _plain(a) == _plain(b), row
 
 
 def test_compare_list_names_every_protocol_by_paper_and_table(capsys):
@@ -118,6 +133,33 @@ BAD = [
      "line 4: rows[0].preset: unknown preset 'seed000'"),
     ('[settings]\nbaseline = "c"\n[[rows]]\nname = "c"\nclassifier = "dummy"\n',
      "line 2: settings.baseline: a chance (dummy) row is a reference"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\ncallbacks = ["FrameStak"]\n',
+     "line 5: rows[0].params.callbacks: bad value ['FrameStak'] (unknown callback "
+     "'FrameStak'; choose from ['deferredreweighting', 'framestack'"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\ncallbacks = ["framestack"]\n'
+     'callbacks__framestack__rate = 0.5\n',
+     "line 6: rows[0].params.callbacks__framestack__rate: unknown parameter of FrameStack"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\ncallbacks = ["framestack"]\n'
+     'callbacks__framestack__ratio = 2.0\n',
+     "line 6: rows[0].params.callbacks__framestack__ratio: bad value 2.0"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\n[rows.params]\n'
+     'callbacks__framestack__ratio = 0.5\n',
+     "line 5: rows[0].params.callbacks__framestack__ratio: no callback 'framestack' in this "
+     "row's callbacks"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nsampler = "bootstrap"\n'
+     'sampler_params = {n_iteration = 2}\n',
+     "line 5: rows[0].sampler_params.n_iteration: unknown parameter of BootstrapSampler"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nsampler = "bootstrapped"\n',
+     "line 4: rows[0].sampler: unknown value 'bootstrapped'; choose one of ('none', "
+     "'oversample', 'bootstrap')"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nwrap = "clip_averaging"\n'
+     'wrap_params = {n_clips = 0}\n',
+     "line 5: rows[0].wrap_params.n_clips: bad value 0"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nwrap = "clip_averaging"\n'
+     'wrap_params = {clips = 3}\n',
+     "line 5: rows[0].wrap_params.clips: unknown parameter of ClipAveragingClassifier"),
+    ('[[rows]]\nname = "a"\nclassifier = "lstm"\nwrap_params = {n_clips = 3}\n',
+     "line 4: rows[0].wrap_params: the row has no 'wrap'"),
 ]
 
 
@@ -145,6 +187,48 @@ def test_documented_parameters_are_accepted(tmp_path):
     (name, pipe), _ = build_rows(path, "quick")
     clf = pipe.named_steps["clf"]
     assert clf.optimizer.__name__ == "SGD" and clf.optimizer__weight_decay == 1e-4
+
+
+def test_long_tail_bootstrap_and_framestack_rows_train_as_the_methods(tmp_path):
+    import numpy as np
+
+    from skvideo_clf.neural import FrameStack
+    from skvideo_clf.sampling import BalancedDataLoader
+
+    rows = dict(build_rows("long-tail", "quick"))
+    boot = rows["Bootstrapped balanced batches"]
+    assert [name for name, _ in boot.steps] == ["features", "clf"]  # batches, not a resample
+    assert boot.named_steps["clf"].iterator_train is BalancedDataLoader
+    stack = rows["FrameStack"].named_steps["clf"]
+    (name, callback), = stack.callbacks
+    assert name == "framestack" and isinstance(callback, FrameStack)
+    # the rows' classifiers, on feature sequences of a 12:4 problem
+    rng = np.random.RandomState(0)
+    X = rng.randn(16, 4, 3).astype("float32")
+    y = np.array([0] * 12 + [1] * 4)
+    clf = boot.named_steps["clf"].set_params(max_epochs=2).fit(X, y)
+    sizes = [b["train_batch_size"] for b in clf.history[-1, "batches"]]
+    assert sizes == [8] * 3  # 4 negatives + 4 positives, floor(12 / 4) batches per epoch
+    clf = stack.set_params(max_epochs=3).fit(X, y)
+    assert dict(clf.callbacks_)["framestack"].ratio == 0.5
+    assert dict(clf.callbacks_)["framestack"].average_precision_.shape == (2,)
+
+
+def test_bootstrap_on_a_video_level_classifier_is_a_sampler_step_and_wrap_clip_averaging(
+        tmp_path):
+    from skvideo_clf.inference import ClipAveragingClassifier
+    from skvideo_clf.sampling import BootstrapSampler
+
+    path = tmp_path / "grid.toml"
+    path.write_text('[[rows]]\nname = "a"\nclassifier = "logistic"\nsampler = "bootstrap"\n'
+                    'sampler_params = {n_iterations = 3}\nwrap = "clip_averaging"\n'
+                    'wrap_params = {n_clips = 4, frames_per_clip = 8}\n')
+    (name, est), _ = build_rows(path, "quick")
+    assert isinstance(est, ClipAveragingClassifier)
+    assert (est.n_clips, est.frames_per_clip, est.random_state) == (4, 8, 0)
+    sampler = est.estimator.named_steps["resample"]
+    assert isinstance(sampler, BootstrapSampler) and sampler.n_iterations == 3
+    assert [s for s, _ in est.estimator.steps] == ["resample", "features", "pool", "clf"]
 
 
 def _class_folder(root, counts):

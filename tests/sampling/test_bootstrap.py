@@ -1,5 +1,5 @@
 """BootstrapSampler, BalancedBatchSampler and BalancedDataLoader: batch composition as in
-seed 001's Table I, and the batches a skorch network actually trains on."""
+the bootstrapping CNN paper's Table I, and the batches a skorch network actually trains on."""
 
 from collections import Counter
 

@@ -40,7 +40,7 @@ def _counting_video(n_frames, size=16):
 
 
 def test_paper_worked_example_frequency():
-    # Seed 000, IV-A: delta = 100 and n_j = 20 give freq_j = 5 clips per video.
+    # The CNN-ResBiLSTM paper, IV-A: delta = 100 and n_j = 20 give freq_j = 5 clips per video.
     videos, y = _videos({"big": 100, "small": 20}, n_frames=2, size=2)
     sampler = SpatioTemporalOversampler(sequence_length=2, random_state=0)
     clips, y_res = sampler.fit_resample(videos, y)
@@ -61,7 +61,7 @@ def test_paper_rule_rounds_up_when_not_divisible():
 
 
 def test_rand_down_picks_one_frame_per_window():
-    # Seed 000: alpha = 5 on 25 frames -> skip 5, one random frame out of each 5.
+    # The CNN-ResBiLSTM paper: alpha = 5 on 25 frames -> skip 5, one random frame out of each 5.
     videos, y = _videos({"a": 1, "b": 1}, n_frames=25)
     sampler = SpatioTemporalOversampler(
         sampling_strategy={"b": 201}, sequence_length=5, random_state=0, **NO_AUG)

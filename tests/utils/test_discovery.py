@@ -28,7 +28,7 @@ def test_type_filter():
                                 "FunctionFrameTransformer"}
     transformers = dict(all_estimators("transformer"))
     # MotionCNNClassifier and FrameVotingClassifier are both: they also map their input to
-    # their hidden features (fc6 of the motion CNN, seed 002's FC-1024 activations)
+    # their hidden features (fc6 of the motion CNN, the UCF101 thesis's FC-1024 activations)
     assert set(featurizers) | {"TemporalPooling", "MotionCNNClassifier",
                                "FrameVotingClassifier"} == set(transformers)
     union = dict(all_estimators(["sampler", "featurizer"]))

@@ -33,7 +33,8 @@ from skvideo_clf.video import (
 
 
 def test_rand_down_reproduces_paper_example():
-    # Seed 000: alpha=5 and 25 frames -> skip=5, one random frame out of each window of 5.
+    # The CNN-ResBiLSTM paper: alpha=5 and 25 frames -> skip=5, one random frame out of each
+    # window of 5.
     seen = np.zeros((5, 5), dtype=int)
     for seed in range(500):
         idx = rand_down_indices(25, alpha=5, random_state=seed)

@@ -208,7 +208,7 @@ def inception_v3(weights="auto", *, weights_sha256=None, seed=0, input_size=299,
                              f"Inception3 names expected): {exc}") from exc
     if output == "maps":
         # forward() flattens avgpool's output: without the pooling, the flattened maps of
-        # Mixed_7c, channel-major (2048, h, w), what seed 002 flattens into its head
+        # Mixed_7c, channel-major (2048, h, w), what the UCF101 thesis flattens into its head
         net.avgpool = torch.nn.Identity()
     net.eval()
     return Backbone(net, inception_preprocessing(input_size, fid), name="inception_v3",
