@@ -5,8 +5,9 @@
 - :class:`LengthBucketBatchSampler`: batches of similar length, which pad little (the
   low-complexity RNN paper).
 - :func:`make_iterator`: the ``DataLoader`` a classifier trains or predicts with, choosing
-  among the above or a batch sampler given as ``iterator_train__batch_sampler`` (seed
-  001's balanced batches are :class:`skvideo_clf.sampling.BalancedDataLoader`).
+  among the above or a batch sampler given as ``iterator_train__batch_sampler`` (the
+  bootstrapping CNN paper's balanced batches are
+  :class:`skvideo_clf.sampling.BalancedDataLoader`).
 
 torch's ``DataLoader`` refuses ``batch_size`` or ``shuffle`` together with a
 ``batch_sampler``, while skorch always passes ``batch_size`` (``net.batch_size`` unless
