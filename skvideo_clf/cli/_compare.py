@@ -474,7 +474,7 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     for row in summary:
         name = row["name"]
         line = {"model": name + _role_mark(protocol, name)
-                + (f" (= {same[name]!r})" if name in same else "")}
+                + (f" (same predictions as {same[name]!r})" if name in same else "")}
         for m in metrics:
             line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
         paper = protocol.paper.get(name)
@@ -633,8 +633,8 @@ def write_report(out, protocol, results, tables, meta):
         "holds a 95% interval from a paired bootstrap of the pooled test videos: test-set "
         "sampling only, with the trained models fixed.",
         "",
-        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (= 'X') made the "
-        "same test predictions as row X on every fold: at this size and on these videos "
+        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (same predictions as 'X') "
+        "made the same test predictions as row X on every fold: at this size and on these videos "
         "the two settings did not differ in outcome.",
         "",
         format_table(tables["shown"], tables["columns"], fmt="markdown"),

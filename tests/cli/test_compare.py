@@ -55,6 +55,44 @@ def test_every_protocol_builds_fresh_rows_with_its_baseline_first():
     assert len(PROTOCOLS["two-stream-table2"].rows("quick")) == 10 + 1
 
 
+def _fold_result(name, preds, truth="aabbab"):
+    """A :func:`run_rows` result of ``preds`` (one string of classes per fold)."""
+    from skvideo_clf.metrics import evaluate
+
+    folds = [{"fold": k + 1, "y_true": list(truth), "y_pred": list(p), "labels": ["a", "b"],
+              "y_score": [[float(c == "a"), float(c == "b")] for c in p], "n_train": 12,
+              "test": list(range(6)), "seconds": 0.0,
+              "metrics": evaluate(list(truth), list(p), labels=["a", "b"]).summary()}
+             for k, p in enumerate(preds)]
+    return {"name": name, "folds": folds, "seconds": 0.0}
+
+
+def test_identical_verdict_and_marker_only_for_the_same_predictions_on_every_fold():
+    from skvideo_clf.cli._compare import build_tables
+    from skvideo_clf.protocols import get_protocol
+
+    proto = get_protocol("two-stream-table2")
+    # truth "aabbab"
+    base = _fold_result("Spatial SVM", ["ababab", "aabbaa", "abbbab"])
+    # the same confusion matrix as the baseline on every fold (so the same scores), from
+    # other predictions on the first fold
+    swapped = _fold_result("Motion SVM", ["baabab", "aabbaa", "abbbab"])
+    twin = _fold_result("SVM-EF", ["ababab", "aabbaa", "abbbab"])
+    # the same predictions as "Motion SVM" on two folds of three: not the same row
+    partly = _fold_result("SVM-LF", ["baabab", "aabbaa", "bbbbab"])
+    tables = build_tables(proto, [base, swapped, twin, partly], n_bootstrap=50)
+    paired = tables["paired"]
+    assert paired["Motion SVM"]["fold_diffs"] == [0.0, 0.0, 0.0]
+    assert paired["Motion SVM"]["same_predictions"] is False
+    assert paired["Motion SVM"]["verdict"] == "no evidence of a difference"
+    assert paired["SVM-EF"]["verdict"] == "identical on every fold"
+    assert paired["SVM-LF"]["verdict"] != "identical on every fold"
+    models = [line["model"] for line in tables["shown"]]
+    assert models[2] == "SVM-EF (same predictions as 'Spatial SVM')"
+    assert models[1] == "Motion SVM" and models[3] == "SVM-LF"
+    assert "(=" not in tables["text"]
+
+
 def test_every_featurizer_of_a_row_shares_the_one_cache_folder(tmp_path):
     rows = PROTOCOLS["two-stream-table2"].rows("quick", memory=str(tmp_path),
                                                backbone="lowlevel:hsv")

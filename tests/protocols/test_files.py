@@ -193,7 +193,6 @@ def test_documented_parameters_are_accepted(tmp_path):
 
 
 def test_long_tail_bootstrap_and_framestack_rows_train_as_the_methods(tmp_path):
-
     from skvideo_clf.neural import FrameStack
     from skvideo_clf.sampling import BalancedDataLoader
 
