@@ -402,8 +402,21 @@ CHANCE_NOTE = ("the chance row always answers the majority class (its accuracy i
                "majority's share, its balanced accuracy 1 / classes).")
 
 
-def _pm(mean, std):
-    return "" if mean is None else f"{mean:.3f} ± {std:.3f}"
+def _pm(mean, std, n=None, total=None):
+    """``mean ± std``; over fewer folds than ``total`` (a metric undefined on some folds),
+    the count, and no spread from one fold.
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._compare import _pm
+    >>> _pm(0.5, 0.1, 3, 3), _pm(0.5, 0.1, 2, 3), _pm(0.0, 0.0, 1, 2), _pm(None, None, 0, 2)
+    ('0.500 ± 0.100', '0.500 ± 0.100 (2 of 3 folds)', '0.000 (1 of 2 folds)', '')
+    """
+    if mean is None:
+        return ""
+    if n is None or total is None or n == total:
+        return f"{mean:.3f} ± {std:.3f}"
+    return (f"{mean:.3f}" if n < 2 else f"{mean:.3f} ± {std:.3f}") + f" ({n} of {total} folds)"
 
 
 def _p(value):
@@ -475,8 +488,9 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
         name = row["name"]
         line = {"model": name + _role_mark(protocol, name)
                 + (f" (same predictions as {same[name]!r})" if name in same else "")}
+        total = len(next(r for r in results if r["name"] == name)["folds"])
         for m in metrics:
-            line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
+            line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_n"], total)
         paper = protocol.paper.get(name)
         for j, col in enumerate(protocol.paper_columns):
             line[f"paper {col}"] = "" if paper is None else f"{paper[j]:.3f}"

@@ -586,8 +586,9 @@ def summarize_rows(results, *, metrics=METRICS):
     Returns
     -------
     rows : list of dict
-        ``name``, ``<metric>_mean``, ``<metric>_std`` (None when no fold has the metric),
-        ``seconds``.
+        ``name``, ``<metric>_mean``, ``<metric>_std`` (over the folds where the metric is
+        defined; None when no fold has it), ``<metric>_n`` (those folds' count: a fold's
+        tail recall is undefined when no class is below the median size), ``seconds``.
     """
     out = []
     for res in results:
@@ -597,6 +598,7 @@ def summarize_rows(results, *, metrics=METRICS):
             values = values[np.isfinite(values)]
             row[f"{m}_mean"] = float(values.mean()) if len(values) else None
             row[f"{m}_std"] = float(values.std()) if len(values) else None
+            row[f"{m}_n"] = len(values)
         row["seconds"] = res["seconds"]
         out.append(row)
     return out
