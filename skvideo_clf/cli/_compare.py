@@ -647,9 +647,11 @@ def write_report(out, protocol, results, tables, meta):
         "holds a 95% interval from a paired bootstrap of the pooled test videos: test-set "
         "sampling only, with the trained models fixed.",
         "",
-        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (same predictions as 'X') "
-        "made the same test predictions as row X on every fold: at this size and on these videos "
-        "the two settings did not differ in outcome.",
+        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (same "
+        "predictions as 'X') made the same test predictions as row X on every fold: at this "
+        "size and on these videos the two settings did not differ in outcome. A cell with "
+        "'(k of n folds)' averages the k folds where the metric is defined (tail recall is "
+        "undefined on a fold where no class is below the median size).",
         "",
         format_table(tables["shown"], tables["columns"], fmt="markdown"),
         "",
