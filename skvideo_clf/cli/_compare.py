@@ -201,41 +201,103 @@ def check_class_counts(y, folds, data_dir):
                            f"at least {max(2, folds)} per class: {fix}.", EXIT_USAGE)
 
 
-def check_inner_cv(protocol, cfg, y, splits):
-    """Refuse an inner cross-validation (``grid_cv``) with more folds than a training
-    fold's smallest class has videos: exit 2, naming the file, line and key."""
+def check_inner_cv(protocol, cfg, y, splits, names=None, *, folds=None):
+    """Refuse, before any video is decoded, a row whose inner cross-validation cannot run
+    on the training folds: exit 2, listing every such row in one message.
+
+    Checked: a calibrated SVM (``probability = true``, Platt scaling by an inner
+    cross-validation: 2 or more videos of each class per training fold), a late-fusion
+    member without ``predict_proba`` (an SVM with ``probability = false``), and
+    ``settings.grid_cv`` (grids, lambda searches, CV weights: ``grid_cv`` videos of each
+    class per training fold). ``names``: the rows that run (``--rows``, with the baseline
+    and the chance row); None: every row. ``folds``: the outer folds when the splits are
+    cross-validation folds (fewer folds is then a fix when above 2); None for official
+    splits.
+    """
     import numpy as np
 
     from ..protocols._config import key_line
 
-    specs = protocol.row_specs(cfg["size"])
-    smallest = min(int(np.unique(y[train], return_counts=True)[1].min())
-                   for train, _ in splits)
-    calibrated = [r["name"] for r in specs if _calibrated(r)]
-    if calibrated and smallest < 2:
-        raise CLIError(f"{protocol.path}: row {calibrated[0]!r} calibrates its SVM's "
-                       "probabilities (probability = true) by an inner cross-validation, "
-                       "and a training fold holds 1 video of a class: add videos, use fewer "
-                       "folds, or set probability = false in the row's params.", EXIT_USAGE)
+    specs = [r for r in protocol.row_specs(cfg["size"]) if names is None or r["name"] in names]
+    # each class's fewest videos in a training fold
+    classes = np.unique(y)
+    fewest = {c: min(int(np.sum(y[train] == c)) for train, _ in splits) for c in classes}
+    smallest = min(fewest.values())
+
+    def short(need):
+        bad = [(c, n) for c, n in fewest.items() if n < need]
+        return ", ".join(f"class {str(c)!r} has {n}" for c, n in bad)
+
+    problems = []
+    fewer = (f"use fewer folds (--folds {folds - 1}), " if folds is not None and folds > 2
+             else "")
+    for r in specs:
+        no_proba = [m["name"] for m in r.get("members", [])
+                    if r["classifier"] == "late_fusion" and not _has_proba(m)]
+        if no_proba:
+            problems.append(
+                f"row {r['name']!r}: late fusion averages its members' predict_proba, and "
+                f"member{'s' if len(no_proba) > 1 else ''} "
+                f"{', '.join(map(repr, no_proba))} set{'s' if len(no_proba) == 1 else ''} "
+                "probability = false: remove probability = false from the member's params, "
+                "or drop the row with --rows.")
+            continue
+        if smallest < 2 and _calibrated(r):
+            member = r["classifier"] == "late_fusion"
+            fixes = ["add videos", fewer[:-2]]
+            if not member:
+                fixes.append("set probability = false in the row's params")
+            if r["name"] != protocol.baseline:  # the baseline always runs
+                fixes.append("drop the row with --rows")
+            fixes = [f for f in fixes if f]
+            fix = ", ".join(fixes[:-1]) + (", or " if len(fixes) > 2 else " or ") + fixes[-1]
+            whose = "its members' SVMs'" if member else "its SVM's"
+            problems.append(
+                f"row {r['name']!r} calibrates {whose} probabilities "
+                "(probability = true) by an inner cross-validation, which "
+                "needs 2 videos of every class in each training fold; "
+                f"{short(2)} in a training fold: {fix}.")
     inner = [r["name"] for r in specs if _inner_cv(r)]
-    if not inner:
-        return
-    if smallest < cfg["grid_cv"]:
-        line = key_line(protocol.text, ("settings", "grid_cv"))
-        where = f"{protocol.path}" + (f", line {line}" if line else "")
-        raise CLIError(f"{where}: settings.grid_cv = {cfg['grid_cv']}: the inner "
-                       f"cross-validation of {inner[0]!r} needs that many videos per class "
-                       f"in every training fold, and the smallest training class has "
-                       f"{smallest}: lower grid_cv to {max(2, smallest)} or add videos.",
-                       EXIT_USAGE)
+    if inner and smallest < cfg["grid_cv"]:
+        where = "settings.grid_cv"
+        sized = protocol.data.get("settings", {}).get(cfg["size"])
+        if isinstance(sized, dict) and "grid_cv" in sized:  # the size's own value
+            where = f"settings.{cfg['size']}.grid_cv"
+            line = key_line(protocol.text, ("settings", cfg["size"], "grid_cv"))
+        else:
+            line = key_line(protocol.text, ("settings", "grid_cv"))
+        where += f" (line {line})" if line else ""
+        rows = ", ".join(map(repr, inner))
+        if smallest >= 2:
+            fix = f"lower grid_cv to {smallest} or add videos"
+        else:
+            fix = ("too few for any inner cross-validation (it needs 2 per class): add "
+                   "videos" + (f", {fewer[:-2]}" if fewer else "") + " or drop the "
+                   f"row{'s' if len(inner) > 1 else ''} with --rows")
+        problems.append(
+            f"{where} = {cfg['grid_cv']}: the inner cross-validation of {rows} needs that "
+            f"many videos of every class in each training fold; {short(cfg['grid_cv'])} "
+            f"in a training fold: {fix}.")
+    if problems:
+        head = (f"{protocol.path}: " if len(problems) == 1 else
+                f"{protocol.path}: {len(problems)} problems with the rows on these folds:\n  ")
+        raise CLIError(head + "\n  ".join(problems), EXIT_USAGE)
 
 
 def _calibrated(spec):
     """Whether a row (or a member) fits an SVM with Platt-scaled probabilities."""
-    if spec["classifier"] in ("chi2svc", "svm_ef", "svm_mkl") and \
-            spec.get("params", {}).get("probability", True):
+    if spec["classifier"] in _SVMS and spec.get("params", {}).get("probability", True):
         return True
     return any(_calibrated(m) for m in spec.get("members", []))
+
+
+#: The classifiers of a row that are SVMs with a ``probability`` parameter.
+_SVMS = ("chi2svc", "svm_ef", "svm_mkl")
+
+
+def _has_proba(spec):
+    """Whether a late-fusion member has ``predict_proba`` (an SVM only when calibrated)."""
+    return spec["classifier"] not in _SVMS or spec.get("params", {}).get("probability", True)
 
 
 def _inner_cv(spec):
@@ -287,14 +349,16 @@ def cmd_compare(args):
                        "of its own).", EXIT_USAGE)
     if protocol.imbalance:
         splits = _imbalance(splits, y, cfg, args.seed)
-    check_inner_cv(protocol, cfg, y, splits)
     labels = np.unique(y)
-    os.makedirs(out, exist_ok=True)
     rows = _pick(all_rows, args.rows, getattr(args, "rows_flag", "--rows"))
     names = [n for n, _ in rows]
     # the baseline and the chance row always run
     rows = ([r for r in all_rows if r[0] == protocol.baseline and r[0] not in names] + rows
             + [r for r in all_rows if protocol.is_chance(r[0]) and r[0] not in names])
+    # the rows that run only (--rows), all of them before one message
+    cv_folds = cfg["folds"] if args.data_dir is None or args.split_dir is None else None
+    check_inner_cv(protocol, cfg, y, splits, {n for n, _ in rows}, folds=cv_folds)
+    os.makedirs(out, exist_ok=True)
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
     log(args, f"compare {protocol.name}: {protocol.title}. {len(y)} videos {where}, "
               f"{len(labels)} classes ({', '.join(f'{c}: {n}' for c, n in counts.items())}); "
@@ -338,8 +402,21 @@ CHANCE_NOTE = ("the chance row always answers the majority class (its accuracy i
                "majority's share, its balanced accuracy 1 / classes).")
 
 
-def _pm(mean, std):
-    return "" if mean is None else f"{mean:.3f} ± {std:.3f}"
+def _pm(mean, std, n=None, total=None):
+    """``mean ± std``; over fewer folds than ``total`` (a metric undefined on some folds),
+    the count, and no spread from one fold.
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._compare import _pm
+    >>> _pm(0.5, 0.1, 3, 3), _pm(0.5, 0.1, 2, 3), _pm(0.0, 0.0, 1, 2), _pm(None, None, 0, 2)
+    ('0.500 ± 0.100', '0.500 ± 0.100 (2 of 3 folds)', '0.000 (1 of 2 folds)', '')
+    """
+    if mean is None:
+        return ""
+    if n is None or total is None or n == total:
+        return f"{mean:.3f} ± {std:.3f}"
+    return (f"{mean:.3f}" if n < 2 else f"{mean:.3f} ± {std:.3f}") + f" ({n} of {total} folds)"
 
 
 def _p(value):
@@ -410,9 +487,10 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     for row in summary:
         name = row["name"]
         line = {"model": name + _role_mark(protocol, name)
-                + (f" (= {same[name]!r})" if name in same else "")}
+                + (f" (same predictions as {same[name]!r})" if name in same else "")}
+        total = len(next(r for r in results if r["name"] == name)["folds"])
         for m in metrics:
-            line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"])
+            line[TITLES[m]] = _pm(row[f"{m}_mean"], row[f"{m}_std"], row[f"{m}_n"], total)
         paper = protocol.paper.get(name)
         for j, col in enumerate(protocol.paper_columns):
             line[f"paper {col}"] = "" if paper is None else f"{paper[j]:.3f}"
@@ -569,9 +647,11 @@ def write_report(out, protocol, results, tables, meta):
         "holds a 95% interval from a paired bootstrap of the pooled test videos: test-set "
         "sampling only, with the trained models fixed.",
         "",
-        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (= 'X') made the "
-        "same test predictions as row X on every fold: at this size and on these videos "
-        "the two settings did not differ in outcome.",
+        f"Chance: {CHANCE_NOTE[0].upper() + CHANCE_NOTE[1:]} A row marked (same "
+        "predictions as 'X') made the same test predictions as row X on every fold: at this "
+        "size and on these videos the two settings did not differ in outcome. A cell with "
+        "'(k of n folds)' averages the k folds where the metric is defined (tail recall is "
+        "undefined on a fold where no class is below the median size).",
         "",
         format_table(tables["shown"], tables["columns"], fmt="markdown"),
         "",

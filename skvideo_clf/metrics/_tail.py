@@ -57,7 +57,11 @@ def tail_recall(y_true, y_pred, *, class_sizes=None, labels=None):
     Returns
     -------
     float
-        NaN when no tail class has a video in ``y_true``.
+        NaN when it is undefined: no class is strictly below the median size (every class
+        the same size, as in a fold of a balanced set), or no tail class has a video in
+        ``y_true``. Averaged over folds, take the mean over the folds where it is defined
+        and say how many they are (``compare`` shows e.g. ``0.500 (1 of 2 folds)``):
+        never count an undefined fold as 0.
 
     Examples
     --------
@@ -66,6 +70,8 @@ def tail_recall(y_true, y_pred, *, class_sizes=None, labels=None):
     >>> y_pred = list("aaaabbbcaa")
     >>> tail_recall(y_true, y_pred)  # c: 1/2, d: 0/1
     0.25
+    >>> tail_recall(list("aabb"), list("aaab"))  # no class below the median: undefined
+    nan
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if len(y_true) != len(y_pred):

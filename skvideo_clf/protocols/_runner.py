@@ -448,7 +448,8 @@ def paired_comparison(baseline, row, *, metric="accuracy", n_bootstrap=2000,
         fewer than 2 folds or when every fold gives the same difference; p is 1.0 when every
         difference is 0); ``test_set_ci`` (95 % percentile interval of the pooled difference
         under resampling of the test videos, models fixed; a video tested once per
-        repeat is drawn as one video).
+        repeat is drawn as one video); ``same_predictions`` (whether the two rows
+        predicted the same class for every test video of every fold).
 
     Examples
     --------
@@ -479,7 +480,9 @@ def paired_comparison(baseline, row, *, metric="accuracy", n_bootstrap=2000,
             "diff": float(np.mean(np.asarray(diffs)[finite])) if finite.any() else None,
             "fold_diffs": [float(d) for d in diffs], "n_folds": int(finite.sum()),
             "t": _finite_or_none(test.statistic), "df": test.df,
-            "p": _finite_or_none(test.pvalue), "test_set_ci": [ci[0], ci[1]]}
+            "p": _finite_or_none(test.pvalue), "test_set_ci": [ci[0], ci[1]],
+            "same_predictions": all(list(map(str, b["y_pred"])) == list(map(str, r["y_pred"]))
+                                    for b, r in zip(b_folds, r_folds, strict=True))}
 
 
 def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
@@ -508,8 +511,10 @@ def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
         Row name -> :func:`paired_comparison`'s dict plus ``p_holm`` and ``verdict``:
         ``"higher"`` / ``"lower"`` (Holm-adjusted p below ``alpha``), ``"no evidence of a
         difference"`` (a difference this test could not tell from fold-to-fold variation:
-        not a proof that the rows are equal), ``"identical on every fold"``, or
-        ``"untested: ..."`` (under 2 folds, or the same nonzero difference on every fold).
+        not a proof that the rows are equal; also when the metric is equal on every fold
+        but the predictions differ), ``"identical on every fold"`` (the same predictions
+        on every fold), or ``"untested: ..."`` (under 2 folds, or the same nonzero
+        difference on every fold).
 
     Examples
     --------
@@ -548,8 +553,11 @@ def compare_with_baseline(results, baseline, *, metric="accuracy", alpha=ALPHA,
 def _verdict(cmp, alpha):
     if cmp["n_folds"] < 2:
         return "untested: needs 2 or more folds"
-    if all(d == 0 for d in cmp["fold_diffs"] if np.isfinite(d)):
+    if cmp.get("same_predictions"):
         return "identical on every fold"
+    if all(d == 0 for d in cmp["fold_diffs"] if np.isfinite(d)):
+        # the same score from different predictions: no difference seen, no equality shown
+        return "no evidence of a difference"
     if cmp["t"] is None:
         return "untested: the same difference on every fold"
     if cmp["p_holm"] < alpha:
@@ -578,8 +586,9 @@ def summarize_rows(results, *, metrics=METRICS):
     Returns
     -------
     rows : list of dict
-        ``name``, ``<metric>_mean``, ``<metric>_std`` (None when no fold has the metric),
-        ``seconds``.
+        ``name``, ``<metric>_mean``, ``<metric>_std`` (over the folds where the metric is
+        defined; None when no fold has it), ``<metric>_n`` (those folds' count: a fold's
+        tail recall is undefined when no class is below the median size), ``seconds``.
     """
     out = []
     for res in results:
@@ -589,6 +598,7 @@ def summarize_rows(results, *, metrics=METRICS):
             values = values[np.isfinite(values)]
             row[f"{m}_mean"] = float(values.mean()) if len(values) else None
             row[f"{m}_std"] = float(values.std()) if len(values) else None
+            row[f"{m}_n"] = len(values)
         row["seconds"] = res["seconds"]
         out.append(row)
     return out

@@ -55,6 +55,66 @@ def test_every_protocol_builds_fresh_rows_with_its_baseline_first():
     assert len(PROTOCOLS["two-stream-table2"].rows("quick")) == 10 + 1
 
 
+def _fold_result(name, preds, truth="aabbab", labels="ab"):
+    """A :func:`run_rows` result of ``preds`` (one string of classes per fold; ``truth``
+    one string for every fold, or a list of one per fold)."""
+    from skvideo_clf.metrics import evaluate
+
+    truths = [truth] * len(preds) if isinstance(truth, str) else truth
+    folds = [{"fold": k + 1, "y_true": list(t), "y_pred": list(p), "labels": list(labels),
+              "y_score": [[float(c == lab) for lab in labels] for c in p], "n_train": 12,
+              "test": list(range(len(t))), "seconds": 0.0,
+              "metrics": evaluate(list(t), list(p), labels=list(labels)).summary()}
+             for k, (p, t) in enumerate(zip(preds, truths, strict=True))]
+    return {"name": name, "folds": folds, "seconds": 0.0}
+
+
+def test_identical_verdict_and_marker_only_for_the_same_predictions_on_every_fold():
+    from skvideo_clf.cli._compare import build_tables
+    from skvideo_clf.protocols import get_protocol
+
+    proto = get_protocol("two-stream-table2")
+    # truth "aabbab"
+    base = _fold_result("Spatial SVM", ["ababab", "aabbaa", "abbbab"])
+    # the same confusion matrix as the baseline on every fold (so the same scores), from
+    # other predictions on the first fold
+    swapped = _fold_result("Motion SVM", ["baabab", "aabbaa", "abbbab"])
+    twin = _fold_result("SVM-EF", ["ababab", "aabbaa", "abbbab"])
+    # the same predictions as "Motion SVM" on two folds of three: not the same row
+    partly = _fold_result("SVM-LF", ["baabab", "aabbaa", "bbbbab"])
+    tables = build_tables(proto, [base, swapped, twin, partly], n_bootstrap=50)
+    paired = tables["paired"]
+    assert paired["Motion SVM"]["fold_diffs"] == [0.0, 0.0, 0.0]
+    assert paired["Motion SVM"]["same_predictions"] is False
+    assert paired["Motion SVM"]["verdict"] == "no evidence of a difference"
+    assert paired["SVM-EF"]["verdict"] == "identical on every fold"
+    assert paired["SVM-LF"]["verdict"] != "identical on every fold"
+    models = [line["model"] for line in tables["shown"]]
+    assert models[2] == "SVM-EF (same predictions as 'Spatial SVM')"
+    assert models[1] == "Motion SVM" and models[3] == "SVM-LF"
+    assert "(=" not in tables["text"]
+
+
+def test_tail_recall_undefined_on_a_fold_is_left_out_and_counted():
+    from skvideo_clf.cli._compare import build_tables
+    from skvideo_clf.protocols import get_protocol
+
+    proto = get_protocol("long-tail")
+    # fold 1: class c is the tail (1 video below the median 2), missed; fold 2: every
+    # class the same size, no tail: undefined, not 0
+    truth = ["aaabbc", "aabbcc"]
+    rows = [_fold_result(proto.baseline, ["aaabba", "aabbcc"], truth, labels="abc"),
+            _fold_result("other", ["aaabbc", "aabbca"], truth, labels="abc")]
+    tables = build_tables(proto, rows, n_bootstrap=20)
+    per_fold = {(r["model"], r["fold"]): r["tail_recall"] for r in tables["per_fold"]}
+    assert per_fold[(proto.baseline, 1)] == 0.0 and np.isnan(per_fold[(proto.baseline, 2)])
+    assert per_fold[("other", 1)] == 1.0
+    cells = [line["tail recall"] for line in tables["shown"]]
+    assert cells == ["0.000 (1 of 2 folds)", "1.000 (1 of 2 folds)"]
+    assert tables["summary"][0]["tail_recall_n"] == 1
+    assert tables["shown"][0]["Acc"].count("±") == 1 and "folds)" not in tables["shown"][0]["Acc"]
+
+
 def test_every_featurizer_of_a_row_shares_the_one_cache_folder(tmp_path):
     rows = PROTOCOLS["two-stream-table2"].rows("quick", memory=str(tmp_path),
                                                backbone="lowlevel:hsv")

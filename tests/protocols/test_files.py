@@ -7,11 +7,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 from skorch.callbacks import Callback
 
 from skvideo_clf.cli import EXIT_OK, EXIT_USAGE, main
+from skvideo_clf.cli._common import CLIError
+from skvideo_clf.cli._compare import check_inner_cv
 from skvideo_clf.protocols import (
     CHANCE_ROW,
     PROTOCOLS,
@@ -190,8 +193,6 @@ def test_documented_parameters_are_accepted(tmp_path):
 
 
 def test_long_tail_bootstrap_and_framestack_rows_train_as_the_methods(tmp_path):
-    import numpy as np
-
     from skvideo_clf.neural import FrameStack
     from skvideo_clf.sampling import BalancedDataLoader
 
@@ -232,10 +233,13 @@ def test_bootstrap_on_a_video_level_classifier_is_a_sampler_step_and_wrap_clip_a
 
 
 def _class_folder(root, counts):
+    """The class folders' names, in the order of ``counts``."""
     from skvideo_clf.datasets import make_video_classification
 
     make_video_classification(list(counts), n_frames=4, frame_size=(16, 16),
                               clips_per_group=1, output_dir=root, random_state=0)
+    sizes = {d.name: len(list(d.iterdir())) for d in Path(root).iterdir()}
+    return sorted(sizes, key=lambda c: -sizes[c])
 
 
 @pytest.mark.parametrize("counts, words", [
@@ -254,8 +258,16 @@ def test_a_class_smaller_than_the_folds_is_named_before_decoding(tmp_path, capsy
     assert words in err and "class_1" in err or words in err
 
 
-def test_inner_cv_larger_than_a_training_class_is_a_usage_error(tmp_path, capsys):
-    _class_folder(tmp_path / "data", (6, 2))
+@pytest.mark.parametrize("counts, words, not_words", [
+    # 2 videos a training fold: grid_cv 2 fits
+    ((6, 4), "settings.grid_cv (line 3) = 3", "too few"),
+    # 1 video a training fold: no grid_cv fits, and the user's value is never the advice
+    ((6, 2), "has 1 in a training fold: too few for any inner cross-validation",
+     "lower grid_cv"),
+])
+def test_inner_cv_larger_than_a_training_class_is_a_usage_error(tmp_path, capsys, counts,
+                                                                 words, not_words):
+    small = _class_folder(tmp_path / "data", counts)[1]
     path = tmp_path / "grid.toml"
     path.write_text('[settings]\nfolds = 2\ngrid_cv = 3\n[[rows]]\nname = "svm"\n'
                     'classifier = "logistic"\n[rows.grid]\nC = [0.1, 1.0]\n')
@@ -263,7 +275,74 @@ def test_inner_cv_larger_than_a_training_class_is_a_usage_error(tmp_path, capsys
                  str(tmp_path / "r"), "--backbone", "lowlevel:hsv"])
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
-    assert "line 3" in err and "settings.grid_cv = 3" in err and "lower grid_cv to 2" in err
+    assert words in err and not_words not in err
+    if counts[1] == 4:
+        assert f"class {small!r} has 2 in a training fold: lower grid_cv to 2" in err
+    else:
+        assert f"class {small!r} has 1 in a training fold" in err
+
+
+def test_preflight_lists_every_failing_row_with_the_class_and_its_count(tmp_path, capsys):
+    # 2 videos of one class: 1 in each training fold of the quick size's 2 folds
+    small = _class_folder(tmp_path / "data", (4, 2))[1]
+    code = main(["compare", str(tmp_path / "data"), "--protocol", "two-stream-table2",
+                 "--quick", "-o", str(tmp_path / "r"), "--backbone", "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "6 problems" in err
+    for row in ("Spatial SVM", "Motion SVM", "SVM-EF", "SVM-LF", "SVM-MKL"):
+        assert f"row {row!r} calibrates" in err
+    assert err.count(f"class {small!r} has 1 in a training fold") == 6
+    assert "fewer folds" not in err  # 2 folds is the minimum
+    assert "settings.quick.grid_cv (line 41) = 2" in err and "lower grid_cv" not in err
+    # the late-fusion row's members need their probabilities: no probability = false there
+    lf = next(line for line in err.splitlines() if "'SVM-LF'" in line)
+    assert "probability = false" not in lf and "drop the row with --rows" in lf
+    # the baseline always runs: never "drop the row"
+    base = next(line for line in err.splitlines() if "'Spatial SVM'" in line)
+    assert "--rows" not in base and "set probability = false" in base
+    assert not (tmp_path / "r").exists()
+
+
+def test_rows_left_out_with_rows_are_not_checked(tmp_path, capsys):
+    _class_folder(tmp_path / "data", (4, 2))
+    # NN-EF (and the baseline, which always runs)
+    code = main(["compare", str(tmp_path / "data"), "--protocol", "two-stream-table2",
+                 "--quick", "--rows", "6", "-o", str(tmp_path / "r"), "--backbone",
+                 "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "'Spatial SVM'" in err
+    assert "Motion SVM" not in err and "SVM-LF" not in err and "grid_cv" not in err
+
+
+def test_late_fusion_svm_member_without_probabilities_is_refused_before_fitting(tmp_path,
+                                                                               capsys):
+    _class_folder(tmp_path / "data", (6, 6))
+    path = tmp_path / "lf.toml"
+    path.write_text('[settings]\nfolds = 2\n[[rows]]\nname = "LF"\nfeatures = "spatial"\n'
+                    'classifier = "late_fusion"\nmembers = [{name = "a", classifier = '
+                    '"chi2svc", params = {probability = false}}, {name = "b", classifier = '
+                    '"logistic"}]\n')
+    code = main(["compare", str(tmp_path / "data"), "--config", str(path), "-o",
+                 str(tmp_path / "r"), "--backbone", "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "row 'LF'" in err and "member 'a' sets probability = false" in err
+    assert "'b'" not in err and not (tmp_path / "r").exists()
+
+
+def test_fewer_folds_is_advised_only_above_two_folds():
+    proto = get_protocol("two-stream-table2")
+    cfg = proto.config("quick")
+    y = np.array(["a"] * 6 + ["b"] * 3)
+    splits = [(np.r_[0:4, 6], np.r_[4:6, 7:9]), (np.r_[4:6, 7:9], np.r_[0:4, 6])]
+    for folds, fewer in ((3, True), (2, False), (None, False)):
+        with pytest.raises(CLIError) as info:
+            check_inner_cv(proto, cfg, y, splits, {"Motion SVM"}, folds=folds)
+        msg = str(info.value)
+        assert "class 'b' has 1 in a training fold" in msg and "class 'a'" not in msg
+        assert ("use fewer folds (--folds 2)" in msg) == fewer
 
 
 def test_the_protocol_files_ship_in_the_wheel(tmp_path):
