@@ -64,13 +64,6 @@ def crossings(path, module=None):
 SUBPACKAGES = sorted({p.relative_to(ROOT).parts[0].removesuffix(".py")
                       for p in ROOT.rglob("*.py")} - {"__init__"})
 
-# Areas other work owns, still crossing at this branch's merge: xfail, not strict, so the
-# test passes (XPASS) as soon as they meet at public names.
-_PENDING = {
-    "cli": "the CLI imports protocols' private modules",
-}
-
-
 def test_crossings_finds_a_private_import(tmp_path):
     # the walker itself, on a probe read as if it were skvideo_clf/neural/probe.py
     probe = tmp_path / "probe.py"
@@ -85,9 +78,7 @@ def test_crossings_finds_a_private_import(tmp_path):
         "skvideo_clf.video._reader"]
 
 
-@pytest.mark.parametrize("subpackage", [
-    pytest.param(s, marks=pytest.mark.xfail(reason=_PENDING[s], strict=False))
-    if s in _PENDING else s for s in SUBPACKAGES])
+@pytest.mark.parametrize("subpackage", SUBPACKAGES)
 def test_subpackage_imports_other_layers_public_names_only(subpackage):
     path = ROOT / subpackage
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]

@@ -16,6 +16,15 @@ import os
 import time
 import warnings
 
+from ..protocols import (
+    METRICS,
+    compare_with_baseline,
+    group_splits,
+    key_line,
+    row_folder,
+    run_rows,
+    summarize_rows,
+)
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,
@@ -55,7 +64,6 @@ def _load_data(args):
     (``--repeats`` times, each a different partition of the groups)."""
     import numpy as np
 
-    from ..protocols._runner import group_splits
 
     repeats = getattr(args, "repeats", 1)
     if args.split_dir is None:
@@ -216,7 +224,6 @@ def check_inner_cv(protocol, cfg, y, splits, names=None, *, folds=None):
     """
     import numpy as np
 
-    from ..protocols._config import key_line
 
     specs = [r for r in protocol.row_specs(cfg["size"]) if names is None or r["name"] in names]
     # each class's fewest videos in a training fold
@@ -314,7 +321,6 @@ def cmd_compare(args):
     import numpy as np
 
     from ..protocols import PROTOCOLS
-    from ..protocols._runner import run_rows
     from ..utils import object_array
 
     if getattr(args, "list", False):
@@ -469,7 +475,6 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     sampling only, models fixed), the degrees of freedom and the per-fold differences.
     """
     from ..metrics import format_table, tail_recall
-    from ..protocols._runner import METRICS, compare_with_baseline, summarize_rows
 
     for res in results:  # each fold's tail recall, from its stored predictions
         for f in res["folds"]:
@@ -595,7 +600,6 @@ def plot_comparison(summary, target, protocol=None):
 def write_report(out, protocol, results, tables, meta):
     """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
     from ..metrics import format_table
-    from ..protocols._runner import row_folder
 
     paths = []
 

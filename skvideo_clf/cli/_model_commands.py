@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..persistence import save_model
-from ..protocols._routing import _fit_params
+from ..protocols import fit_params, row_slug
 from ..utils import atomic_write_text
 from ._common import (
     EXIT_OK,
@@ -65,7 +65,6 @@ def _row_options(args):
 
 def _pick_row(rows, wanted, source):
     """The ``(name, factory)`` named ``wanted`` (exact, any case, or 1-based number)."""
-    from ..protocols._runner import row_slug
 
     names = [n for n, _ in rows]
     for match in (lambda n: n == wanted, lambda n: n.lower() == wanted.lower(),
@@ -120,7 +119,7 @@ def cmd_fit(args):
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
         # --class-weight balanced behind the oversampler counts the classes before it
-        pipe.fit(videos, y, **_fit_params(pipe, y))
+        pipe.fit(videos, y, **fit_params(pipe, y))
     elapsed = time.perf_counter() - start
     if not row:  # the weights the featurizer actually loaded
         weights = getattr(pipe.named_steps["features"], "weights_", None)

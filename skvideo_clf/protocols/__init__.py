@@ -29,14 +29,18 @@ Examples
 """
 
 from ._compare import cross_validate_presets
-from ._config import CHANCE_ROW, ConfigError, Protocol, load_config
+from ._config import CHANCE_ROW, ConfigError, Protocol, key_line, load_config
 from ._demo import demo_dataset
 from ._protocols import PROTOCOLS, build_rows, get_protocol, list_protocols
 from ._reference import PAPER_TABLE_I, PAPER_TABLE_II, paper_table_i, paper_table_ii
+from ._routing import fit_params
 from ._runner import (
+    METRICS,
     compare_with_baseline,
     group_splits,
     paired_comparison,
+    row_folder,
+    row_slug,
     run_rows,
     summarize_rows,
 )
@@ -46,6 +50,7 @@ __all__ = [
     "CHANCE_ROW",
     "ConfigError",
     "HeadTransferClassifier",
+    "METRICS",
     "PAPER_TABLE_I",
     "PAPER_TABLE_II",
     "PROTOCOLS",
@@ -54,13 +59,17 @@ __all__ = [
     "compare_with_baseline",
     "cross_validate_presets",
     "demo_dataset",
+    "fit_params",
     "get_protocol",
     "group_splits",
+    "key_line",
     "list_protocols",
     "load_config",
     "paired_comparison",
     "paper_table_i",
     "paper_table_ii",
+    "row_folder",
+    "row_slug",
     "run_rows",
     "summarize_rows",
 ]

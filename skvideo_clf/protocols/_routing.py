@@ -7,10 +7,10 @@ import inspect
 from sklearn import get_config
 from sklearn.utils.metadata_routing import get_routing_for_object
 
-__all__ = ["_fit_params"]
+__all__ = ["fit_params"]
 
 
-def _fit_params(estimator, y):
+def fit_params(estimator, y):
     """The labels before resampling, for a pipeline whose classifier weights behind a sampler.
 
     Class weighting in the CNN-ResBiLSTM paper counts the classes before oversampling; a

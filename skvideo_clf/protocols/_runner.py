@@ -30,7 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from ..metrics import corrected_ttest, evaluate, holm, paired_bootstrap_difference
 from ..utils import atomic_write_text
 from ..video import source_fingerprint
-from ._routing import _fit_params
+from ._routing import fit_params
 
 __all__ = ["compare_with_baseline", "group_splits", "paired_comparison", "row_folder",
            "row_slug", "run_rows", "summarize_rows"]
@@ -49,7 +49,7 @@ def row_slug(name):
 
     Examples
     --------
-    >>> from skvideo_clf.protocols._runner import row_slug
+    >>> from skvideo_clf.protocols import row_slug
     >>> row_slug("CNN-LSTM + class weighting")
     'cnn_lstm_class_weighting'
     """
@@ -63,7 +63,7 @@ def row_folder(name):
 
     Examples
     --------
-    >>> from skvideo_clf.protocols._runner import row_folder
+    >>> from skvideo_clf.protocols import row_folder
     >>> row_folder("SVM A") != row_folder("svm-a"), row_folder("+++") != row_folder("---")
     (True, True)
     >>> row_folder("CNN-LSTM + class weighting").startswith("cnn_lstm_class_weighting-")
@@ -375,7 +375,7 @@ def run_rows(rows, X, y, splits, *, out_dir, context=None, labels=None, progress
                 t0 = time.perf_counter()
                 estimator = clone(prototype)
                 # the CNN-ResBiLSTM paper's class weighting counts the fold before resampling
-                estimator.fit(X[train], y[train], **_fit_params(estimator, y[train]))
+                estimator.fit(X[train], y[train], **fit_params(estimator, y[train]))
                 score = _scores(estimator, X[test], labels)
                 pred = np.asarray(estimator.predict(X[test]))
                 report = evaluate(y[test], pred, y_score=score, labels=labels, k=(1,))
