@@ -9,6 +9,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..datasets import load_video_folder
+from ..features import (
+    BaseFrameTransformer,
+    LowLevelFrameTransformer,
+    WeightsUnavailableError,
+    get_backbone,
+    resolve_weights,
+)
 from ..persistence import ModelFileError, load_model, read_model_header
 from ..utils import resolve_device
 
@@ -53,7 +61,6 @@ def load_folder(data_dir, args, subset, *, min_classes=1, purpose="fitting"):
 
     ``min_classes=2``: one class is refused (exit 3) with :func:`one_class_error`.
     """
-    from ..datasets import load_video_folder
 
     root = Path(data_dir)
     if not root.exists():
@@ -125,7 +132,6 @@ def _check_fitted_classifier(model, path):
 
 def _reads_videos(model):
     """Whether a frame featurizer sits in ``model`` (itself, a step, a union's branch)."""
-    from ..features import BaseFrameTransformer
 
     parts = [model, *model.get_params(deep=True).values()]
     return any(isinstance(p, BaseFrameTransformer) for p in parts)
@@ -299,7 +305,6 @@ def check_backbone(name, *, lowlevel=True, option="--backbone"):
         return
     prefix, sep, rest = name.partition(":")
     if prefix == "lowlevel" and lowlevel:
-        from ..features import LowLevelFrameTransformer
 
         known = LowLevelFrameTransformer().get_params()["descriptors"]
         names = [n for n in rest.split(",") if n] if sep else list(known)
@@ -333,7 +338,6 @@ def _resolve_weights(weights, backbone="inception_v3"):
     is read. InceptionV3's sources are resolved without loading; another backbone is
     built once here, which checks its weights the same way.
     """
-    from ..features import WeightsUnavailableError, get_backbone, resolve_weights
 
     check_backbone(backbone, lowlevel=False)
     if weights in ("none", "random"):

@@ -16,16 +16,23 @@ import os
 import time
 import warnings
 
+from ..datasets import make_imbalanced
+from ..metrics import evaluate, format_table, new_figure, save_figure, tail_recall
 from ..protocols import (
     METRICS,
+    PROTOCOLS,
+    ConfigError,
     compare_with_baseline,
+    demo_dataset,
+    get_protocol,
     group_splits,
     key_line,
+    load_config,
     row_folder,
     run_rows,
     summarize_rows,
 )
-from ..utils import atomic_write_text
+from ..utils import atomic_write_text, object_array
 from ._common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -114,7 +121,6 @@ def _embedded_data(protocol, cfg, seed, repeats=1):
     import numpy as np
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    from ..protocols import demo_dataset
 
     X, y, _ = demo_dataset(cfg, random_state=seed)  # the one data set a protocol can name
     # the first repeat is StratifiedKFold(shuffle=True, random_state=seed)'s folds
@@ -134,7 +140,6 @@ def argparse_split(args, k):
 
 def _imbalance(splits, y, cfg, seed):
     """The CNN-ResBiLSTM paper's imbalanced-UCF101 rule, applied to each training split only."""
-    from ..datasets import make_imbalanced
 
     return [(train[make_imbalanced(y[train], min_count=cfg["imbalance_min_count"],
                                    random_state=seed)], test) for train, test in splits]
@@ -147,7 +152,6 @@ def comparison_setup(args):
     builds it: the protocol file at the size (``--quick``, ``--full``), then the options
     that override one value.
     """
-    from ..protocols import ConfigError, get_protocol, load_config
 
     size = "full" if args.full else "quick" if args.quick else "default"
     if args.config is not None:
@@ -182,7 +186,6 @@ def make_rows(args, protocol, cfg, size, backbone, memory):
 
 def list_protocols_text():
     """``compare --list``: every built-in protocol with its paper, table and rows."""
-    from ..protocols import PROTOCOLS
 
     lines = []
     for name, proto in PROTOCOLS.items():
@@ -320,8 +323,6 @@ def _inner_cv(spec):
 def cmd_compare(args):
     import numpy as np
 
-    from ..protocols import PROTOCOLS
-    from ..utils import object_array
 
     if getattr(args, "list", False):
         print(list_protocols_text())
@@ -474,7 +475,6 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
     family-wise alpha 0.05; the CSV and JSON add the test-set bootstrap interval (test-set
     sampling only, models fixed), the degrees of freedom and the per-fold differences.
     """
-    from ..metrics import format_table, tail_recall
 
     for res in results:  # each fold's tail recall, from its stored predictions
         for f in res["folds"]:
@@ -540,7 +540,6 @@ def save_row_report(result, folder):
     """
     import numpy as np
 
-    from ..metrics import evaluate
 
     folds = result["folds"]
     report = evaluate(np.concatenate([f["y_true"] for f in folds]),
@@ -561,7 +560,6 @@ def plot_comparison(summary, target, protocol=None):
     """
     import numpy as np
 
-    from ..metrics import new_figure, save_figure
 
     metrics = ("accuracy", "f1_macro", "f1_weighted")
     fig, ax = new_figure((8, 0.55 * len(summary) + 2.2))
@@ -599,7 +597,6 @@ def plot_comparison(summary, target, protocol=None):
 
 def write_report(out, protocol, results, tables, meta):
     """README.md, comparison.csv / .json / .png, per_fold.csv and one report per row."""
-    from ..metrics import format_table
 
     paths = []
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import skvideo_clf
 
 from ..utils import atomic_open, atomic_write_text
+from ..video import VideoReadError, source_fingerprint
 from ._common import (
     EXIT_OK,
     CLIError,
@@ -37,7 +38,6 @@ def _extract_settings(args, weights):
 def cmd_extract(args):
     import numpy as np
 
-    from ..video import VideoReadError, source_fingerprint
 
     check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     videos, y, groups = load_folder(args.data_dir, args, args.subset)

@@ -10,9 +10,11 @@ import shlex
 import sys
 import time
 
+from ..metrics import evaluate_estimator
 from ..persistence import save_model
 from ..protocols import fit_params, row_slug
 from ..utils import atomic_write_text
+from ..video import VideoReadError
 from ._common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -28,7 +30,9 @@ from ._common import (
     open_model,
     write_error,
 )
+from ._compare import comparison_setup, make_rows
 from ._pipeline import (
+    FIT_DEFAULTS,
     build_pipeline,
     cache_memory,
     check_featurizer_options,
@@ -39,7 +43,6 @@ from ._timeline import check_timeline_options, cmd_predict_timeline
 
 def _row_options(args):
     """Refuse a half-given row (exit 2); fill the classic defaults when there is none."""
-    from ._pipeline import FIT_DEFAULTS
 
     source = args.protocol is not None or args.config is not None
     if args.row is not None and not source:
@@ -81,7 +84,6 @@ def _pick_row(rows, wanted, source):
 
 def _row_pipeline(args):
     """``(pipeline, meta config, weights)`` of ``--protocol/--config`` ``--row``."""
-    from ._compare import comparison_setup, make_rows
 
     protocol, cfg, size, backbone = comparison_setup(args)
     rows, weights = make_rows(args, protocol, cfg, size, backbone, cache_memory(args))
@@ -160,7 +162,6 @@ def _predict_each(model, videos):
     cost the good ones (the featurizer reports every bad video, so they are redone alone)."""
     import numpy as np
 
-    from ..video import VideoReadError
 
     try:
         proba = np.asarray(model.predict_proba(videos), dtype=float)
@@ -222,7 +223,6 @@ def cmd_predict(args):
 
 
 def cmd_evaluate(args):
-    from ..metrics import evaluate_estimator
 
     header = open_model(args.model, header_only=True)
     subset = "test" if args.split_dir else "train"

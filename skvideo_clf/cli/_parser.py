@@ -6,6 +6,7 @@ import argparse
 
 import skvideo_clf
 
+from ..protocols import PROTOCOLS
 from ._common import EXIT_USAGE, CLIError, check_backbone
 from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS, SAMPLERS
 
@@ -109,7 +110,6 @@ def _protocol_help(protocols):
 
 def _add_row_options(p):
     """fit --protocol NAME --row ROW / --config FILE --row ROW: any row of a comparison."""
-    from ..protocols import PROTOCOLS
 
     g = p.add_argument_group(
         "a row of a comparison", "fit exactly the pipeline a compare row builds (any "
@@ -203,7 +203,6 @@ def _add_demo_options(p):
 
 
 def _add_compare_options(p):
-    from ..protocols import PROTOCOLS
 
     p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                    help="folder of class folders of videos (UCF101 / HMDB51 layout); "

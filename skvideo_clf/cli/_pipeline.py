@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ..features import FrameMemory, InceptionFrameTransformer, make_frame_featurizer
+from ..protocols import Protocol
+from ..utils.compat.sklearn import Interval, InvalidParameterError
 from ._common import EXIT_USAGE, CLIError, device
 
 FEATURES = ("inception",)
@@ -25,8 +28,6 @@ def check_featurizer_options(backbone="inception_v3", **params):
     """
     if backbone != "inception_v3":
         params.pop("input_size", None)
-    from ..features import InceptionFrameTransformer
-    from ..utils.compat.sklearn import Interval, InvalidParameterError
 
     try:
         InceptionFrameTransformer(weights=None, **params)._validate_params()
@@ -45,7 +46,6 @@ def check_featurizer_options(backbone="inception_v3", **params):
 
 def cache_memory(args, cache=None):
     """``--cache`` (or ``cache``) as a featurizer's ``memory``, with ``--fingerprint``."""
-    from ..features import FrameMemory
 
     cache = args.cache if cache is None else cache
     mode = getattr(args, "fingerprint", "stat")
@@ -67,7 +67,6 @@ def featurizer_params(args):
 
 def make_featurizer(args, *, weights=None, verbose=0):
     """The frame featurizer the command-line options describe (``--backbone``)."""
-    from ..features import make_frame_featurizer
 
     return make_frame_featurizer(getattr(args, "backbone", "inception_v3"), weights=weights,
                                  device=device(args.device), verbose=verbose,
@@ -107,7 +106,6 @@ def build_pipeline(args, *, weights, verbose=0):
     The sampler comes first: it turns videos into clips (frames + augmentation) that the
     featurizer reads, in ``fit`` only.
     """
-    from ..protocols import Protocol
 
     spec = fit_row(args)
     spec["featurizer"]["verbose"] = verbose
