@@ -643,9 +643,9 @@ def test_full_disk_under_extract_names_the_file(folder, tmp_path, monkeypatch, c
 
 
 def test_full_disk_under_compare_names_the_report_folder(folder, tmp_path, monkeypatch, capsys):
-    from skvideo_clf.protocols import _runner
+    from skvideo_clf.cli import _compare
 
-    monkeypatch.setattr(_runner, "run_rows", _enospc)  # the first fold result to save
+    monkeypatch.setattr(_compare, "run_rows", _enospc)  # the first fold result to save
     out = tmp_path / "report"
     # rows without calibrated SVMs: 2 videos a class leave 1 per training fold
     code = main(["compare", str(folder), "--protocol", "resbilstm-table1", "--quick",

@@ -156,7 +156,7 @@ def test_killed_featurization_resumes_from_the_frame_cache(tmp_path, videos, cle
 
 # ----------------------------------------------------------------------------- extract
 def test_killed_extract_command_resumes(tmp_path, videos, clean):
-    from skvideo_clf.cli import load_extracted
+    from skvideo_clf.datasets import load_extracted
 
     root, paths, y = videos
     out = tmp_path / "out"

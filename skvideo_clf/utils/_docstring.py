@@ -53,8 +53,9 @@ shared_docs = {
         Strategy for videos and clips without frame indices (see
         :func:`skvideo_clf.video.sample_frame_indices`).
     padding : {"upsample", "zeros"}, default="upsample"
-        A video with fewer frames than ``sequence_length``: repeat frames in order (seed
-        000's UpSample; said at ``verbose``) or append zero steps (seed 002). Longer
+        A video with fewer frames than ``sequence_length``: repeat frames in order (the
+        CNN-ResBiLSTM paper's UpSample; said at ``verbose``) or append zero steps (the UCF101
+        thesis). Longer
         sequences are truncated.
     memory : str, path-like, joblib.Memory or None, default=None
         Folder of the frame cache; entries are identified by the parameters that define
