@@ -1,6 +1,6 @@
 """
 Fusing a spatial and a motion stream: the hybrid framework's Table 2 in miniature
-=====================================================================
+=================================================================================
 
 The hybrid framework (a hybrid deep learning framework for video classification) compares ways to
 combine a *spatial* stream (CNN features of the frames) with a *motion* stream (features

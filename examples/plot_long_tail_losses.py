@@ -36,9 +36,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from skvideo_clf.features import InceptionFrameTransformer
 from skvideo_clf.metrics import tail_classes, tail_recall
 from skvideo_clf.neural import FrameStack, LSTMClassifier
-from skvideo_clf.protocols import demo_config, demo_dataset
+from skvideo_clf.protocols import demo_dataset, get_protocol
 
-videos, y, sizes = demo_dataset(demo_config("quick", scale=0.05))
+videos, y, sizes = demo_dataset(get_protocol("demo").config("quick", scale=0.05))
 print("videos per class:", sizes)
 features = InceptionFrameTransformer(input_size=75, sequence_length=4).fit_transform(videos)
 

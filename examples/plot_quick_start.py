@@ -5,14 +5,12 @@ Quick start: a video classification Pipeline on imbalanced data
 The whole library in one :class:`imblearn.pipeline.Pipeline`:
 
 1. :class:`~skvideo_clf.sampling.SpatioTemporalOversampler` (the CNN-ResBiLSTM paper) adds
-synthetic clips
-   of the minority classes while fitting: new frames drawn in time, one random augmentation
-   per clip. It returns lazy :class:`~skvideo_clf.video.Clip` values, nothing is decoded yet;
+   synthetic clips of the minority classes while fitting: new frames drawn in time, one
+   random augmentation per clip. It returns lazy :class:`~skvideo_clf.video.Clip` values, nothing is decoded yet;
 2. :class:`~skvideo_clf.features.InceptionFrameTransformer` turns each video (or clip) into
    a sequence of 2048-d InceptionV3 features, with real ImageNet weights;
 3. :class:`~skvideo_clf.neural.ResBiLSTMClassifier` (the CNN-ResBiLSTM paper) classifies the
-sequences,
-   with class weighting.
+   sequences, with class weighting.
 
 The pipeline is then scored with :func:`skvideo_clf.metrics.evaluate`, which gives every
 number the papers report. Frames are resized to 75 px and each video gives 6 frames so the
@@ -23,9 +21,8 @@ example runs in seconds on a CPU; the papers use 299 px and 40 frames.
 # Imbalanced synthetic videos
 # ---------------------------
 # :func:`~skvideo_clf.datasets.make_video_classification` draws small real videos. The class
-# sizes follow the CNN-ResBiLSTM paper's disaster set (400 down to 40 videos), scaled down. Each
-# video is
-# its own group here, so a stratified split is also a group-aware one.
+# sizes follow the CNN-ResBiLSTM paper's disaster set (400 down to 40 videos), scaled down.
+# Each video is its own group here, so a stratified split is also a group-aware one.
 import os
 import tempfile
 

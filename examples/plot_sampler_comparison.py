@@ -7,12 +7,10 @@ between them like any other parameter. This example compares, on imbalanced synt
 videos:
 
 * ``"passthrough"``: no resampling;
-* :class:`~skvideo_clf.sampling.SpatioTemporalOversampler` (the CNN-ResBiLSTM paper): synthetic
-clips of
-  the minority classes, new frames drawn in time plus one random augmentation each;
-* :class:`~skvideo_clf.sampling.BootstrapSampler` (the bootstrapping CNN paper): balanced
-pseudo-batches, the
-  largest class split into batches and the others drawn with replacement.
+* :class:`~skvideo_clf.sampling.SpatioTemporalOversampler` (the CNN-ResBiLSTM paper):
+  synthetic clips of the minority classes, new frames drawn in time plus one random augmentation each;
+* :class:`~skvideo_clf.sampling.BootstrapSampler` (the bootstrapping CNN paper):
+  balanced pseudo-batches, the largest class split into batches and the others drawn with replacement.
 
 They run in ``fit`` only (imbalanced-learn's :class:`~imblearn.pipeline.Pipeline`); the test
 folds are never resampled. Macro F1 weighs every class equally, so it is the score that shows
