@@ -6,9 +6,9 @@ import argparse
 
 import skvideo_clf
 
-from ..protocols import PROTOCOLS
+from ..protocols import PROTOCOLS, SAMPLERS
 from ._common import EXIT_USAGE, CLIError, check_backbone
-from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS, SAMPLERS
+from ._pipeline import CLASSIFIERS, FEATURES, FIT_DEFAULTS
 
 EPILOG = """exit codes: 0 success, 1 unexpected failure (use --debug), 2 bad command line
 (also an unknown --backbone, or an output that would replace an input), 3 bad input data
@@ -81,8 +81,10 @@ def _add_featurizer_options(p, *, classifier=True):
         g = p.add_argument_group("model")
         d = FIT_DEFAULTS
         g.add_argument("--sampler", choices=SAMPLERS, default=None,
-                       help="imbalance handling applied while fitting: the spatio-temporal "
-                            "oversampler of the CNN-ResBiLSTM paper, or none "
+                       help="imbalance handling applied while fitting: oversample (the "
+                            "CNN-ResBiLSTM paper's spatio-temporal oversampler), bootstrap "
+                            "(the bootstrapping CNN paper's balanced batches, redrawn every "
+                            "epoch for a network, one balanced sample for chi2svc) or none "
                             f"(default: {d['sampler']})")
         g.add_argument("--classifier", choices=CLASSIFIERS, default=None,
                        help="classifier on the feature sequences; chi2svc pools them over "

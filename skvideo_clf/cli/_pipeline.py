@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from ..features import FrameMemory, InceptionFrameTransformer, make_frame_featurizer
-from ..protocols import Protocol
+from ..protocols import SAMPLERS, Protocol
 from ..utils.compat.sklearn import Interval, InvalidParameterError
 from ._common import EXIT_USAGE, CLIError, device
 
 FEATURES = ("inception",)
-SAMPLERS = ("none", "oversample")
 CLASSIFIERS = ("lstm", "bilstm", "resbilstm", "chi2svc")
 #: ``fit``'s options without --row; None in the parser, so a --row's configuration holds.
 FIT_DEFAULTS = dict(sampler="oversample", classifier="resbilstm", class_weight="balanced",

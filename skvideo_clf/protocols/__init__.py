@@ -9,7 +9,8 @@ for ``compare --config FILE.toml``. The format is described in
 
 * :func:`build_rows`: ``[(row name, unfitted estimator)]`` of a protocol id or file at a
   size; :data:`PROTOCOLS`, :func:`get_protocol`, :func:`list_protocols`, :class:`Protocol`,
-  :func:`load_config`, :class:`ConfigError`, :data:`CHANCE_ROW`;
+  :func:`load_config`, :class:`ConfigError`, :data:`CHANCE_ROW`; :data:`SAMPLERS`, the
+  names a row's ``sampler`` takes;
 * :func:`demo_dataset`: the synthetic imbalanced videos the ``demo`` protocol runs on;
 * :func:`cross_validate_presets`: fold scores and one out-of-fold report per row;
 * :data:`PAPER_TABLE_I`, :data:`PAPER_TABLE_II`, :func:`paper_table_i`,
@@ -28,6 +29,7 @@ Examples
 ['Spatial SVM', 'Motion SVM', 'SVM-EF']
 """
 
+from ._builder import SAMPLERS
 from ._compare import cross_validate_presets
 from ._config import CHANCE_ROW, ConfigError, Protocol, key_line, load_config
 from ._demo import demo_dataset
@@ -54,6 +56,7 @@ __all__ = [
     "PAPER_TABLE_I",
     "PAPER_TABLE_II",
     "PROTOCOLS",
+    "SAMPLERS",
     "Protocol",
     "build_rows",
     "compare_with_baseline",

@@ -433,3 +433,30 @@ def test_the_exit_code_table_is_what_the_commands_do(tmp_path, monkeypatch, caps
                 m.setattr(*patch)
             assert main([str(a) for a in argv] + ["--quiet"]) == code, (code, argv)
         capsys.readouterr()
+
+
+@pytest.mark.parametrize("classifier, step, kind", [
+    ("lstm", "clf", "BalancedDataLoader"),  # a network: balanced batches, every epoch
+    ("chi2svc", "resample", "BootstrapSampler"),  # otherwise one balanced sample
+])
+def test_fit_sampler_takes_every_sampler_a_row_takes(classifier, step, kind, tmp_path,
+                                                     dataset, capsys):
+    from skvideo_clf.cli._parser import build_parser
+    from skvideo_clf.protocols import SAMPLERS
+
+    fit = build_parser()._subparsers._group_actions[0].choices["fit"]
+    action = next(a for a in fit._actions if "--sampler" in a.option_strings)
+    assert tuple(action.choices) == SAMPLERS and "bootstrap" in SAMPLERS
+    root, _, _ = dataset
+    model = tmp_path / "boot.skvc"
+    args = ["fit", str(root), "--sampler", "bootstrap", "--classifier", classifier,
+            "--weights", "none", "--input-size", "75", "--sequence-length", "2",
+            "--epochs", "1", "--hidden-size", "4", "-o", str(model), "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    pipe, header = load_model(model)
+    assert header["config"]["sampler"] == "bootstrap"
+    found = pipe.named_steps[step]
+    if step == "clf":
+        assert "resample" not in pipe.named_steps
+        found = found.iterator_train
+    assert getattr(found, "__name__", type(found).__name__) == kind
