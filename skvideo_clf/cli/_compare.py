@@ -385,7 +385,8 @@ def cmd_compare(args):
                            progress=bar, log=lambda m: None if args.quiet else bar.write(m),
                            fingerprint=getattr(args, "fingerprint", "stat"))
     bar.close()
-    tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap, seed=args.seed)
+    tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap, seed=args.seed,
+                          n_repeats=getattr(args, "repeats", 1))
     print()
     print(tables["text"])
     print()
@@ -466,8 +467,12 @@ def _role_mark(protocol, name):
     return f" ({role})"
 
 
-def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
+def build_tables(protocol, results, *, n_bootstrap=2000, seed=0, n_repeats=1):
     """The printed table, the CSV rows and the paired comparisons of one run.
+
+    ``per_fold`` numbers each row's folds within their repeat (``repeat`` 1 ..
+    ``n_repeats``, ``fold`` 1 .. k): with ``--repeats``, the splits of repeat ``r`` are
+    the ``r``-th run of k.
 
     Each row against the baseline: ``Δ`` (mean of the per-fold differences), ``t`` and
     ``p`` of Nadeau and Bengio's corrected resampled t-test over the folds (two-sided),
@@ -522,9 +527,16 @@ def build_tables(protocol, results, *, n_bootstrap=2000, seed=0):
                          "test_set_ci_low": cmp["test_set_ci"][0],
                          "test_set_ci_high": cmp["test_set_ci"][1]})
         csv_rows.append(flat)
-    per_fold = [{"model": r["name"], "fold": f["fold"], "n_train": f["n_train"],
-                 "n_test": len(f["test"]), **{m: f["metrics"].get(m) for m in metrics},
-                 "seconds": f["seconds"]} for r in results for f in r["folds"]]
+    per_fold = []
+    for r in results:
+        k = len(r["folds"]) // n_repeats
+        if k * n_repeats != len(r["folds"]):
+            raise ValueError(f"row {r['name']!r} has {len(r['folds'])} folds, not "
+                             f"{n_repeats} repeats of the same number")
+        per_fold += [{"model": r["name"], "repeat": (f["fold"] - 1) // k + 1,
+                      "fold": (f["fold"] - 1) % k + 1, "n_train": f["n_train"],
+                      "n_test": len(f["test"]), **{m: f["metrics"].get(m) for m in metrics},
+                      "seconds": f["seconds"]} for f in r["folds"]]
     columns = list(shown[0])
     for line in shown[1:]:
         columns += [c for c in line if c not in columns]

@@ -1,5 +1,6 @@
 """``skvideo-clf compare``: protocols, the resumable runner, paired comparisons, configs."""
 
+import csv
 import json
 import os
 import re
@@ -454,6 +455,7 @@ def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
     assert n_rows == 3 and len(list((out / "runs").glob("*/fold*.json"))) == n_rows * 4
     first = sorted((out / "runs").glob("*/fold*.json"))[0].parent
     tests = [json.loads((first / f"fold{k}.json").read_text())["test"] for k in (1, 2, 3, 4)]
+    row_names = [json.loads((first / "fold1.json").read_text())["row"]]
     assert sorted(tests[0] + tests[1]) == sorted(tests[2] + tests[3])
     assert sorted(map(sorted, tests[:2])) != sorted(map(sorted, tests[2:]))
     tested = [c for c in report["paired"].values() if not c["verdict"].startswith("reference")]
@@ -464,6 +466,17 @@ def test_compare_repeats_and_statistics_columns(class_folder, tmp_path, capsys):
     assert {"t", "p", "p_holm", "test_set_ci_low", "test_set_ci_high"} <= set(row)
     readme = (out / "README.md").read_text()
     assert "Nadeau and Bengio" in readme and "test-set sampling only" in readme
+    # per_fold.csv: the folds numbered within their repeat, repeat 2 being fold files 3, 4
+    with open(out / "per_fold.csv", newline="") as f:
+        per_fold = list(csv.DictReader(f))
+    assert list(per_fold[0])[:3] == ["model", "repeat", "fold"]
+    for name in {r["model"] for r in per_fold}:
+        keys = [(r["repeat"], r["fold"]) for r in per_fold if r["model"] == name]
+        assert keys == [("1", "1"), ("1", "2"), ("2", "1"), ("2", "2")]
+    sizes = [int(r["n_test"]) for r in per_fold if r["model"] == row_names[0]]
+    assert sizes == [len(t) for t in tests]
+    assert [(r["repeat"], r["fold"]) for r in report["per_fold"]][:4] == [
+        (1, 1), (1, 2), (2, 1), (2, 2)]
 
 
 def test_compare_repeats_with_official_splits_is_a_usage_error(class_folder, tmp_path, capsys):
