@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
+import io
+import json
 import os
 import sys
 import tempfile
@@ -18,7 +21,7 @@ from ..features import (
     resolve_weights,
 )
 from ..persistence import ModelFileError, load_model, read_model_header
-from ..utils import resolve_device
+from ..utils import atomic_write_text, resolve_device
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -154,6 +157,42 @@ def check_output_path(path, option="-o"):
     if not os.path.isdir(folder):
         raise CLIError(f"{option} {path!r}: {folder!r} is a file, not a folder.", EXIT_USAGE)
     check_writable_folder(folder, option, path)
+
+
+#: What ``predict -o`` writes, by the file's ending.
+ROW_FORMATS = {".csv": "CSV", ".json": "JSON"}
+
+
+def check_rows_output(path, option="-o/--output"):
+    """Refuse an output whose ending names no format of :func:`write_rows` (exit 2).
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._common import check_rows_output
+    >>> check_rows_output("predictions.JSON")
+    >>> check_rows_output("predictions.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    skvideo_clf.cli._common.CLIError: -o/--output 'predictions.txt': give ... .csv or .json ...
+    """
+    if os.path.splitext(os.fspath(path))[1].lower() not in ROW_FORMATS:
+        raise CLIError(f"{option} {os.fspath(path)!r}: give a file name ending in "
+                       f"{' or '.join(ROW_FORMATS)} (the format written).", EXIT_USAGE)
+
+
+def write_rows(path, rows):
+    """One record per row, as the ending of ``path`` says (:data:`ROW_FORMATS`): a JSON
+    list of objects, or CSV with the first row's keys as the header; written atomically."""
+    if os.fspath(path).lower().endswith(".json"):
+        text = json.dumps(rows, indent=1) + "\n"
+    else:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buf.getvalue()
+    with writing(path):
+        atomic_write_text(path, text)
 
 
 def check_writable_folder(folder, option, path=None):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
 import shlex
 import sys
@@ -13,7 +11,6 @@ import time
 from ..metrics import evaluate_estimator
 from ..persistence import save_model
 from ..protocols import fit_params, row_slug
-from ..utils import atomic_write_text
 from ..video import VideoReadError
 from ._common import (
     EXIT_OK,
@@ -24,11 +21,13 @@ from ._common import (
     check_not_an_input,
     check_output_folder,
     check_output_path,
+    check_rows_output,
     input_files,
     load_folder,
     log,
     open_model,
     write_error,
+    write_rows,
 )
 from ._compare import comparison_setup, make_rows
 from ._pipeline import (
@@ -182,6 +181,7 @@ def cmd_predict(args):
     if missing:
         raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
     if args.output:
+        check_rows_output(args.output)  # the format, then the place: before any video
         check_output_path(args.output)
     inputs = input_files(args, args.videos, model=args.model)
     check_not_an_input(args.output, files=inputs)
@@ -206,14 +206,7 @@ def cmd_predict(args):
         print(f"{row['video']:<{width}}  {row['label']}  {row['probability']:.3f}")
     sys.stdout.flush()
     if args.output and rows:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        try:
-            atomic_write_text(args.output, buf.getvalue())
-        except OSError as exc:
-            raise write_error(exc, args.output) from exc
+        write_rows(args.output, rows)
         log(args, f"Wrote {args.output}")
     if failed:
         lines = "\n".join(f"  - {args.videos[i]}: {msg}" for i, msg in sorted(failed.items()))

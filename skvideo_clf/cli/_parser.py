@@ -292,9 +292,10 @@ def build_parser():
         "Predict videos with a model saved by `skvideo-clf fit`.", networks=False)
     p.add_argument("model", metavar="MODEL", help="model file written by `skvideo-clf fit`")
     p.add_argument("videos", metavar="VIDEO", nargs="+", help="video files")
-    p.add_argument("-o", "--output", metavar="CSV", default=None,
-                   help="also write video,label,probability,p_<class>... as CSV (with "
-                        "--window: start,end added, and JSON for a .json file)")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="also write video,label,probability,p_<class>... per video: CSV "
+                        "for a .csv file, JSON for a .json file (with --window: per window, "
+                        "start,end added)")
     _add_timeline_options(p)
 
     p = command(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 
 from ..inference import frames_per_clip, plot_timeline, predict_timeline
 from ..metrics import new_figure, save_figure
-from ..utils import atomic_write_text
 from ..video import VideoReadError, sliding_windows
-from ._common import EXIT_OK, EXIT_USAGE, CLIError, check_output_path, log, write_error
+from ._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CLIError,
+    check_output_path,
+    log,
+    write_error,
+    write_rows,
+)
 
 #: The options that only mean something with --window.
 _TIMELINE_ONLY = ("stride", "smooth", "segments", "plot")
@@ -84,7 +88,7 @@ def cmd_predict_timeline(args, model, featurizing):
         print(f"{row['video']:<{width}}  {span}  {row['label']}  {row['probability']:.3f}")
     sys.stdout.flush()
     if args.output and rows:
-        _write_rows(args.output, rows)
+        write_rows(args.output, rows)
         log(args, f"Wrote {args.output}")
     if args.plot and timelines:
         _plot(args.plot, timelines)
@@ -94,22 +98,6 @@ def cmd_predict_timeline(args, model, featurizing):
         raise CLIError(f"{len(failed)} of {len(args.videos)} videos could not be read; the "
                        f"others are predicted above. Fix or remove these:\n{lines}")
     return EXIT_OK
-
-
-def _write_rows(path, rows):
-    """JSON for a ``.json`` file, CSV otherwise; written atomically."""
-    if str(path).lower().endswith(".json"):
-        text = json.dumps(rows, indent=1) + "\n"
-    else:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buf.getvalue()
-    try:
-        atomic_write_text(path, text)
-    except OSError as exc:
-        raise write_error(exc, path) from exc
 
 
 def _plot(path, timelines):

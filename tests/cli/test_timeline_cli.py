@@ -112,3 +112,33 @@ def test_a_window_longer_than_one_of_the_videos_says_which(files, capsys):
     assert main(["predict", model, long, short, "--window", "2"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "short.avi lasts 1 s" in err and "at most 1 s" in err
+
+
+def test_predict_writes_json_for_a_json_output(files, tmp_path, capsys):
+    model, long, short = files
+    out = tmp_path / "pred.JSON"
+    assert main(["predict", model, long, short, "-o", str(out), "--quiet"]) == EXIT_OK
+    rows = json.loads(out.read_text())  # JSON, not CSV
+    assert [r["video"] for r in rows] == [long, short]
+    assert set(rows[0]) == {"video", "label", "probability", "p_blue", "p_red"}
+    for row, line in zip(rows, capsys.readouterr().out.splitlines(), strict=True):
+        assert row["label"] == line.split()[1]
+        assert row["p_blue"] + row["p_red"] == pytest.approx(1, abs=1e-5)
+        assert row["probability"] == max(row["p_blue"], row["p_red"])
+
+
+@pytest.mark.parametrize("window", [[], ["--window", "1"]])
+@pytest.mark.parametrize("name", ["pred.txt", "pred", "pred.csv.bak"])
+def test_predict_refuses_an_output_of_no_known_format_before_decoding(
+        files, tmp_path, monkeypatch, capsys, window, name):
+    model, long, _ = files
+
+    def no_decoding(*a, **k):
+        raise AssertionError("a frame was decoded")
+
+    monkeypatch.setattr(decode, "_read_file", no_decoding)
+    out = tmp_path / name
+    assert main(["predict", model, long, *window, "-o", str(out)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "-o/--output" in err and name in err and ".csv or .json" in err
+    assert not out.exists()
