@@ -378,13 +378,16 @@ def cmd_compare(args):
                "epochs": args.epochs}
     bar = progress_bar(total=len(rows) * len(splits), enabled=not args.quiet, unit="fit",
                        desc=f"compare {protocol.name}")
-    with warnings.catch_warnings():
-        # small folds make every MLP stop early; say it once, not once per fit
-        warnings.simplefilter("once")
+    # warnings of the fits (an MLP stopped early on small folds) are held off the bar and
+    # said after it, once per message, naming the rows and folds they came from
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folds = FoldWarnings(bar, caught)
         results = run_rows(rows, X, y, splits, out_dir=out, context=context, labels=labels,
-                           progress=bar, log=lambda m: None if args.quiet else bar.write(m),
+                           progress=folds, log=lambda m: None if args.quiet else bar.write(m),
                            fingerprint=getattr(args, "fingerprint", "stat"))
     bar.close()
+    warn_per_row(results, folds.per_fold())
     tables = build_tables(protocol, results, n_bootstrap=args.n_bootstrap, seed=args.seed,
                           n_repeats=getattr(args, "repeats", 1))
     print()
@@ -403,6 +406,52 @@ def cmd_compare(args):
           f"folds, Holm across rows) against {protocol.baseline!r}; {CHANCE_NOTE} Report "
           f"written to {os.path.join(out, '')} ({len(paths)} files) in {total:.0f} s{note}.")
     return EXIT_OK
+
+
+class FoldWarnings:
+    """:func:`~skvideo_clf.protocols.run_rows`'s progress bar, cutting the warnings caught
+    while the rows run into one list per ``(row, fold)``.
+
+    ``run_rows`` calls ``update(1)`` once after each ``(row, fold)``, in order, so the
+    warnings caught between two updates are that fold's; everything else goes to ``bar``.
+    """
+
+    def __init__(self, bar, caught):
+        self._bar, self._caught, self._cuts = bar, caught, [0]
+
+    def update(self, n=1):
+        self._cuts.append(len(self._caught))
+        return self._bar.update(n)
+
+    def __getattr__(self, name):
+        return getattr(self._bar, name)
+
+    def per_fold(self):
+        """The caught warnings of each finished ``(row, fold)``, in run order."""
+        cuts = self._cuts[:-1] + [len(self._caught)]  # a late one: the last fold's
+        return [self._caught[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def warn_per_row(results, per_fold):
+    """Say each distinct warning of the run once, naming its rows and in how many of their
+    folds it came (``per_fold``: :meth:`FoldWarnings.per_fold`).
+
+    Re-issued with :func:`warnings.warn_explicit` under the original category and place,
+    so the user's warning filters (``-W``, ``PYTHONWARNINGS``) still decide what shows.
+    """
+    found, start = {}, 0
+    for res in results:
+        n = len(res["folds"])
+        for bucket in per_fold[start:start + n]:
+            for w in {(w.category, str(w.message)): w for w in bucket}.values():
+                rows = found.setdefault((w.category, str(w.message)), (w, {}))[1]
+                rows[res["name"]] = rows.get(res["name"], 0) + 1
+        start += n
+    folds = {res["name"]: len(res["folds"]) for res in results}
+    for (category, text), (first, rows) in found.items():
+        where = ", ".join(f"{name} ({count} of {folds[name]} folds)"
+                          for name, count in rows.items())
+        warnings.warn_explicit(f"{where}: {text}", category, first.filename, first.lineno)
 
 
 #: What the chance row is, in the printed table's footnote and the report.

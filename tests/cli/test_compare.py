@@ -499,3 +499,66 @@ def test_compare_resume_recomputes_a_null_fold_file_with_a_warning(class_folder,
         assert main(args) == EXIT_OK
     assert "5 fold results kept" in capsys.readouterr().out
     assert isinstance(json.loads(files[0].read_text()), dict)
+
+
+# --- warnings of the fits: off the progress bar, said once after it ------------------------
+
+class _WarnsInFit(LogisticRegression):
+    """Warns on every fit, and once more on the first fold's (fewer than 5 of class 'a')."""
+
+    def fit(self, X, y):
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.warn("did not converge in 50 iterations", ConvergenceWarning, stacklevel=1)
+        if np.sum(y == "a") < 5:
+            warnings.warn("a small fold", UserWarning, stacklevel=1)
+        return super().fit(X, y)
+
+
+def test_warnings_of_a_row_are_held_off_the_bar_and_said_once_naming_rows_and_folds(capsys):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skvideo_clf.cli._common import progress
+    from skvideo_clf.cli._compare import FoldWarnings, warn_per_row
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["a", "b"], 9)
+    X = rng.normal(size=(18, 2)) + (y == "b")[:, None] * 3
+    # the first fold trains on 4 videos of 'a', the others on 6
+    splits = [(np.r_[0:4, 9:15], np.r_[4:9, 15:18]), (np.r_[0:6, 9:15], np.r_[6:9, 15:18]),
+              (np.r_[3:9, 12:18], np.r_[0:3, 9:12])]
+    rows = [("warns", _WarnsInFit), ("silent", LogisticRegression), ("warns too", _WarnsInFit)]
+    bar = progress(total=9, enabled=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folds = FoldWarnings(bar, caught)
+        results = run_rows(rows, X, y, splits, out_dir=None, progress=folds)
+    bar.close()
+    assert capsys.readouterr().err.count("did not converge") == 0  # nothing in the bar
+    assert [len(f) for f in folds.per_fold()] == [2, 1, 1, 0, 0, 0, 2, 1, 1]
+    with pytest.warns(Warning) as said:
+        warn_per_row(results, folds.per_fold())
+    assert [(w.category, str(w.message)) for w in said] == [
+        (ConvergenceWarning, "warns (3 of 3 folds), warns too (3 of 3 folds): did not "
+                             "converge in 50 iterations"),
+        (UserWarning, "warns (1 of 3 folds), warns too (1 of 3 folds): a small fold")]
+    assert said[0].filename == __file__  # where it was raised
+
+
+def test_compare_says_an_mlp_convergence_warning_once_after_the_bar(class_folder, tmp_path):
+    from sklearn.exceptions import ConvergenceWarning
+
+    config = tmp_path / "mlp.toml"
+    config.write_text('[[rows]]\nname = "MLP"\nclassifier = "mlp"\n'
+                      '[rows.params]\nmax_iter = 1\n\n'
+                      '[[rows]]\nname = "logistic"\nclassifier = "logistic"\n')
+    with pytest.warns(ConvergenceWarning) as said:
+        assert main(["compare", str(class_folder), "--config", str(config), "-o",
+                     str(tmp_path / "r"), "--quiet", *FAST]) == EXIT_OK
+    converge = [str(w.message) for w in said if w.category is ConvergenceWarning]
+    assert len(converge) == 1 and converge[0].startswith("MLP (3 of 3 folds): ")
+    assert "Maximum iterations (1) reached" in converge[0]

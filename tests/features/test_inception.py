@@ -139,7 +139,7 @@ def test_tf2015_weights_load_without_the_torchscript_deprecation_warning():
     assert tuple(state["Conv2d_1a_3x3.conv.weight"].shape) == (32, 3, 3, 3) and len(state) == 564
     with warnings.catch_warnings(record=True) as caught:  # the filter ends with the load
         warnings.simplefilter("always")
-        warnings.warn("`torch.jit.load` is deprecated.", DeprecationWarning)
+        warnings.warn("`torch.jit.load` is deprecated.", DeprecationWarning, stacklevel=1)
     assert len(caught) == 1
 
 
