@@ -1,8 +1,6 @@
-"""The CNN-ResBiLSTM and low-complexity RNN papers as they state them (issue 12, items 2, 4 and 7).
-
-Paper lines are those of ``shared/seeds/000_8c05b0d4f5661a1f.txt`` and
-``003_75803ddd0e4550dd.txt``.
-"""
+"""The CNN-ResBiLSTM paper (spatio-temporal synthetic oversampling, Tables I and II) and the
+low-complexity RNN paper (YouTube-8M, class transfer) as they state them: class weighting
+behind the oversampler, the presets, the tables, the transfer of the head."""
 
 import numpy as np
 import pytest
@@ -23,7 +21,7 @@ from skvideo_clf.protocols import (
 )
 from skvideo_clf.sampling import SpatioTemporalOversampler
 
-# seed_spec 000.4: balanced weights n / (K n_j) of the disaster profile 400..40, before and
+# balanced weights n / (K n_j) of the disaster profile 400..40, before and
 # after the CNN-ResBiLSTM paper's oversampling (freq_j = ceil(400 / n_j)).
 BEFORE = [0.4179, 0.6122, 0.8986, 1.3265, 1.9435, 2.8329, 4.1786]
 AFTER = [1.1611, 0.8506, 0.8323, 0.9215, 1.0801, 1.1245, 1.1611]
@@ -44,7 +42,7 @@ def _weighted_pipeline(clf=None):
                      ("clf", clf)])
 
 
-# ---------------------------------------------------------------- bug 2: class weighting
+# ---------------------------------------------------------------- class weighting
 def test_balanced_weights_behind_the_oversampler_count_the_classes_before_resampling():
     """The CNN-ResBiLSTM paper gives "higher weights to the minority classes" (Section V-B)."""
     X, y = _disaster_sequences()
@@ -116,7 +114,7 @@ def _n_params(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def test_seed000_resbilstm_preset_follows_the_paper():
+def test_resbilstm_oversampling_preset_follows_the_paper():
     """The CNN-ResBiLSTM paper, Section IV-B: "we use two residual layers (i.e., L = 2)",
     "Dropout is also directly added to each bidirectional LSTM layer" (rate not stated:
     the library's 0.5); Section V-A: "a twolayer Residual Bidirectional LSTM with 1024-wide
@@ -130,7 +128,7 @@ def test_seed000_resbilstm_preset_follows_the_paper():
     assert clf.optimizer is torch.optim.Adam and clf.lr == 1e-6
     assert clf.get_params()["optimizer__weight_decay"] == 3e-4
     assert clf.class_weight == "balanced"
-    # seed_spec 000.4: 2048-d InceptionV3 features, 7 classes; Keras count 52,457,479,
+    # 2048-d InceptionV3 features, 7 classes: the paper's network counts 52,457,479 in Keras;
     # torch adds one b_hh of 4 * 1024 per direction and layer.
     module = ResBiLSTMModule(2048, 7, hidden_size=clf.hidden_size, n_layers=clf.n_layers,
                              dropout=clf.dropout, fc_size=clf.fc_size,
@@ -150,7 +148,7 @@ def test_dropout_acts_on_each_bilstm_layer():
     torch.testing.assert_close(module.features(x, lengths), module.features(x, lengths))
 
 
-def test_seed000_cnn_lstm_preset_shares_the_resbilstm_optimiser():
+def test_resbilstm_papers_cnn_lstm_preset_shares_the_resbilstm_optimiser():
     """Section V-B: "the same CNN-LSTM architecture" in every baseline row; the
     optimiser, width and head of Section V-A."""
     lstm = LSTMClassifier.from_preset("resbilstm-oversampling").get_params()
@@ -190,7 +188,7 @@ def test_full_demo_rows_are_table_i_compared_like_with_like():
 
 
 # ---------------------------------------------------------------- the low-complexity RNN paper
-def test_seed003_preset_follows_the_paper():
+def test_low_complexity_rnn_preset_follows_the_paper():
     """The low-complexity RNN paper, Section II-C: "We limit the number of epochs in each
     training process to 500.",
     "stochastic gradient descent with momentum. We use learning rate value of 0.01,
@@ -203,7 +201,7 @@ def test_seed003_preset_follows_the_paper():
     assert clf.optimizer is torch.optim.SGD and clf.lr == 0.01
     assert params["optimizer__momentum"] == 0.9 and clf.batch_size == 50
     assert clf.sort_by_length and clf.bidirectional and clf.hidden_sizes == (1024, 1024)
-    # seed_spec 003.4: 2 x BiLSTM-1024 on 2048-d features, 10 classes: 50,368,522 Keras-style
+    # 2 x BiLSTM-1024 on 2048-d features, 10 classes: 50,368,522 counted as Keras does
     module = SequenceLSTMModule(2048, 10, hidden_sizes=clf.hidden_sizes,
                                 bidirectional=clf.bidirectional, fc_size=clf.fc_size)
     assert _n_params(module) == 50_368_522 + 4 * 4 * 1024

@@ -1,8 +1,5 @@
-"""The bootstrapping CNN paper and the UCF101 thesis as they describe them (issue 12, 1, 3, 8).
-
-Paper lines refer to ``shared/seeds/001_5708b8065ba1023e.txt`` and
-``shared/seeds/002_cbef759d1f9019de.txt``.
-"""
+"""The bootstrapping CNN paper (TRECVID semantic indexing) and the UCF101 thesis (InceptionV3
+frame voting and LSTM) as they describe them: padding, the thesis' heads, the feature-map CNN."""
 
 import numpy as np
 import pytest
@@ -25,7 +22,7 @@ def _three_frame_videos():
     return real, padded, y
 
 
-# ------------------------------------------------------------------ padding (item 1)
+# ------------------------------------------------------------- padding of the sequences
 def test_unpadded_lengths_counts_trailing_zero_steps_only():
     X = np.zeros((3, 5, 2), np.float32)
     X[0, :2] = 1
@@ -63,7 +60,7 @@ def test_frame_voting_trains_on_real_frames_only():
     np.testing.assert_allclose(c.class_weight_, 60 / (3 * np.array([24, 24, 12])))
 
 
-# ------------------------------------------------------------------ the UCF101 thesis (item 3)
+# ----------------------------------------------------------------------- the UCF101 thesis
 @pytest.mark.skipif(_weights.tf2015_path() is None,
                     reason=f"real weights not installed ({_weights.TF2015_PIP})")
 def test_inception_maps_at_224_are_the_5x5x2048_maps_of_the_thesis_head(tmp_path):
@@ -98,7 +95,7 @@ def _n_params(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def test_seed002_frame_voting_preset_is_the_thesis_head():
+def test_ucf101_thesis_frame_voting_preset_is_the_thesis_head():
     clf = FrameVotingClassifier.from_preset("ucf101-thesis")
     # Section 3.2.1 (flatten, dropout 0.5, FC, dropout 0.5, softmax 101), Table 3.1
     assert clf.hidden_size == 1024 and clf.dropout == 0.5
@@ -112,7 +109,7 @@ def test_seed002_frame_voting_preset_is_the_thesis_head():
     assert [m.p for m in net.body if isinstance(m, torch.nn.Dropout)] == [0.5, 0.5]
 
 
-def test_seed002_lstm_preset_follows_the_thesis():
+def test_ucf101_thesis_lstm_preset_follows_the_thesis():
     clf = LSTMClassifier.from_preset("ucf101-thesis")
     # Section 3.2.2 (LSTM 1024, dropout 20% on its inputs, 50% before the softmax),
     # 2145 (Adam(): lr 1e-3), 2150 (20 epochs, split 01)
@@ -161,8 +158,8 @@ def test_frame_voting_transform_feeds_the_lstm():
     assert lstm.predict(seqs).shape == (24,)
 
 
-# ------------------------------------------------------ the bootstrapping CNN paper (item 8)
-def test_seed001_preset_follows_the_paper():
+# ------------------------------------------------------------- the bootstrapping CNN paper
+def test_bootstrap_cnn_preset_follows_the_paper():
     clf = FeatureMapCNNClassifier.from_preset("bootstrap-cnn")
     assert tuple(clf.channels) == (6, 9) and clf.activation == "sigmoid"  # Section III-A
     rng = np.random.RandomState(0)
