@@ -181,10 +181,11 @@ def cmd_predict(args):
     if missing:
         raise CLIError("Video file(s) not found: " + ", ".join(repr(m) for m in missing))
     if args.output:
-        check_rows_output(args.output)  # the format, then the place: before any video
         check_output_path(args.output)
     inputs = input_files(args, args.videos, model=args.model)
     check_not_an_input(args.output, files=inputs)
+    if args.output:  # a place that may be written, then its format: before any video
+        check_rows_output(args.output)
     check_not_an_input(getattr(args, "plot", None), files=inputs, option="--plot")
     check_timeline_options(args)
     model, _ = open_model(args.model)
