@@ -10,29 +10,38 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_array
 from skorch.callbacks import LRScheduler
 
-from ..utils import Substitution
+from ..utils import Substitution, check_sequences, unpadded_lengths
 from ..utils.compat.sklearn import Interval, StrOptions
-from ..utils.compat.skorch import resolved_device
 from ._base import SHARED_DOCS, NeuralClassifierBase
 from ._batching import _writable
 from ._modules import CNNM2048, MotionCNN
+from ._steps import StepwiseMixin
 
 __all__ = ["MotionCNNClassifier"]
 
 
 @Substitution(**SHARED_DOCS)
-class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
+class MotionCNNClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase):
     """Motion-stream CNN on stacked optical flow, trained from scratch (the hybrid framework).
 
-    Input is one stack per sample: ``(n, 2L, H, W)``, the x and y flow of ``L`` consecutive
-    frame pairs as channels (the output layout of an optical-flow featurizer stacking
-    ``L`` flows). A video with several stacks is several samples; average their
-    ``predict_proba`` (or their ``transform``) per video. A 2-D ``(n, D)`` input is read as
-    ``D`` channels of 1x1 maps. ``transform`` returns the first FC layer's activations,
-    the motion features that the hybrid framework feeds to its LSTM, SVM and fusion network ("we
-    adopt
-    the output of the first FC layer of the two CNNs as the spatial and the short-term
-    motion features", the hybrid framework).
+    Input is videos of flow stacks, as ``OpticalFlowTransformer(output="stack")`` returns
+    them: ``(n_videos, T, 2L, H, W)``, or a list (1-D object array) of ``(T_i, 2L, H, W)``
+    arrays, a stack being the x and y flow of ``L`` consecutive frame pairs as channels.
+    As the two-stream networks train and test ([33] of the hybrid framework, Simonyan and
+    Zisserman): ``fit`` trains on every stack with its video's label; ``predict_proba``
+    averages the stacks' probabilities per video (``predict`` is its argmax);
+    ``transform`` returns the first FC layer's activations per stack, ``(n_videos, T,
+    fc)``, the motion features that the hybrid framework feeds to its LSTM, and, averaged
+    over the stacks (``TemporalPooling``), to its SVMs and fusion network ("we adopt the
+    output of the first FC layer of the two CNNs as the spatial and the short-term motion
+    features", Section 3.1). **Padding is no stack**: all-zero stacks at the end of a video
+    (a featurizer's ``padding="zeros"``; :func:`skvideo_clf.utils.unpadded_lengths`)
+    neither train nor count in the average, and stay all-zero steps in ``transform``.
+
+    One stack per sample, ``(n, 2L, H, W)``, is also accepted (each stack is a sample, and
+    ``transform`` gives ``(n, fc)``), and a 2-D ``(n, D)`` input is read as ``D`` channels
+    of 1x1 maps. A model fitted on videos of stacks classifies single stacks of the same
+    shape, and the other way round.
 
     The defaults are a small CNN that trains in seconds on a CPU.
     ``MotionCNNClassifier.from_preset("hybrid-fusion")`` is the paper's motion CNN: "the CNN M
@@ -74,14 +83,18 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
     --------
     >>> import numpy as np
     >>> rng = np.random.RandomState(0)
-    >>> X = rng.randn(20, 4, 8, 8).astype("float32")   # L = 2 flow fields of 8x8
+    >>> X = rng.randn(20, 3, 4, 8, 8).astype("float32")  # 20 videos, 3 stacks of L = 2
     >>> y = np.repeat([0, 1], 10)
-    >>> X[y == 1, 0] += 1.0                              # class 1 moves right
+    >>> X[y == 1, :, 0] += 1.0                            # class 1 moves right
     >>> clf = MotionCNNClassifier(max_epochs=15, random_state=0).fit(X, y)
-    >>> clf.transform(X).shape
-    (20, 64)
+    >>> clf.predict_proba(X).shape                        # stacks averaged per video
+    (20, 2)
+    >>> clf.transform(X).shape                            # fc activations per stack
+    (20, 3, 64)
     >>> bool(clf.score(X, y) > 0.9)
     True
+    >>> clf.transform(X[0]).shape                         # one stack per sample
+    (3, 64)
     """
 
     _input_kind = "image"
@@ -115,14 +128,27 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
         self.dropout = dropout
 
     def _prepare_X(self, X):
+        if _is_video_list(X) or (isinstance(X, np.ndarray) and X.ndim == 5):
+            return _check_stack_videos(X)
         X = check_array(X, dtype=np.float32, allow_nd=True)
+        if X.ndim == 5:
+            return _check_stack_videos(X)
         if X.ndim not in (2, 4):
             raise ValueError(
-                f"X has shape {X.shape}; expected stacked flow (n, 2L, H, W) or (n, D). "
-                "For (n_videos, T, 2L, H, W), reshape to (n_videos * T, 2L, H, W) and "
-                "average the per-stack outputs per video."
-            )
+                f"X has shape {X.shape}; expected stacked flow: one stack per sample "
+                "(n, 2L, H, W), videos of stacks (n_videos, T, 2L, H, W) or a list of "
+                "(T_i, 2L, H, W) arrays (OpticalFlowTransformer(output='stack')), or (n, D).")
         return _writable(X)
+
+    def _input_signature(self, data):
+        if isinstance(data, tuple):  # videos of stacks: the shape of one stack
+            seqs = data[0]
+            shape = tuple(seqs.shape[2:] if isinstance(seqs, np.ndarray) else seqs[0].shape[1:])
+            return int(np.prod(shape)), shape
+        return super()._input_signature(data)
+
+    def _n_samples(self, data):
+        return len(data[1]) if isinstance(data, tuple) else len(data)
 
     def _to_model_input(self, X):
         return X[:, :, None, None] if X.ndim == 2 else X
@@ -148,28 +174,65 @@ class MotionCNNClassifier(TransformerMixin, NeuralClassifierBase):
         """Fit, then return the first FC layer's activations on ``X``."""
         return self.fit(X, y, **fit_params).transform(X)
 
+    @property
+    def embedding_size(self):
+        """Width of :meth:`transform`'s features: 4096 (fc6) for ``"cnn_m_2048"``, else
+        ``fc_size``; known before ``fit``."""
+        return CNNM2048.FC6_SIZE if self.architecture == "cnn_m_2048" else int(self.fc_size)
+
     def transform(self, X):
-        """First FC layer activations (motion features).
+        """First FC layer activations (motion features), per stack, in the form of ``X``.
 
         Parameters
         ----------
-        X : array-like of shape (n, 2L, H, W) or (n, D)
+        X : array-like
+            ``(n_videos, T, 2L, H, W)`` gives ``(n_videos, T, fc)``; a list (or 1-D object
+            array) of ``(T_i, 2L, H, W)`` arrays gives a 1-D object array of ``(T_i, fc)``;
+            one stack per sample ``(n, 2L, H, W)`` (or ``(n, D)``) gives ``(n, fc)``.
+            Padding stacks (all-zero stacks at the end of a video) stay all-zero steps.
 
         Returns
         -------
-        ndarray of shape (n, fc_size), float32
-            ``(n, 4096)`` (fc6) with ``architecture="cnn_m_2048"``.
+        float32 ndarray
+            ``fc`` is :attr:`embedding_size`: 4096 (fc6) with ``"cnn_m_2048"``, after its
+            ReLU (non-negative, as a chi2 kernel needs).
         """
         data = self._check_fitted_X(X)
-        features = []
-        # forward_iter runs the batches (eval mode, no gradients, batch_size, device); the
-        # first FC layer's output is caught on its way to the class layer.
-        hook = self.module_.fc.register_forward_hook(
-            lambda module, args, out: features.append(out.cpu()))
-        try:
-            with resolved_device(self):
-                for _ in self.forward_iter(data):
-                    pass
-        finally:
-            hook.remove()
-        return torch.cat(features).numpy().astype(np.float32, copy=False)
+        if not isinstance(data, tuple):
+            return self._activations(self.module_.fc, data)
+        return self._step_activations(self.module_.fc, data, ragged=_is_video_list(X),
+                                      flat=False)
+
+
+def _is_video_list(X):
+    """A list, tuple or 1-D object array of per-video arrays (the variable-length form)."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(
+        isinstance(v, np.ndarray) and v.ndim == 4 for v in X)
+
+
+def _check_stack_videos(X):
+    """Videos of flow stacks as ``(stacks, real lengths)``, validated by the sequences' rules.
+
+    Each stack is flattened to one step for :func:`~skvideo_clf.utils.check_sequences`
+    (numbers, finiteness, at least one step) and given its shape back; all-zero stacks at
+    the end of a video are padding (:func:`~skvideo_clf.utils.unpadded_lengths`).
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        seqs, lengths = check_sequences(X.reshape(*X.shape[:2], -1), allow_2d=False)
+        seqs = _writable(seqs.reshape(X.shape))
+    else:
+        shapes = {np.shape(v)[1:] for v in X}
+        if any(np.ndim(v) != 4 for v in X) or len(shapes) != 1:
+            raise ValueError(
+                "X holds videos of flow stacks of different shapes "
+                f"{sorted({np.shape(v) for v in X})}; each video must be a (T_i, 2L, H, W) "
+                "array with the same 2L, H and W.")
+        shape, = shapes
+        seqs, lengths = check_sequences([np.reshape(v, (len(v), -1)) for v in X])
+        if isinstance(seqs, np.ndarray):
+            seqs = _writable(seqs.reshape(len(seqs), -1, *shape))
+        else:
+            seqs = [_writable(s.reshape(len(s), *shape)) for s in seqs]
+    return seqs, unpadded_lengths(seqs, lengths)
