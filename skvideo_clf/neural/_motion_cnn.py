@@ -49,13 +49,17 @@ class MotionCNNClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase)
     to 1e-3 after 100K iterations and to 1e-4 after 200K (Section 4.1.2; an ``LRScheduler``
     callback stepping ``MultiStepLR`` per batch). The layers are CNN-M-2048's
     (:class:`~skvideo_clf.neural._modules.CNNM2048`: conv 96@7x7/2, 256@5x5/2, three
-    512@3x3, fc6 4096, fc7 2048), ``transform`` returns fc6 (4096-d). Its input, L = 10
-    flows at 224x224 with the mean flow subtracted, is ``OpticalFlowTransformer(n_stack=10,
-    output="stack", flow_size=224, subtract_mean=True)``. The layer list, L = 10, 224 px and
-    the mean-flow subtraction come from the paper's reference [33] (Simonyan and Zisserman,
-    two-stream networks), not from the hybrid framework's text, which says only "2L-channel";
-    the CNN batch size and iteration budget are not stated (the preset keeps the library's
-    ``batch_size`` and ``max_epochs``: set ``max_epochs`` to reach 200K+ iterations).
+    512@3x3, fc6 4096, fc7 2048), ``transform`` returns fc6 (4096-d, after its ReLU: non-negative,
+    as a chi2 kernel needs). Its input, L = 10 flows with the mean flow subtracted, cropped
+    to 224x224 and flipped in training ("cropping and flipping are utilized following
+    [33]"), is ``OpticalFlowTransformer(n_stack=10, output="stack", flow_size=256,
+    subtract_mean=True)`` with ``crop_size=224, flip=True`` here (the preset leaves them
+    off, so that it takes flow of any size). The layer list, L = 10, the sizes and the
+    mean-flow subtraction come from the paper's reference [33] (Simonyan and Zisserman,
+    two-stream networks), not from the hybrid framework's text, which says only
+    "2L-channel"; the CNN batch size and iteration budget are not stated (the preset keeps
+    the library's ``batch_size`` and ``max_epochs``: set ``max_epochs`` to reach 200K+
+    iterations; the ``two-stream-table2`` protocol's ``--full`` uses 256 and 250K).
 
     Parameters
     ----------
@@ -69,6 +73,15 @@ class MotionCNNClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase)
         Width of the first FC layer (the ``transform`` output) (``architecture="small"``).
     dropout : float, default=0.5
         After the FC layers (fc6 and fc7 in CNN-M-2048; 0.5 is the library's choice).
+    crop_size : int or None, default=None
+        Train on a random ``crop_size x crop_size`` crop of each stack (drawn anew for
+        every stack of every batch), and predict and transform on its centre crop. [33]
+        crops 224 px from flow computed on frames rescaled to 256 px:
+        ``OpticalFlowTransformer(flow_size=256)`` with ``crop_size=224``. None: whole
+        stacks.
+    flip : bool, default=False
+        Mirror each training stack left-right with probability 0.5, negating its x flow
+        (channels 0, 2, ...), which is the flow of the mirrored video ([33]'s flipping).
     {base_parameters}
 
     Attributes
@@ -117,15 +130,19 @@ class MotionCNNClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase)
         "channels": [tuple, list],
         "fc_size": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "crop_size": [Interval(Integral, 1, None, closed="left"), None],
+        "flip": ["boolean"],
     }
 
     def __init__(self, *, architecture="small", channels=(16, 32), fc_size=64, dropout=0.5,
-                 **kwargs):
+                 crop_size=None, flip=False, **kwargs):
         super().__init__(**kwargs)
         self.architecture = architecture
         self.channels = channels
         self.fc_size = fc_size
         self.dropout = dropout
+        self.crop_size = crop_size
+        self.flip = flip
 
     def _prepare_X(self, X):
         if _is_video_list(X) or (isinstance(X, np.ndarray) and X.ndim == 5):
@@ -154,16 +171,52 @@ class MotionCNNClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase)
         return X[:, :, None, None] if X.ndim == 2 else X
 
     def _build_module(self, **kwargs):
+        shape = self.input_shape_
+        size = shape[1:] if len(shape) == 3 else (1, 1)
+        if self.crop_size is not None:
+            if min(size) < self.crop_size:
+                raise ValueError(
+                    f"crop_size={self.crop_size} is larger than the flow maps "
+                    f"({size[0]}x{size[1]}); compute the flow at least that large "
+                    "(OpticalFlowTransformer's flow_size) or lower crop_size.")
+            size = (int(self.crop_size),) * 2
         if self.architecture == "cnn_m_2048":
-            shape = self.input_shape_
             params = dict(in_channels=shape[0], n_classes=len(self.classes_),
-                          input_size=shape[1:] if len(shape) == 3 else (1, 1),
-                          dropout=self.dropout)
+                          input_size=size, dropout=self.dropout)
             return CNNM2048(**{**params, **kwargs})
         params = dict(in_channels=self.input_shape_[0], n_classes=len(self.classes_),
                       channels=tuple(int(c) for c in self.channels), fc_size=self.fc_size,
                       dropout=self.dropout)
         return MotionCNN(**{**params, **kwargs})
+
+    def infer(self, x, **fit_params):
+        # the network sees the crops (random in training, central otherwise) and flips
+        return super().infer(self._crop_and_flip(x), **fit_params)
+
+    def _crop_and_flip(self, x):
+        """[33]'s augmentation of a batch ``(b, 2L, H, W)`` (see ``crop_size``, ``flip``)."""
+        if (self.crop_size is None and not self.flip) or not torch.is_tensor(x) \
+                or x.ndim != 4:
+            return x
+        training = self.module_.training
+        if self.crop_size is not None:
+            c = int(self.crop_size)
+            h, w = x.shape[-2:]
+            if training:
+                tops = torch.randint(0, h - c + 1, (len(x),)).tolist()
+                lefts = torch.randint(0, w - c + 1, (len(x),)).tolist()
+                x = torch.stack([s[:, t:t + c, u:u + c] for s, t, u in zip(x, tops, lefts)])
+            else:
+                t, u = (h - c) // 2, (w - c) // 2
+                x = x[:, :, t:t + c, u:u + c]
+        if self.flip and training:
+            mirrored = (torch.rand(len(x)) < 0.5).to(x.device)
+            if bool(mirrored.any()):
+                x = x.clone()
+                flipped = x[mirrored].flip(-1)
+                flipped[:, 0::2] = -flipped[:, 0::2]  # x flow changes sign in a mirror
+                x[mirrored] = flipped
+        return x
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

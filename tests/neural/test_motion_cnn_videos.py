@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from imblearn.pipeline import Pipeline
 
 from skvideo_clf.features import OpticalFlowTransformer, TemporalPooling
@@ -123,3 +124,34 @@ def test_optical_flow_stacks_feed_the_motion_cnn_without_reshaping():
     assert TemporalPooling().fit_transform(Z).shape == (8, 16)
     lstm = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, random_state=0).fit(Z, y_test)
     assert lstm.predict_proba(Z).shape == (8, 2)
+
+
+def test_crop_and_flip_as_the_two_stream_networks():
+    X, y = _flow_videos(4, side=8)
+    clf = MotionCNNClassifier(**{**SMALL, "max_epochs": 2}, crop_size=6, flip=True).fit(X, y)
+    # predict and transform see the centre crop
+    with torch.no_grad():
+        clf.module_.eval()
+        stacks = torch.from_numpy(X.reshape(-1, 4, 8, 8))
+        centre = clf.module_.embed(stacks[:, :, 1:7, 1:7]).numpy()
+    np.testing.assert_allclose(clf.transform(X).reshape(-1, 16), centre, atol=1e-5)
+    # training batches: a random 6x6 window of each stack, mirrored (x flow negated) or not
+    clf.module_.train()
+    torch.manual_seed(0)
+    batch = torch.arange(64 * 4 * 8 * 8, dtype=torch.float32).reshape(64, 4, 8, 8)
+    out = clf._crop_and_flip(batch)
+    assert out.shape == (64, 4, 6, 6)
+    windows, mirrors = set(), 0
+    for src, crop in zip(batch, out):
+        mirrored = bool(crop[0, 0, 0] < 0)  # the input is positive: a negated x channel
+        if mirrored:
+            mirrors += 1
+            crop = crop.flip(-1)
+            crop[0::2] = -crop[0::2]
+        hits = [(t, u) for t in range(3) for u in range(3)
+                if torch.equal(src[:, t:t + 6, u:u + 6], crop)]
+        assert len(hits) == 1
+        windows.add(hits[0])
+    assert 16 < mirrors < 48 and len(windows) > 4
+    with pytest.raises(ValueError, match="crop_size=9 is larger than the flow maps"):
+        MotionCNNClassifier(**SMALL, crop_size=9).fit(X, y)

@@ -166,12 +166,14 @@ def _motion_stream(features):
 
 
 def _assert_cnn_m_on_flow_stacks(features):
-    """CNN-M-2048 fc6 on stacks of L = 10 flows at 224 px, mean flow subtracted ([33])."""
+    """CNN-M-2048 fc6 on 224 px crops of stacks of L = 10 flows computed at 256 px, mean
+    flow subtracted, cropped and flipped in training ([33])."""
     flow, cnn = _motion_stream(features)
     assert isinstance(flow, OpticalFlowTransformer) and flow.output == "stack"
-    assert flow.n_stack == 10 and flow.flow_size == 224 and flow.subtract_mean is True
+    assert flow.n_stack == 10 and flow.flow_size == 256 and flow.subtract_mean is True
     assert flow.sequence_length == 40
     assert isinstance(cnn, MotionCNNClassifier) and cnn.architecture == "cnn_m_2048"
+    assert cnn.crop_size == 224 and cnn.flip is True
     assert cnn.embedding_size == 4096  # fc6
     # SGD, momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K
     assert cnn.optimizer is torch.optim.SGD and cnn.lr == 1e-2
@@ -183,8 +185,8 @@ def _assert_cnn_m_on_flow_stacks(features):
     # not stated: batches of 256 ([33]) and 250K iterations, as the file says
     assert cnn.batch_size == 256
     assert cnn.max_epochs == int(np.ceil(250_000 / np.ceil(9537 * 40 / 256))) == 168
-    # CNN-M-2048 on 20 x 224 x 224 stacks with 101 classes: 90,707,781 parameters
-    assert _n_params(_image_module_on_meta(cnn, (20, 224, 224), 101)) == 90_707_781
+    # CNN-M-2048 on 20 x 224 x 224 crops (of 256 px stacks), 101 classes: 90,707,781
+    assert _n_params(_image_module_on_meta(cnn, (20, 256, 256), 101)) == 90_707_781
     return flow, cnn
 
 
