@@ -5,8 +5,10 @@ import pytest
 import torch
 from imblearn.pipeline import Pipeline
 
+from skvideo_clf.datasets import make_video_classification
 from skvideo_clf.features import OpticalFlowTransformer, TemporalPooling
 from skvideo_clf.neural import LSTMClassifier, MotionCNNClassifier
+from skvideo_clf.utils import object_array
 
 SMALL = dict(channels=(8,), fc_size=16, dropout=0.0, max_epochs=20, lr=1e-2,
              random_state=0)
@@ -91,27 +93,15 @@ def test_video_inputs_are_checked():
 
 
 def _moving_square_videos(n_per_class, seed=0):
-    """Tiny videos of a textured square moving right (class "right") or left ("left")."""
-    rng = np.random.RandomState(seed)
-    videos, labels = [], []
-    for label, step in (("right", 2), ("left", -2)):
-        for _ in range(n_per_class):
-            video = np.zeros((10, 32, 32, 3), np.uint8)
-            top, start = rng.randint(4, 16), rng.randint(10, 14)
-            texture = rng.randint(60, 255, size=(10, 10, 1)).astype(np.uint8)
-            for t in range(10):
-                left = start + step * t // 2
-                video[t, top:top + 10, left:left + 10] = texture
-            videos.append(video)
-            labels.append(label)
-    out = np.empty(len(videos), dtype=object)
-    out[:] = videos
-    return out, np.array(labels)
+    """Tiny videos of a square moving right or left (the library's synthetic pair)."""
+    videos, y = make_video_classification([n_per_class] * 2, n_frames=10,
+                                          random_state=seed)
+    return object_array(videos), y
 
 
 def test_optical_flow_stacks_feed_the_motion_cnn_without_reshaping():
-    videos, y = _moving_square_videos(6)
-    test_videos, y_test = _moving_square_videos(4, seed=1)
+    videos, y = _moving_square_videos(8)
+    test_videos, y_test = _moving_square_videos(6, seed=1)
     flow = OpticalFlowTransformer(n_stack=2, output="stack", flow_size=32, sequence_length=3,
                                   subtract_mean=True)
     pipe = Pipeline([("flow", flow), ("cnn", MotionCNNClassifier(**{**SMALL,
@@ -120,10 +110,10 @@ def test_optical_flow_stacks_feed_the_motion_cnn_without_reshaping():
     assert pipe.score(test_videos, y_test) >= 0.75  # 1.0 today; chance is 0.5
     # per-stack fc activations: an LSTM reads them, TemporalPooling averages them
     Z = pipe.transform(test_videos)
-    assert Z.shape == (8, 3, 16) and (Z >= 0).all()
-    assert TemporalPooling().fit_transform(Z).shape == (8, 16)
+    assert Z.shape == (12, 3, 16) and (Z >= 0).all()
+    assert TemporalPooling().fit_transform(Z).shape == (12, 16)
     lstm = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, random_state=0).fit(Z, y_test)
-    assert lstm.predict_proba(Z).shape == (8, 2)
+    assert lstm.predict_proba(Z).shape == (12, 2)
 
 
 def test_crop_and_flip_as_the_two_stream_networks():
