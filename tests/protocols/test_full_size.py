@@ -4,9 +4,11 @@ The rows are built (never fitted) from the shipped TOML files; each assertion is
 paper fixes (or, where it leaves one open, the value its protocol file names in a comment).
 """
 
+import joblib
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV
 
@@ -248,6 +250,24 @@ def test_two_stream_rows_follow_the_hybrid_framework():
     lstm = motion_lstm.named_steps["clf"]
     # its layers on 4096-d steps: 24,181,349 parameters with 101 classes (b_hh included)
     assert _n_params(_module_on_meta(lstm, 4096, 101)) == 24_181_349
+
+
+def test_two_stream_rows_would_share_one_motion_cnn_per_fold(tmp_path):
+    # the shared fit is keyed on the estimator as joblib hashes it: one key for every row
+    rows = dict(build_rows("two-stream-table2", "full", memory=str(tmp_path)))
+    streams = []
+    for name, pipe in rows.items():
+        if "streams" in pipe.named_steps:
+            motion = dict(pipe.named_steps["streams"].transformer_list)["motion"]
+            streams.append(motion.named_steps["features"])
+    hybrid = rows["Hybrid (fusion net + spatial & motion LSTMs, CV weights)"]
+    members = dict((m[0], m[1]) for m in hybrid.named_steps["clf"].members)
+    streams.append(members["motion LSTM"].named_steps["features"])
+    fusion = dict(members["fusion net"].named_steps["streams"].transformer_list)["motion"]
+    streams.append(fusion.named_steps["features"])
+    assert len(streams) == 10  # the 8 fused rows and the hybrid's two members
+    assert all(s.memory == str(tmp_path) for s in streams)
+    assert len({joblib.hash(clone(s.estimator)) for s in streams}) == 1
 
 
 @pytest.mark.parametrize("size", ["quick", "default"])

@@ -13,7 +13,7 @@ CONFIG = """
 folds = 2
 epochs = 2
 sequence_length = 3
-flow = {n_stack = 2, flow_size = 32, subtract_mean = true}
+flow = {n_stack = 2, flow_size = 16, subtract_mean = true}
 motion = {classifier = "motion_cnn", params = {channels = [4], fc_size = 8, max_epochs = 30}}
 
 [[rows]]
@@ -26,7 +26,7 @@ params = {stream = "motion"}
 name = "Motion LSTM"
 features = "motion"
 classifier = "lstm"
-params = {hidden_sizes = [4], max_epochs = 30}
+params = {hidden_sizes = [4], max_epochs = 3}
 """
 
 
@@ -87,7 +87,7 @@ def test_rows_of_a_fold_share_one_fitted_motion_cnn(tmp_path, fit_counter):
     # another training set (one video's content changed, same position): trained again
     X2 = X.copy()
     X2[0] = X[0][::-1].copy()
-    svm.fit(X2, y)
+    lstm.fit(X2, y)
     assert len(fit_counter) == 2
     # another fold: trained again
     lstm.fit(X[1:], y[1:])
