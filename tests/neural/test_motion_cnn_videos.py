@@ -114,6 +114,11 @@ def test_optical_flow_stacks_feed_the_motion_cnn_without_reshaping():
     assert TemporalPooling().fit_transform(Z).shape == (12, 16)
     lstm = LSTMClassifier(hidden_sizes=(4,), max_epochs=1, random_state=0).fit(Z, y_test)
     assert lstm.predict_proba(Z).shape == (12, 2)
+    # every time step of every video (sequence_length=None): the variable-length form
+    pipe.set_params(flow__sequence_length=None, flow__frame_sampling="all")
+    Z = pipe.transform(test_videos[:2])
+    assert Z.dtype == object and [z.shape for z in Z] == [(10, 16), (10, 16)]
+    assert pipe.predict_proba(test_videos[:2]).shape == (2, 2)
 
 
 def test_crop_and_flip_as_the_two_stream_networks():

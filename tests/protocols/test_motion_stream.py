@@ -117,3 +117,17 @@ def test_a_bad_motion_setting_is_a_config_error(tmp_path, motion, message):
                     'classifier = "chi2svc"\n')
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_config(path)
+
+
+def test_quick_two_stream_svm_rows_fit_on_videos():
+    rows = dict(build_rows("two-stream-table2", "quick", backbone="lowlevel:hsv"))
+    X, y = _videos(6)
+    X_test, y_test = _videos(4, seed=1)
+    spatial, motion = rows["Spatial SVM"], rows["Motion SVM"]
+    assert "streams" not in spatial.named_steps  # the spatial stream only
+    motion.fit(X, y)
+    spatial.fit(X, y)
+    assert motion.predict_proba(X_test).shape == spatial.predict_proba(X_test).shape == (8, 2)
+    # the two classes are a temporal pair: the flow histograms see the direction, the
+    # mean-pooled colour features cannot (1.0 and 0.5 today)
+    assert motion.score(X_test, y_test) >= 0.75
