@@ -12,8 +12,8 @@ from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV
 
-from skvideo_clf.fusion import Chi2SVC, EarlyFusionSVC, LateFusionClassifier, MKLClassifier
 from skvideo_clf.features import OpticalFlowTransformer, TemporalPooling
+from skvideo_clf.fusion import Chi2SVC, EarlyFusionSVC, LateFusionClassifier, MKLClassifier
 from skvideo_clf.neural import (
     FrameVotingClassifier,
     FusionNetClassifier,
@@ -256,7 +256,7 @@ def test_two_stream_rows_would_share_one_motion_cnn_per_fold(tmp_path):
     # the shared fit is keyed on the estimator as joblib hashes it: one key for every row
     rows = dict(build_rows("two-stream-table2", "full", memory=str(tmp_path)))
     streams = []
-    for name, pipe in rows.items():
+    for pipe in rows.values():
         if "streams" in pipe.named_steps:
             motion = dict(pipe.named_steps["streams"].transformer_list)["motion"]
             streams.append(motion.named_steps["features"])
