@@ -15,6 +15,7 @@ run any network (a named backbone, a :class:`Backbone`, a ``torch.nn.Module``) w
 from ._backbones import Backbone, FrameFeatureTransformer, Preprocessing, get_backbone
 from ._base import BaseFrameTransformer
 from ._cache import FrameMemory
+from ._decode_pool import shutdown_decode_workers
 from ._flow import OpticalFlowTransformer
 from ._function import FunctionFrameTransformer
 from ._inception import InceptionFrameTransformer, make_frame_featurizer
@@ -38,6 +39,7 @@ __all__ = [
     "get_backbone",
     "make_frame_featurizer",
     "resolve_weights",
+    "shutdown_decode_workers",
     "square_side",
     "to_square_maps",
 ]

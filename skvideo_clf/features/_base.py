@@ -84,7 +84,9 @@ READING_OPTIONS_DOC = """reader : {"opencv", "pyav"}, default="opencv"
         count that a read proves wrong is replaced by an exact one (said at ``verbose``).
     n_decoders : int or None, default=None
         Decode (and resize) in this many worker processes that hand uint8 frames over in
-        shared memory; ``None``: one decode thread in this process. On a CPU, decoder and
+        shared memory; ``None``: one decode thread in this process. The workers are kept,
+        idle, for the process's next pooled ``transform`` until it ends or
+        :func:`~skvideo_clf.features.shutdown_decode_workers`. On a CPU, decoder and
         torch threads together stay within the cores (see the user guide's "Reading
         videos").
     on_short_video : {"warn", "error"}, default="warn"

@@ -41,7 +41,8 @@ class DecodeJobs(IterableDataset):
     """Decode jobs taken from a queue, as ``(kind, j, k0 or message, uint8 tensor)`` items.
 
     Every worker iterates over the same queue, so a free worker takes the next job (a
-    fixed share per worker would leave workers idle behind a long video). Items:
+    fixed share per worker would leave workers idle behind a long video); a worker's
+    iteration (its epoch) ends at the first ``None`` it takes. Items:
     ``("frames", j, first k, (n, h, w, 3) uint8 tensor)`` of at most :data:`CHUNK` frames,
     then ``("done", j, None, None)``, or ``("error", j, message, None)`` for a video that
     cannot be read (named in the message).
@@ -49,33 +50,28 @@ class DecodeJobs(IterableDataset):
     Parameters
     ----------
     todo : multiprocessing.Queue
-        ``(j, job)`` pairs, then one ``None`` per worker.
+        ``(j, job, size, read_options)``: ``size`` (int, callable or None) as
+        :class:`~skvideo_clf.features._decode_pool.DecodePool`'s, ``read_options`` passed
+        to :meth:`skvideo_clf.video.Clip.read`. One ``None`` per worker ends an epoch.
     lifelines : list of multiprocessing.connection.Connection
         One per worker: the read end of a pipe whose write end only the consumer holds
         (see :func:`watch`).
-    size : int, callable or None
-        See :class:`~skvideo_clf.features._decode_pool.DecodePool`.
-    read_options : dict
-        Passed to :meth:`skvideo_clf.video.Clip.read`.
     """
 
-    def __init__(self, todo, lifelines, size, read_options):
+    def __init__(self, todo, lifelines):
         self.todo = todo
         self.lifelines = lifelines
-        self.size = size
-        self.read_options = read_options
 
     def __iter__(self):
-        if self.size is None:
-            transform = None
-        elif callable(self.size):
-            transform = self.size
-        else:
-            transform = functools.partial(resize, size=self.size)
-        # the decoder's own threads too (FFmpeg's default is one per core)
-        options = {"threads": 1, **self.read_options}
-        for j, job in iter(self.todo.get, None):
-            yield from _decode(j, job, transform, options)
+        for j, job, size, read_options in iter(self.todo.get, None):
+            if size is None:
+                transform = None
+            elif callable(size):
+                transform = size
+            else:
+                transform = functools.partial(resize, size=size)
+            # the decoder's own threads too (FFmpeg's default is one per core)
+            yield from _decode(j, job, transform, {"threads": 1, **read_options})
 
 
 def _decode(j, job, transform, options):
@@ -125,15 +121,17 @@ def as_is(item):
     return item
 
 
-def decode_loader(dataset, n_workers, context, pin_memory=False):
-    """The ``DataLoader`` running ``dataset`` in ``n_workers`` processes of ``context``.
+def decode_loader(dataset, n_workers, context, pin_memory=False, persistent=False):
+    """The ``DataLoader`` running ``dataset`` in ``n_workers`` processes of ``context``
+    (``persistent``: kept between epochs).
 
     Items come out as they are ready (``in_order=False``, where torch has it): a worker
     held up by a large frame does not hold up the others.
     """
     options = dict(batch_size=None, num_workers=n_workers, collate_fn=as_is,
                    worker_init_fn=start_worker, multiprocessing_context=context,
-                   prefetch_factor=PREFETCH, pin_memory=pin_memory)
+                   prefetch_factor=PREFETCH, pin_memory=pin_memory,
+                   persistent_workers=persistent)
     try:
         return DataLoader(dataset, in_order=False, **options)
     except TypeError:  # torch < 2.6: in order, items interleave worker by worker

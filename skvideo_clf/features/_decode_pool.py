@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import pickle
 import sys
+import threading
 
 from ..video import InMemoryVideo, video_info
 
@@ -72,8 +73,13 @@ class DecodePool:
     :class:`~torch.utils.data.IterableDataset` of the jobs
     (:class:`~skvideo_clf.features._decode_loader.DecodeJobs`), started from
     multiprocessing's fork server (a fork of a process whose decoder threads hold locks
-    can hang) and not kept between runs: the fork server, which has imported the library
-    once, starts them in a fraction of a second.
+    can hang). With ``keep_workers`` (the default) they are the ``DataLoader``'s
+    persistent workers, started by the first run of a process and kept, idle, for the
+    next: each run is one epoch of theirs. At most :data:`MAX_KEPT` sets are kept per
+    process (one per number of workers and ``pin_memory``, the least recently used ended
+    first); :func:`shutdown_decode_workers` ends them sooner, and they end with the
+    process (daemon processes), even a killed one (see
+    :func:`~skvideo_clf.features._decode_loader.watch`).
 
     Parameters
     ----------
@@ -84,12 +90,17 @@ class DecodePool:
     size : int, callable or None, default=None
         Resize every frame to ``size x size`` in the workers; a picklable callable maps
         each decoded uint8 frame to the uint8 frame to hand over (a network's resize and
-        crop, see ``NetworkFrameTransformer``); ``None``: as decoded.
+        crop, see ``NetworkFrameTransformer``); ``None``: as decoded. Sent with each job,
+        so that kept workers serve every featurizer.
     read_options : dict, default=None
         Passed to :meth:`skvideo_clf.video.Clip.read` (``reader``, ``seek``).
     pin_memory : bool, default=False
         Copy each chunk into page-locked memory (the ``DataLoader``'s ``pin_memory``),
         for a consumer that sends the chunks to a CUDA device as they come.
+    keep_workers : bool, default=True
+        Keep the workers for the next run of this process (see above); ``False``: start
+        workers for this run only. A run that ends early (an error, an interrupt, a
+        consumer closing it) never keeps its workers: they may hold its undone jobs.
 
     Notes
     -----
@@ -97,10 +108,11 @@ class DecodePool:
     chunk in a named :mod:`multiprocessing.shared_memory` block): in the same run of
     ``benchmarks/featurize.py --decode-pool`` it decodes as many frames per second; the
     blocks' bookkeeping (unlinking, draining after a stop) and the watch for dead workers
-    are torch's; and torch's sharing leaves no block behind a killed process.
-    ``persistent_workers`` is not used: each run has its own jobs, and a pool starts in
-    about 0.25 s. The network featurizers leave ``pin_memory`` off: they gather frames
-    of several chunks into their batches, a copy that pinning would only add to.
+    are torch's; and torch's sharing leaves no block behind a killed process. Workers
+    are kept because starting them (about 0.25 s from the fork server) is a tenth of a
+    run of a few hundred frames, which a cross-validation repeats per fold. The network
+    featurizers leave ``pin_memory`` off: they gather frames of several chunks into
+    their batches, a copy that pinning would only add to.
 
     Examples
     --------
@@ -114,60 +126,158 @@ class DecodePool:
     ([('frames', 0, 0), ('done', 0, None)], (2, 8, 8, 3))
     """
 
-    def __init__(self, n_decoders, *, size=None, read_options=None, pin_memory=False):
+    def __init__(self, n_decoders, *, size=None, read_options=None, pin_memory=False,
+                 keep_workers=True):
         self.n_decoders = n_decoders
         self.size = size
         self.read_options = read_options
         self.pin_memory = pin_memory
+        self.keep_workers = keep_workers
 
     def run(self, jobs):
         """Yield ``("frames", j, first k, uint8 array)``, ``("done", j, None, None)`` and
         ``("error", j, message, None)`` as the workers produce them (in order within a
         job; jobs interleave)."""
-        # torch: about 1 s at import, which importing the featurizers does not pay otherwise
-        from ._decode_loader import DecodeJobs, decode_loader
-
-        n = max(1, min(int(self.n_decoders), len(jobs)))
-        ctx = _context()
-        todo = ctx.Queue()
-        # jobs never taken stay in the queue's buffer: exiting (even with this generator
-        # never closed) does not wait to send them
-        todo.cancel_join_thread()
-        # longest first: a long video taken last would leave the other workers idle
-        for j in sorted(range(len(jobs)), key=lambda j: -_decode_cost(jobs[j])):
-            todo.put((j, jobs[j]))
-        for _ in range(n):
-            todo.put(None)
-        # one pipe per worker, of which this process holds the only write end
-        lifelines, held = zip(*(ctx.Pipe(duplex=False) for _ in range(n)))
-        dataset = DecodeJobs(todo, lifelines, self.size, self.read_options or {})
-        loader = decode_loader(dataset, n, ctx, pin_memory=self.pin_memory)
+        if not jobs:
+            return
+        n = max(1, int(self.n_decoders))
         # a worker needs the main script only for objects defined there (pickled by
         # reference to "__main__"); otherwise spare it re-running the script (seconds)
         needs_main = _refers_to_main((jobs, self.size, self.read_options))
-        items = None
+        if self.keep_workers:
+            workers = _kept_workers(n, self.pin_memory, needs_main)
+        else:
+            workers = None
+        if workers is None:  # not kept, or the kept ones busy in another thread
+            workers = _Workers(min(n, len(jobs)), self.pin_memory, needs_main)
+        ended = False
         try:
-            with contextlib.nullcontext() if needs_main else _main_script_not_rerun():
-                items = iter(loader)  # starts the workers, which hold the read ends now
-            for lifeline in lifelines:
-                lifeline.close()
-            try:
-                for kind, j, payload, frames in items:
-                    yield kind, j, payload, None if frames is None else frames.numpy()
-            except (ConnectionError, EOFError) as exc:  # torch reports a death otherwise
-                raise RuntimeError("a decode worker died while handing frames over "
-                                   "(killed, out of memory?)") from exc
+            yield from workers.epoch(jobs, self.size, self.read_options or {})
+            ended = True
         finally:
-            # a normal end, or a consumer that stops early (an error, an interrupt,
-            # close()): tell the workers' watches first, then let torch stop the workers
-            # (each ends its current chunk)
-            for lifeline, alive in zip(lifelines, held):
-                with contextlib.suppress(OSError):  # a worker that is gone already
-                    alive.send_bytes(b"")
-                alive.close()
+            # an epoch that did not end leaves jobs queued and workers decoding: never kept
+            if ended and workers.kept:
+                workers.lock.release()
+            else:
+                _end(workers)
+
+
+#: Sets of workers a process keeps between runs.
+MAX_KEPT = 2
+
+_kept = {}  # (n, pin_memory, needs_main) -> _Workers, least recently used first
+_kept_lock = threading.Lock()
+
+
+def _kept_workers(n, pin_memory, needs_main):
+    """The kept workers for these settings, locked for one run (started if need be), or
+    None when they are busy (a run in another thread, or one left open)."""
+    key = (n, bool(pin_memory), needs_main)
+    with _kept_lock:
+        workers = _kept.pop(key, None)
+        if workers is not None:
+            _kept[key] = workers  # now the most recently used
+            return workers if workers.lock.acquire(blocking=False) else None
+        while len(_kept) >= MAX_KEPT:  # make room: end the least recently used idle set
+            idle = next((k for k, w in _kept.items() if w.lock.acquire(blocking=False)),
+                        None)
+            if idle is None:
+                return None
+            _kept.pop(idle).close()
+        workers = _Workers(n, pin_memory, needs_main, kept=True)
+        workers.lock.acquire()
+        _kept[key] = workers
+        return workers
+
+
+def _end(workers):
+    """Stop ``workers`` and forget them."""
+    with _kept_lock:
+        for key, kept in list(_kept.items()):
+            if kept is workers:
+                del _kept[key]
+    workers.close()
+
+
+def shutdown_decode_workers():
+    """End the decode workers this process keeps between runs (``n_decoders``).
+
+    Featurizers with ``n_decoders`` keep their decode workers, idle, until the process
+    ends, so that the next ``transform`` (the next fold of a cross-validation) does not
+    start them again. This ends them sooner (to free their memory, for example); a run
+    in progress keeps its own until it ends.
+
+    Examples
+    --------
+    >>> from skvideo_clf.features import shutdown_decode_workers
+    >>> shutdown_decode_workers()
+    """
+    with _kept_lock:
+        idle = [key for key, w in _kept.items() if w.lock.acquire(blocking=False)]
+        ended = [_kept.pop(key) for key in idle]
+    for workers in ended:
+        workers.close()
+
+
+class _Workers:
+    """``n`` decode processes of one ``DataLoader``; each run is one epoch of theirs."""
+
+    def __init__(self, n, pin_memory, needs_main, kept=False):
+        # torch: about 1 s at import, which importing the featurizers does not pay otherwise
+        from ._decode_loader import DecodeJobs, decode_loader
+
+        self.n, self.kept, self.needs_main = n, kept, needs_main
+        self.lock = threading.Lock()
+        ctx = _context()
+        self.todo = ctx.Queue()
+        # jobs never taken stay in the queue's buffer: exiting (even with a run never
+        # closed) does not wait to send them
+        self.todo.cancel_join_thread()
+        # one pipe per worker, of which this process holds the only write end
+        self.lifelines, self.held = zip(*(ctx.Pipe(duplex=False) for _ in range(n)))
+        self.loader = decode_loader(DecodeJobs(self.todo, self.lifelines), n, ctx,
+                                    pin_memory=pin_memory, persistent=kept)
+        self.started = False
+
+    def epoch(self, jobs, size, read_options):
+        """One run's events (see :meth:`DecodePool.run`)."""
+        # longest first: a long video taken last would leave the other workers idle
+        for j in sorted(range(len(jobs)), key=lambda j: -_decode_cost(jobs[j])):
+            self.todo.put((j, jobs[j], size, read_options))
+        for _ in range(self.n):  # each worker ends its epoch on one
+            self.todo.put(None)
+        if not self.started:
+            with contextlib.nullcontext() if self.needs_main else _main_script_not_rerun():
+                items = iter(self.loader)  # starts the workers, which hold the read ends now
+            for lifeline in self.lifelines:
                 lifeline.close()
-            del items
-            todo.close()
+            self.started = True
+        else:
+            items = iter(self.loader)  # the persistent workers' next epoch
+        try:
+            for kind, j, payload, frames in items:
+                yield kind, j, payload, None if frames is None else frames.numpy()
+        except (ConnectionError, EOFError) as exc:  # torch reports a death otherwise
+            raise RuntimeError("a decode worker died while handing frames over "
+                               "(killed, out of memory?)") from exc
+        finally:
+            del items  # not kept alive by a traceback: its end stops unkept workers
+
+    def close(self):
+        """Stop the workers: after a normal end, an error, an interrupt or ``close()``."""
+        if self.loader is None:
+            return
+        # tell the workers' watches first, then let torch stop the workers (each ends its
+        # current chunk)
+        for alive in self.held:
+            with contextlib.suppress(OSError):  # a worker that is gone already
+                alive.send_bytes(b"")
+            alive.close()
+        for lifeline in self.lifelines:
+            lifeline.close()
+        # the loader holds the (persistent) iterator, whose end stops the workers
+        self.loader = None
+        self.todo.close()
 
 
 def _decode_cost(job):

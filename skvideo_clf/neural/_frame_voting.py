@@ -8,27 +8,17 @@ import numpy as np
 import torch
 from sklearn.base import TransformerMixin
 
-from ..utils import Substitution, check_sequences, is_ragged, object_array, unpadded_lengths
+from ..utils import Substitution, check_sequences, is_ragged, unpadded_lengths
 from ..utils.compat.sklearn import Interval
-from ..utils.compat.skorch import resolved_device
 from ._base import SHARED_DOCS, NeuralClassifierBase, _held_out
 from ._modules import FrameMLP
+from ._steps import StepwiseMixin
 
 __all__ = ["FrameVotingClassifier"]
 
 
-def _frames(data):
-    """The real frames of validated ``(seqs, lengths)``, stacked: ``(sum(lengths), D)``."""
-    seqs, lengths = data
-    if isinstance(seqs, np.ndarray):
-        if bool((lengths == seqs.shape[1]).all()):
-            return seqs.reshape(-1, seqs.shape[2])
-        return seqs[np.arange(seqs.shape[1]) < lengths[:, None]]
-    return np.concatenate([s[:n] for s, n in zip(seqs, lengths)])
-
-
 @Substitution(**SHARED_DOCS)
-class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
+class FrameVotingClassifier(TransformerMixin, StepwiseMixin, NeuralClassifierBase):
     """The UCF101 thesis' first approach: classify every frame, then let the frames vote.
 
     Training labels every frame with its video's label and fits a frame-level head
@@ -129,22 +119,6 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
                       hidden_size=self.hidden_size, dropout=self.dropout)
         return FrameMLP(**{**params, **kwargs})
 
-    def _training_data(self, data, y_enc):
-        return _frames(data), np.repeat(y_enc, data[1])
-
-    def _loss_labels(self, data, y):
-        # the loss sums over frames: with videos of different lengths, "balanced" weighs
-        # classes by their frames, not by their videos
-        return np.repeat(np.asarray(y), data[1])
-
-    def _frame_proba(self, data):
-        return super()._forward_proba(_frames(data)), data[1]
-
-    def _forward_proba(self, data):
-        proba, lengths = self._frame_proba(data)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        return np.add.reduceat(proba, starts, axis=0) / lengths[:, None]
-
     def predict(self, X):
         """Majority vote of each video's frames (padding steps do not vote).
 
@@ -159,7 +133,7 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
         """
         if _held_out(X):  # frames (skorch's validation split): each frame's own label
             return NeuralClassifierBase.predict(self, X)
-        proba, lengths = self._frame_proba(self._check_fitted_X(X))
+        proba, lengths = self._step_proba(self._check_fitted_X(X))
         n_classes = proba.shape[1]
         video = np.repeat(np.arange(len(lengths)), lengths)
         votes = np.zeros((len(lengths), n_classes))
@@ -191,29 +165,6 @@ class FrameVotingClassifier(TransformerMixin, NeuralClassifierBase):
         float32 ndarray
         """
         data = self._check_fitted_X(X)
-        features = []
-        # forward_iter runs the batches (eval mode: no dropout, no gradients); the FC
-        # layer's output is caught on its way to the class layer.
-        hook = self.module_.body.register_forward_hook(
-            lambda module, args, out: features.append(out.cpu()))
-        try:
-            with resolved_device(self):
-                for _ in self.forward_iter(_frames(data)):
-                    pass
-        finally:
-            hook.remove()
-        acts = torch.cat(features).numpy().astype(np.float32, copy=False)
-        seqs, lengths = data
-        ends = np.cumsum(lengths)
-        if is_ragged(X):
-            out = []
-            for s, n, end in zip(seqs, lengths, ends):
-                seq = np.zeros((len(s), acts.shape[1]), np.float32)
-                seq[:n] = acts[end - n:end]
-                out.append(seq)
-            return object_array(out)
-        if np.asarray(X).ndim == 2:  # asarray: array-likes without ndim
-            return acts
-        out = np.zeros((len(lengths), seqs.shape[1], acts.shape[1]), np.float32)
-        out[np.arange(seqs.shape[1]) < lengths[:, None]] = acts
-        return out
+        ragged = is_ragged(X)
+        flat = not ragged and np.asarray(X).ndim == 2  # asarray: array-likes without ndim
+        return self._step_activations(self.module_.body, data, ragged=ragged, flat=flat)

@@ -280,6 +280,9 @@ class CNNM2048(nn.Module):
     parameters and, with 101 classes, the head 206,949: 90,707,781 in all.
     """
 
+    #: Width of fc6, the motion features.
+    FC6_SIZE = 4096
+
     def __init__(self, in_channels, n_classes, input_size=(224, 224), dropout=0.5):
         super().__init__()
         h, w = (_cnn_m_side(int(s)) for s in input_size)
@@ -299,9 +302,9 @@ class CNNM2048(nn.Module):
             nn.MaxPool2d(3, 2, ceil_mode=True),
             nn.Flatten(),
         )
-        self.fc = nn.Sequential(nn.Linear(512 * h * w, 4096), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(512 * h * w, self.FC6_SIZE), nn.ReLU())
         self.dropout = nn.Dropout(dropout)
-        self.fc7 = nn.Sequential(nn.Linear(4096, 2048), nn.ReLU(), nn.Dropout(dropout))
+        self.fc7 = nn.Sequential(nn.Linear(self.FC6_SIZE, 2048), nn.ReLU(), nn.Dropout(dropout))
         self.head = nn.Linear(2048, n_classes)
 
     def embed(self, x):

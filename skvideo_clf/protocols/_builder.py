@@ -14,9 +14,11 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
+from ._shared_fit import SharedFitTransformer
+
 __all__ = ["CLASSIFIERS", "Env", "N_BINS", "NEEDS_STREAMS", "SAMPLERS", "SEQUENCE_CLASSIFIERS",
-           "WRAPS", "build_estimator", "callback_table", "classifier_table", "param_value",
-           "sampler_table", "streams", "wrap_table"]
+           "WRAPS", "build_estimator", "callback_table", "classifier_table", "motion_network",
+           "param_value", "sampler_table", "streams", "wrap_table"]
 
 #: Optical-flow histogram bins (+1 for the static bin) of the motion stream.
 N_BINS = 8
@@ -136,10 +138,28 @@ class Env:
     epochs: int | None = None  # --epochs: every network's max_epochs
 
 
+def motion_network(env):
+    """The unfitted network whose per-stack embedding is the motion stream, or None.
+
+    The ``motion`` setting: ``"histogram"`` (the default) for optical-flow histograms, or
+    a table ``{classifier = "motion_cnn", preset, params}``: a CNN trained on the training
+    videos' flow stacks, its first FC layer per stack (the hybrid framework's motion
+    features)."""
+    motion = env.settings.get("motion", "histogram")
+    return None if motion == "histogram" else _classifier(motion, env)
+
+
 def streams(env):
-    """Column blocks of the two-stream features: motion first, so its width is known."""
-    flow = env.settings["flow"]
-    m = flow["grid"] ** 2 * (flow.get("n_bins", N_BINS) + 1)
+    """Column blocks of the two-stream features: motion first, so its width is known.
+
+    The motion block is the network's embedding (4096 for CNN-M-2048's fc6) or the flow
+    histogram."""
+    network = motion_network(env)
+    if network is not None:
+        m = network.embedding_size
+    else:
+        flow = env.settings["flow"]
+        m = flow["grid"] ** 2 * (flow.get("n_bins", N_BINS) + 1)
     return {"motion": slice(0, m), "spatial": slice(m, None)}
 
 
@@ -176,12 +196,23 @@ def _spatial(spec, env):
 
 
 def _flow(spec, env):
+    """The motion stream per time step: flow histograms, or a network's embedding of the
+    flow stacks (``motion`` setting), fitted once per training set and shared by the rows
+    through the run's cache (:class:`SharedFitTransformer`)."""
+    from imblearn.pipeline import Pipeline
+
     from ..features import OpticalFlowTransformer
 
     flow = {"n_bins": N_BINS, **env.settings["flow"]}
     T = _sequence_length(spec.get("featurizer", {}).get("sequence_length"), env)
-    return OpticalFlowTransformer(**flow, sequence_length=T, memory=env.memory,
-                                  random_state=env.random_state)
+    network = motion_network(env)
+    featurizer = OpticalFlowTransformer(
+        **flow, output="histogram" if network is None else "stack", sequence_length=T,
+        memory=env.memory, random_state=env.random_state)
+    if network is None:
+        return featurizer
+    return SharedFitTransformer(Pipeline([("flow", featurizer), ("network", network)]),
+                                memory=env.memory)
 
 
 def _two_streams(spec, env):

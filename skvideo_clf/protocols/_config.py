@@ -32,6 +32,9 @@ Format
     backbone = "inception_v3"  # the spatial stream's network (default: --backbone)
     imbalance_min_count = 10   # the imbalanced-UCF101 rule's lower bound
     flow = {n_stack = 10, flow_size = 64, grid = 3}  # the motion stream's optical flow
+    # (also n_bins and subtract_mean = true: each flow field minus its mean, as [33])
+    motion = "histogram"       # the motion stream: flow histograms (default), or a network
+    # trained on the flow stacks, its first FC layer per stack (see below)
     [settings.quick]           # replaces values with --quick (also [settings.default],
     epochs = 10                # [settings.full])
 
@@ -69,6 +72,18 @@ pipeline inside a meta-estimator: ``"head_transfer"`` for
 :class:`~skvideo_clf.protocols.HeadTransferClassifier`, ``"clip_averaging"`` for
 :class:`~skvideo_clf.inference.ClipAveragingClassifier`, e.g. ``wrap_params = {n_clips =
 5}``; its ``random_state`` defaults to the run's).
+
+The motion stream (``features = "motion"`` and the motion half of ``"spatial+motion"``)
+is optical-flow histograms unless the ``motion`` setting names a network: ``motion =
+{classifier = "motion_cnn", preset = "hybrid-fusion", params = {...}}`` trains
+:class:`~skvideo_clf.neural.MotionCNNClassifier` on the training videos' flow stacks
+(``OpticalFlowTransformer(output="stack")`` with the ``flow`` setting) and gives its first
+FC layer per stack: ``(n_videos, T, 4096)`` for CNN-M-2048, read as is by sequence
+classifiers and mean-pooled for the others. The network is fitted once per training set:
+with a cache folder (``--cache``), every row of a fold that reads it loads the first row's
+fit (:class:`~skvideo_clf.protocols._shared_fit.SharedFitTransformer`, keyed on the
+network's parameters, the labels and the videos' content); without one, each row trains
+its own. ``--show`` writes it with its preset name.
 
 Samplers: ``"oversample"`` is :class:`~skvideo_clf.sampling.SpatioTemporalOversampler`
 (the CNN-ResBiLSTM paper's Algorithm 1), a pipeline step before the featurizer.
@@ -121,7 +136,7 @@ __all__ = ["CHANCE_ROW", "ConfigError", "Protocol", "load_config", "parse_protoc
 SIZES = ("quick", "default", "full")
 _SETTINGS = {"baseline": str, "paired_metric": str, "metric": str, "folds": int,
              "epochs": int, "input_size": int, "sequence_length": int, "grid_cv": int,
-             "backbone": str, "imbalance_min_count": int, "flow": dict,
+             "backbone": str, "imbalance_min_count": int, "flow": dict, "motion": object,
              "scale": float, "n_frames": int, "frame_size": list}
 _PROTOCOL = {"title": str, "paper": str, "table": str, "paper_columns": list,
              "paper_metrics": list,
@@ -133,7 +148,9 @@ _MERGED = ("params", "featurizer", "sampler_params", "grid", "wrap_params")
 _FEATURES = ("spatial", "motion", "spatial+motion", "none")
 _PAIRED = ("accuracy", "f1_macro", "f1_weighted", "balanced_accuracy")
 _OWN = ("hit@1", "mAP")
-_FLOW = {"n_stack", "flow_size", "grid", "n_bins"}
+_FLOW = {"n_stack", "flow_size", "grid", "n_bins", "subtract_mean"}
+#: What a ``motion`` setting's table may name: a network trained on flow stacks.
+_MOTION_NETWORKS = ("motion_cnn",)
 _DATASETS = ("synthetic-disaster",)
 #: Longest row name: it names a report folder.
 MAX_NAME = 100
@@ -523,6 +540,9 @@ def _check_settings(settings, where, fail):
         if key not in _SETTINGS:
             fail((*where, key), f"unknown key; choose from {sorted(_SETTINGS)}.")
         kind = _SETTINGS[key]
+        if key == "motion":
+            _check_motion(value, (*where, key), fail)
+            continue
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or isinstance(value, bool):
@@ -534,6 +554,10 @@ def _check_settings(settings, where, fail):
             for k, v in value.items():
                 if k not in _FLOW:
                     fail((*where, key, k), f"unknown key; choose from {sorted(_FLOW)}.")
+                if k == "subtract_mean":
+                    if not isinstance(v, bool):
+                        fail((*where, key, k), f"must be true or false, got {v!r}.")
+                    continue
                 if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                     fail((*where, key, k), f"must be a positive integer, got {v!r}.")
     if not settings.get("backbone", "x").strip():
@@ -542,6 +566,24 @@ def _check_settings(settings, where, fail):
         fail((*where, "paired_metric"), f"must be one of {_PAIRED}.")
     if settings.get("metric", "mAP") not in _OWN:
         fail((*where, "metric"), f"must be one of {_OWN}.")
+
+
+def _check_motion(value, where, fail):
+    """``motion``: "histogram", or a network table ``{classifier, preset, params}``."""
+    if value == "histogram":
+        return
+    if not isinstance(value, dict):
+        fail(where, f"must be \"histogram\" or a table {{classifier = \"motion_cnn\", "
+                    f"preset = ..., params = {{...}}}}, got {value!r}.")
+    extra = set(value) - {"classifier", "preset", "params"}
+    if extra:
+        fail((*where, sorted(extra)[0]), "unknown key; a motion network has classifier, "
+                                         "preset and params.")
+    if value.get("classifier") not in _MOTION_NETWORKS:
+        fail((*where, "classifier"), f"must be one of {_MOTION_NETWORKS} (a network "
+                                     f"trained on flow stacks), got "
+                                     f"{value.get('classifier')!r}.")
+    _check_row(value, where, fail, {}, member=True)
 
 
 def _check_row(row, where, fail, settings, *, member=False):

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from skvideo_clf.features import FunctionFrameTransformer
+from skvideo_clf.features import FunctionFrameTransformer, shutdown_decode_workers
 from skvideo_clf.features._base import _Job
 from skvideo_clf.features._decode_pool import DecodePool, thread_budget
 from skvideo_clf.video import _counts, _pyav, read_video, video_info, write_video
@@ -19,6 +19,14 @@ from skvideo_clf.video import _counts, _pyav, read_video, video_info, write_vide
 
 def _colour(frames):
     return frames.reshape(len(frames), -1, 3).mean(axis=1)
+
+
+@pytest.fixture(autouse=True)
+def no_kept_workers():
+    """Each test starts and ends with no decode workers kept by earlier runs."""
+    shutdown_decode_workers()
+    yield
+    shutdown_decode_workers()
 
 
 @pytest.fixture
@@ -90,6 +98,66 @@ def test_the_longest_video_is_decoded_first(files):
     jobs.append(_Job(np.full((3, 8, 8, 3), 1, np.uint8), None, (0, 2), "in memory"))
     done = [e[1] for e in DecodePool(1).run(jobs) if e[0] == "done"]
     assert done == [2, 1, 0, 3]
+
+
+def _workers():
+    """``{pid: start time}`` of the decode workers: the fork server's children."""
+    server = [p for p, (ppid, _, _) in _processes().items() if ppid == os.getpid()
+              and "forkserver" in open(f"/proc/{p}/cmdline").read()]
+    return _descendants(server[0]) if server else {}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_are_kept_between_runs_until_shut_down(files):
+    jobs = [_Job(f, None, tuple(range(20 + 7 * v)), f) for v, f in enumerate(files)]
+    first = [e for e in DecodePool(2, size=8).run(jobs) if e[0] == "frames"]
+    workers = _workers()
+    assert len(workers) == 2
+    # the same processes decode the next run, with another size and other jobs
+    second = [e for e in DecodePool(2, size=5).run(jobs[:2]) if e[0] == "frames"]
+    assert _workers() == workers
+    assert {e[3].shape[1:] for e in first} == {(8, 8, 3)}
+    assert {e[3].shape[1:] for e in second} == {(5, 5, 3)}
+    assert sum(len(e[3]) for e in second) == 20 + 27
+    # another number of workers is another set, also kept
+    list(DecodePool(1).run(jobs[:1]))
+    assert len(_workers()) == 3
+    shutdown_decode_workers()
+    assert not _poll(lambda: _still_running(workers), 10)
+    assert not _poll(_workers, 10)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_run_that_ends_early_does_not_keep_its_workers(files):
+    jobs = [_Job(files[2], None, tuple(range(34)), f"v{i}") for i in range(50)]
+    events = DecodePool(2).run(jobs)
+    assert next(events)[0] == "frames"
+    workers = _workers()
+    events.close()  # 49 jobs still queued: these workers are never used again
+    assert not _poll(lambda: _still_running(workers), 10)
+    # a new run gets its own jobs only, from new workers
+    events = list(DecodePool(2).run(jobs[:2]))
+    assert sorted(e[1] for e in events if e[0] == "done") == [0, 1]
+    assert sum(len(e[3]) for e in events if e[0] == "frames") == 2 * 34
+    assert not set(_workers()) & set(workers)
+
+
+def test_runs_in_two_threads_at_once_each_get_their_own_frames(files):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def frames(v):  # one thread's run: its 3 jobs' frames, each job's chunks in order
+        job = _Job(files[v], None, tuple(range(20 + 7 * v)), files[v])
+        parts = {j: [] for j in range(3)}
+        for kind, j, _, chunk in DecodePool(2).run([job] * 3):
+            if kind == "frames":
+                parts[j].append(chunk)
+        return [np.concatenate(p) for p in parts.values()]
+
+    # the second run finds the kept workers busy and starts its own
+    with ThreadPoolExecutor(2) as threads:
+        got = list(threads.map(frames, [0, 2]))
+    for v, videos in zip([0, 2], got):
+        assert all(np.array_equal(frames, read_video(files[v])) for frames in videos)
 
 
 def test_a_consumer_that_stops_early_leaves_no_block_behind(files):
@@ -238,7 +306,7 @@ def test_keyframe_mode_reads_keyframes_only(tmp_path):
 _FEATURIZE = """
 import os, sys, time
 import numpy as np
-from skvideo_clf.features import FunctionFrameTransformer
+from skvideo_clf.features import FunctionFrameTransformer, shutdown_decode_workers
 
 def slow_colour(frames):  # the network is slow: the workers decode ahead and wait
     with open(sys.argv[1], "a") as flag:

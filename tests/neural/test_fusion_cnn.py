@@ -138,7 +138,7 @@ def test_motion_cnn_transform_gives_first_fc_activations():
     # forward_iter batches by batch_size; the features do not depend on the batching
     np.testing.assert_allclose(clf.set_params(batch_size=7).transform(X), Z, atol=1e-6)
     with pytest.raises(ValueError, match="stacked flow"):
-        clf.fit(np.zeros((4, 2, 4, 8, 8), np.float32), y[:4])
+        clf.fit(np.zeros((4, 4, 8), np.float32), y[:4])  # (n, H, W): no channels
 
 
 def test_frame_voting_is_a_majority_vote():
@@ -148,15 +148,15 @@ def test_frame_voting_is_a_majority_vote():
 
     # Frame probabilities that disagree with the average: 2 frames weakly "b", 1 frame
     # strongly "a" -> the vote says "b", the mean probability says "a".
-    def fake(data, _orig=clf._frame_proba):
+    def fake(data, _orig=clf._step_proba):
         _, lengths = _orig(data)
         p = np.tile([[0.45, 0.55], [0.45, 0.55], [0.99, 0.01]], (len(lengths), 1))
         return p, lengths
 
-    clf._frame_proba = fake
+    clf._step_proba = fake
     assert clf.predict(X).tolist() == ["b"] * 4
     assert clf.predict_proba(X)[0, 0] > 0.5
-    del clf._frame_proba
+    del clf._step_proba
     ragged = np.empty(2, dtype=object)
     ragged[:] = [np.zeros((5, 2), np.float32), np.ones((1, 2), np.float32)]
     assert clf.predict_proba(ragged).shape == (2, 2)

@@ -21,6 +21,7 @@ from skvideo_clf.protocols import (
     ConfigError,
     build_rows,
     get_protocol,
+    key_line,
     load_config,
 )
 
@@ -325,7 +326,8 @@ def test_preflight_lists_every_failing_row_with_the_class_and_its_count(tmp_path
         assert f"row {row!r} calibrates" in err
     assert err.count(f"class {small!r} has 1 in a training fold") == 6
     assert "fewer folds" not in err  # 2 folds is the minimum
-    assert "settings.quick.grid_cv (line 41) = 2" in err and "lower grid_cv" not in err
+    line = key_line(PROTOCOLS["two-stream-table2"].text, ("settings", "quick", "grid_cv"))
+    assert f"settings.quick.grid_cv (line {line}) = 2" in err and "lower grid_cv" not in err
     # the late-fusion row's members need their probabilities: no probability = false there
     lf = next(line for line in err.splitlines() if "'SVM-LF'" in line)
     assert "probability = false" not in lf and "drop the row with --rows" in lf

@@ -4,17 +4,21 @@ The rows are built (never fitted) from the shipped TOML files; each assertion is
 paper fixes (or, where it leaves one open, the value its protocol file names in a comment).
 """
 
+import joblib
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV
 
+from skvideo_clf.features import OpticalFlowTransformer, TemporalPooling
 from skvideo_clf.fusion import Chi2SVC, EarlyFusionSVC, LateFusionClassifier, MKLClassifier
 from skvideo_clf.neural import (
     FrameVotingClassifier,
     FusionNetClassifier,
     LSTMClassifier,
+    MotionCNNClassifier,
     ResBiLSTMClassifier,
 )
 from skvideo_clf.protocols import CHANCE_ROW, PROTOCOLS, HeadTransferClassifier, build_rows
@@ -25,6 +29,15 @@ def _module_on_meta(clf, n_features, n_classes):
     """The network ``clf`` builds for this input, on the meta device (shapes, no memory)."""
     clf.n_features_in_ = n_features
     clf.input_shape_ = (n_features,)
+    clf._set_labels(np.arange(n_classes))
+    with torch.device("meta"):
+        return clf._build_module()
+
+
+def _image_module_on_meta(clf, shape, n_classes):
+    """As :func:`_module_on_meta`, for a network on images of ``shape`` (C, H, W)."""
+    clf.n_features_in_ = int(np.prod(shape))
+    clf.input_shape_ = tuple(shape)
     clf._set_labels(np.arange(n_classes))
     with torch.device("meta"):
         return clf._build_module()
@@ -147,10 +160,45 @@ def test_transfer_runs_the_bilstm_2x1024():
     assert rows["Transfer: head refit on the new classes"].head_data == "new"
 
 
+def _motion_stream(features):
+    """The flow featurizer and the network of a motion stream (a shared-fit pipeline)."""
+    inner = features.estimator
+    assert [n for n, _ in inner.steps] == ["flow", "network"]
+    return inner.named_steps["flow"], inner.named_steps["network"]
+
+
+def _assert_cnn_m_on_flow_stacks(features):
+    """CNN-M-2048 fc6 on 224 px crops of stacks of L = 10 flows computed at 256 px, mean
+    flow subtracted, cropped and flipped in training ([33])."""
+    flow, cnn = _motion_stream(features)
+    assert isinstance(flow, OpticalFlowTransformer) and flow.output == "stack"
+    assert flow.n_stack == 10 and flow.flow_size == 256 and flow.subtract_mean is True
+    assert flow.sequence_length == 40
+    assert isinstance(cnn, MotionCNNClassifier) and cnn.architecture == "cnn_m_2048"
+    assert cnn.crop_size == 224 and cnn.flip is True
+    assert cnn.embedding_size == 4096  # fc6
+    # SGD, momentum 0.9, lr 1e-2 -> 1e-3 after 100K iterations -> 1e-4 after 200K
+    assert cnn.optimizer is torch.optim.SGD and cnn.lr == 1e-2
+    assert cnn.optimizer__momentum == 0.9
+    (name, schedule), = cnn.callbacks
+    assert schedule.policy is torch.optim.lr_scheduler.MultiStepLR
+    assert schedule.step_every == "batch"
+    assert schedule.kwargs == {"milestones": [100_000, 200_000], "gamma": 0.1}
+    # not stated: batches of 256 ([33]) and 250K iterations, as the file says
+    assert cnn.batch_size == 256
+    assert cnn.max_epochs == int(np.ceil(250_000 / np.ceil(9537 * 40 / 256))) == 168
+    # CNN-M-2048 on 20 x 224 x 224 crops (of 256 px stacks), 101 classes: 90,707,781
+    assert _n_params(_image_module_on_meta(cnn, (20, 256, 256), 101)) == 90_707_781
+    return flow, cnn
+
+
 def test_two_stream_rows_follow_the_hybrid_framework():
     rows = _full("two-stream-table2")
-    assert rows["Spatial SVM"].named_steps["clf"].stream == "spatial"
+    spatial = rows["Spatial SVM"]
+    assert [n for n, _ in spatial.steps] == ["features", "pool", "clf"]  # no motion stream
+    assert isinstance(spatial.named_steps["clf"], Chi2SVC)
     assert isinstance(rows["Motion SVM"].named_steps["clf"], Chi2SVC)
+    assert rows["Motion SVM"].named_steps["clf"].stream == "motion"
     assert isinstance(rows["SVM-EF"].named_steps["clf"], EarlyFusionSVC)
     assert rows["SVM-MKL"].named_steps["clf"].p == 2.0
     assert isinstance(rows["SVM-MKL"].named_steps["clf"], MKLClassifier)
@@ -166,11 +214,28 @@ def test_two_stream_rows_follow_the_hybrid_framework():
     assert isinstance(search, GridSearchCV) and search.cv == 5
     assert search.param_grid == FusionNetClassifier.CV_GRIDS["hybrid-fusion"]
     assert search.estimator.lambda1 == 3e-5 and search.estimator.lr == 0.7
+    # every row that reads the motion stream reads CNN-M-2048's fc6 of the flow stacks,
+    # averaged over the video's stacks, in a 4096-wide block before the spatial one
+    fused = ["Motion SVM", "SVM-EF", "SVM-LF", "SVM-MKL", "NN-EF", "NN-LF",
+             "Non-regularized fusion network", "Regularized fusion network"]
+    for row in fused:
+        union = rows[row].named_steps["streams"]
+        motion = dict(union.transformer_list)["motion"]
+        assert [n for n, _ in motion.steps] == ["features", "pool"], row
+        assert isinstance(motion.named_steps["pool"], TemporalPooling)
+        assert motion.named_steps["pool"].method == "mean"
+        _assert_cnn_m_on_flow_stacks(motion.named_steps["features"])
+        clf = rows[row].named_steps["clf"]
+        clf = getattr(clf, "estimator", clf)  # the lambda search
+        if row != "NN-EF":  # NN-EF reads the concatenation, no blocks
+            assert clf.streams == {"motion": slice(0, 4096), "spatial": slice(4096, None)}
     hybrid = rows["Hybrid (fusion net + spatial & motion LSTMs, CV weights)"]
     hybrid = hybrid.named_steps["clf"]
     assert isinstance(hybrid, LateFusionClassifier) and hybrid.weights == "cv"
     members = {m[0]: m[1] for m in hybrid.members}
     assert isinstance(members["fusion net"].named_steps["clf"], GridSearchCV)
+    assert members["fusion net"].named_steps["clf"].estimator.streams["motion"] == \
+        slice(0, 4096)
     for name in ("spatial LSTM", "motion LSTM"):
         lstm = members[name].named_steps["clf"]
         # two layers 1024 / 512, batches of 10, lr 1e-4, momentum 0.9, 150K iterations
@@ -178,6 +243,41 @@ def test_two_stream_rows_follow_the_hybrid_framework():
         assert lstm.lr == 1e-4 and lstm.optimizer__momentum == 0.9
         assert lstm.max_epochs == 158  # ceil(150000 / ceil(9537 / 10))
     assert 158 == int(np.ceil(150_000 / np.ceil(9537 / 10)))
+    # the motion LSTM reads the CNN's fc6 per stack: (n, 40, 4096), not pooled
+    motion_lstm = members["motion LSTM"]
+    assert [n for n, _ in motion_lstm.steps] == ["features", "clf"]
+    _assert_cnn_m_on_flow_stacks(motion_lstm.named_steps["features"])
+    lstm = motion_lstm.named_steps["clf"]
+    # its layers on 4096-d steps: 24,181,349 parameters with 101 classes (b_hh included)
+    assert _n_params(_module_on_meta(lstm, 4096, 101)) == 24_181_349
+
+
+def test_two_stream_rows_would_share_one_motion_cnn_per_fold(tmp_path):
+    # the shared fit is keyed on the estimator as joblib hashes it: one key for every row
+    rows = dict(build_rows("two-stream-table2", "full", memory=str(tmp_path)))
+    streams = []
+    for pipe in rows.values():
+        if "streams" in pipe.named_steps:
+            motion = dict(pipe.named_steps["streams"].transformer_list)["motion"]
+            streams.append(motion.named_steps["features"])
+    hybrid = rows["Hybrid (fusion net + spatial & motion LSTMs, CV weights)"]
+    members = dict((m[0], m[1]) for m in hybrid.named_steps["clf"].members)
+    streams.append(members["motion LSTM"].named_steps["features"])
+    fusion = dict(members["fusion net"].named_steps["streams"].transformer_list)["motion"]
+    streams.append(fusion.named_steps["features"])
+    assert len(streams) == 10  # the 8 fused rows and the hybrid's two members
+    assert all(s.memory == str(tmp_path) for s in streams)
+    assert len({joblib.hash(clone(s.estimator)) for s in streams}) == 1
+
+
+@pytest.mark.parametrize("size", ["quick", "default"])
+def test_two_stream_motion_stream_is_flow_histograms_below_full(size):
+    rows = dict(build_rows("two-stream-table2", size))
+    motion = dict(rows["Motion SVM"].named_steps["streams"].transformer_list)["motion"]
+    flow = motion.named_steps["features"]
+    assert isinstance(flow, OpticalFlowTransformer) and flow.output == "histogram"
+    # 2 x 2 cells of 8 orientations and a static bin
+    assert rows["Motion SVM"].named_steps["clf"].streams["motion"] == slice(0, 36)
 
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
