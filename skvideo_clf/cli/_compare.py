@@ -33,6 +33,7 @@ from ..protocols import (
     summarize_rows,
 )
 from ..utils import atomic_write_text, object_array
+from ..video import source_fingerprint
 from ._common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -168,6 +169,28 @@ def comparison_setup(args):
     cfg = protocol.config(size, **overrides)
     backbone = cfg.get("backbone") or args.backbone
     return protocol, cfg, size, backbone
+
+
+def weights_identity(weights, mode="stat"):
+    """The weights as a result's signature sees them: a file by its content, as
+    ``--fingerprint`` sees the videos (a file replaced under the same path is other
+    weights, whose results are not reused); a name (``"auto"`` of a packaged backbone) or
+    ``None`` (random weights) as it is.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skvideo_clf.cli._compare import weights_identity
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.pt")
+    >>> _ = open(path, "wb").write(b"first")
+    >>> before = weights_identity(path, "full")
+    >>> _ = open(path, "wb").write(b"other")
+    >>> weights_identity(path, "full") != before, weights_identity(None), weights_identity("auto")
+    (True, None, 'auto')
+    """
+    if isinstance(weights, (str, os.PathLike)) and os.path.isfile(os.fspath(weights)):
+        return source_fingerprint(os.fspath(weights), mode)
+    return None if weights is None else str(weights)
 
 
 def make_rows(args, protocol, cfg, size, backbone, memory):
@@ -373,7 +396,8 @@ def cmd_compare(args):
               f"{cfg['input_size']} px, {cfg['sequence_length']} frames, {cfg['epochs']} "
               f"epochs); frame cache {cache}.")
     context = {"protocol": protocol.name, "config": cfg, "backbone": backbone,
-               "weights": str(weights), "seed": args.seed, "videos": data_id,
+               "weights": weights_identity(weights, getattr(args, "fingerprint", "stat")),
+               "seed": args.seed, "videos": data_id,
                "y": [str(c) for c in y], "rows_config": protocol.digest,
                "epochs": args.epochs}
     bar = progress_bar(total=len(rows) * len(splits), enabled=not args.quiet, unit="fit",

@@ -562,3 +562,17 @@ def test_compare_says_an_mlp_convergence_warning_once_after_the_bar(class_folder
     converge = [str(w.message) for w in said if w.category is ConvergenceWarning]
     assert len(converge) == 1 and converge[0].startswith("MLP (3 of 3 folds): ")
     assert "Maximum iterations (1) reached" in converge[0]
+
+
+def test_a_weights_file_replaced_under_its_path_is_other_weights(tmp_path):
+    from skvideo_clf.cli._compare import weights_identity
+
+    path = tmp_path / "inception.pt"
+    path.write_bytes(b"first weights")
+    for mode in ("stat", "sample", "full"):
+        before = weights_identity(path, mode)
+        path.write_bytes(b"other weights")  # the same path and size, other content
+        os.utime(path, ns=(1, 1 if mode != "stat" else 2))
+        assert weights_identity(path, mode) != before, mode
+        path.write_bytes(b"first weights")
+    assert weights_identity(None) is None and weights_identity("auto") == "auto"
