@@ -356,7 +356,7 @@ def cmd_compare(args):
     start = time.perf_counter()
     protocol, cfg, size, backbone = comparison_setup(args)
     if getattr(args, "show", False):
-        print(protocol.show(size, config=cfg, backbone=backbone))
+        print(protocol.show(size, config=cfg, backbone=backbone, epochs=args.epochs))
         return EXIT_OK
     check_report_folder(args)  # -o: before any work
     args.cfg = cfg

@@ -89,8 +89,10 @@ class OpticalFlowTransformer(BaseFrameTransformer):
     without giving L, the size or any normalisation; its reference [33] (Simonyan and Zisserman's
     two-stream networks) uses L = 10, 224x224 inputs and subtracts from each flow field its
     mean displacement (a crude camera-motion compensation). That input is
-    ``OpticalFlowTransformer(n_stack=10, output="stack", flow_size=224,
-    subtract_mean=True)``; [33] crops 224x224 from larger flow, this resizes the frames.
+    ``OpticalFlowTransformer(n_stack=10, output="stack", flow_size=256,
+    subtract_mean=True)`` with the motion CNN's ``crop_size=224``: [33] computes the flow on
+    frames rescaled to 256 px and trains on random 224x224 crops (see
+    :class:`~skvideo_clf.neural.MotionCNNClassifier`); here the frames are square.
 
     Parameters
     ----------
@@ -104,7 +106,8 @@ class OpticalFlowTransformer(BaseFrameTransformer):
         motion CNN. ``"histogram"``: a flow histogram (see :func:`flow_histogram`) over the
         L flows, ``(n_videos, T, grid * grid * (n_bins + 1))``, for SVM and LSTM baselines.
     flow_size : int, default=64
-        Side of the square grey frames the flow is computed on (224 in [33]).
+        Side of the square grey frames the flow is computed on (256 in [33], cropped to
+        224 by the network).
     subtract_mean : bool, default=False
         Subtract from each flow field its mean x and mean y displacement (over the pixels
         of that field) before stacking or histogramming ([33]'s mean flow subtraction).

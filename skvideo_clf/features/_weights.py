@@ -363,8 +363,7 @@ def load_tf2015():
     """
     import torch  # measured: torch takes ~4 s to import; features/ imports without it
 
-    # measured: torch takes ~4 s to import; features/ imports without it
-    from ._inception_v3 import map_tf2015_state_dict
+    from ._inception_v3 import map_tf2015_state_dict  # imports torch (see above)
 
     resolve_weights("tf2015")  # found and hash-checked, or WeightsUnavailableError
     with warnings.catch_warnings():

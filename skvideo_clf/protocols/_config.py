@@ -122,6 +122,7 @@ from ._builder import (
     SAMPLERS,
     WRAPS,
     Env,
+    _is_network,
     build_estimator,
     callback_table,
     classifier_table,
@@ -352,7 +353,7 @@ class Protocol:
         names = self.data.get("protocol", {}).get("paper_metrics", [])
         return {m: i for i, m in enumerate(names) if m}
 
-    def show(self, size="default", *, config=None, backbone=None):
+    def show(self, size="default", *, config=None, backbone=None, epochs=None):
         """The file at ``size`` as TOML, every preset expanded: exactly what will run.
 
         Given back to :func:`load_config`, it builds the same rows.
@@ -365,6 +366,9 @@ class Protocol:
             None: ``self.config(size)``.
         backbone : str, default=None
             Written as the ``backbone`` setting when given.
+        epochs : int, default=None
+            Every network's ``max_epochs`` (``--epochs``: it overrides the rows' own, as
+            the run does); None: the file's.
 
         Examples
         --------
@@ -382,7 +386,12 @@ class Protocol:
         settings = {**cfg, "baseline": self.baseline, "paired_metric": self.paired_metric}
         if self.metric:
             settings["metric"] = self.metric
-        rows = [_resolved_spec(spec, cfg) for spec in self.row_specs(size)]
+        if epochs is not None and isinstance(settings.get("motion"), dict):
+            # the preset stays by name (its LRScheduler is no TOML value)
+            motion = settings["motion"]
+            settings["motion"] = {**motion, "params": {**motion.get("params", {}),
+                                                       "max_epochs": epochs}}
+        rows = [_resolved_spec(spec, cfg, epochs) for spec in self.row_specs(size)]
         return dump_toml({"protocol": head, "settings": settings, "rows": rows},
                          header=f"{self.title}: the {size} configuration, every preset "
                                 "resolved (skvideo-clf compare --config FILE runs it).")
@@ -400,8 +409,9 @@ def _factory(spec, env):
     return factory
 
 
-def _resolved_spec(spec, cfg):
-    """A row with its preset's parameters written out (for ``--show``)."""
+def _resolved_spec(spec, cfg, epochs=None):
+    """A row with its preset's parameters written out (for ``--show``), and ``epochs``
+    (``--epochs``) as every network's ``max_epochs``."""
     out = {k: v for k, v in spec.items() if k not in ("preset",)}
     if "preset" in spec and spec.get("search") != "cv":
         cls, _ = classifier_table()[spec["classifier"]]
@@ -410,10 +420,12 @@ def _resolved_spec(spec, cfg):
                          **spec.get("params", {})}
     elif "preset" in spec:
         out["preset"] = spec["preset"]
+    if epochs is not None and "classifier" in spec and _is_network(spec):
+        out["params"] = {**out.get("params", {}), "max_epochs": epochs}
     if "embed" in spec:
-        out["embed"] = _resolved_spec(spec["embed"], cfg)
+        out["embed"] = _resolved_spec(spec["embed"], cfg, epochs)
     if "members" in spec:
-        out["members"] = [_resolved_spec(m, cfg) for m in spec["members"]]
+        out["members"] = [_resolved_spec(m, cfg, epochs) for m in spec["members"]]
     return out
 
 

@@ -64,6 +64,36 @@ def test_compare_show_prints_the_resolved_file_and_exits_0(capsys):
     assert "epochs = 3" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("name", ["two-stream-table2", "frame-voting-lstm"])
+def test_compare_show_with_epochs_is_what_runs_with_epochs(tmp_path, capsys, name):
+    # --epochs overrides every network's max_epochs, the presets' (158, 168, 20) included
+    from skvideo_clf.protocols._config import Env, build_estimator
+
+    assert main(["compare", "--protocol", name, "--full", "--epochs", "2", "--show"]) == EXIT_OK
+    path = tmp_path / f"{name}.toml"
+    path.write_text(capsys.readouterr().out)
+    proto = get_protocol(name)
+    cfg = proto.config("full", epochs=2)
+    env = Env(settings=cfg, epochs=2)
+    theirs = build_rows(path, "full")
+    ours = [(spec["name"], build_estimator(spec, env)) for spec in proto.row_specs("full")]
+    for (row, a), (_, b) in zip(ours, theirs, strict=False):
+        assert _plain(a) == _plain(b), row
+    epochs = [v for _, est in theirs for k, v in _deep_params(est) if k == "max_epochs"]
+    assert len(epochs) >= 3 and set(epochs) == {2}
+
+
+def _deep_params(value):
+    """Every ``(name, value)`` parameter of an estimator, its members' and its steps'."""
+    if isinstance(value, (BaseEstimator, Callback)):
+        for k, v in value.get_params(deep=False).items():
+            yield k, v
+            yield from _deep_params(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _deep_params(v)
+
+
 @pytest.mark.parametrize("size", ["--quick", "--full"])
 def test_compare_show_of_long_tail_round_trips_its_callbacks_and_batches(tmp_path, capsys,
                                                                          size):
