@@ -110,7 +110,12 @@ class DecodePool:
     blocks' bookkeeping (unlinking, draining after a stop) and the watch for dead workers
     are torch's; and torch's sharing leaves no block behind a killed process. Workers
     are kept because starting them (about 0.25 s from the fork server) is a tenth of a
-    run of a few hundred frames, which a cross-validation repeats per fold. The network
+    run of a few hundred frames, which a cross-validation repeats per fold. Each worker
+    writes its chunks into a few buffers of shared memory that it writes again once this
+    process has copied them (:class:`~skvideo_clf.features._decode_loader.ChunkBuffers`):
+    a new block per chunk cost a copy and a page fault per page in the worker, and the
+    two took the pool from 0.82 to 0.90 of bare OpenCV processes at 2 workers on 2 cores
+    (median of 3, ``benchmarks/featurize.py --decode-pool``). The network
     featurizers leave ``pin_memory`` off: they gather frames of several chunks into
     their batches, a copy that pinning would only add to.
 
@@ -235,8 +240,15 @@ class _Workers:
         self.todo.cancel_join_thread()
         # one pipe per worker, of which this process holds the only write end
         self.lifelines, self.held = zip(*(ctx.Pipe(duplex=False) for _ in range(n)))
-        self.loader = decode_loader(DecodeJobs(self.todo, self.lifelines), n, ctx,
-                                    pin_memory=pin_memory, persistent=kept)
+        # one queue per worker of the chunk buffers given back (simple: written by this
+        # thread, no feeder thread, which could not start while the interpreter exits),
+        # and the buffers received (held: torch maps a buffer received again only while
+        # its last mapping lives)
+        self.returned = [ctx.SimpleQueue() for _ in range(n)]
+        self.mapped = {}
+        self.pin_memory = pin_memory
+        self.loader = decode_loader(DecodeJobs(self.todo, self.lifelines, self.returned),
+                                    n, ctx, pin_memory=pin_memory, persistent=kept)
         self.started = False
 
     def epoch(self, jobs, size, read_options):
@@ -256,7 +268,19 @@ class _Workers:
             items = iter(self.loader)  # the persistent workers' next epoch
         try:
             for kind, j, payload, frames in items:
-                yield kind, j, payload, None if frames is None else frames.numpy()
+                if kind != "frames":
+                    yield kind, j, payload, None
+                    continue
+                k0, (worker, generation, index) = payload
+                # the worker writes the buffer again once given back: a copy (pinned
+                # memory is one already) for the consumer, which may hold frames a while
+                if self.pin_memory:
+                    array = frames.numpy()
+                else:
+                    array = frames.numpy().copy()
+                    self.mapped[worker, index] = frames
+                self.returned[worker].put((generation, index))
+                yield kind, j, k0, array
         except (ConnectionError, EOFError) as exc:  # torch reports a death otherwise
             raise RuntimeError("a decode worker died while handing frames over "
                                "(killed, out of memory?)") from exc
@@ -275,9 +299,15 @@ class _Workers:
             alive.close()
         for lifeline in self.lifelines:
             lifeline.close()
+        for returned in self.returned:  # a worker waiting for a buffer stops waiting
+            with contextlib.suppress(OSError):  # a worker that is gone already
+                returned.put(None)
         # the loader holds the (persistent) iterator, whose end stops the workers
         self.loader = None
+        self.mapped.clear()
         self.todo.close()
+        for returned in self.returned:
+            returned.close()
 
 
 def _decode_cost(job):

@@ -72,10 +72,13 @@ def test_pool_reports_bad_videos_by_name(files, tmp_path):
 
 
 def test_pool_resizes_to_uint8_in_the_workers(files):
-    events = list(DecodePool(1, size=10).run([_Job(files[1], None, tuple(range(27)), "v")]))
+    events = list(DecodePool(1, size=10).run([_Job(files[2], None, tuple(range(34)), "v")]))
     chunks = [e[3] for e in events if e[0] == "frames"]
-    assert [c.shape[0] for c in chunks] == [16, 11]
+    assert [c.shape[0] for c in chunks] == [32, 2]  # CHUNK frames at most
     assert all(c.dtype == np.uint8 and c.shape[1:] == (10, 10, 3) for c in chunks)
+    # large frames: chunks of at most CHUNK_BYTES (3 MB frames: 2 a chunk)
+    events = list(DecodePool(1, size=1000).run([_Job(files[1], None, tuple(range(5)), "v")]))
+    assert [e[3].shape[0] for e in events if e[0] == "frames"] == [2, 2, 1]
 
 
 def test_a_free_worker_takes_the_next_video(tmp_path):
@@ -421,3 +424,46 @@ def test_a_killed_featurizer_leaves_no_worker_and_no_shared_memory(tmp_path):
     # an entry made and dropped by another program in these seconds would be gone by now;
     # one of the killed process's stays
     assert not left, (left, shm_during)
+
+
+def test_chunk_buffers_are_written_again_only_once_given_back():
+    import queue
+
+    import torch
+
+    from skvideo_clf.features._decode_loader import N_BUFFERS, ChunkBuffers, StopDecoding
+
+    returned = queue.Queue()
+    buffers = ChunkBuffers(returned, worker=1)
+    taken = [buffers.take((4, 4, 3), torch.uint8) for _ in range(N_BUFFERS)]
+    assert [tag for tag, _ in taken] == [(1, 1, i) for i in range(N_BUFFERS)]
+    assert all(t.is_shared() and t.shape[1:] == (4, 4, 3) for _, t in taken)
+    # all out: the next take waits for one back, and gets that very buffer
+    returned.put((1, 2))
+    tag, again = buffers.take((4, 4, 3), torch.uint8)
+    assert tag == (1, 1, 2) and again.data_ptr() == taken[2][1].data_ptr()
+    # another frame size: new buffers; those of the old size given back are not reused
+    tag, other = buffers.take((8, 8, 3), torch.uint8)
+    assert tag == (1, 2, 0) and other.shape[1:] == (8, 8, 3)
+    returned.put((1, 0))
+    assert buffers.take((8, 8, 3), torch.uint8)[0] == (1, 2, 1)
+    # a consumer that stops: a worker waiting for a buffer stops waiting
+    for _ in range(N_BUFFERS - 2):
+        buffers.take((8, 8, 3), torch.uint8)
+    returned.put(None)
+    with pytest.raises(StopDecoding):
+        buffers.take((8, 8, 3), torch.uint8)
+
+
+def test_frames_stay_whole_while_the_consumer_holds_them(files):
+    # 1 worker, far more chunks than it has buffers: every chunk is written into a reused
+    # buffer, while this consumer keeps every frame it was given until the end
+    jobs = [_Job(files[v % 3], None, tuple(range(20 + 7 * (v % 3))), str(v))
+            for v in range(12)]
+    held = {}
+    for kind, j, k0, frames in DecodePool(1).run(jobs):
+        if kind == "frames":
+            held.setdefault(j, []).append((k0, frames))
+    for j, job in enumerate(jobs):
+        got = np.concatenate([f for _, f in sorted(held[j], key=lambda p: p[0])])
+        assert np.array_equal(got, read_video(job.source)), j
