@@ -175,21 +175,22 @@ def _worker_buffers(returned, worker):
 
 def _decode(j, job, transform, options, buffers):
     """Job ``j``'s items (see :class:`DecodeJobs`)."""
-    chunk, n, k0 = None, 0, 0
+    chunk = view = tag = None  # the buffer being filled: tensor, array view, tag
+    n = k0 = 0
     try:
         for frame in job.clip().read(**options):
             frame = frame if transform is None else transform(frame)
-            if chunk is not None and (n == len(view) or view.shape[1:] != frame.shape
-                                      or view.dtype != frame.dtype):
+            if view is not None and (n == len(view) or view.shape[1:] != frame.shape
+                                     or view.dtype != frame.dtype):
                 yield ("frames", j, (k0, tag), chunk[:n])
-                chunk, k0 = None, k0 + n
-            if chunk is None:
+                view, k0 = None, k0 + n
+            if view is None:
                 dtype = torch.from_numpy(np.empty(0, frame.dtype)).dtype
                 tag, chunk = buffers.take(frame.shape, dtype)
                 view, n = chunk.numpy(), 0
             view[n] = frame
             n += 1
-        if chunk is not None:
+        if view is not None:
             yield ("frames", j, (k0, tag), chunk[:n])
         yield ("done", j, None, None)
     except (VideoReadError, OSError, cv2.error) as exc:

@@ -4,6 +4,7 @@ frame voting and LSTM) as they describe them: padding, the thesis' heads, the fe
 import numpy as np
 import pytest
 import torch
+from network_sizes import module_on_meta, n_params
 
 from skvideo_clf.features import InceptionFrameTransformer, TemporalPooling, _weights
 from skvideo_clf.features._cache import identity_digest
@@ -82,28 +83,15 @@ def test_inception_maps_at_224_are_the_5x5x2048_maps_of_the_thesis_head(tmp_path
     assert maps_tf._cache_identity()["params"]["output"] == "maps"
 
 
-def _module_on_meta(clf, n_features, n_classes):
-    """The network ``clf`` builds for this input, on the meta device (shapes, no memory)."""
-    clf.n_features_in_ = n_features
-    clf.input_shape_ = (n_features,)
-    clf._set_labels(np.arange(n_classes))
-    with torch.device("meta"):
-        return clf._build_module()
-
-
-def _n_params(module):
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
 def test_ucf101_thesis_frame_voting_preset_is_the_thesis_head():
     clf = FrameVotingClassifier.from_preset("ucf101-thesis")
     # Section 3.2.1 (flatten, dropout 0.5, FC, dropout 0.5, softmax 101), Table 3.1
     assert clf.hidden_size == 1024 and clf.dropout == 0.5
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-3
     assert clf.optimizer__momentum == 0.6 and clf.optimizer__nesterov is False
-    net = _module_on_meta(clf, 5 * 5 * 2048, 101)
+    net = module_on_meta(clf, 5 * 5 * 2048, 101)
     # "Number of trainable parameters 52,533,349" (Table 3.1)
-    assert _n_params(net) == 52_533_349 == 51_200 * 1024 + 1024 + 1024 * 101 + 101
+    assert n_params(net) == 52_533_349 == 51_200 * 1024 + 1024 + 1024 * 101 + 101
     kinds = [type(m).__name__ for m in net.body] + [type(net.head).__name__]
     assert kinds == ["Dropout", "Linear", "ReLU", "Dropout", "Linear"]
     assert [m.p for m in net.body if isinstance(m, torch.nn.Dropout)] == [0.5, 0.5]
@@ -117,11 +105,11 @@ def test_ucf101_thesis_lstm_preset_follows_the_thesis():
     assert clf.input_dropout == 0.2 and clf.head_dropout == 0.5 and clf.dropout == 0.0
     assert clf.fc_size is None
     assert clf.optimizer is torch.optim.Adam and clf.lr == 1e-3 and clf.max_epochs == 20
-    net = _module_on_meta(clf, 1024, 101)  # "input shape of (80x1024)" (Section 3.2.2)
+    net = module_on_meta(clf, 1024, 101)  # "input shape of (80x1024)" (Section 3.2.2)
     lstm = net.lstms[0]
     # Keras counts one bias per gate: "8,496,229" (Table 3.2); torch has b_ih and b_hh
-    assert _n_params(net) == 8_500_325
-    assert _n_params(net) - lstm.bias_hh_l0.numel() == 8_496_229
+    assert n_params(net) == 8_500_325
+    assert n_params(net) - lstm.bias_hh_l0.numel() == 8_496_229
     assert net.input_dropout == 0.2
 
 

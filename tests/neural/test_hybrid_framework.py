@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from network_sizes import n_params
 from skorch.callbacks import LRScheduler
 
 from skvideo_clf.features import OpticalFlowTransformer
@@ -21,21 +22,17 @@ from skvideo_clf.neural import (
 from skvideo_clf.neural._modules import CNNM2048, FusionModule, SequenceLSTMModule
 
 
-def _n_params(module):
-    return sum(p.numel() for p in module.parameters())
-
-
 # ---------------------------------------------------------------- motion CNN (CNN-M-2048)
 def test_cnn_m_2048_layer_and_total_parameter_counts():
     with torch.device("meta"):  # shapes and counts without allocating 90M weights
         net = CNNM2048(in_channels=20, n_classes=101)                  # 2L = 20, L = 10
         layers = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
-        assert [_n_params(m) for m in layers] == [
+        assert [n_params(m) for m in layers] == [
             94_176, 614_656, 1_180_160, 2_359_808, 2_359_808,         # conv1..conv5
             75_501_568, 8_390_656, 206_949]                             # fc6, fc7, fc8
-        assert sum(_n_params(m) for m in layers[:5]) == 6_608_608
-        assert sum(_n_params(m) for m in layers[:6]) == 82_110_176
-        assert _n_params(net) == 90_707_781
+        assert sum(n_params(m) for m in layers[:5]) == 6_608_608
+        assert sum(n_params(m) for m in layers[:6]) == 82_110_176
+        assert n_params(net) == 90_707_781
         # ceil-rounded 3x3/2 pools: fc6 sees 6x6x512 = 18,432 (floor would give 5x5 -> 12,800)
         assert net.fc[0].in_features == 18_432 and net.fc[0].out_features == 4096
         x, sides = torch.empty(1, 20, 224, 224), []
@@ -126,7 +123,7 @@ def test_lstm_seed004_preset_and_counts():
     with torch.device("meta"):
         lstm = SequenceLSTMModule(n_features=4096, n_classes=101, hidden_sizes=(1024, 512))
     b_hh = sum(p.numel() for n, p in lstm.named_parameters() if "bias_hh" in n)
-    assert _n_params(lstm) == 24_181_349 and _n_params(lstm) - b_hh == 24_175_205
+    assert n_params(lstm) == 24_181_349 and n_params(lstm) - b_hh == 24_175_205
 
 
 # ---------------------------------------------------------------- fusion net, prox
@@ -191,7 +188,7 @@ def test_fusion_net_seed004_preset_counts_and_cv():
     assert clf.prox == "exact"
     with torch.device("meta"):
         net = FusionModule([range(4096), range(4096, 8192)], n_classes=101)
-    assert _n_params(net) == 1_739_301 and _n_params(net.fusion) == 80_200
+    assert n_params(net) == 1_739_301 and n_params(net.fusion) == 80_200
     # lambda2, lambda3 by cross-validation "in the same range as lambda1" (Section 4.1.2)
     search = FusionNetClassifier.from_preset_cv("hybrid-fusion")
     grid = FusionNetClassifier.CV_GRIDS["hybrid-fusion"]

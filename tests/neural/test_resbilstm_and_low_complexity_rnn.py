@@ -7,6 +7,7 @@ import pytest
 import sklearn
 import torch
 from imblearn.pipeline import Pipeline
+from network_sizes import n_params
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -110,10 +111,6 @@ def test_the_preset_runner_weights_rows_behind_a_sampler_by_the_fold_counts():
 
 
 # ---------------------------------------------------------------- the CNN-ResBiLSTM paper presets
-def _n_params(module):
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
 def test_resbilstm_oversampling_preset_follows_the_paper():
     """The CNN-ResBiLSTM paper, Section IV-B: "we use two residual layers (i.e., L = 2)",
     "Dropout is also directly added to each bidirectional LSTM layer" (rate not stated:
@@ -133,7 +130,7 @@ def test_resbilstm_oversampling_preset_follows_the_paper():
     module = ResBiLSTMModule(2048, 7, hidden_size=clf.hidden_size, n_layers=clf.n_layers,
                              dropout=clf.dropout, fc_size=clf.fc_size,
                              fc_dropout=clf.fc_dropout)
-    assert _n_params(module) == 52_457_479 + 4 * 4 * 1024
+    assert n_params(module) == 52_457_479 + 4 * 4 * 1024
 
 
 def test_dropout_acts_on_each_bilstm_layer():
@@ -204,7 +201,7 @@ def test_low_complexity_rnn_preset_follows_the_paper():
     # 2 x BiLSTM-1024 on 2048-d features, 10 classes: 50,368,522 counted as Keras does
     module = SequenceLSTMModule(2048, 10, hidden_sizes=clf.hidden_sizes,
                                 bidirectional=clf.bidirectional, fc_size=clf.fc_size)
-    assert _n_params(module) == 50_368_522 + 4 * 4 * 1024
+    assert n_params(module) == 50_368_522 + 4 * 4 * 1024
 
 
 def _five_and_five(seed=0):

@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from network_sizes import module_on_meta, n_params
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV
@@ -23,28 +24,6 @@ from skvideo_clf.neural import (
 )
 from skvideo_clf.protocols import CHANCE_ROW, PROTOCOLS, HeadTransferClassifier, build_rows
 from skvideo_clf.sampling import SpatioTemporalOversampler
-
-
-def _module_on_meta(clf, n_features, n_classes):
-    """The network ``clf`` builds for this input, on the meta device (shapes, no memory)."""
-    clf.n_features_in_ = n_features
-    clf.input_shape_ = (n_features,)
-    clf._set_labels(np.arange(n_classes))
-    with torch.device("meta"):
-        return clf._build_module()
-
-
-def _image_module_on_meta(clf, shape, n_classes):
-    """As :func:`_module_on_meta`, for a network on images of ``shape`` (C, H, W)."""
-    clf.n_features_in_ = int(np.prod(shape))
-    clf.input_shape_ = tuple(shape)
-    clf._set_labels(np.arange(n_classes))
-    with torch.device("meta"):
-        return clf._build_module()
-
-
-def _n_params(module):
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
 def _full(name):
@@ -113,7 +92,7 @@ def test_frame_voting_is_the_thesis_head_on_224_px_maps():
     assert clf.optimizer is torch.optim.SGD and clf.lr == 1e-3
     assert clf.optimizer__momentum == 0.6
     # 5 x 5 x 2048 maps at 224 px, 101 classes: "52,533,349" trainable parameters
-    assert _n_params(_module_on_meta(clf, 5 * 5 * 2048, 101)) == 52_533_349
+    assert n_params(module_on_meta(clf, 5 * 5 * 2048, 101)) == 52_533_349
 
 
 def test_the_thesis_lstm_reads_the_frame_cnn_fc_activations():
@@ -128,7 +107,7 @@ def test_the_thesis_lstm_reads_the_frame_cnn_fc_activations():
     assert clf.optimizer is torch.optim.Adam and clf.lr == 1e-3 and clf.max_epochs == 20
     assert clf.input_dropout == 0.2 and clf.head_dropout == 0.5
     # on the FC-1024 activations: 8,496,229 in Keras = 8,500,325 in torch (b_hh)
-    assert _n_params(_module_on_meta(clf, embed.hidden_size, 101)) == 8_500_325
+    assert n_params(module_on_meta(clf, embed.hidden_size, 101)) == 8_500_325
 
 
 @pytest.mark.parametrize("row, bidirectional, widths", [
@@ -188,7 +167,7 @@ def _assert_cnn_m_on_flow_stacks(features):
     assert cnn.batch_size == 256
     assert cnn.max_epochs == int(np.ceil(250_000 / np.ceil(9537 * 40 / 256))) == 168
     # CNN-M-2048 on 20 x 224 x 224 crops (of 256 px stacks), 101 classes: 90,707,781
-    assert _n_params(_image_module_on_meta(cnn, (20, 256, 256), 101)) == 90_707_781
+    assert n_params(module_on_meta(cnn, (20, 256, 256), 101)) == 90_707_781
     return flow, cnn
 
 
@@ -249,7 +228,7 @@ def test_two_stream_rows_follow_the_hybrid_framework():
     _assert_cnn_m_on_flow_stacks(motion_lstm.named_steps["features"])
     lstm = motion_lstm.named_steps["clf"]
     # its layers on 4096-d steps: 24,181,349 parameters with 101 classes (b_hh included)
-    assert _n_params(_module_on_meta(lstm, 4096, 101)) == 24_181_349
+    assert n_params(module_on_meta(lstm, 4096, 101)) == 24_181_349
 
 
 def test_two_stream_rows_would_share_one_motion_cnn_per_fold(tmp_path):
