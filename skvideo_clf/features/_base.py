@@ -86,7 +86,8 @@ READING_OPTIONS_DOC = """reader : {"opencv", "pyav"}, default="opencv"
         Decode (and resize) in this many worker processes that hand uint8 frames over in
         shared memory; ``None``: one decode thread in this process. The workers are kept,
         idle, for the process's next pooled ``transform`` until it ends or
-        :func:`~skvideo_clf.features.shutdown_decode_workers`. On a CPU, decoder and
+        :func:`~skvideo_clf.features.shutdown_decode_workers`; each holds up to 48 MiB of
+        shared memory (``/dev/shm``). On a CPU, decoder and
         torch threads together stay within the cores (see the user guide's "Reading
         videos").
     on_short_video : {"warn", "error"}, default="warn"
