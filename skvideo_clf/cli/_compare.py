@@ -16,6 +16,8 @@ import os
 import time
 import warnings
 
+import numpy as np
+
 from ..datasets import make_imbalanced
 from ..metrics import evaluate, format_table, new_figure, save_figure, tail_recall
 from ..protocols import (
@@ -70,9 +72,6 @@ def _pick(rows, spec, flag="--rows"):
 def _load_data(args):
     """``(videos, y, splits, description)``: official splits, else group-aware folds
     (``--repeats`` times, each a different partition of the groups)."""
-    import numpy as np
-
-
     repeats = getattr(args, "repeats", 1)
     if args.split_dir is None:
         videos, y, groups = load_folder(args.data_dir, argparse_split(args, 1), "train")
@@ -119,9 +118,7 @@ def _load_data(args):
 def _embedded_data(protocol, cfg, seed, repeats=1):
     """``(X, y, splits, description, where)`` of a protocol's own data (the demo's
     synthetic set): stratified folds (``repeats`` shuffles), every video its own group."""
-    import numpy as np
     from sklearn.model_selection import RepeatedStratifiedKFold
-
 
     X, y, _ = demo_dataset(cfg, random_state=seed)  # the one data set a protocol can name
     # the first repeat is StratifiedKFold(shuffle=True, random_state=seed)'s folds
@@ -223,8 +220,6 @@ def list_protocols_text():
 def check_class_counts(y, folds, data_dir):
     """Refuse, before any video is decoded, a class with fewer videos than folds (exit 2,
     naming the class, its count and the fix)."""
-    import numpy as np
-
     classes, counts = np.unique(y, return_counts=True)
     for c, n in zip(classes, counts, strict=True):
         if n < 2 or n < folds:
@@ -248,9 +243,6 @@ def check_inner_cv(protocol, cfg, y, splits, names=None, *, folds=None):
     cross-validation folds (fewer folds is then a fix when above 2); None for official
     splits.
     """
-    import numpy as np
-
-
     specs = [r for r in protocol.row_specs(cfg["size"]) if names is None or r["name"] in names]
     # each class's fewest videos in a training fold
     classes = np.unique(y)
@@ -344,9 +336,6 @@ def _inner_cv(spec):
 
 
 def cmd_compare(args):
-    import numpy as np
-
-
     if getattr(args, "list", False):
         print(list_protocols_text())
         return EXIT_OK
@@ -623,9 +612,6 @@ def save_row_report(result, folder):
 
     Returns ``(report, paths)``; the curves are the first fold's that has a history.
     """
-    import numpy as np
-
-
     folds = result["folds"]
     report = evaluate(np.concatenate([f["y_true"] for f in folds]),
                       np.concatenate([f["y_pred"] for f in folds]),
@@ -643,9 +629,6 @@ def plot_comparison(summary, target, protocol=None):
     (``paper_metrics``), is a black diamond beside the bar of that metric; the chance row's
     bars are hatched; the legend sits below the axes, clear of the bars.
     """
-    import numpy as np
-
-
     metrics = ("accuracy", "f1_macro", "f1_weighted")
     fig, ax = new_figure((8, 0.55 * len(summary) + 2.2))
     ypos = np.arange(len(summary))

@@ -11,6 +11,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 import skvideo_clf
 
 from ..utils import atomic_open, atomic_write_text
@@ -36,9 +38,6 @@ def _extract_settings(args, weights):
 
 
 def cmd_extract(args):
-    import numpy as np
-
-
     check_featurizer_options(backbone=args.backbone, **featurizer_params(args))
     videos, y, groups = load_folder(args.data_dir, args, args.subset)
     check_output_folder(args.out, "OUT", files=input_files(args, videos),
@@ -127,8 +126,6 @@ def cmd_extract(args):
 
 
 def _atomic_save_npz(path, **arrays):
-    import numpy as np
-
     # a killed run never leaves a half file that a resumed run would trust
     with atomic_open(path, "wb") as f:
         np.savez(f, **arrays)

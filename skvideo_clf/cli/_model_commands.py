@@ -8,6 +8,8 @@ import shlex
 import sys
 import time
 
+import numpy as np
+
 from ..metrics import evaluate_estimator
 from ..persistence import save_model
 from ..protocols import fit_params, row_slug
@@ -94,8 +96,6 @@ def _row_pipeline(args):
 
 
 def cmd_fit(args):
-    import numpy as np
-
     if args.cache is not None:  # the model records it: a relative one would follow the cwd
         args.cache = os.path.abspath(args.cache)
     row = _row_options(args)
@@ -159,9 +159,6 @@ def _quiet_featurizer(model, quiet):
 def _predict_each(model, videos):
     """``{position: probabilities}`` and ``{position: message}``: one bad video must not
     cost the good ones (the featurizer reports every bad video, so they are redone alone)."""
-    import numpy as np
-
-
     try:
         proba = np.asarray(model.predict_proba(videos), dtype=float)
         return dict(enumerate(proba)), {}
