@@ -30,11 +30,12 @@ from ..protocols import (
     group_splits,
     key_line,
     load_config,
+    motion_stack_bytes,
     row_folder,
     run_rows,
     summarize_rows,
 )
-from ..utils import atomic_write_text, object_array
+from ..utils import atomic_write_text, available_memory, object_array
 from ..video import source_fingerprint
 from ._common import (
     EXIT_OK,
@@ -225,9 +226,45 @@ def check_class_counts(y, folds, data_dir):
         if n < 2 or n < folds:
             fix = ("add videos to it or remove its folder" if n < 2 else
                    f"pass --folds {int(n)}, add videos to it or remove its folder")
-            raise CLIError(f"Class {c!r} under {data_dir} has {n} video"
+            raise CLIError(f"Class {str(c)!r} under {data_dir} has {n} video"
                            f"{'s' if n != 1 else ''}; {folds}-fold cross-validation needs "
                            f"at least {max(2, folds)} per class: {fix}.", EXIT_USAGE)
+
+
+def check_memory(protocol, cfg, splits, names=None):
+    """Refuse, before any video is decoded, a run whose motion network would hold more
+    flow stacks in memory than the machine has available: exit 2 with the arithmetic and
+    the fixes. (The stacks of a training fold are in memory while the network trains on
+    them: at the two-stream protocol's ``--full``, 200 MiB a video.)"""
+    specs = [r for r in protocol.row_specs(cfg["size"]) if names is None or r["name"] in names]
+    per_video = motion_stack_bytes(cfg, specs)
+    available = available_memory()
+    if per_video is None or available is None:
+        return
+    n = max(len(train) for train, _ in splits)
+    if n * per_video <= available:
+        return
+    flow = cfg["flow"]
+    raise CLIError(
+        f"the motion network trains on each training fold's flow stacks held in memory: "
+        f"{n} videos x {cfg['sequence_length']} stacks of {2 * flow['n_stack']} x "
+        f"{flow['flow_size']} x {flow['flow_size']} float32 = {_size(n * per_video)}, more "
+        f"than the {_size(available)} this machine has available. Use "
+        "fewer frames per video (--sequence-length), or a config (compare --show prints "
+        "this one) with a smaller flow_size or n_stack, or motion = \"histogram\".",
+        EXIT_USAGE)
+
+
+def _size(n_bytes):
+    """``n_bytes`` for a message: GiB from 1 GiB, MiB below.
+
+    Examples
+    --------
+    >>> from skvideo_clf.cli._compare import _size
+    >>> _size(3 << 30), _size(1536 << 10)
+    ('3.0 GiB', '1.5 MiB')
+    """
+    return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 1 << 30 else f"{n_bytes / 2**20:.1f} MiB"
 
 
 def check_inner_cv(protocol, cfg, y, splits, names=None, *, folds=None):
@@ -377,6 +414,7 @@ def cmd_compare(args):
     # the rows that run only (--rows), all of them before one message
     cv_folds = cfg["folds"] if args.data_dir is None or args.split_dir is None else None
     check_inner_cv(protocol, cfg, y, splits, {n for n, _ in rows}, folds=cv_folds)
+    check_memory(protocol, cfg, splits, {n for n, _ in rows})
     os.makedirs(out, exist_ok=True)
     counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
     log(args, f"compare {protocol.name}: {protocol.title}. {len(y)} videos {where}, "

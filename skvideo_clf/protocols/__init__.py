@@ -29,7 +29,7 @@ Examples
 ['Spatial SVM', 'Motion SVM', 'SVM-EF']
 """
 
-from ._builder import SAMPLERS
+from ._builder import SAMPLERS, motion_stack_bytes
 from ._compare import cross_validate_presets
 from ._config import CHANCE_ROW, ConfigError, Protocol, key_line, load_config
 from ._demo import demo_dataset
@@ -68,6 +68,7 @@ __all__ = [
     "key_line",
     "list_protocols",
     "load_config",
+    "motion_stack_bytes",
     "paired_comparison",
     "paper_table_i",
     "paper_table_ii",

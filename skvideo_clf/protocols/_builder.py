@@ -17,8 +17,9 @@ from sklearn.neural_network import MLPClassifier
 from ._shared_fit import SharedFitTransformer
 
 __all__ = ["CLASSIFIERS", "Env", "N_BINS", "NEEDS_STREAMS", "SAMPLERS", "SEQUENCE_CLASSIFIERS",
-           "WRAPS", "build_estimator", "callback_table", "classifier_table", "motion_network",
-           "param_value", "sampler_table", "streams", "wrap_table"]
+           "WRAPS", "build_estimator", "callback_table", "classifier_table",
+           "motion_network", "motion_stack_bytes", "param_value", "sampler_table", "streams",
+           "wrap_table"]
 
 #: Optical-flow histogram bins (+1 for the static bin) of the motion stream.
 N_BINS = 8
@@ -147,6 +148,37 @@ def motion_network(env):
     features)."""
     motion = env.settings.get("motion", "histogram")
     return None if motion == "histogram" else _classifier(motion, env)
+
+
+def motion_stack_bytes(settings, specs):
+    """Bytes of one video's flow stacks, held in memory while the motion network of the
+    ``motion`` setting trains on a fold, when a row of ``specs`` reads the motion stream;
+    else None (flow histograms, no motion row, or every frame: ``sequence_length`` "all").
+
+    ``settings``: a size's settings (:meth:`Protocol.config`); ``specs``: rows at that
+    size (:meth:`Protocol.row_specs`).
+
+    Examples
+    --------
+    >>> from skvideo_clf.protocols import get_protocol, motion_stack_bytes
+    >>> proto = get_protocol("two-stream-table2")
+    >>> full = proto.config("full")
+    >>> motion_stack_bytes(full, proto.row_specs("full")) / 2**20   # 40 x 20 x 256 x 256 x 4
+    200.0
+    >>> motion_stack_bytes(proto.config("quick"), proto.row_specs("quick")) is None
+    True
+    """
+    if settings.get("motion", "histogram") == "histogram" or settings["sequence_length"] in (
+            None, "all") or not any(_reads_motion(spec) for spec in specs):
+        return None
+    flow = settings["flow"]
+    return (int(settings["sequence_length"]) * 2 * int(flow["n_stack"])
+            * int(flow["flow_size"]) ** 2 * 4)  # float32
+
+
+def _reads_motion(spec):
+    return (spec.get("features", "spatial") in ("motion", "spatial+motion")
+            or any(_reads_motion(m) for m in spec.get("members", [])))
 
 
 def streams(env):

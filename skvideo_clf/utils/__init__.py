@@ -6,7 +6,7 @@ of its own, not imported here: it imports every subpackage of the library.
 """
 
 from ._arrays import object_array
-from ._devices import resolve_device
+from ._devices import available_memory, resolve_device
 from ._docstring import Substitution, shared_docs
 from ._io import atomic_open, atomic_path, atomic_write_text
 from ._validation import (
@@ -23,6 +23,7 @@ __all__ = [
     "atomic_open",
     "atomic_path",
     "atomic_write_text",
+    "available_memory",
     "check_sample_weight_length",
     "check_sequences",
     "is_ragged",

@@ -1,8 +1,37 @@
-"""Where torch work runs: one resolution of ``device="auto"`` for the whole library."""
+"""The machine's resources: where torch work runs (one resolution of ``device="auto"`` for
+the whole library) and how much memory is free."""
 
 from __future__ import annotations
 
-__all__ = ["resolve_device"]
+import os
+
+__all__ = ["available_memory", "resolve_device"]
+
+
+def available_memory():
+    """Bytes of memory a new allocation can take now without swapping, or None if unknown.
+
+    Linux's ``MemAvailable`` (``/proc/meminfo``: free memory plus what the page cache
+    would give back); elsewhere the physical memory, or None.
+
+    Examples
+    --------
+    >>> from skvideo_clf.utils import available_memory
+    >>> free = available_memory()
+    >>> free is None or free > 0
+    True
+    """
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not on this system
+        return None
 
 
 def resolve_device(device, *, name="device"):

@@ -576,3 +576,53 @@ def test_a_weights_file_replaced_under_its_path_is_other_weights(tmp_path):
         assert weights_identity(path, mode) != before, mode
         path.write_bytes(b"first weights")
     assert weights_identity(None) is None and weights_identity("auto") == "auto"
+
+
+_MOTION_CONFIG = """[settings]
+folds = 2
+sequence_length = 4
+flow = {n_stack = 2, flow_size = 64}
+motion = {classifier = "motion_cnn"}
+[[rows]]
+name = "motion svm"
+features = "motion"
+classifier = "chi2svc"
+"""
+
+
+def test_flow_stacks_larger_than_the_memory_are_refused_before_decoding(
+        class_folder, tmp_path, capsys, monkeypatch):
+    from skvideo_clf.cli import _compare
+
+    config = tmp_path / "motion.toml"
+    config.write_text(_MOTION_CONFIG)
+    # 4 stacks of 2 x 2 flows of 64 x 64 float32: 256 KiB a video, 6 training videos
+    monkeypatch.setattr(_compare, "available_memory", lambda: 1 << 20)
+    out = tmp_path / "r"
+    code = main(["compare", str(class_folder), "--config", str(config), "-o", str(out),
+                 "--quiet", "--backbone", "lowlevel:hsv"])
+    assert code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "6 videos x 4 stacks of 4 x 64 x 64 float32 = 1.5 MiB, more than the 1.0 MiB" in err
+    assert "--sequence-length" in err and 'motion = "histogram"' in err
+    assert not (out / "frame_cache").exists()  # nothing decoded
+
+
+def test_the_memory_check_counts_only_rows_that_read_the_motion_network(tmp_path,
+                                                                       monkeypatch):
+    from skvideo_clf.cli import _compare
+    from skvideo_clf.cli._common import CLIError
+
+    config = tmp_path / "motion.toml"
+    config.write_text(_MOTION_CONFIG + '[[rows]]\nname = "spatial"\nclassifier = "chi2svc"\n')
+    proto = load_config(config)
+    cfg = proto.config("default")
+    splits = [(np.arange(8), np.arange(8, 12))]
+    monkeypatch.setattr(_compare, "available_memory", lambda: 8 * 256 * 1024)  # fits
+    _compare.check_memory(proto, cfg, splits)
+    monkeypatch.setattr(_compare, "available_memory", lambda: 8 * 256 * 1024 - 1)
+    with pytest.raises(CLIError):
+        _compare.check_memory(proto, cfg, splits)
+    _compare.check_memory(proto, cfg, splits, names={"spatial"})  # no motion row runs
+    monkeypatch.setattr(_compare, "available_memory", lambda: None)  # unknown: no check
+    _compare.check_memory(proto, cfg, splits)
